@@ -1,0 +1,5 @@
+"""``python -m carbon``."""
+
+from carbon.cli import main
+
+main()

@@ -1,0 +1,168 @@
+"""Attribute metered energy to workloads (METHODOLOGY section 6).
+
+Per interval ``t``::
+
+    M_t = Σ_i IT_(i,t) + Σ_j S_(j,t) + U_t
+
+with ``M`` the revenue meter, ``IT`` the sub-metered IT energy of workload ``i``,
+``S_j`` the shared subsystems and ``U`` the unmetered residual (losses, and any
+sub-meter reading that is missing). Each shared meter ``j`` is allocated with a
+key ``k_(i,j,t)`` (Σ_i k = 1): ``it-energy`` gives ``IT_(i,t)/Σ IT_t`` (key 2 of
+section 6, every workload gets the interval PUE), ``dedicated`` gives the whole
+meter to one workload (sub-metering, key 1). ``U`` is allocated with the
+``it-energy`` key. Where an interval has no IT load at all, the pro-rata key is
+undefined: that energy goes to the workload ``other`` and is reported as such,
+never spread by a guess. The result reproduces ``M_t`` exactly.
+
+Effective-dated workload assignments split an interval by time overlap, so a
+hall converting at 12:07 splits its 12:00 reading 7/15 : 8/15.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from carbon.config import WORKLOADS, SiteConfig
+from carbon.errors import ConfigError, InputDataError
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Energy per workload and interval, kept in its parts."""
+
+    it: xr.DataArray  # (workload, time) [kWh] sub-metered IT energy
+    shared: xr.DataArray  # (workload, time) [kWh] allocated shared meters
+    residual: xr.DataArray  # (workload, time) [kWh] allocated unmetered residual
+    revenue: xr.DataArray  # (time,) [kWh] the revenue meter
+    unmetered: xr.DataArray  # (time,) [kWh] the residual U_t before allocation
+
+    @property
+    def total(self) -> xr.DataArray:
+        """Facility energy per workload and interval [kWh]: IT + shared + residual."""
+        return self.it + self.shared + self.residual
+
+
+def workload_shares(
+    site: SiteConfig, time: pd.DatetimeIndex, interval: pd.Timedelta
+) -> xr.DataArray:
+    """Fraction of each IT meter's interval that belongs to each workload.
+
+    Returns ``share(meter, workload, time)`` (dimensionless, rows sum to 1 per
+    meter and interval). `time` holds interval starts in UTC (tz-naive).
+    """
+    it_meters = site.meters_with_role("it")
+    start_ns = pd.DatetimeIndex(time).as_unit("ns").asi8
+    end_ns = start_ns + interval.value
+    share = np.zeros((len(it_meters), len(WORKLOADS), len(time)))
+    for m_index, meter in enumerate(it_meters):  # loops over configuration, never readings
+        for span_start, span_end, workload in meter.workload_spans():
+            lo = -np.inf if span_start is None else pd.Timestamp(span_start).tz_convert("UTC").value
+            hi = np.inf if span_end is None else pd.Timestamp(span_end).tz_convert("UTC").value
+            overlap = np.clip(np.minimum(end_ns, hi) - np.maximum(start_ns, lo), 0, None)
+            share[m_index, WORKLOADS.index(workload)] += overlap / interval.value
+    return xr.DataArray(
+        share,
+        dims=("meter", "workload", "time"),
+        coords={"meter": [m.id for m in it_meters], "workload": list(WORKLOADS), "time": time},
+        name="share",
+    )
+
+
+def _it_energy_key(it_by_workload: xr.DataArray) -> xr.DataArray:
+    """The it-energy key k(i, t); all weight on ``other`` where no IT load exists."""
+    it_kwh = it_by_workload.pint.to("kWh").pint.dequantify()
+    total = it_kwh.sum("workload")
+    has_it = total > 0
+    key = xr.where(has_it, it_kwh / total.where(has_it, 1.0), 0.0)
+    other = xr.DataArray(
+        np.array([w == "other" for w in WORKLOADS], dtype=float),
+        dims=("workload",),
+        coords={"workload": list(WORKLOADS)},
+    )
+    return xr.where(has_it, key, other).transpose("workload", "time")
+
+
+def _dedicated_key(workload: str, time: xr.DataArray) -> xr.DataArray:
+    onehot = np.array([w == workload for w in WORKLOADS], dtype=float)
+    return xr.DataArray(
+        np.repeat(onehot[:, None], time.size, axis=1),
+        dims=("workload", "time"),
+        coords={"workload": list(WORKLOADS), "time": time},
+    )
+
+
+def _check_supported_tree(site: SiteConfig) -> None:
+    """This stage handles one revenue meter with IT and shared meters directly below it."""
+    unsupported = [m.id for m in site.meters if m.role in ("generation", "export")]
+    if unsupported:
+        raise ConfigError(
+            f"meters {', '.join(unsupported)}: roles 'generation' and 'export' are not attributed yet"
+        )
+    revenue_id = site.revenue_meter.id
+    nested = [m.id for m in site.meters if m.role != "revenue" and m.parent not in (None, revenue_id)]
+    if nested:
+        raise ConfigError(
+            f"meters {', '.join(nested)} sit below a sub-meter; attribution handles IT and shared "
+            f"meters directly below the revenue meter {revenue_id!r} only"
+        )
+
+
+def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) -> Attribution:
+    """Split the revenue meter's energy into workloads, interval by interval.
+
+    Parameters
+    ----------
+    energy
+        ``energy(meter, time)`` [energy] for every meter of `site` over the period;
+        NaN marks a missing reading (counted by the quality stage).
+    site
+        The site model (roles, workload schedules, allocation keys).
+    interval
+        The meters' interval length.
+    """
+    energy = energy.pint.to("kWh")
+    revenue_id = site.revenue_meter.id
+    _check_supported_tree(site)
+    revenue = energy.sel(meter=revenue_id, drop=True)
+    missing_revenue = np.isnan(np.asarray(revenue.pint.magnitude))
+    if missing_revenue.any():
+        first = pd.Timestamp(revenue["time"].values[np.argmax(missing_revenue)]).tz_localize("UTC")
+        raise InputDataError(
+            f"revenue meter {revenue_id!r} has no reading for {int(missing_revenue.sum())} "
+            f"interval(s) in the period, first at {first.isoformat()}; the facility total cannot be "
+            "attributed without it (no imputation is configured)"
+        )
+    time = pd.DatetimeIndex(energy["time"].values)
+    # A missing sub-meter reading contributes no metered energy; its energy is still inside
+    # the revenue meter and so lands in the unmetered residual. The quality stage reports it.
+    metered = energy.fillna(0.0 * energy.pint.units)
+
+    share = workload_shares(site, time, interval)
+    it_ids = [m.id for m in site.meters_with_role("it")]
+    it = (metered.sel(meter=it_ids) * share).sum("meter", skipna=False)
+
+    key_it = _it_energy_key(it)
+    shared_total = xr.zeros_like(it)
+    shared_meters = site.meters_with_role("shared")
+    for meter in shared_meters:  # loops over configuration, never readings
+        reading = metered.sel(meter=meter.id, drop=True)
+        if meter.allocation == "dedicated":
+            key = _dedicated_key(meter.dedicated_to, energy["time"])
+        else:
+            key = key_it
+        shared_total = shared_total + reading * key
+
+    child_ids = it_ids + [m.id for m in shared_meters]
+    unmetered = revenue - metered.sel(meter=child_ids).sum("meter", skipna=False)
+    residual = unmetered * key_it
+    return Attribution(
+        it=it.transpose("workload", "time"),
+        shared=shared_total.transpose("workload", "time"),
+        residual=residual.transpose("workload", "time"),
+        revenue=revenue,
+        unmetered=unmetered,
+    )

@@ -1,0 +1,219 @@
+"""The validated, frozen site model.
+
+A site is read from a TOML file (:func:`load_site`) or built in code (the demo).
+Validation errors name the key path (``meters[2].workload``) and the valid
+choices. The model is deliberately strict (``extra="forbid"``): a misspelt key
+is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from carbon.errors import ConfigError
+
+#: Workloads a metered IT load can be assigned to.
+Workload = Literal["mining", "ai"]
+#: Every workload key that can appear in results. ``other`` holds shared energy in
+#: intervals where no IT load exists to carry it (METHODOLOGY section 6).
+WORKLOADS: tuple[str, ...] = ("mining", "ai", "other")
+MeterRole = Literal["revenue", "it", "shared", "generation", "export"]
+Allocation = Literal["it-energy", "dedicated"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SiteInfo(_Frozen):
+    """Identity of a site and the rules that place it in time and on the grid."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: str
+    timezone: str
+    grid_region: str = Field(description="eGRID subregion, e.g. ERCT")
+    synthetic: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'America/Chicago')") from exc
+        return value
+
+
+class WorkloadSpan(_Frozen):
+    """One effective-dated assignment of a meter to a workload.
+
+    The span runs from the previous span's ``until`` (or the beginning of time)
+    up to, not including, its own ``until`` (or forever when omitted).
+    """
+
+    workload: Workload
+    until: datetime | None = None
+    tenant: str | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("'until' needs a UTC offset, e.g. 2023-11-14T12:00:00-06:00")
+        return value
+
+
+class Meter(_Frozen):
+    """A meter and what it measures."""
+
+    id: Annotated[str, Field(min_length=1)]
+    role: MeterRole
+    parent: str | None = None
+    file: str | None = None
+    workload: Workload | list[WorkloadSpan] | None = None
+    allocation: Allocation = "it-energy"
+    dedicated_to: Workload | None = None
+
+    @model_validator(mode="after")
+    def _role_rules(self) -> Meter:
+        if self.role == "it" and self.workload is None:
+            raise ValueError(f"IT meter {self.id!r} needs a 'workload' (one of: mining, ai)")
+        if self.role != "it" and self.workload is not None:
+            raise ValueError(f"only IT meters carry a 'workload'; {self.id!r} is {self.role!r}")
+        if self.allocation == "dedicated" and self.dedicated_to is None:
+            raise ValueError(f"shared meter {self.id!r} has allocation 'dedicated' but no 'dedicated_to'")
+        if self.dedicated_to is not None and self.allocation != "dedicated":
+            raise ValueError(f"{self.id!r}: 'dedicated_to' needs allocation = 'dedicated'")
+        if isinstance(self.workload, list):
+            if not self.workload:
+                raise ValueError(f"meter {self.id!r}: an empty workload schedule")
+            untils = [span.until for span in self.workload]
+            if untils[-1] is not None:
+                raise ValueError(f"meter {self.id!r}: the last workload span must have no 'until'")
+            if any(u is None for u in untils[:-1]):
+                raise ValueError(f"meter {self.id!r}: every span but the last needs an 'until'")
+            bounded = [u for u in untils if u is not None]
+            if any(b >= a for a, b in zip(bounded[1:], bounded[:-1], strict=False)):
+                raise ValueError(f"meter {self.id!r}: workload spans must be in time order")
+        return self
+
+    def workload_spans(self) -> list[tuple[datetime | None, datetime | None, str]]:
+        """The schedule as ``(start, end, workload)`` with ``None`` for open ends."""
+        if self.workload is None:
+            return []
+        if isinstance(self.workload, str):
+            return [(None, None, self.workload)]
+        spans: list[tuple[datetime | None, datetime | None, str]] = []
+        start: datetime | None = None
+        for span in self.workload:
+            spans.append((start, span.until, span.workload))
+            start = span.until
+        return spans
+
+
+class GridSource(_Frozen):
+    """An hourly grid-intensity source (importers arrive with the real-inputs work)."""
+
+    source: Literal["electricitymaps", "eia930", "gridemissions", "watttime", "neso", "entsoe", "table"]
+    path: str
+    basis: Literal["direct", "lifecycle"] = "direct"
+
+
+class SiteConfig(_Frozen):
+    """A whole site: identity, grid sources and meters."""
+
+    site: SiteInfo
+    grid: list[GridSource] = Field(default_factory=list)
+    meters: list[Meter]
+
+    @model_validator(mode="after")
+    def _meter_tree(self) -> SiteConfig:
+        ids = [m.id for m in self.meters]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"meter ids must be unique; repeated: {', '.join(dupes)}")
+        revenue = [m.id for m in self.meters if m.role == "revenue"]
+        if len(revenue) != 1:
+            raise ValueError(
+                f"exactly one meter with role 'revenue' is needed (found {len(revenue)}: {revenue})"
+            )
+        known = set(ids)
+        for m in self.meters:
+            if m.parent is not None and m.parent not in known:
+                raise ValueError(
+                    f"meter {m.id!r} names parent {m.parent!r}, which is not a meter "
+                    f"(known: {', '.join(sorted(known))})"
+                )
+        if not any(m.role == "it" for m in self.meters):
+            raise ValueError("at least one meter with role 'it' is needed to attribute energy")
+        return self
+
+    @property
+    def revenue_meter(self) -> Meter:
+        return next(m for m in self.meters if m.role == "revenue")
+
+    def meters_with_role(self, role: str) -> list[Meter]:
+        return [m for m in self.meters if m.role == role]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.site.timezone)
+
+    def sha256(self) -> str:
+        """Hash of the canonical JSON form of the configuration (for the manifest)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _key_path(loc: tuple[str | int, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith(("function-after", "literal[", "list[", "str", "datetime")):
+            continue  # pydantic's union-branch labels are noise to a user
+        else:
+            path += f".{part}" if path else part
+    return path or "(top level)"
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    """Turn a pydantic error into lines naming the key path and what was expected."""
+    lines = [f"{source}: invalid site configuration"]
+    seen: set[str] = set()
+    for err in exc.errors():
+        line = f"  {_key_path(err['loc'])}: {err['msg']}"
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def site_from_dict(data: dict, source: str = "<site>") -> SiteConfig:
+    """Validate a site mapping; raise :class:`ConfigError` naming the key path."""
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+
+
+def load_site(path: str | Path) -> SiteConfig:
+    """Read and validate a TOML site file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: site file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return site_from_dict(data, source=str(path))

@@ -1,0 +1,289 @@
+"""The embedded demo site: a deterministic, seeded generator (ARCHITECTURE "The embedded demo site").
+
+An ERCOT campus (eGRID subregion ERCT, America/Chicago) with one revenue meter,
+four air-cooled mining halls, one of which (HALL-D) converts to liquid-cooled AI
+hosting on 14 June 2025 at noon local time, and an AI hall that hosts GPUs all
+year. Shared loads: mining cooling (dedicated to mining), AI cooling (dedicated
+to AI), offices (allocated pro rata to IT energy), and transformer losses as the
+unmetered residual. Mining curtails in ERCOT's summer peak afternoons and in the
+highest-load (highest-price) hours; AI does not.
+
+The hourly grid intensity is a synthetic ERCOT-like profile (night wind, solar
+dip, gas-fired evening and summer peaks) scaled so that its generation-weighted
+annual mean equals the eGRID2023rev2 ERCT total-output CO2e rate. Reports label
+it synthetic.
+
+The generator returns what files would hold (tables whose column names carry
+the unit); the pipeline reads them through the same ingest stage as user files.
+Everything is vectorised over intervals; the only loops run over halls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from carbon.config import SiteConfig, site_from_dict
+
+SEED = 20250614
+GENERATOR_VERSION = "demo-1"
+YEAR = 2025
+TIMEZONE = "America/Chicago"
+INTERVAL = pd.Timedelta(minutes=15)
+CONVERSION_AT = datetime(2025, 6, 14, 12, 0, tzinfo=ZoneInfo(TIMEZONE))
+CALIBRATION_DATASET = "egrid2023rev2"
+GRID_REGION = "ERCT"
+
+# Rated IT load of the mining halls before any conversion [MW].
+_MINING_HALLS_MW = {"HALL-A": 22.0, "HALL-B": 24.0, "HALL-C": 21.0, "HALL-D": 20.0}
+_AI_HALL_E_MW = 12.0  # GPU hall from the start [MW]
+_AI_HALL_D_MW = 16.0  # HALL-D after conversion, at full ramp [MW]
+_HALL_D_REFIT_END = pd.Timestamp("2025-06-24T00:00", tz=TIMEZONE)
+_HALL_D_RAMP_END = pd.Timestamp("2025-07-14T00:00", tz=TIMEZONE)
+_OFFICE_GAP = pd.date_range("2025-07-09T14:00", periods=3, freq="15min", tz=TIMEZONE)
+
+
+@dataclass(frozen=True)
+class DemoInputs:
+    """What the demo site hands to the pipeline: a site model and file-like tables."""
+
+    site: SiteConfig
+    meter_readings: pd.DataFrame  # columns interval_start (UTC), meter_id, energy_kwh
+    grid_intensity: pd.DataFrame  # columns interval_start (UTC, hourly), intensity_gco2e_per_kwh
+    calibration_target_gco2e_per_kwh: float
+    seed: int = SEED
+    generator_version: str = GENERATOR_VERSION
+
+
+def demo_site() -> SiteConfig:
+    """The demo site's configuration (the same model a TOML site file produces)."""
+    conversion = CONVERSION_AT.isoformat()
+    meters = [
+        {"id": "REV", "role": "revenue", "file": "demo://meters"},
+        *(
+            {"id": hall, "role": "it", "parent": "REV", "workload": "mining"}
+            for hall in ("HALL-A", "HALL-B", "HALL-C")
+        ),
+        {
+            "id": "HALL-D",
+            "role": "it",
+            "parent": "REV",
+            "workload": [
+                {"until": conversion, "workload": "mining"},
+                {"workload": "ai", "tenant": "tenant-1"},
+            ],
+        },
+        {"id": "HALL-E", "role": "it", "parent": "REV", "workload": "ai"},
+        {
+            "id": "COOL-MINING",
+            "role": "shared",
+            "parent": "REV",
+            "allocation": "dedicated",
+            "dedicated_to": "mining",
+        },
+        {
+            "id": "COOL-AI",
+            "role": "shared",
+            "parent": "REV",
+            "allocation": "dedicated",
+            "dedicated_to": "ai",
+        },
+        {"id": "OFFICE", "role": "shared", "parent": "REV", "allocation": "it-energy"},
+    ]
+    return site_from_dict(
+        {
+            "site": {
+                "id": "demo",
+                "name": "Demo campus, West Texas (synthetic)",
+                "timezone": TIMEZONE,
+                "grid_region": GRID_REGION,
+                "synthetic": True,
+            },
+            "meters": meters,
+        },
+        source="demo site",
+    )
+
+
+def _year_index(freq: str) -> pd.DatetimeIndex:
+    tz = ZoneInfo(TIMEZONE)
+    start = pd.Timestamp(datetime(YEAR, 1, 1), tz=tz).tz_convert("UTC")
+    end = pd.Timestamp(datetime(YEAR + 1, 1, 1), tz=tz).tz_convert("UTC")
+    return pd.date_range(start, end, freq=freq, inclusive="left")
+
+
+def _smooth_noise(rng: np.random.Generator, n: int, sigma: float, window: int) -> np.ndarray:
+    """Gaussian noise with a moving-average memory of `window` steps (vectorised)."""
+    raw = rng.normal(0.0, 1.0, n + window - 1)
+    kernel = np.ones(window) / np.sqrt(window)
+    return sigma * np.convolve(raw, kernel, mode="valid")
+
+
+def _weather_and_grid(times: pd.DatetimeIndex, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Temperature [°C] and ERCOT-like system load [GW], wind and solar shapes at `times`."""
+    local = times.tz_convert(TIMEZONE)
+    hod = local.hour.to_numpy() + local.minute.to_numpy() / 60.0
+    doy = local.dayofyear.to_numpy().astype(float)
+    n = len(times)
+    steps_per_day = int(pd.Timedelta(days=1) / (times[1] - times[0]))
+    temp = (
+        19.0
+        + 12.0 * np.cos(2 * np.pi * (doy - 200.0) / 365.25)
+        + 7.0 * np.cos(2 * np.pi * (hod - 16.0) / 24.0)
+        + _smooth_noise(rng, n, 2.0, steps_per_day)
+    )
+    weekday = (local.dayofweek.to_numpy() < 5).astype(float)
+    load = (
+        38.0
+        + 0.055 * (temp - 15.0) ** 2
+        + 5.0 * np.clip(np.sin(np.pi * (hod - 6.0) / 16.0), 0.0, None)
+        + 1.5 * weekday
+    )
+    wind = np.clip(
+        0.33
+        + 0.12 * np.cos(2 * np.pi * (doy - 100.0) / 365.25)
+        + 0.10 * np.cos(2 * np.pi * (hod - 2.0) / 24.0)
+        + _smooth_noise(rng, n, 0.05, steps_per_day // 2),
+        0.02,
+        0.8,
+    )
+    solar = np.clip(np.sin(np.pi * (hod - 7.0) / 12.0), 0.0, None) * (
+        0.8 + 0.2 * np.cos(2 * np.pi * (doy - 172.0) / 365.25)
+    )
+    return {"temp": temp, "load": load, "wind": wind, "solar": solar, "hod": hod}
+
+
+def _grid_intensity(target_gco2e_per_kwh: float, rng: np.random.Generator) -> pd.DataFrame:
+    """Hourly synthetic intensity, calibrated so Σ(load·EF)/Σload equals the target."""
+    hours = _year_index("1h")
+    w = _weather_and_grid(hours, rng)
+    nuclear_gw = 5.0
+    carbon_free = np.clip(
+        (nuclear_gw + 28.0 * w["wind"] * 0.6 + 18.0 * w["solar"] * 0.9) / w["load"], 0.0, 0.85
+    )
+    peak_gas = 1.0 + 0.25 * np.clip((w["load"] - 55.0) / 20.0, 0.0, None)  # peakers burn more
+    raw = 600.0 * (1.0 - carbon_free) * peak_gas
+    weighted_mean = float(np.sum(raw * w["load"]) / np.sum(w["load"]))
+    intensity = raw * (target_gco2e_per_kwh / weighted_mean)
+    return pd.DataFrame(
+        {
+            "interval_start": hours,
+            "intensity_gco2e_per_kwh": intensity,
+            "system_load_gw": w["load"],
+        }
+    )
+
+
+def _curtailment_hours(grid: pd.DataFrame) -> pd.Series:
+    """Hours (UTC start) in which mining curtails: price-spike proxy and summer 4CP window."""
+    load = grid["system_load_gw"].to_numpy()
+    local = pd.DatetimeIndex(grid["interval_start"]).tz_convert(TIMEZONE)
+    spike = load >= np.quantile(load, 0.96)
+    summer_peak = (
+        local.month.isin([6, 7, 8, 9])
+        & (local.dayofweek < 5)
+        & (local.hour >= 15)
+        & (local.hour < 19)
+        & (load >= np.quantile(load, 0.85))
+    )
+    return pd.Series(spike | np.asarray(summer_peak), index=grid["interval_start"].to_numpy())
+
+
+def _meter_power_mw(
+    times: pd.DatetimeIndex, curtailed_hour: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Average power per interval [MW] of every demo meter, as a dict of arrays."""
+    w = _weather_and_grid(times, rng)
+    n = len(times)
+    local = times.tz_convert(TIMEZONE)
+    hot_derate = 1.0 - 0.01 * np.clip(w["temp"] - 35.0, 0.0, None)
+    power: dict[str, np.ndarray] = {}
+    mining_it = np.zeros(n)
+    ai_it = np.zeros(n)
+    before_conversion = local < pd.Timestamp(CONVERSION_AT)
+    for hall, rated in _MINING_HALLS_MW.items():
+        availability = np.clip(0.97 + _smooth_noise(rng, n, 0.008, 8), 0.9, 1.0)
+        hall_mw = rated * availability * hot_derate
+        hall_mw = np.where(curtailed_hour, 0.05 * rated, hall_mw)
+        if hall == "HALL-D":
+            diurnal = 1.0 + 0.03 * np.cos(2 * np.pi * (w["hod"] - 15.0) / 24.0)
+            ramp = np.clip(
+                (local - _HALL_D_REFIT_END) / (_HALL_D_RAMP_END - _HALL_D_REFIT_END), 0.0, 1.0
+            )
+            ai_mw = np.maximum(
+                0.15, _AI_HALL_D_MW * ramp * 0.94 * diurnal * (1 + _smooth_noise(rng, n, 0.004, 4))
+            )
+            ai_it += np.where(before_conversion, 0.0, ai_mw)
+            mining_it += np.where(before_conversion, hall_mw, 0.0)
+            hall_mw = np.where(before_conversion, hall_mw, ai_mw)
+        else:
+            mining_it += hall_mw
+        power[hall] = hall_mw
+    diurnal_e = 1.0 + 0.03 * np.cos(2 * np.pi * (w["hod"] - 15.0) / 24.0)
+    power["HALL-E"] = _AI_HALL_E_MW * 0.93 * diurnal_e * (1 + _smooth_noise(rng, n, 0.004, 4))
+    ai_it += power["HALL-E"]
+    warm = np.clip(w["temp"] - 10.0, 0.0, None)
+    power["COOL-MINING"] = mining_it * (0.03 + 0.0025 * warm)
+    power["COOL-AI"] = ai_it * (0.12 + 0.004 * warm)
+    office_hours = (local.dayofweek < 5) & (local.hour >= 7) & (local.hour < 19)
+    power["OFFICE"] = 0.18 + 0.12 * np.asarray(office_hours, dtype=float)
+    children = sum(power.values())
+    losses = 0.25 + 0.012 * children  # transformers and cabling: never metered
+    power["REV"] = (children + losses) * (1 + rng.normal(0.0, 0.0005, n))
+    return power
+
+
+def generate() -> DemoInputs:
+    """Build the demo inputs: a full local year 2025 of 15-minute meter data and hourly intensity."""
+    from carbon.factors import egrid_co2e_rate  # the published ERCT rate the profile matches
+
+    rate, _ = egrid_co2e_rate(GRID_REGION, CALIBRATION_DATASET)
+    target = float(rate.to("g CO2e/kWh").magnitude)
+    rng = np.random.default_rng(SEED)
+    grid = _grid_intensity(target, rng)
+    curtail = _curtailment_hours(grid)
+    times = _year_index("15min")
+    curtailed = curtail.reindex(times.floor("h").to_numpy()).to_numpy(dtype=bool)
+    power = _meter_power_mw(times, curtailed, rng)
+    site = demo_site()
+    hours_per_interval = INTERVAL / pd.Timedelta(hours=1)
+    order = [m.id for m in site.meters]
+    frames = []
+    for meter_id in order:
+        kwh = np.round(power[meter_id] * 1000.0 * hours_per_interval, 3)
+        frames.append(pd.DataFrame({"interval_start": times, "meter_id": meter_id, "energy_kwh": kwh}))
+    readings = pd.concat(frames, ignore_index=True)
+    gap = readings["meter_id"].eq("OFFICE") & readings["interval_start"].isin(
+        _OFFICE_GAP.tz_convert("UTC")
+    )
+    readings = readings.loc[~gap].reset_index(drop=True)
+    readings["meter_id"] = readings["meter_id"].astype("category")
+    return DemoInputs(
+        site=site,
+        meter_readings=readings,
+        grid_intensity=grid[["interval_start", "intensity_gco2e_per_kwh"]],
+        calibration_target_gco2e_per_kwh=target,
+    )
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """A stable content hash of a generated table (column names, dtypes and values)."""
+    digest = hashlib.sha256()
+    for name in frame.columns:
+        column = frame[name]
+        digest.update(name.encode())
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(str)
+        if pd.api.types.is_datetime64_any_dtype(column):
+            values = column.dt.tz_convert("UTC").to_numpy().astype("datetime64[ns]").view("int64")
+            digest.update(values.tobytes())
+        elif pd.api.types.is_numeric_dtype(column):
+            digest.update(column.to_numpy(dtype="float64").tobytes())
+        else:
+            digest.update("\x1f".join(column.astype(str)).encode())
+    return digest.hexdigest()

@@ -1,0 +1,141 @@
+"""The thin orchestration: ingest → quality → attribute → account → analyse.
+
+Every calculation lives in the stage modules; this module only wires them
+together for one site and one period and returns an immutable
+:class:`PeriodOutcome`. Data flows one way; nothing reaches back upstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pint
+import xarray as xr
+
+from carbon import attribution, emissions, metrics, quality
+from carbon.config import SiteConfig
+from carbon.errors import PeriodError
+from carbon.factors import FactorDataset, egrid_co2e_rate, latest_egrid_for_year, load_dataset
+from carbon.ingest.grid_table import GridIntensity
+from carbon.ingest.meters_long import MeterReadings
+from carbon.period import Period
+from carbon.units import ureg
+
+
+@dataclass(frozen=True)
+class AnnualFactor:
+    """The annual subregion rate used for the annual-factor view."""
+
+    rate: pint.Quantity  # [CO2e mass / energy]
+    dataset: FactorDataset
+    region: str
+    exact_year: bool
+    recomputed: bool
+
+    def note(self, year: int) -> str:
+        if self.exact_year:
+            return f"{self.dataset.edition} holds {year} data"
+        return (
+            f"no eGRID edition with {year} data is published; the latest, "
+            f"{self.dataset.edition}{(' ' + self.dataset.revision) if self.dataset.revision else ''} "
+            f"({self.dataset.data_year} data), is used"
+        )
+
+
+@dataclass(frozen=True)
+class PeriodOutcome:
+    """Everything computed for one site and period, unit-carrying."""
+
+    site: SiteConfig
+    period: Period
+    interval: pd.Timedelta
+    energy: xr.DataArray  # (meter, time) [kWh], the period slice, NaN = gap
+    attribution: attribution.Attribution
+    hourly_energy: xr.DataArray  # (workload, time hourly) [kWh]
+    hourly_emissions: xr.DataArray  # (workload, time hourly) [kg CO2e]
+    annual_factor: AnnualFactor
+    annual_view_total: xr.DataArray  # () [kg CO2e]
+    grid: GridIntensity
+    quality: quality.QualityReport
+    inputs: tuple = field(default_factory=tuple)  # InputRecord, in the order read
+
+    @property
+    def power_by_workload(self) -> xr.DataArray:
+        """Average facility power per workload and interval [kW], for charts."""
+        hours = ureg.Quantity(self.interval / pd.Timedelta(hours=1), "h")
+        return (self.attribution.total / hours).pint.to("kW")
+
+
+def annual_factor_for(site: SiteConfig, year: int) -> AnnualFactor:
+    """The eGRID subregion CO2e rate for `year`, or the latest edition before it."""
+    dataset_id, exact = latest_egrid_for_year(year)
+    rate, recomputed = egrid_co2e_rate(site.site.grid_region, dataset_id)
+    return AnnualFactor(
+        rate=rate,
+        dataset=load_dataset(dataset_id),
+        region=site.site.grid_region,
+        exact_year=exact,
+        recomputed=recomputed,
+    )
+
+
+def slice_period(energy: xr.DataArray, period: Period, interval: pd.Timedelta) -> xr.DataArray:
+    """The period's intervals on a complete grid; intervals without data become NaN gaps."""
+    expected = pd.date_range(period.start_utc, period.end_utc, freq=interval, inclusive="left")
+    have = pd.DatetimeIndex(energy["time"].values).tz_localize("UTC")
+    if len(have) == 0 or have[-1] < period.start_utc or have[0] >= period.end_utc:
+        raise PeriodError(
+            f"no meter data in period {period.label} ({period.start.isoformat()} to "
+            f"{period.end.isoformat()}); the data span {have[0].isoformat()} to "
+            f"{(have[-1] + interval).isoformat()}"
+        )
+    return energy.reindex(time=expected.tz_localize(None))
+
+
+def run_period(
+    site: SiteConfig,
+    readings: MeterReadings,
+    grid: GridIntensity,
+    period: Period,
+) -> PeriodOutcome:
+    """Attribute, account and check one period of one site."""
+    energy = slice_period(readings.energy, period, readings.interval)
+    roles = {m.id: m.role for m in site.meters}
+    findings = quality.assess(
+        energy,
+        roles=roles,
+        rows_read=readings.rows_read,
+        duplicates=readings.duplicates_identical,
+    )
+    split = attribution.attribute(energy, site, readings.interval)
+    hourly = emissions.to_hourly(split.total, readings.interval)
+    hourly_emissions = emissions.location_based(hourly, grid.intensity)
+    annual = annual_factor_for(site, period.start.year)
+    annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
+    return PeriodOutcome(
+        site=site,
+        period=period,
+        interval=readings.interval,
+        energy=energy,
+        attribution=split,
+        hourly_energy=hourly,
+        hourly_emissions=hourly_emissions,
+        annual_factor=annual,
+        annual_view_total=annual_total,
+        grid=grid,
+        quality=findings,
+        inputs=(readings.record, grid.record),
+    )
+
+
+def pue_of(outcome: PeriodOutcome) -> tuple[float | None, dict[str, float | None]]:
+    """Facility PUE and per-workload PUE of an outcome."""
+    split = outcome.attribution
+    facility = metrics.pue(split.revenue, split.it)
+    per_workload = {
+        str(w): metrics.pue(split.total.sel(workload=w), split.it.sel(workload=w))
+        for w in split.it["workload"].values
+        if str(w) != "other"
+    }
+    return facility, per_workload

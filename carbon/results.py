@@ -1,0 +1,227 @@
+"""The results document (``results.json``), its tidy table (``results.csv``) and the manifest.
+
+The schema is documented in ``docs/results-json.md`` and is stable: later
+versions add keys, never rename them. Every number is a plain float in the unit
+its key names (``energy_kwh``, ``scope2_location_kgco2e``); this module is the
+display boundary where pint quantities become numbers, converted explicitly.
+Report tables are derived from this document, never computed a second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import xarray as xr
+
+from carbon import __version__
+from carbon.pipeline import PeriodOutcome, pue_of
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Identity of one report version."""
+
+    report_id: str
+    version: int
+    status: str  # "draft" or "issued"
+    issue_date: date
+
+
+def _number(quantity: xr.DataArray, unit: str) -> float:
+    return float(quantity.pint.to(unit).pint.magnitude)
+
+
+def _by_workload(per_workload_time: xr.DataArray, unit: str) -> dict[str, float]:
+    totals = per_workload_time.sum("time", skipna=False)
+    out = {str(w): _number(totals.sel(workload=w), unit) for w in totals["workload"].values}
+    out["total"] = _number(totals.sum("workload"), unit)
+    return out
+
+
+def _conversions(outcome: PeriodOutcome) -> list[dict[str, str]]:
+    """Workload changes of IT meters up to the end of the period."""
+    found = []
+    for meter in outcome.site.meters_with_role("it"):
+        spans = meter.workload_spans()
+        for (_, end, before), (_, _, after) in zip(spans[:-1], spans[1:], strict=True):
+            at = pd.Timestamp(end)
+            if at < outcome.period.end:
+                found.append(
+                    {
+                        "meter": meter.id,
+                        "at": at.tz_convert(outcome.period.timezone).isoformat(),
+                        "from": before,
+                        "to": after,
+                    }
+                )
+    return found
+
+
+def build_results(
+    outcome: PeriodOutcome, meta: ReportMeta, *, inputs: list[dict[str, object]] | None = None
+) -> dict[str, object]:
+    """Assemble the ``results.json`` document of one period."""
+    split = outcome.attribution
+    pue, pue_workload = pue_of(outcome)
+    intensity_hours = outcome.grid.intensity.sel(time=outcome.hourly_energy["time"])
+    total_kwh = _number(split.revenue.sum(), "kWh")
+    lb_total = _number(outcome.hourly_emissions.sum(), "kg CO2e")
+    site = outcome.site.site
+    factor = outcome.annual_factor
+    meters = []
+    energy_totals = outcome.energy.sum("time", skipna=True)
+    workloads_of = {
+        m.id: (m.workload if isinstance(m.workload, str) or m.workload is None else "scheduled")
+        for m in outcome.site.meters
+    }
+    for meter in outcome.site.meters:
+        meters.append(
+            {
+                "id": meter.id,
+                "role": meter.role,
+                "workload": workloads_of[meter.id],
+                "energy_kwh": _number(energy_totals.sel(meter=meter.id), "kWh"),
+            }
+        )
+    shared = [
+        {
+            "id": m.id,
+            "key": m.allocation,
+            "workload": m.dedicated_to,
+            "energy_kwh": _number(energy_totals.sel(meter=m.id), "kWh"),
+        }
+        for m in outcome.site.meters_with_role("shared")
+    ]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report_id": meta.report_id,
+        "version": meta.version,
+        "status": meta.status,
+        "issue_date": meta.issue_date.isoformat(),
+        "site": {
+            "id": site.id,
+            "name": site.name,
+            "timezone": site.timezone,
+            "grid_region": site.grid_region,
+            "synthetic": site.synthetic,
+        },
+        "period": outcome.period.as_dict(),
+        "energy_kwh": _by_workload(split.total, "kWh"),
+        "it_energy_kwh": _by_workload(split.it, "kWh"),
+        "overhead_energy_kwh": _by_workload(split.shared + split.residual, "kWh"),
+        "scope2_location_kgco2e": _by_workload(outcome.hourly_emissions, "kg CO2e"),
+        "scope2_location_annual_factor_kgco2e": {
+            "total": _number(outcome.annual_view_total, "kg CO2e"),
+            "factor_gco2e_per_kwh": float(factor.rate.to("g CO2e/kWh").magnitude),
+            "factor_id": factor.dataset.id,
+            "timing_effect_kgco2e": lb_total - _number(outcome.annual_view_total, "kg CO2e"),
+        },
+        "grid_intensity_gco2e_per_kwh": {
+            "consumption_weighted": lb_total * 1000.0 / total_kwh if total_kwh else None,
+            "period_mean": _number(intensity_hours.mean(), "g CO2e/kWh"),
+            "source": outcome.grid.source,
+            "basis": outcome.grid.basis,
+            "kind": outcome.grid.kind,
+            "resolution": "hourly",
+        },
+        "kpis": {
+            "pue": pue,
+            "pue_by_workload": pue_workload,
+            "pue_category": "PUE1 (basic): IT energy metered at the hall feeders",
+            "pue_interim": True,
+        },
+        "meters": meters,
+        "allocation": {
+            "method": "shared meters by their key per interval; unmetered residual pro rata to IT "
+            "energy per interval (METHODOLOGY 6)",
+            "shared_meters": shared,
+            "unmetered_residual_kwh": _number(split.unmetered.sum(), "kWh"),
+            "no_it_load_intervals": int((split.it.sum("workload").pint.magnitude <= 0).sum()),
+        },
+        "quality": outcome.quality.as_dict(),
+        "factors": [
+            {
+                "id": factor.dataset.id,
+                "edition": factor.dataset.edition,
+                "revision": factor.dataset.revision,
+                "sha256": factor.dataset.sha256,
+                "role": "annual-factor view (eGRID subregion total output CO2e rate, "
+                f"{factor.region})",
+                "note": factor.note(outcome.period.start.year)
+                + ("; CO2e recomputed from per-gas rates" if factor.recomputed else ""),
+            }
+        ],
+        "inputs": inputs if inputs is not None else [r.as_dict() for r in outcome.inputs],
+        "conversions": _conversions(outcome),
+        "config_sha256": outcome.site.sha256(),
+        "software_version": __version__,
+    }
+
+
+def results_json_bytes(results: dict[str, object]) -> bytes:
+    """Canonical JSON bytes (sorted keys, fixed separators, trailing newline)."""
+    return (json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+_CSV_BLOCKS = (
+    ("energy_kwh", "energy", "kWh"),
+    ("it_energy_kwh", "it_energy", "kWh"),
+    ("overhead_energy_kwh", "overhead_energy", "kWh"),
+    ("scope2_location_kgco2e", "scope2_location", "kg CO2e"),
+)
+
+
+def results_csv_bytes(results: dict[str, object]) -> bytes:
+    """The headline figures as a tidy table: site, period, metric, workload, value, unit."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["site_id", "period", "metric", "workload", "value", "unit"])
+    site_id = results["site"]["id"]  # type: ignore[index]
+    period = results["period"]["label"]  # type: ignore[index]
+    for key, metric, unit in _CSV_BLOCKS:
+        for workload, value in results[key].items():  # type: ignore[union-attr]
+            writer.writerow([site_id, period, metric, workload, repr(float(value)), unit])
+    annual = results["scope2_location_annual_factor_kgco2e"]
+    writer.writerow([site_id, period, "scope2_location_annual_factor", "total", repr(annual["total"]), "kg CO2e"])  # type: ignore[index]
+    pue = results["kpis"]["pue"]  # type: ignore[index]
+    writer.writerow([site_id, period, "pue", "total", "" if pue is None else repr(pue), "1"])
+    for workload, value in results["kpis"]["pue_by_workload"].items():  # type: ignore[index]
+        writer.writerow([site_id, period, "pue", workload, "" if value is None else repr(value), "1"])
+    return buffer.getvalue().encode()
+
+
+def build_manifest(
+    results: dict[str, object],
+    *,
+    results_json: bytes,
+    results_csv: bytes,
+    extra: dict[str, object] | None = None,
+) -> dict[str, object]:
+    """The lineage manifest: inputs, factors, config and software, and hashes of the results."""
+    manifest = {
+        "report_id": results["report_id"],
+        "version": results["version"],
+        "status": results["status"],
+        "issue_date": results["issue_date"],
+        "site_id": results["site"]["id"],  # type: ignore[index]
+        "period": results["period"],
+        "inputs": results["inputs"],
+        "factors": results["factors"],
+        "config_sha256": results["config_sha256"],
+        "software_version": results["software_version"],
+        "results": {
+            "results.json": hashlib.sha256(results_json).hexdigest(),
+            "results.csv": hashlib.sha256(results_csv).hexdigest(),
+        },
+    }
+    if extra:
+        manifest.update(extra)
+    return manifest
