@@ -99,26 +99,14 @@ def _print_summary(results: dict, path: Path) -> None:
 
 
 def main() -> None:
-    """Console-script entry point with domain-error handling."""
+    """Console-script entry point: usage errors exit 2 (click), domain errors exit with their code."""
     try:
-        app(standalone_mode=False)
+        app()
     except CarbonError as exc:
         if _state["debug"]:
             raise
         typer.echo(f"carbon: error: {exc}", err=True)
         raise SystemExit(exc.exit_code) from None
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except typer.Abort:
-        typer.echo("Aborted.", err=True)
-        raise SystemExit(130) from None
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(2) from None
-        raise
 
 
 if __name__ == "__main__":

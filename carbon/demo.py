@@ -128,7 +128,7 @@ def _weather_and_grid(times: pd.DatetimeIndex, rng: np.random.Generator) -> dict
     """Temperature [°C] and ERCOT-like system load [GW], wind and solar shapes at `times`."""
     local = times.tz_convert(TIMEZONE)
     hod = local.hour.to_numpy() + local.minute.to_numpy() / 60.0
-    doy = local.dayofyear.to_numpy().astype(float)
+    doy = local.day_of_year.to_numpy().astype(float)
     n = len(times)
     steps_per_day = int(pd.Timedelta(days=1) / (times[1] - times[0]))
     temp = (
@@ -137,7 +137,7 @@ def _weather_and_grid(times: pd.DatetimeIndex, rng: np.random.Generator) -> dict
         + 7.0 * np.cos(2 * np.pi * (hod - 16.0) / 24.0)
         + _smooth_noise(rng, n, 2.0, steps_per_day)
     )
-    weekday = (local.dayofweek.to_numpy() < 5).astype(float)
+    weekday = (local.day_of_week.to_numpy() < 5).astype(float)
     load = (
         38.0
         + 0.055 * (temp - 15.0) ** 2
@@ -186,7 +186,7 @@ def _curtailment_hours(grid: pd.DataFrame) -> pd.Series:
     spike = load >= np.quantile(load, 0.96)
     summer_peak = (
         local.month.isin([6, 7, 8, 9])
-        & (local.dayofweek < 5)
+        & (local.day_of_week < 5)
         & (local.hour >= 15)
         & (local.hour < 19)
         & (load >= np.quantile(load, 0.85))
@@ -230,7 +230,7 @@ def _meter_power_mw(
     warm = np.clip(w["temp"] - 10.0, 0.0, None)
     power["COOL-MINING"] = mining_it * (0.03 + 0.0025 * warm)
     power["COOL-AI"] = ai_it * (0.12 + 0.004 * warm)
-    office_hours = (local.dayofweek < 5) & (local.hour >= 7) & (local.hour < 19)
+    office_hours = (local.day_of_week < 5) & (local.hour >= 7) & (local.hour < 19)
     power["OFFICE"] = 0.18 + 0.12 * np.asarray(office_hours, dtype=float)
     children = sum(power.values())
     losses = 0.25 + 0.012 * children  # transformers and cabling: never metered
@@ -280,7 +280,8 @@ def frame_sha256(frame: pd.DataFrame) -> str:
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = column.astype(str)
         if pd.api.types.is_datetime64_any_dtype(column):
-            values = column.dt.tz_convert("UTC").to_numpy().astype("datetime64[ns]").view("int64")
+            utc = column.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+            values = utc.to_numpy().view("int64")
             digest.update(values.tobytes())
         elif pd.api.types.is_numeric_dtype(column):
             digest.update(column.to_numpy(dtype="float64").tobytes())

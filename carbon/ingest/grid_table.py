@@ -72,7 +72,7 @@ def read_hourly_intensity(
     series = xr.DataArray(
         values[order],
         dims=("time",),
-        coords={"time": stamps[order].tz_localize(None)},
+        coords={"time": stamps[order].tz_localize(None).rename(None)},
         name="intensity",
     ).pint.quantify(units, unit_registry=ureg)
     record = InputRecord(

@@ -1,0 +1,101 @@
+"""End to end: the demo writes a complete report folder whose figures hold together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carbon.cli import app
+from carbon.errors import OutputExistsError
+from carbon.workflow import write_demo_report
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("reports")
+    return write_demo_report(out)
+
+
+def test_writes_the_four_files(written) -> None:
+    assert written.path.parts[-3:] == ("demo", "2025-07", "v1")
+    names = sorted(p.name for p in written.path.iterdir())
+    assert names == ["disclosure.pdf", "manifest.json", "results.csv", "results.json"]
+    assert not [p for p in written.path.parent.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_results_json_has_the_documented_keys(written) -> None:
+    results = json.loads((written.path / "results.json").read_text())
+    for key in ("site", "period", "energy_kwh", "it_energy_kwh", "scope2_location_kgco2e", "kpis",
+                "factors", "inputs", "software_version"):
+        assert key in results
+    assert results["period"]["start"] == "2025-07-01T00:00:00-05:00"
+    assert results["period"]["end"] == "2025-08-01T00:00:00-05:00"
+    assert results["period"]["timezone"] == "America/Chicago"
+    assert {"mining", "ai", "total"} <= set(results["energy_kwh"])
+    assert results["factors"][0]["id"] == "egrid2023rev2"
+    assert len(results["factors"][0]["sha256"]) == 64
+    assert all(len(i["sha256"]) == 64 and i["rows"] > 0 for i in results["inputs"])
+    assert results["kpis"]["pue"] > 1.0
+
+
+def test_figures_hold_together(written) -> None:
+    r = written.results
+    outcome = written.outcome
+    revenue_kwh = float(outcome.attribution.revenue.sum().pint.to("kWh").pint.magnitude)
+    assert r["energy_kwh"]["total"] == pytest.approx(revenue_kwh, rel=1e-12)
+    parts = sum(v for k, v in r["energy_kwh"].items() if k != "total")
+    assert parts == pytest.approx(r["energy_kwh"]["total"], rel=1e-12)
+    lb = sum(v for k, v in r["scope2_location_kgco2e"].items() if k != "total")
+    assert lb == pytest.approx(r["scope2_location_kgco2e"]["total"], rel=1e-12)
+    # location-based total = Σ hourly energy × hourly intensity, recomputed here independently
+    hourly = outcome.hourly_energy.sum("workload").pint.to("kWh").pint.magnitude
+    ef = outcome.grid.intensity.sel(time=outcome.hourly_energy["time"]).pint.to("g CO2e/kWh").pint.magnitude
+    assert r["scope2_location_kgco2e"]["total"] == pytest.approx(float((hourly * ef).sum()) / 1000, rel=1e-12)
+    overhead = r["energy_kwh"]["total"] - r["it_energy_kwh"]["total"]
+    assert r["overhead_energy_kwh"]["total"] == pytest.approx(overhead, rel=1e-9)
+    gap = next(m for m in r["quality"]["meters"] if m["id"] == "OFFICE")
+    assert gap["missing"] == 3  # the demo's deliberate gap is counted, not filled
+
+
+def test_manifest_hashes_the_results(written) -> None:
+    import hashlib
+
+    manifest = json.loads((written.path / "manifest.json").read_text())
+    for name in ("results.json", "results.csv"):
+        assert manifest["results"][name] == hashlib.sha256((written.path / name).read_bytes()).hexdigest()
+    assert manifest["demo"]["seed"] > 0
+
+
+def test_pdf_has_at_least_four_pages_and_embeds_the_data(written) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(written.path / "disclosure.pdf")
+    assert len(reader.pages) >= 4
+    embedded = reader.attachments
+    assert set(embedded) >= {"results.json", "results.csv", "manifest.json"}
+    assert embedded["results.json"][0] == (written.path / "results.json").read_bytes()
+
+
+def test_an_existing_version_is_never_overwritten(written) -> None:
+    before = (written.path / "disclosure.pdf").read_bytes()
+    with pytest.raises(OutputExistsError, match="never overwritten"):
+        write_demo_report(written.path.parents[2])
+    assert (written.path / "disclosure.pdf").read_bytes() == before
+
+
+def test_same_inputs_give_the_same_bytes(written, tmp_path: Path) -> None:
+    again = write_demo_report(tmp_path)
+    for name in ("results.json", "results.csv", "manifest.json", "disclosure.pdf"):
+        assert (again.path / name).read_bytes() == (written.path / name).read_bytes(), name
+
+
+def test_cli_demo_prints_summary_and_path(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--period", "2025-06", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Mining" in result.output and "AI hosting" in result.output
+    assert str(tmp_path / "demo" / "2025-06" / "v1") in result.output.replace("\n", "")
+    results = json.loads((tmp_path / "demo" / "2025-06" / "v1" / "results.json").read_text())
+    assert results["energy_kwh"]["mining"] > 0 and results["energy_kwh"]["ai"] > 0
