@@ -100,10 +100,13 @@ def _check_supported_tree(site: SiteConfig) -> None:
     unsupported = [m.id for m in site.meters if m.role in ("generation", "export")]
     if unsupported:
         raise ConfigError(
-            f"meters {', '.join(unsupported)}: roles 'generation' and 'export' are not attributed yet"
+            f"meters {', '.join(unsupported)}: roles 'generation' and 'export' "
+            "are not attributed yet"
         )
     revenue_id = site.revenue_meter.id
-    nested = [m.id for m in site.meters if m.role != "revenue" and m.parent not in (None, revenue_id)]
+    nested = [
+        m.id for m in site.meters if m.role != "revenue" and m.parent not in (None, revenue_id)
+    ]
     if nested:
         raise ConfigError(
             f"meters {', '.join(nested)} sit below a sub-meter; attribution handles IT and shared "
@@ -133,7 +136,8 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
         first = pd.Timestamp(revenue["time"].values[np.argmax(missing_revenue)]).tz_localize("UTC")
         raise InputDataError(
             f"revenue meter {revenue_id!r} has no reading for {int(missing_revenue.sum())} "
-            f"interval(s) in the period, first at {first.isoformat()}; the facility total cannot be "
+            f"interval(s) in the period, first at {first.isoformat()}; "
+            "the facility total cannot be "
             "attributed without it (no imputation is configured)"
         )
     time = pd.DatetimeIndex(energy["time"].values)

@@ -76,7 +76,12 @@ def _print_summary(results: dict, path: Path) -> None:
 
     period = results["period"]
     table = Table(title=f"{results['site']['name']} — {period['label']} ({period['timezone']})")
-    for header in ("Workload", "Energy [MWh]", "IT energy [MWh]", "Scope 2 location-based [t CO2e]"):
+    for header in (
+        "Workload",
+        "Energy [MWh]",
+        "IT energy [MWh]",
+        "Scope 2 location-based [t CO2e]",
+    ):
         table.add_column(header, justify="left" if header == "Workload" else "right")
     names = {"mining": "Mining", "ai": "AI hosting", "other": "Unallocated", "total": "Total"}
     for key in ("mining", "ai", "other", "total"):
@@ -99,7 +104,7 @@ def _print_summary(results: dict, path: Path) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: usage errors exit 2 (click), domain errors exit with their code."""
+    """Console-script entry point: usage errors exit 2, domain errors with their own code."""
     try:
         app()
     except CarbonError as exc:

@@ -89,7 +89,9 @@ class Meter(_Frozen):
         if self.role != "it" and self.workload is not None:
             raise ValueError(f"only IT meters carry a 'workload'; {self.id!r} is {self.role!r}")
         if self.allocation == "dedicated" and self.dedicated_to is None:
-            raise ValueError(f"shared meter {self.id!r} has allocation 'dedicated' but no 'dedicated_to'")
+            raise ValueError(
+                f"shared meter {self.id!r} has allocation 'dedicated' but no 'dedicated_to'"
+            )
         if self.dedicated_to is not None and self.allocation != "dedicated":
             raise ValueError(f"{self.id!r}: 'dedicated_to' needs allocation = 'dedicated'")
         if isinstance(self.workload, list):
@@ -122,7 +124,9 @@ class Meter(_Frozen):
 class GridSource(_Frozen):
     """An hourly grid-intensity source (importers arrive with the real-inputs work)."""
 
-    source: Literal["electricitymaps", "eia930", "gridemissions", "watttime", "neso", "entsoe", "table"]
+    source: Literal[
+        "electricitymaps", "eia930", "gridemissions", "watttime", "neso", "entsoe", "table"
+    ]
     path: str
     basis: Literal["direct", "lifecycle"] = "direct"
 

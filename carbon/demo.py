@@ -1,4 +1,6 @@
-"""The embedded demo site: a deterministic, seeded generator (ARCHITECTURE "The embedded demo site").
+"""The embedded demo site: a deterministic, seeded generator.
+
+See ARCHITECTURE "The embedded demo site".
 
 An ERCOT campus (eGRID subregion ERCT, America/Chicago) with one revenue meter,
 four air-cooled mining halls, one of which (HALL-D) converts to liquid-cooled AI
@@ -239,7 +241,7 @@ def _meter_power_mw(
 
 
 def generate() -> DemoInputs:
-    """Build the demo inputs: a full local year 2025 of 15-minute meter data and hourly intensity."""
+    """Build the demo inputs: a local year (2025) of 15-minute meter data, hourly intensity."""
     from carbon.factors import egrid_co2e_rate  # the published ERCT rate the profile matches
 
     rate, _ = egrid_co2e_rate(GRID_REGION, CALIBRATION_DATASET)
@@ -256,7 +258,9 @@ def generate() -> DemoInputs:
     frames = []
     for meter_id in order:
         kwh = np.round(power[meter_id] * 1000.0 * hours_per_interval, 3)
-        frames.append(pd.DataFrame({"interval_start": times, "meter_id": meter_id, "energy_kwh": kwh}))
+        frames.append(
+            pd.DataFrame({"interval_start": times, "meter_id": meter_id, "energy_kwh": kwh})
+        )
     readings = pd.concat(frames, ignore_index=True)
     gap = readings["meter_id"].eq("OFFICE") & readings["interval_start"].isin(
         _OFFICE_GAP.tz_convert("UTC")

@@ -42,7 +42,9 @@ def write_version(
         try:
             os.rename(staging, target)
         except OSError as exc:
-            raise OutputExistsError(f"{target} appeared while writing; nothing was replaced") from exc
+            raise OutputExistsError(
+                f"{target} appeared while writing; nothing was replaced"
+            ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -34,11 +34,12 @@ class AnnualFactor:
     recomputed: bool
 
     def note(self, year: int) -> str:
+        revision = f" {self.dataset.revision}" if self.dataset.revision else ""
         if self.exact_year:
             return f"{self.dataset.edition} holds {year} data"
         return (
             f"no eGRID edition with {year} data is published; the latest, "
-            f"{self.dataset.edition}{(' ' + self.dataset.revision) if self.dataset.revision else ''} "
+            f"{self.dataset.edition}{revision} "
             f"({self.dataset.data_year} data), is used"
         )
 

@@ -70,7 +70,9 @@ def flag_intervals(energy: xr.DataArray) -> xr.DataArray:
     """Flag every (meter, interval): measured, gap or negative."""
     magnitude = energy.pint.to("kWh").pint.magnitude if hasattr(energy, "pint") else energy
     values = np.asarray(magnitude)
-    codes = np.where(np.isnan(values), GAP, np.where(values < 0, NEGATIVE, MEASURED)).astype(np.int8)
+    codes = np.where(np.isnan(values), GAP, np.where(values < 0, NEGATIVE, MEASURED)).astype(
+        np.int8
+    )
     return xr.DataArray(codes, dims=energy.dims, coords=energy.coords, name="flags")
 
 

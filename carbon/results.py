@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -51,7 +52,7 @@ def _conversions(outcome: PeriodOutcome) -> list[dict[str, str]]:
     found = []
     for meter in outcome.site.meters_with_role("it"):
         spans = meter.workload_spans()
-        for (_, end, before), (_, _, after) in zip(spans[:-1], spans[1:], strict=True):
+        for (_, end, before), (_, _, after) in itertools.pairwise(spans):
             at = pd.Timestamp(end)
             if at < outcome.period.end:
                 found.append(
@@ -190,11 +191,22 @@ def results_csv_bytes(results: dict[str, object]) -> bytes:
         for workload, value in results[key].items():  # type: ignore[union-attr]
             writer.writerow([site_id, period, metric, workload, repr(float(value)), unit])
     annual = results["scope2_location_annual_factor_kgco2e"]
-    writer.writerow([site_id, period, "scope2_location_annual_factor", "total", repr(annual["total"]), "kg CO2e"])  # type: ignore[index]
+    writer.writerow(
+        [
+            site_id,
+            period,
+            "scope2_location_annual_factor",
+            "total",
+            repr(annual["total"]),
+            "kg CO2e",
+        ]
+    )  # type: ignore[index]
     pue = results["kpis"]["pue"]  # type: ignore[index]
     writer.writerow([site_id, period, "pue", "total", "" if pue is None else repr(pue), "1"])
     for workload, value in results["kpis"]["pue_by_workload"].items():  # type: ignore[index]
-        writer.writerow([site_id, period, "pue", workload, "" if value is None else repr(value), "1"])
+        writer.writerow(
+            [site_id, period, "pue", workload, "" if value is None else repr(value), "1"]
+        )
     return buffer.getvalue().encode()
 
 

@@ -21,7 +21,7 @@ def real_samples() -> Path:
 
 
 def tiny_site(**overrides: object) -> SiteConfig:
-    """Revenue meter, a mining hall, an AI hall, a hall converting at 00:07 UTC, one shared meter."""
+    """Revenue, mining hall, AI hall, a hall converting at 00:07 UTC, one shared meter."""
     data = {
         "site": {"id": "tiny", "name": "Tiny", "timezone": "UTC", "grid_region": "ERCT"},
         "meters": [
@@ -44,8 +44,9 @@ def tiny_site(**overrides: object) -> SiteConfig:
     return site_from_dict(data)
 
 
-def long_frame(values: dict[str, list[float]], start: str = "2025-01-01T00:00:00+00:00",
-               freq: str = "15min") -> pd.DataFrame:
+def long_frame(
+    values: dict[str, list[float]], start: str = "2025-01-01T00:00:00+00:00", freq: str = "15min"
+) -> pd.DataFrame:
     """A long readings table from per-meter value lists (same length, regular grid)."""
     n = len(next(iter(values.values())))
     times = pd.date_range(start, periods=n, freq=freq)

@@ -14,7 +14,9 @@ INTERVAL = pd.Timedelta("15min")
 def cube(values: dict[str, list[float]]):
     site = tiny_site()
     frame = long_frame(values)
-    return site, read_long_frame(frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL)
+    return site, read_long_frame(
+        frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL
+    )
 
 
 def kwh(da) -> np.ndarray:
@@ -52,30 +54,50 @@ def test_dedicated_shared_meter_goes_to_its_workload() -> None:
 
     site = site_from_dict(data)
     frame = long_frame({"REV": [100.0], "M": [50.0], "A": [20.0], "X": [0.0], "COOL": [10.0]})
-    r = read_long_frame(frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL)
+    r = read_long_frame(
+        frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL
+    )
     split = attribute(r.energy, site, r.interval)
     assert kwh(split.shared.sel(workload="ai")) == pytest.approx([10.0])
     assert kwh(split.shared.sel(workload="mining")) == pytest.approx([0.0])
 
 
 def test_no_it_load_sends_shared_energy_to_other() -> None:
-    site, r = cube({"REV": [10.0, 100.0], "M": [0.0, 50.0], "A": [0.0, 20.0],
-                    "X": [0.0, 10.0], "COOL": [8.0, 10.0]})
+    site, r = cube(
+        {
+            "REV": [10.0, 100.0],
+            "M": [0.0, 50.0],
+            "A": [0.0, 20.0],
+            "X": [0.0, 10.0],
+            "COOL": [8.0, 10.0],
+        }
+    )
     split = attribute(r.energy, site, r.interval)
     assert kwh(split.total.sel(workload="other")) == pytest.approx([10.0, 0.0])
     assert kwh(split.total.sum("workload")) == pytest.approx([10.0, 100.0])
 
 
 def test_missing_sub_meter_reading_lands_in_residual_and_is_flagged() -> None:
-    site, r = cube({"REV": [100.0, 100.0], "M": [50.0, 50.0], "A": [20.0, 20.0],
-                    "X": [10.0, 10.0], "COOL": [10.0, -1.0]})
+    site, r = cube(
+        {
+            "REV": [100.0, 100.0],
+            "M": [50.0, 50.0],
+            "A": [20.0, 20.0],
+            "X": [10.0, 10.0],
+            "COOL": [10.0, -1.0],
+        }
+    )
     energy = r.energy.copy()
     energy.loc[{"meter": "COOL", "time": energy["time"][0]}] = np.nan * energy.pint.units
     split = attribute(energy, site, r.interval)
     assert kwh(split.unmetered) == pytest.approx([20.0, 21.0])
     assert kwh(split.total.sum("workload")) == pytest.approx([100.0, 100.0])
-    report = assess(energy, roles={m.id: m.role for m in site.meters}, rows_read=r.rows_read,
-                    duplicates=r.duplicates_identical)
+    report = assess(
+        energy,
+        roles={m.id: m.role for m in site.meters},
+        rows_read=r.rows_read,
+        duplicates=r.duplicates_identical,
+    )
     cool = next(m for m in report.meters if m.id == "COOL")
     assert (cool.missing, cool.negatives, cool.present) == (1, 1, 1)
     assert report.flags.sel(meter="COOL").values.tolist() == [GAP, NEGATIVE]
@@ -83,8 +105,15 @@ def test_missing_sub_meter_reading_lands_in_residual_and_is_flagged() -> None:
 
 
 def test_missing_revenue_reading_is_an_error_naming_the_interval() -> None:
-    site, r = cube({"REV": [100.0, 100.0], "M": [50.0, 50.0], "A": [1.0, 1.0],
-                    "X": [1.0, 1.0], "COOL": [1.0, 1.0]})
+    site, r = cube(
+        {
+            "REV": [100.0, 100.0],
+            "M": [50.0, 50.0],
+            "A": [1.0, 1.0],
+            "X": [1.0, 1.0],
+            "COOL": [1.0, 1.0],
+        }
+    )
     energy = r.energy.copy()
     energy.loc[{"meter": "REV", "time": energy["time"][1]}] = np.nan * energy.pint.units
     with pytest.raises(InputDataError, match=r"'REV' has no reading .* 2025-01-01T00:15:00\+00:00"):
@@ -98,6 +127,8 @@ def test_generation_meters_are_refused_until_supported() -> None:
 
     site = site_from_dict(data)
     frame = long_frame({m.id: [1.0] for m in site.meters})
-    r = read_long_frame(frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL)
+    r = read_long_frame(
+        frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL
+    )
     with pytest.raises(ConfigError, match="GEN"):
         attribute(r.energy, site, r.interval)

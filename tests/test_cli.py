@@ -3,8 +3,9 @@ import sys
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "carbon", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "carbon", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_help_and_version() -> None:

@@ -57,8 +57,12 @@ def test_documented_example_site_file_loads(tmp_path: Path) -> None:
 
 def test_unknown_key_names_its_path(tmp_path: Path) -> None:
     path = tmp_path / "site.toml"
-    path.write_text(EXAMPLE_TOML.replace('role = "it"\nparent = "REV"\nworkload = "mining"',
-                                         'role = "it"\nparent = "REV"\nworkload = "minning"'))
+    path.write_text(
+        EXAMPLE_TOML.replace(
+            'role = "it"\nparent = "REV"\nworkload = "mining"',
+            'role = "it"\nparent = "REV"\nworkload = "minning"',
+        )
+    )
     with pytest.raises(ConfigError) as err:
         load_site(path)
     message = str(err.value)
@@ -69,8 +73,12 @@ def test_unknown_key_names_its_path(tmp_path: Path) -> None:
 
 def test_invalid_role_lists_choices() -> None:
     with pytest.raises(ConfigError, match=r"meters\[0\]\.role.*'revenue'.*'it'.*'shared'"):
-        site_from_dict({"site": {"id": "s", "name": "s", "timezone": "UTC", "grid_region": "ERCT"},
-                        "meters": [{"id": "REV", "role": "main"}]})
+        site_from_dict(
+            {
+                "site": {"id": "s", "name": "s", "timezone": "UTC", "grid_region": "ERCT"},
+                "meters": [{"id": "REV", "role": "main"}],
+            }
+        )
 
 
 @pytest.mark.parametrize(

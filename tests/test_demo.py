@@ -23,7 +23,9 @@ def test_one_hall_converts_from_mining_to_ai() -> None:
     assert [s[2] for s in spans] == ["mining", "ai"]
     assert spans[0][1] == demo.CONVERSION_AT
     assert {m.workload for m in site.meters if m.role == "it" and isinstance(m.workload, str)} == {
-        "mining", "ai"}
+        "mining",
+        "ai",
+    }
 
 
 def test_synthetic_intensity_is_calibrated_to_egrid2023rev2_erct() -> None:
@@ -33,7 +35,8 @@ def test_synthetic_intensity_is_calibrated_to_egrid2023rev2_erct() -> None:
     assert target == __import__("pytest").approx(736.629 * 0.45359237, rel=1e-12)
     grid = demo._grid_intensity(target, np.random.default_rng(demo.SEED))
     weighted = np.sum(grid["intensity_gco2e_per_kwh"] * grid["system_load_gw"]) / np.sum(
-        grid["system_load_gw"])
+        grid["system_load_gw"]
+    )
     assert abs(weighted - target) < 1e-9 * target
     # a realistic shape: some hours cleaner and some dirtier than the mean by a clear margin
     assert grid["intensity_gco2e_per_kwh"].min() < 0.7 * target

@@ -11,8 +11,9 @@ from carbon.units import ureg
 
 def energy_da(values, start="2025-01-01 00:00", freq="15min", unit="kWh") -> xr.DataArray:
     time = pd.date_range(start, periods=len(values), freq=freq)
-    return xr.DataArray(np.asarray(values, float), dims="time", coords={"time": time}).pint.quantify(
-        unit, unit_registry=ureg)
+    return xr.DataArray(
+        np.asarray(values, float), dims="time", coords={"time": time}
+    ).pint.quantify(unit, unit_registry=ureg)
 
 
 def intensity_da(values, start="2025-01-01 00:00", unit="g CO2e/kWh") -> xr.DataArray:
@@ -49,7 +50,7 @@ def test_mixing_power_and_energy_raises() -> None:
 
 def test_missing_intensity_hour_is_an_error() -> None:
     hourly = energy_da([1.0, 1.0], freq="1h")
-    with pytest.raises(InputDataError, match="missing for 1 hour.*2025-01-01T01:00:00"):
+    with pytest.raises(InputDataError, match=r"missing for 1 hour.*2025-01-01T01:00:00"):
         location_based(hourly, intensity_da([100.0]))
 
 

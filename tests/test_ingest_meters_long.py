@@ -28,18 +28,21 @@ def test_builds_a_unit_carrying_cube_with_gaps_as_nan() -> None:
 
 
 def test_offsets_are_converted_to_utc() -> None:
-    frame = pd.DataFrame({
-        "interval_start": ["2025-07-01T00:00:00-05:00", "2025-07-01T00:15:00-05:00"] * 2,
-        "meter_id": ["REV", "REV", "M", "M"],
-        "energy_kwh": [1.0, 2.0, 0.5, 0.5],
-    })
+    frame = pd.DataFrame(
+        {
+            "interval_start": ["2025-07-01T00:00:00-05:00", "2025-07-01T00:15:00-05:00"] * 2,
+            "meter_id": ["REV", "REV", "M", "M"],
+            "energy_kwh": [1.0, 2.0, 0.5, 0.5],
+        }
+    )
     got = read(frame)
     assert str(got.energy["time"].values[0]).startswith("2025-07-01T05:00")
 
 
 def test_wh_is_converted_and_power_is_refused() -> None:
     frame = long_frame({"REV": [1000.0, 2000.0], "M": [500.0, 500.0]}).rename(
-        columns={"energy_kwh": "energy_wh"})
+        columns={"energy_kwh": "energy_wh"}
+    )
     got = read(frame, value_column="energy_wh", unit="Wh")
     assert got.energy.sel(meter="REV").pint.magnitude.tolist() == [1.0, 2.0]
     with pytest.raises(UnitError, match="not an energy unit"):
@@ -47,9 +50,10 @@ def test_wh_is_converted_and_power_is_refused() -> None:
 
 
 def test_naive_timestamps_are_refused() -> None:
-    frame = pd.DataFrame({"interval_start": ["2025-07-01T00:00:00"], "meter_id": ["REV"],
-                          "energy_kwh": [1.0]})
-    with pytest.raises(InputDataError, match="meters.csv: line 2: .*no UTC offset"):
+    frame = pd.DataFrame(
+        {"interval_start": ["2025-07-01T00:00:00"], "meter_id": ["REV"], "energy_kwh": [1.0]}
+    )
+    with pytest.raises(InputDataError, match=r"meters\.csv: line 2: .*no UTC offset"):
         read(frame)
 
 

@@ -24,9 +24,21 @@ def _clean_env() -> dict[str, str]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(dist), str(REPO)],
-        check=True, env=_clean_env(), timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
+        check=True,
+        env=_clean_env(),
+        timeout=300,
     )
     return next(dist.glob("carbon-*.whl"))
 
@@ -46,25 +58,43 @@ def test_installed_wheel_runs_the_demo_from_another_directory(wheel: Path, tmp_p
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                   check=True, env=_clean_env(), timeout=300)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        env=_clean_env(),
+        timeout=300,
+    )
     # The fresh venv gets carbon from the wheel only; its dependencies are borrowed from the test
     # environment through a .pth file, which Python appends *after* the venv's own site-packages.
     purelib = subprocess.check_output(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
     ).strip()
-    (Path(purelib) / "_borrowed_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    (Path(purelib) / "_borrowed_dependencies.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n"
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.check_output(
-        [str(python), "-c", "import carbon; print(carbon.__file__)"], cwd=elsewhere, text=True,
+        [str(python), "-c", "import carbon; print(carbon.__file__)"],
+        cwd=elsewhere,
+        text=True,
         env=_clean_env(),
     )
     assert where.startswith(str(venv)), where
-    result = subprocess.run([str(venv / "bin" / "carbon"), "demo"], cwd=elsewhere, env=_clean_env(),
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [str(venv / "bin" / "carbon"), "demo"],
+        cwd=elsewhere,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     out = elsewhere / "reports" / "demo" / "2025-07" / "v1"
     assert (out / "disclosure.pdf").stat().st_size > 10_000
-    assert {p.name for p in out.iterdir()} == {"disclosure.pdf", "results.json", "results.csv",
-                                               "manifest.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "disclosure.pdf",
+        "results.json",
+        "results.csv",
+        "manifest.json",
+    }

@@ -9,7 +9,13 @@ from carbon.period import month, next_full_month_after
 
 @pytest.mark.parametrize(
     ("label", "hours"),
-    [("2025-07", 744), ("2025-03", 743), ("2025-11", 30 * 24 + 1), ("2024-02", 696), ("2025-12", 744)],
+    [
+        ("2025-07", 744),
+        ("2025-03", 743),
+        ("2025-11", 30 * 24 + 1),
+        ("2024-02", 696),
+        ("2025-12", 744),
+    ],
 )
 def test_local_months_have_dst_aware_lengths(label: str, hours: int) -> None:
     assert month(label, "America/Chicago").hours == hours
@@ -31,6 +37,8 @@ def test_bad_period_labels(label: str) -> None:
 
 def test_next_full_month() -> None:
     tz = "America/Chicago"
-    assert next_full_month_after(datetime(2025, 6, 14, 12, tzinfo=ZoneInfo(tz)), tz).label == "2025-07"
+    assert (
+        next_full_month_after(datetime(2025, 6, 14, 12, tzinfo=ZoneInfo(tz)), tz).label == "2025-07"
+    )
     assert next_full_month_after(datetime(2025, 12, 3, tzinfo=ZoneInfo(tz)), tz).label == "2026-01"
     assert next_full_month_after(datetime(2025, 7, 1, tzinfo=ZoneInfo(tz)), tz).label == "2025-07"

@@ -23,13 +23,24 @@ def test_writes_the_four_files(written) -> None:
     assert written.path.parts[-3:] == ("demo", "2025-07", "v1")
     names = sorted(p.name for p in written.path.iterdir())
     assert names == ["disclosure.pdf", "manifest.json", "results.csv", "results.json"]
-    assert not [p for p in written.path.parent.iterdir() if p.name.startswith(".")]  # no staging left
+    assert not [
+        p for p in written.path.parent.iterdir() if p.name.startswith(".")
+    ]  # no staging left
 
 
 def test_results_json_has_the_documented_keys(written) -> None:
     results = json.loads((written.path / "results.json").read_text())
-    for key in ("site", "period", "energy_kwh", "it_energy_kwh", "scope2_location_kgco2e", "kpis",
-                "factors", "inputs", "software_version"):
+    for key in (
+        "site",
+        "period",
+        "energy_kwh",
+        "it_energy_kwh",
+        "scope2_location_kgco2e",
+        "kpis",
+        "factors",
+        "inputs",
+        "software_version",
+    ):
         assert key in results
     assert results["period"]["start"] == "2025-07-01T00:00:00-05:00"
     assert results["period"]["end"] == "2025-08-01T00:00:00-05:00"
@@ -52,8 +63,14 @@ def test_figures_hold_together(written) -> None:
     assert lb == pytest.approx(r["scope2_location_kgco2e"]["total"], rel=1e-12)
     # location-based total = Σ hourly energy × hourly intensity, recomputed here independently
     hourly = outcome.hourly_energy.sum("workload").pint.to("kWh").pint.magnitude
-    ef = outcome.grid.intensity.sel(time=outcome.hourly_energy["time"]).pint.to("g CO2e/kWh").pint.magnitude
-    assert r["scope2_location_kgco2e"]["total"] == pytest.approx(float((hourly * ef).sum()) / 1000, rel=1e-12)
+    ef = (
+        outcome.grid.intensity.sel(time=outcome.hourly_energy["time"])
+        .pint.to("g CO2e/kWh")
+        .pint.magnitude
+    )
+    assert r["scope2_location_kgco2e"]["total"] == pytest.approx(
+        float((hourly * ef).sum()) / 1000, rel=1e-12
+    )
     overhead = r["energy_kwh"]["total"] - r["it_energy_kwh"]["total"]
     assert r["overhead_energy_kwh"]["total"] == pytest.approx(overhead, rel=1e-9)
     gap = next(m for m in r["quality"]["meters"] if m["id"] == "OFFICE")
@@ -65,7 +82,10 @@ def test_manifest_hashes_the_results(written) -> None:
 
     manifest = json.loads((written.path / "manifest.json").read_text())
     for name in ("results.json", "results.csv"):
-        assert manifest["results"][name] == hashlib.sha256((written.path / name).read_bytes()).hexdigest()
+        assert (
+            manifest["results"][name]
+            == hashlib.sha256((written.path / name).read_bytes()).hexdigest()
+        )
     assert manifest["demo"]["seed"] > 0
 
 

@@ -51,16 +51,22 @@ def read_hourly_intensity(
         raise UnitError(f"{source}: {unit!r} is not a CO2e mass per energy unit (e.g. g CO2e/kWh)")
     stamps = pd.DatetimeIndex(frame["interval_start"])
     if stamps.tz is None:
-        raise InputDataError(f"{source}: interval_start has no timezone; expected UTC interval start")
+        raise InputDataError(
+            f"{source}: interval_start has no timezone; expected UTC interval start"
+        )
     stamps = stamps.tz_convert("UTC").as_unit("ns")
     off_hour = stamps != stamps.floor("h")
     if off_hour.any():
         row = int(np.argmax(off_hour))
-        raise InputDataError(f"{source}: line {row + 2}: {stamps[row].isoformat()} is not on the hour")
+        raise InputDataError(
+            f"{source}: line {row + 2}: {stamps[row].isoformat()} is not on the hour"
+        )
     dup = stamps.duplicated()
     if dup.any():
         row = int(np.argmax(dup))
-        raise InputDataError(f"{source}: line {row + 2}: hour {stamps[row].isoformat()} appears twice")
+        raise InputDataError(
+            f"{source}: line {row + 2}: hour {stamps[row].isoformat()} appears twice"
+        )
     values = pd.to_numeric(frame[value_column], errors="coerce").to_numpy(dtype="float64")
     if np.isnan(values).any():
         row = int(np.argmax(np.isnan(values)))

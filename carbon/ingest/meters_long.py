@@ -57,7 +57,9 @@ def _infer_interval(codes: np.ndarray, ns: np.ndarray, source: str) -> pd.Timede
     steps = np.diff(ns[order])[same_meter]
     steps = steps[steps > 0]
     if steps.size == 0:
-        raise InputDataError(f"{source}: cannot infer the interval length (fewer than two readings)")
+        raise InputDataError(
+            f"{source}: cannot infer the interval length (fewer than two readings)"
+        )
     values, counts = np.unique(steps, return_counts=True)
     return pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
 
@@ -122,7 +124,8 @@ def read_long_frame(
     if bad.any():
         row = int(np.argmax(bad))
         raise InputDataError(
-            f"{source}: line {row + 2}: {value_column} {frame[value_column].iloc[row]!r} is not a number"
+            f"{source}: line {row + 2}: {value_column} "
+            f"{frame[value_column].iloc[row]!r} is not a number"
         )
 
     ns = stamps.asi8
@@ -154,8 +157,14 @@ def read_long_frame(
             f"interval {stamps[row].isoformat()}"
         )
     dup_codes = codes[order][repeat]
-    duplicates = {m: int(n) for m, n in zip(meter_ids, np.bincount(dup_codes, minlength=len(meter_ids)), strict=True)}
-    rows_read = {m: int(n) for m, n in zip(meter_ids, np.bincount(codes, minlength=len(meter_ids)), strict=True)}
+    duplicates = {
+        m: int(n)
+        for m, n in zip(meter_ids, np.bincount(dup_codes, minlength=len(meter_ids)), strict=True)
+    }
+    rows_read = {
+        m: int(n)
+        for m, n in zip(meter_ids, np.bincount(codes, minlength=len(meter_ids)), strict=True)
+    }
 
     cube = np.full(len(meter_ids) * n_time, np.nan)
     cube[flat_sorted[~repeat]] = values_sorted[~repeat]

@@ -44,7 +44,8 @@ def intensity_da(values: np.ndarray, like) -> object:
 
     hours = pd.date_range("2025-01-01", periods=N_HOURS, freq="1h")
     return xr.DataArray(values, dims="time", coords={"time": hours}).pint.quantify(
-        "g CO2e/kWh", unit_registry=ureg)
+        "g CO2e/kWh", unit_registry=ureg
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -72,8 +73,9 @@ def test_location_based_equals_sum_of_energy_times_intensity(children, loss, ef)
 
 
 @settings(max_examples=30, deadline=None)
-@given(children=child_block, loss=losses, ef=intensities,
-       k=st.floats(min_value=1e-3, max_value=1e3))
+@given(
+    children=child_block, loss=losses, ef=intensities, k=st.floats(min_value=1e-3, max_value=1e3)
+)
 def test_scaling_energy_scales_emissions(children, loss, ef, k) -> None:
     def total(scale: float) -> float:
         r = build(children * scale, loss * scale)
@@ -89,7 +91,9 @@ def test_scaling_energy_scales_emissions(children, loss, ef, k) -> None:
 @given(children=child_block, loss=losses, seed=st.integers(0, 2**32 - 1))
 def test_cube_does_not_depend_on_row_order(children, loss, seed) -> None:
     revenue = children.sum(axis=0) + loss
-    frame = long_frame({"REV": list(revenue), **{k: list(v) for k, v in zip(IDS[1:], children, strict=True)}})
+    frame = long_frame(
+        {"REV": list(revenue), **{k: list(v) for k, v in zip(IDS[1:], children, strict=True)}}
+    )
     shuffled = frame.sample(frac=1.0, random_state=np.random.RandomState(seed % 2**32))
     a = read_long_frame(frame, source="a", sha256="0", meter_ids=IDS, interval=INTERVAL)
     b = read_long_frame(shuffled, source="b", sha256="0", meter_ids=IDS, interval=INTERVAL)
