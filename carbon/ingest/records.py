@@ -5,6 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pint
 
 
 @dataclass(frozen=True)
@@ -29,3 +34,52 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+# --- What importers return -------------------------------------------------------------------
+# Every `read_*` function of carbon.ingest returns one of the two tables below: long-form rows in
+# interval-start UTC, the unit as a pint Unit (never implied by a column name alone), the source's
+# own quality/estimation codes mapped to carbon.flags.Flag, and the source line (or record number)
+# of every row so that later stages can name it in errors.
+
+METER_COLUMNS = ("interval_start", "meter_id", "value", "flag", "line")
+GRID_COLUMNS = ("interval_start", "value", "flag", "line")
+
+
+@dataclass(frozen=True)
+class MeterTable:
+    """Meter energy readings from one source, long form.
+
+    ``frame`` columns: ``interval_start`` (datetime64[ns, UTC]), ``meter_id`` (str),
+    ``value`` (float64, energy per interval in ``unit``; NaN only where the source
+    marks the value missing, flagged ``SOURCE_MISSING``), ``flag`` (int8,
+    :class:`carbon.flags.Flag`), ``line`` (int64, 1-based line or record number in
+    the source). Rows are never dropped by a reader: duplicates, negatives and
+    resets stay in and are flagged.
+    """
+
+    frame: pd.DataFrame
+    unit: pint.Unit  # an energy unit (kWh, Wh, J, mJ ...)
+    interval: pd.Timedelta | None  # native interval length when the source states or implies it
+    record: InputRecord
+    labels: dict[str, dict[str, str]]  # meter_id -> source labels (e.g. DCGM pod/namespace)
+
+
+@dataclass(frozen=True)
+class GridTable:
+    """A grid carbon-intensity series from one source, long form.
+
+    ``frame`` columns: ``interval_start`` (datetime64[ns, UTC]), ``value`` (float64,
+    in ``unit``), ``flag`` (int8: MEASURED, or SOURCE_ESTIMATED where the source says
+    so), ``line`` (int64).
+    """
+
+    frame: pd.DataFrame
+    unit: pint.Unit  # CO2e (or CO2) mass per energy, e.g. g CO2e/kWh, lb CO2/MWh
+    region: str  # the source's zone / balancing authority / area code
+    gas: str  # "CO2e" or "CO2"
+    basis: str  # "direct" (combustion) or "lifecycle"
+    kind: str  # "average" or "marginal"
+    resolution: pd.Timedelta
+    record: InputRecord
+    meta: dict[str, str]  # source-specific facts worth keeping (model date, data source, edition)
