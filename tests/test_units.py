@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from carbon.errors import AmbiguousUnitError, UnitError
 from carbon.units import (
     AMBIGUOUS_TOKENS,
-    REDEFINED_BY_CARBON,
     Q_,
+    REDEFINED_BY_CARBON,
     gwp,
     gwp_sets,
     parse_unit,
