@@ -14,11 +14,12 @@ import pint
 import xarray as xr
 
 from carbon import attribution, emissions, metrics, quality
+from carbon.align import MeterCube
 from carbon.config import SiteConfig
 from carbon.errors import PeriodError
 from carbon.factors import FactorDataset, egrid_co2e_rate, latest_egrid_for_year, load_dataset
+from carbon.flags import Flag
 from carbon.ingest.grid_table import GridIntensity
-from carbon.ingest.meters_long import MeterReadings
 from carbon.period import Period
 from carbon.units import ureg
 
@@ -91,33 +92,50 @@ def slice_period(energy: xr.DataArray, period: Period, interval: pd.Timedelta) -
             f"{period.end.isoformat()}); the data span {have[0].isoformat()} to "
             f"{(have[-1] + interval).isoformat()}"
         )
+    start, end = period.start_utc, period.end_utc
+    if (start.value - have[0].value) % interval.value or (
+        end.value - have[0].value
+    ) % interval.value:
+        raise PeriodError(
+            f"period {period.label} starts or ends inside a {interval} interval of the meter grid "
+            f"(grid origin {have[0].isoformat()}); readings that straddle a period boundary must "
+            "be split explicitly"
+        )
     return energy.reindex(time=expected.tz_localize(None))
+
+
+def slice_flags(flags: xr.DataArray, period: Period, interval: pd.Timedelta) -> xr.DataArray:
+    """The period's flags; intervals outside the data are gaps."""
+    expected = pd.date_range(period.start_utc, period.end_utc, freq=interval, inclusive="left")
+    return flags.reindex(time=expected.tz_localize(None), fill_value=int(Flag.GAP))
 
 
 def run_period(
     site: SiteConfig,
-    readings: MeterReadings,
+    cube: MeterCube,
     grid: GridIntensity,
     period: Period,
 ) -> PeriodOutcome:
     """Attribute, account and check one period of one site."""
-    energy = slice_period(readings.energy, period, readings.interval)
+    energy = slice_period(cube.energy, period, cube.interval)
     roles = {m.id: m.role for m in site.meters}
     findings = quality.assess(
         energy,
+        slice_flags(cube.flags, period, cube.interval),
         roles=roles,
-        rows_read=readings.rows_read,
-        duplicates=readings.duplicates_identical,
+        rows_read=cube.rows_read,
+        duplicates=cube.duplicates_identical,
+        conflicts=cube.conflicts,
     )
-    split = attribution.attribute(energy, site, readings.interval)
-    hourly = emissions.to_hourly(split.total, readings.interval)
+    split = attribution.attribute(energy, site, cube.interval)
+    hourly = emissions.to_hourly(split.total, cube.interval)
     hourly_emissions = emissions.location_based(hourly, grid.intensity)
     annual = annual_factor_for(site, period.start.year)
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     return PeriodOutcome(
         site=site,
         period=period,
-        interval=readings.interval,
+        interval=cube.interval,
         energy=energy,
         attribution=split,
         hourly_energy=hourly,
@@ -126,7 +144,7 @@ def run_period(
         annual_view_total=annual_total,
         grid=grid,
         quality=findings,
-        inputs=(readings.record, grid.record),
+        inputs=(*cube.records, grid.record),
     )
 
 

@@ -1,30 +1,22 @@
-"""Data quality: per meter and interval flags, and the counts the report shows.
+"""Data quality: the counts and findings the report shows, per meter and period.
 
-Nothing is dropped, filled or clipped here: the stage only looks and counts.
-Flags (``int8`` codes, one per meter and interval):
-
-====  ===========================================================
-code  meaning
-====  ===========================================================
-0     measured
-1     gap: no reading for the interval
-2     negative reading (kept as read)
-====  ===========================================================
-
-Identical duplicate rows were collapsed by the reader and are counted here;
-conflicting duplicates never get this far (the reader refuses them).
+The flags themselves (:class:`carbon.flags.Flag`, one per meter and interval)
+are set by the importers (source codes) and by alignment (gaps, duplicates,
+negatives). This stage only counts and lists them; it drops, fills and clips
+nothing. Rows are conserved: every row read is either inside the period on the
+grid, outside the period, or a counted duplicate.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-MEASURED, GAP, NEGATIVE = 0, 1, 2
-FLAG_NAMES = {MEASURED: "measured", GAP: "gap", NEGATIVE: "negative"}
+from carbon.align import ConflictingDuplicate
+from carbon.flags import FLAG_NAMES, Flag
 
 
 @dataclass(frozen=True)
@@ -37,9 +29,12 @@ class MeterQuality:
     present: int
     missing: int
     negatives: int
+    estimated: int
     duplicates: int
+    conflicting: int
     rows_read: int
     first_gap: str | None
+    flag_counts: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -51,6 +46,7 @@ class QualityReport:
 
     flags: xr.DataArray  # (meter, time) int8 codes
     meters: tuple[MeterQuality, ...]
+    conflicts: tuple[ConflictingDuplicate, ...]
 
     @property
     def total_gaps(self) -> int:
@@ -63,47 +59,62 @@ class QualityReport:
             "total_gaps": self.total_gaps,
             "total_negatives": sum(m.negatives for m in self.meters),
             "total_duplicates": sum(m.duplicates for m in self.meters),
+            "conflicting_duplicates": [c.__dict__ for c in self.conflicts],
         }
-
-
-def flag_intervals(energy: xr.DataArray) -> xr.DataArray:
-    """Flag every (meter, interval): measured, gap or negative."""
-    magnitude = energy.pint.to("kWh").pint.magnitude if hasattr(energy, "pint") else energy
-    values = np.asarray(magnitude)
-    codes = np.where(np.isnan(values), GAP, np.where(values < 0, NEGATIVE, MEASURED)).astype(
-        np.int8
-    )
-    return xr.DataArray(codes, dims=energy.dims, coords=energy.coords, name="flags")
 
 
 def assess(
     energy: xr.DataArray,
+    flags: xr.DataArray,
     *,
     roles: dict[str, str],
     rows_read: dict[str, int],
     duplicates: dict[str, int],
+    conflicts: tuple[ConflictingDuplicate, ...] = (),
 ) -> QualityReport:
-    """Count gaps, negatives and duplicates per meter in the period cube `energy`."""
-    flags = flag_intervals(energy)
-    codes = flags.values
+    """Count the flags of the period cube per meter.
+
+    Parameters
+    ----------
+    energy
+        ``energy(meter, time)`` [kWh] over the period; NaN where no usable reading.
+    flags
+        ``flags(meter, time)`` codes on the same grid.
+    roles, rows_read, duplicates
+        Per meter: its role, rows read over all inputs, identical duplicates.
+    conflicts
+        Conflicting duplicates found while aligning (listed if inside the period).
+    """
+    codes = np.asarray(flags.values)
+    values = np.asarray(energy.pint.to("kWh").pint.magnitude)
     n_time = codes.shape[1]
-    gaps = (codes == GAP).sum(axis=1)
-    negatives = (codes == NEGATIVE).sum(axis=1)
-    first_gap_pos = np.argmax(codes == GAP, axis=1)
+    counts = np.stack([(codes == int(f)).sum(axis=1) for f in Flag], axis=1)  # (meter, flag)
+    usable = ~np.isnan(values)
+    missing = (~usable).sum(axis=1)
+    first_gap = np.argmax(~usable, axis=1)
     times = pd.DatetimeIndex(energy["time"].values).tz_localize("UTC")
+    start, end = times[0], times[-1] if n_time else times[0]
     meters = []
-    for i, meter in enumerate(energy["meter"].values.tolist()):
+    for i, meter in enumerate(energy["meter"].values.tolist()):  # loop over meters
         meters.append(
             MeterQuality(
                 id=meter,
                 role=roles[meter],
                 expected_intervals=n_time,
-                present=int(n_time - gaps[i]),
-                missing=int(gaps[i]),
-                negatives=int(negatives[i]),
+                present=int(usable[i].sum()),
+                missing=int(missing[i]),
+                negatives=int(counts[i, int(Flag.NEGATIVE)]),
+                estimated=int(counts[i, int(Flag.SOURCE_ESTIMATED)]),
                 duplicates=int(duplicates.get(meter, 0)),
+                conflicting=int(counts[i, int(Flag.DUPLICATE_CONFLICTING)]),
                 rows_read=int(rows_read.get(meter, 0)),
-                first_gap=times[first_gap_pos[i]].isoformat() if gaps[i] else None,
+                first_gap=times[first_gap[i]].isoformat() if missing[i] else None,
+                flag_counts={
+                    FLAG_NAMES[int(f)]: int(counts[i, int(f)])
+                    for f in Flag
+                    if counts[i, int(f)] and f != Flag.MEASURED
+                },
             )
         )
-    return QualityReport(flags=flags, meters=tuple(meters))
+    in_period = tuple(c for c in conflicts if start <= pd.Timestamp(c.interval_start) <= end)
+    return QualityReport(flags=flags, meters=tuple(meters), conflicts=in_period)

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from carbon import demo
+from carbon.align import build_cube
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
 from carbon.output import write_version
@@ -53,14 +54,15 @@ def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
     """Generate the demo inputs and run the pipeline on `period` (no files written)."""
     inputs = demo.generate()
     site = inputs.site
-    readings = read_long_frame(
+    table = read_long_frame(
         inputs.meter_readings,
         source="demo://meters",
         sha256=demo.frame_sha256(inputs.meter_readings),
-        meter_ids=[m.id for m in site.meters],
         value_column="energy_kwh",
         unit="kWh",
+        interval=demo.INTERVAL,
     )
+    cube = build_cube([table], [m.id for m in site.meters])
     grid = read_hourly_intensity(
         inputs.grid_intensity,
         source="demo://grid-intensity",
@@ -70,7 +72,7 @@ def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
             f"eGRID2023rev2 ERCT CO2e ({inputs.calibration_target_gco2e_per_kwh:.3f} g CO2e/kWh)"
         ),
     )
-    outcome = run_period(site, readings, grid, period)
+    outcome = run_period(site, cube, grid, period)
     generator = {
         "generator": "carbon.demo",
         "generator_version": inputs.generator_version,

@@ -2,10 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from carbon.align import build_cube
 from carbon.attribution import attribute, workload_shares
 from carbon.errors import ConfigError, InputDataError
+from carbon.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
-from carbon.quality import GAP, NEGATIVE, assess
+from carbon.quality import assess
 from tests.conftest import long_frame, tiny_site
 
 INTERVAL = pd.Timedelta("15min")
@@ -13,10 +15,12 @@ INTERVAL = pd.Timedelta("15min")
 
 def cube(values: dict[str, list[float]]):
     site = tiny_site()
-    frame = long_frame(values)
-    return site, read_long_frame(
-        frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL
-    )
+    return site, to_cube(site, values)
+
+
+def to_cube(site, values: dict[str, list[float]]):
+    table = read_long_frame(long_frame(values), source="t", sha256="0", interval=INTERVAL)
+    return build_cube([table], [m.id for m in site.meters])
 
 
 def kwh(da) -> np.ndarray:
@@ -53,10 +57,7 @@ def test_dedicated_shared_meter_goes_to_its_workload() -> None:
     from carbon.config import site_from_dict
 
     site = site_from_dict(data)
-    frame = long_frame({"REV": [100.0], "M": [50.0], "A": [20.0], "X": [0.0], "COOL": [10.0]})
-    r = read_long_frame(
-        frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL
-    )
+    r = to_cube(site, {"REV": [100.0], "M": [50.0], "A": [20.0], "X": [0.0], "COOL": [10.0]})
     split = attribute(r.energy, site, r.interval)
     assert kwh(split.shared.sel(workload="ai")) == pytest.approx([10.0])
     assert kwh(split.shared.sel(workload="mining")) == pytest.approx([0.0])
@@ -89,18 +90,21 @@ def test_missing_sub_meter_reading_lands_in_residual_and_is_flagged() -> None:
     )
     energy = r.energy.copy()
     energy.loc[{"meter": "COOL", "time": energy["time"][0]}] = np.nan * energy.pint.units
+    flags = r.flags.copy()
+    flags.loc[{"meter": "COOL", "time": flags["time"][0]}] = int(Flag.GAP)
     split = attribute(energy, site, r.interval)
     assert kwh(split.unmetered) == pytest.approx([20.0, 21.0])
     assert kwh(split.total.sum("workload")) == pytest.approx([100.0, 100.0])
     report = assess(
         energy,
+        flags,
         roles={m.id: m.role for m in site.meters},
         rows_read=r.rows_read,
         duplicates=r.duplicates_identical,
     )
     cool = next(m for m in report.meters if m.id == "COOL")
     assert (cool.missing, cool.negatives, cool.present) == (1, 1, 1)
-    assert report.flags.sel(meter="COOL").values.tolist() == [GAP, NEGATIVE]
+    assert report.flags.sel(meter="COOL").values.tolist() == [Flag.GAP, Flag.NEGATIVE]
     assert report.total_gaps == 1
 
 
@@ -126,9 +130,6 @@ def test_generation_meters_are_refused_until_supported() -> None:
     from carbon.config import site_from_dict
 
     site = site_from_dict(data)
-    frame = long_frame({m.id: [1.0] for m in site.meters})
-    r = read_long_frame(
-        frame, source="t", sha256="0", meter_ids=[m.id for m in site.meters], interval=INTERVAL
-    )
+    r = to_cube(site, {m.id: [1.0] for m in site.meters})
     with pytest.raises(ConfigError, match="GEN"):
         attribute(r.energy, site, r.interval)

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from carbon.align import build_cube
 from carbon.attribution import attribute
 from carbon.emissions import location_based, to_hourly
 from carbon.ingest.meters_long import read_long_frame
@@ -36,7 +37,8 @@ def build(children: np.ndarray, loss: np.ndarray):
     revenue = children.sum(axis=0) + loss
     values = {"REV": revenue, **dict(zip(IDS[1:], children, strict=True))}
     frame = long_frame({k: list(v) for k, v in values.items()})
-    return read_long_frame(frame, source="gen", sha256="0", meter_ids=IDS, interval=INTERVAL)
+    table = read_long_frame(frame, source="gen", sha256="0", interval=INTERVAL)
+    return build_cube([table], IDS)
 
 
 def intensity_da(values: np.ndarray, like) -> object:
@@ -95,8 +97,8 @@ def test_cube_does_not_depend_on_row_order(children, loss, seed) -> None:
         {"REV": list(revenue), **{k: list(v) for k, v in zip(IDS[1:], children, strict=True)}}
     )
     shuffled = frame.sample(frac=1.0, random_state=np.random.RandomState(seed % 2**32))
-    a = read_long_frame(frame, source="a", sha256="0", meter_ids=IDS, interval=INTERVAL)
-    b = read_long_frame(shuffled, source="b", sha256="0", meter_ids=IDS, interval=INTERVAL)
+    a = build_cube([read_long_frame(frame, source="a", sha256="0", interval=INTERVAL)], IDS)
+    b = build_cube([read_long_frame(shuffled, source="b", sha256="0", interval=INTERVAL)], IDS)
     assert np.array_equal(np.asarray(a.energy.pint.magnitude), np.asarray(b.energy.pint.magnitude))
 
 
