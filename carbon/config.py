@@ -27,6 +27,24 @@ Workload = Literal["mining", "ai"]
 WORKLOADS: tuple[str, ...] = ("mining", "ai", "other")
 MeterRole = Literal["revenue", "it", "shared", "generation", "export"]
 Allocation = Literal["it-energy", "dedicated"]
+#: File formats a meter can be read from (``format`` key; inferred from the extension if absent).
+MeterFormat = Literal[
+    "long-csv",
+    "parquet",
+    "wide-csv",
+    "register-csv",
+    "utility-csv",
+    "green-button",
+    "dcgm",
+    "miner",
+]
+FORMAT_BY_SUFFIX: dict[str, str] = {
+    ".csv": "long-csv",
+    ".parquet": "parquet",
+    ".xml": "green-button",
+    ".prom": "dcgm",
+    ".jsonl": "miner",
+}
 
 
 class _Frozen(BaseModel):
@@ -81,6 +99,18 @@ class Meter(_Frozen):
     workload: Workload | list[WorkloadSpan] | None = None
     allocation: Allocation = "it-energy"
     dedicated_to: Workload | None = None
+    format: MeterFormat | None = None
+    source_id: str | None = Field(
+        default=None, description="the meter's id inside its file, when it differs from 'id'"
+    )
+    unit: str | None = Field(
+        default=None, description="unit of the value column, if not in its name"
+    )
+    column: str | None = Field(default=None, description="value column, if not the default")
+    rated_kw: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="rated capacity [kW]; readings above it are flagged"
+    )
+    nameplate_j_per_th: Annotated[float, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _role_rules(self) -> Meter:
@@ -122,13 +152,40 @@ class Meter(_Frozen):
 
 
 class GridSource(_Frozen):
-    """An hourly grid-intensity source (importers arrive with the real-inputs work)."""
+    """A grid-intensity source, most specific first in the site file."""
 
     source: Literal[
         "electricitymaps", "eia930", "gridemissions", "watttime", "neso", "entsoe", "table"
     ]
     path: str
     basis: Literal["direct", "lifecycle"] = "direct"
+    region: str | None = Field(
+        default=None,
+        description="zone or balancing authority inside the file (eia930, gridemissions, table)",
+    )
+
+
+class QualitySettings(_Frozen):
+    """How data quality is handled: imputation and reconciliation."""
+
+    impute: Literal["none", "linear"] = "none"
+    max_imputed_gap: str = Field(
+        default="PT1H", description="longest run of missing intervals linear imputation may fill"
+    )
+    reconciliation_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.02
+
+    @field_validator("max_imputed_gap")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        import pandas as pd
+
+        try:
+            delta = pd.Timedelta(value)
+        except ValueError as exc:
+            raise ValueError(f"not an ISO 8601 duration (e.g. PT1H, PT45M): {value!r}") from exc
+        if delta <= pd.Timedelta(0):
+            raise ValueError("must be positive")
+        return value
 
 
 class SiteConfig(_Frozen):
@@ -137,6 +194,7 @@ class SiteConfig(_Frozen):
     site: SiteInfo
     grid: list[GridSource] = Field(default_factory=list)
     meters: list[Meter]
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
     @model_validator(mode="after")
     def _meter_tree(self) -> SiteConfig:
@@ -156,6 +214,14 @@ class SiteConfig(_Frozen):
                     f"meter {m.id!r} names parent {m.parent!r}, which is not a meter "
                     f"(known: {', '.join(sorted(known))})"
                 )
+        by_id = {m.id: m for m in self.meters}
+        for m in self.meters:
+            seen, current = {m.id}, m
+            while current.parent is not None:
+                if current.parent in seen:
+                    raise ValueError(f"meter {m.id!r}: the parent chain loops ({current.parent!r})")
+                seen.add(current.parent)
+                current = by_id[current.parent]
         if not any(m.role == "it" for m in self.meters):
             raise ValueError("at least one meter with role 'it' is needed to attribute energy")
         return self
@@ -163,6 +229,16 @@ class SiteConfig(_Frozen):
     @property
     def revenue_meter(self) -> Meter:
         return next(m for m in self.meters if m.role == "revenue")
+
+    def meter_file(self, meter: Meter) -> str | None:
+        """The file a meter's rows come from: its own, else its nearest ancestor's."""
+        by_id = {m.id: m for m in self.meters}
+        current: Meter | None = meter
+        while current is not None:
+            if current.file is not None:
+                return current.file
+            current = by_id.get(current.parent) if current.parent else None
+        return None
 
     def meters_with_role(self, role: str) -> list[Meter]:
         return [m for m in self.meters if m.role == role]

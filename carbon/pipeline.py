@@ -19,8 +19,10 @@ from carbon.config import SiteConfig
 from carbon.errors import PeriodError
 from carbon.factors import FactorDataset, egrid_co2e_rate, latest_egrid_for_year, load_dataset
 from carbon.flags import Flag
+from carbon.impute import Imputation, impute
 from carbon.ingest.grid_table import GridIntensity
 from carbon.period import Period
+from carbon.reconcile import ParentReconciliation, reconcile
 from carbon.units import ureg
 
 
@@ -60,6 +62,8 @@ class PeriodOutcome:
     annual_view_total: xr.DataArray  # () [kg CO2e]
     grid: GridIntensity
     quality: quality.QualityReport
+    imputation: Imputation
+    reconciliation: tuple[ParentReconciliation, ...]
     inputs: tuple = field(default_factory=tuple)  # InputRecord, in the order read
 
     @property
@@ -117,16 +121,25 @@ def run_period(
     period: Period,
 ) -> PeriodOutcome:
     """Attribute, account and check one period of one site."""
-    energy = slice_period(cube.energy, period, cube.interval)
+    settings = site.quality
+    filled = impute(
+        slice_period(cube.energy, period, cube.interval),
+        slice_flags(cube.flags, period, cube.interval),
+        method=settings.impute,
+        interval=cube.interval,
+        max_gap=pd.Timedelta(settings.max_imputed_gap),
+    )
+    energy = filled.energy
     roles = {m.id: m.role for m in site.meters}
     findings = quality.assess(
         energy,
-        slice_flags(cube.flags, period, cube.interval),
+        filled.flags,
         roles=roles,
         rows_read=cube.rows_read,
         duplicates=cube.duplicates_identical,
         conflicts=cube.conflicts,
     )
+    reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
     hourly = emissions.to_hourly(split.total, cube.interval)
     hourly_emissions = emissions.location_based(hourly, grid.intensity)
@@ -144,6 +157,8 @@ def run_period(
         annual_view_total=annual_total,
         grid=grid,
         quality=findings,
+        imputation=filled,
+        reconciliation=tuple(reconciliation),
         inputs=(*cube.records, grid.record),
     )
 

@@ -147,7 +147,21 @@ def build_results(
             "unmetered_residual_kwh": _number(split.unmetered.sum(), "kWh"),
             "no_it_load_intervals": int((split.it.sum("workload").pint.magnitude <= 0).sum()),
         },
-        "quality": outcome.quality.as_dict(),
+        "quality": {
+            **outcome.quality.as_dict(),
+            "imputation": {
+                "method": outcome.imputation.method,
+                "max_gap": outcome.site.quality.max_imputed_gap,
+                "intervals": outcome.imputation.imputed_intervals,
+                "energy_kwh": outcome.imputation.imputed_kwh,
+                "revenue_share": (
+                    outcome.imputation.imputed_kwh[outcome.site.revenue_meter.id] / total_kwh
+                    if total_kwh
+                    else None
+                ),
+            },
+        },
+        "reconciliation": [r.as_dict() for r in outcome.reconciliation],
         "factors": [
             {
                 "id": factor.dataset.id,
