@@ -29,32 +29,53 @@ def _require(data: xr.DataArray, unit: str, what: str) -> None:
         raise UnitError(f"{what} must be convertible to {unit}; got {have}")
 
 
-def to_hourly(energy: xr.DataArray, interval: pd.Timedelta) -> xr.DataArray:
-    """Sum interval energy [kWh] up to clock hours (interval-start UTC).
+def to_resolution(
+    energy: xr.DataArray, interval: pd.Timedelta, resolution: pd.Timedelta
+) -> xr.DataArray:
+    """Sum interval energy [kWh] up to the factor's intervals (interval-start UTC).
 
-    Raises if an interval straddles an hour boundary or does not divide the hour.
+    Raises if a meter interval does not divide the factor interval or straddles
+    one of its boundaries.
     """
-    if interval > HOUR or HOUR % interval != pd.Timedelta(0):
+    if interval > resolution or resolution % interval != pd.Timedelta(0):
         raise InputDataError(
-            f"meter interval {interval} does not divide one hour; hourly factors cannot be applied "
-            "without splitting readings"
+            f"meter interval {interval} does not divide the factor interval {resolution}; "
+            "factors cannot be applied without splitting readings"
         )
     time = pd.DatetimeIndex(energy["time"].values)
-    misaligned = (time - time.floor("h")) % interval != pd.Timedelta(0)
+    misaligned = (time - time.floor(resolution)) % interval != pd.Timedelta(0)
     if misaligned.any():
         first = time[np.argmax(misaligned)]
         raise InputDataError(
-            f"interval starting {first.isoformat()}Z crosses an hour boundary; readings must be "
-            "aligned to the clock to meet hourly factors"
+            f"interval starting {first.isoformat()}Z crosses a {resolution} factor boundary; "
+            "readings must be aligned to the clock to meet the factors"
         )
-    return energy.resample(time="1h").sum(skipna=False)
+    if resolution == interval:
+        return energy
+    return energy.resample(time=resolution).sum(skipna=False)
+
+
+def to_hourly(energy: xr.DataArray, interval: pd.Timedelta) -> xr.DataArray:
+    """Sum interval energy [kWh] up to clock hours (see :func:`to_resolution`)."""
+    return to_resolution(energy, interval, HOUR)
+
+
+def coarsen_intensity(intensity: xr.DataArray, interval: pd.Timedelta) -> xr.DataArray:
+    """Mean of a finer-than-meter intensity series over each meter interval [g CO2e/kWh].
+
+    Used only when the meters are coarser than the factors (e.g. 15-minute meters,
+    5-minute factors); it assumes flat load inside the meter interval, and the
+    report says so.
+    """
+    return intensity.resample(time=interval).mean(skipna=False)
 
 
 def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.DataArray:
-    """Hourly location-based emissions [kg CO2e] = energy [kWh] × intensity [g CO2e/kWh].
+    """Location-based emissions [kg CO2e] = energy [kWh] × intensity [g CO2e/kWh].
 
-    Every hour of `energy_hourly` must have an intensity; a missing hour is an
-    error naming it (no silent fill).
+    `energy_hourly` is energy already summed to the factor's intervals. Every
+    interval must have an intensity; a missing one is an error naming it (no
+    silent fill).
     """
     _require(energy_hourly, "kWh", "energy per hour")
     _require(intensity, "g CO2e/kWh", "grid intensity")
@@ -62,10 +83,14 @@ def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.D
     available = pd.DatetimeIndex(intensity["time"].values)
     wanted = pd.DatetimeIndex(hours.values)
     missing = wanted.difference(available)
+    if not len(missing):
+        factor = intensity.sel(time=hours)
+        unusable = np.isnan(np.asarray(factor.pint.magnitude))
+        missing = wanted[unusable]
     if len(missing):
         raise InputDataError(
-            f"grid intensity is missing for {len(missing)} hour(s) of the period, first "
-            f"{missing[0].isoformat()}Z; every hour needs a factor"
+            f"grid intensity is missing for {len(missing)} interval(s) of the period, first "
+            f"{missing[0].isoformat()}Z; every interval needs a factor (none is filled in)"
         )
     factor = intensity.sel(time=hours)
     return (energy_hourly * factor).pint.to("kg CO2e")

@@ -58,6 +58,7 @@ class PeriodOutcome:
     attribution: attribution.Attribution
     hourly_energy: xr.DataArray  # (workload, time hourly) [kWh]
     hourly_emissions: xr.DataArray  # (workload, time hourly) [kg CO2e]
+    intensity_used: xr.DataArray  # (time,) [g CO2e/kWh] on the grid of hourly_energy
     annual_factor: AnnualFactor
     annual_view_total: xr.DataArray  # () [kg CO2e]
     grid: GridIntensity
@@ -141,8 +142,13 @@ def run_period(
     )
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
-    hourly = emissions.to_hourly(split.total, cube.interval)
-    hourly_emissions = emissions.location_based(hourly, grid.intensity)
+    if grid.resolution >= cube.interval:
+        hourly = emissions.to_resolution(split.total, cube.interval, grid.resolution)
+        intensity = grid.intensity
+    else:
+        hourly = split.total
+        intensity = emissions.coarsen_intensity(grid.intensity, cube.interval)
+    hourly_emissions = emissions.location_based(hourly, intensity)
     annual = annual_factor_for(site, period.start.year)
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     return PeriodOutcome(
@@ -153,6 +159,7 @@ def run_period(
         attribution=split,
         hourly_energy=hourly,
         hourly_emissions=hourly_emissions,
+        intensity_used=intensity.sel(time=hourly["time"]),
         annual_factor=annual,
         annual_view_total=annual_total,
         grid=grid,

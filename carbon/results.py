@@ -21,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon import __version__
+from carbon.flags import Flag
 from carbon.pipeline import PeriodOutcome, pue_of
 
 SCHEMA_VERSION = "1.0"
@@ -72,7 +73,8 @@ def build_results(
     """Assemble the ``results.json`` document of one period."""
     split = outcome.attribution
     pue, pue_workload = pue_of(outcome)
-    intensity_hours = outcome.grid.intensity.sel(time=outcome.hourly_energy["time"])
+    intensity_hours = outcome.intensity_used
+    grid_flags = outcome.grid.flags.reindex(time=outcome.hourly_energy["time"], fill_value=1)
     total_kwh = _number(split.revenue.sum(), "kWh")
     lb_total = _number(outcome.hourly_emissions.sum(), "kg CO2e")
     site = outcome.site.site
@@ -131,7 +133,11 @@ def build_results(
             "source": outcome.grid.source,
             "basis": outcome.grid.basis,
             "kind": outcome.grid.kind,
-            "resolution": "hourly",
+            "resolution": pd.Timedelta(outcome.grid.resolution).isoformat(),
+            "region": outcome.grid.region,
+            "gas_note": outcome.grid.gas_note,
+            "estimated_intervals": int((grid_flags.values == int(Flag.SOURCE_ESTIMATED)).sum()),
+            "coarsened_to_meter_interval": bool(outcome.grid.resolution < outcome.interval),
         },
         "kpis": {
             "pue": pue,

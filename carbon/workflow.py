@@ -67,6 +67,7 @@ def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
         inputs.grid_intensity,
         source="demo://grid-intensity",
         sha256=demo.frame_sha256(inputs.grid_intensity),
+        region="ERCOT (synthetic)",
         description=(
             "synthetic ERCOT-like hourly profile, generation-weighted annual mean calibrated to "
             f"eGRID2023rev2 ERCT CO2e ({inputs.calibration_target_gco2e_per_kwh:.3f} g CO2e/kWh)"

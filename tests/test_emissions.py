@@ -50,12 +50,12 @@ def test_mixing_power_and_energy_raises() -> None:
 
 def test_missing_intensity_hour_is_an_error() -> None:
     hourly = energy_da([1.0, 1.0], freq="1h")
-    with pytest.raises(InputDataError, match=r"missing for 1 hour.*2025-01-01T01:00:00"):
+    with pytest.raises(InputDataError, match=r"missing for 1 interval.*2025-01-01T01:00:00"):
         location_based(hourly, intensity_da([100.0]))
 
 
 def test_interval_must_divide_and_align_with_the_hour() -> None:
-    with pytest.raises(InputDataError, match="does not divide one hour"):
+    with pytest.raises(InputDataError, match="does not divide the factor interval"):
         to_hourly(energy_da([1.0] * 4, freq="25min"), pd.Timedelta("25min"))
-    with pytest.raises(InputDataError, match="crosses an hour boundary"):
+    with pytest.raises(InputDataError, match="crosses a 0 days 01:00:00 factor boundary"):
         to_hourly(energy_da([1.0] * 4, start="2025-01-01 00:10"), pd.Timedelta("15min"))

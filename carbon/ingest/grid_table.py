@@ -1,8 +1,11 @@
-"""Hourly grid carbon intensity from a plain table (interval start, intensity).
+"""Grid carbon intensity as the accounting uses it: one regular series in interval-start UTC.
 
-The source-specific importers (Electricity Maps, EIA-930, ...) map their files
-onto this shape. The reader checks that the series is hourly, on the hour, in
-interval-start UTC, without duplicates, and carries the unit as a pint quantity.
+Every grid importer returns a :class:`~carbon.ingest.records.GridTable`;
+:func:`grid_from_table` checks it for Scope 2 use and turns it into a
+pint-quantified :class:`GridIntensity`. Scope 2 location-based needs an
+*average*, *direct* (combustion) CO2e rate: a marginal series or a life-cycle
+series is refused with the reason (METHODOLOGY 1.2, 1.6, 9). A CO2-only series
+is converted with CO2's GWP of 1 and labelled as excluding CH4 and N2O.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import pandas as pd
 import xarray as xr
 
 from carbon.errors import InputDataError, UnitError
-from carbon.ingest.records import InputRecord
+from carbon.flags import Flag
+from carbon.ingest.records import GridTable, InputRecord
 from carbon.units import parse_unit, ureg
 
 HOUR = pd.Timedelta(hours=1)
@@ -22,13 +26,83 @@ HOUR = pd.Timedelta(hours=1)
 
 @dataclass(frozen=True)
 class GridIntensity:
-    """An hourly average grid-intensity series and what it is."""
+    """An average grid-intensity series fit for location-based Scope 2."""
 
-    intensity: xr.DataArray  # (time,), pint [co2e mass / energy], hourly, interval start UTC
+    intensity: xr.DataArray  # (time,), [g CO2e/kWh]; NaN only where the source marks it missing
+    flags: xr.DataArray  # (time,) int8 Flag codes (MEASURED, SOURCE_ESTIMATED, SOURCE_MISSING)
+    resolution: pd.Timedelta
     source: str  # human description of the series
-    basis: str  # "direct" (combustion) or "lifecycle"
-    kind: str  # "average" or "marginal"
+    region: str
+    basis: str  # "direct"
+    kind: str  # "average"
+    gas_note: str  # "" or what the conversion to CO2e leaves out
     record: InputRecord
+
+
+def grid_from_table(table: GridTable, description: str | None = None) -> GridIntensity:
+    """Check a grid table for Scope 2 use and make it a regular, unit-carrying series."""
+    path = table.record.path
+    if table.kind != "average":
+        raise InputDataError(
+            f"{path}: a {table.kind} intensity series cannot be used for the location-based "
+            "inventory (average rates only; marginal rates belong to avoided-emission analysis)"
+        )
+    if table.basis != "direct":
+        raise InputDataError(
+            f"{path}: a {table.basis} intensity series cannot be used for Scope 2, which needs "
+            "direct (combustion) factors; the upstream part belongs to Scope 3.3(b)"
+        )
+    frame = table.frame.sort_values("interval_start", kind="stable")
+    stamps = pd.DatetimeIndex(frame["interval_start"]).tz_convert("UTC").as_unit("ns")
+    dup = stamps.duplicated()
+    if dup.any():
+        line = int(frame["line"].iloc[int(np.argmax(dup))])
+        raise InputDataError(
+            f"{path}: line {line}: interval {stamps[dup][0].isoformat()} appears twice"
+        )
+    step = table.resolution
+    offset = (stamps.asi8 - stamps.asi8[0]) % step.value
+    if (offset != 0).any() or (HOUR % step != pd.Timedelta(0) and step != HOUR):
+        line = int(frame["line"].iloc[int(np.argmax(offset != 0))])
+        raise InputDataError(f"{path}: line {line}: interval start is off the {step} grid")
+    values = frame["value"].to_numpy(dtype="float64")
+    negative = values < 0
+    if negative.any():
+        line = int(frame["line"].iloc[int(np.argmax(negative))])
+        raise InputDataError(f"{path}: line {line}: negative intensity {values[negative][0]}")
+    quantity = ureg.Quantity(1.0, table.unit)
+    gas_note = ""
+    if table.gas == "CO2":
+        if not quantity.is_compatible_with("g CO2/kWh"):
+            raise UnitError(f"{path}: {table.unit} is not a CO2 mass per energy unit")
+        factor = float((quantity * ureg.Quantity(1.0, "CO2e/CO2")).to("g CO2e/kWh").magnitude)
+        gas_note = "CO2-only source: CH4 and N2O are not included, which understates CO2e"
+    else:
+        if not quantity.is_compatible_with("g CO2e/kWh"):
+            raise UnitError(f"{path}: {table.unit} is not a CO2e mass per energy unit")
+        factor = float(quantity.to("g CO2e/kWh").magnitude)
+    full = pd.date_range(stamps[0], stamps[-1], freq=step)
+    series = pd.Series(values * factor, index=stamps).reindex(full)
+    codes = pd.Series(frame["flag"].to_numpy(dtype=np.int8), index=stamps).reindex(
+        full, fill_value=int(Flag.GAP)
+    )
+    time = full.tz_localize(None)
+    intensity = xr.DataArray(
+        series.to_numpy(), dims=("time",), coords={"time": time}, name="intensity"
+    ).pint.quantify("g CO2e/kWh", unit_registry=ureg)
+    flags = xr.DataArray(codes.to_numpy(dtype=np.int8), dims=("time",), coords={"time": time})
+    label = description or f"{table.meta.get('source', path)} ({table.region}, {step} {table.kind})"
+    return GridIntensity(
+        intensity=intensity,
+        flags=flags,
+        resolution=step,
+        source=label,
+        region=table.region,
+        basis=table.basis,
+        kind=table.kind,
+        gas_note=gas_note,
+        record=table.record,
+    )
 
 
 def read_hourly_intensity(
@@ -37,62 +111,47 @@ def read_hourly_intensity(
     source: str,
     sha256: str,
     description: str,
+    region: str,
     value_column: str = "intensity_gco2e_per_kwh",
     unit: str = "g CO2e/kWh",
-    basis: str = "direct",
-    kind: str = "average",
 ) -> GridIntensity:
-    """Read an hourly intensity table; errors name the source and the offending row."""
+    """Read a plain hourly table (interval_start in UTC, intensity) as an average direct series."""
     for column in ("interval_start", value_column):
         if column not in frame.columns:
             raise InputDataError(f"{source}: missing column {column!r}")
     units = parse_unit(unit)
-    if not ureg.Quantity(1, units).is_compatible_with("g CO2e/kWh"):
-        raise UnitError(f"{source}: {unit!r} is not a CO2e mass per energy unit (e.g. g CO2e/kWh)")
     stamps = pd.DatetimeIndex(frame["interval_start"])
     if stamps.tz is None:
         raise InputDataError(
             f"{source}: interval_start has no timezone; expected UTC interval start"
         )
-    stamps = stamps.tz_convert("UTC").as_unit("ns")
-    off_hour = stamps != stamps.floor("h")
-    if off_hour.any():
-        row = int(np.argmax(off_hour))
-        raise InputDataError(
-            f"{source}: line {row + 2}: {stamps[row].isoformat()} is not on the hour"
-        )
-    dup = stamps.duplicated()
-    if dup.any():
-        row = int(np.argmax(dup))
-        raise InputDataError(
-            f"{source}: line {row + 2}: hour {stamps[row].isoformat()} appears twice"
-        )
     values = pd.to_numeric(frame[value_column], errors="coerce").to_numpy(dtype="float64")
     if np.isnan(values).any():
         row = int(np.argmax(np.isnan(values)))
         raise InputDataError(f"{source}: line {row + 2}: {value_column} is missing or not a number")
-    if (values < 0).any():
-        row = int(np.argmax(values < 0))
-        raise InputDataError(f"{source}: line {row + 2}: negative intensity {values[row]}")
-    order = np.argsort(stamps.asi8, kind="stable")
-    series = xr.DataArray(
-        values[order],
-        dims=("time",),
-        coords={"time": stamps[order].tz_localize(None).rename(None)},
-        name="intensity",
-    ).pint.quantify(units, unit_registry=ureg)
-    record = InputRecord(
-        path=source,
-        sha256=sha256,
-        rows=len(frame),
-        start=stamps[order][0].isoformat(),
-        end=(stamps[order][-1] + HOUR).isoformat(),
-        kind=f"grid intensity ({kind}, {basis}, hourly)",
+    table = GridTable(
+        frame=pd.DataFrame(
+            {
+                "interval_start": stamps.tz_convert("UTC").as_unit("ns"),
+                "value": values,
+                "flag": np.full(len(frame), int(Flag.MEASURED), dtype=np.int8),
+                "line": np.arange(2, len(frame) + 2, dtype=np.int64),
+            }
+        ),
+        unit=units,
+        region=region,
+        gas="CO2e",
+        basis="direct",
+        kind="average",
+        resolution=HOUR,
+        record=InputRecord(
+            path=source,
+            sha256=sha256,
+            rows=len(frame),
+            start=stamps.min().tz_convert("UTC").isoformat(),
+            end=(stamps.max().tz_convert("UTC") + HOUR).isoformat(),
+            kind="grid intensity (average, direct, hourly)",
+        ),
+        meta={},
     )
-    return GridIntensity(
-        intensity=series.pint.to("g CO2e/kWh"),
-        source=description,
-        basis=basis,
-        kind=kind,
-        record=record,
-    )
+    return grid_from_table(table, description=description)
