@@ -104,7 +104,8 @@ def _read_group(path: Path, fmt: str, meters: list[Meter], site: SiteConfig) -> 
             row = table.frame.loc[unknown].iloc[0]
             raise InputDataError(
                 f"{table.record.path}: line {int(row['line'])}: "
-                f"meter id {row['meter_id']!r} is not declared for this file (declared: {', '.join(sorted(wanted))}); "
+                f"meter id {row['meter_id']!r} is not declared for this file "
+                f"(declared: {', '.join(sorted(wanted))}); "
                 "add a [[meters]] entry (with 'source_id' if the ids differ)"
             )
         frame = table.frame.assign(meter_id=ids.map(wanted).to_numpy())
