@@ -70,6 +70,106 @@ def demo(
     _print_summary(written.results, written.path)
 
 
+@app.command()
+def validate(
+    site: Annotated[Path, typer.Option("--site", help="The site's TOML file.")],
+    period: Annotated[
+        str | None,
+        typer.Option("--period", metavar="YYYY-MM", help="Check one month only (local time)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Read everything a site declares and print the data-quality summary.
+
+    Exit status: 0 clean, 1 data problems found, 2 configuration or usage error.
+    """
+    from carbon.workflow import validate_site
+
+    found = validate_site(site, period)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(found.summary, indent=2, sort_keys=True))
+    else:
+        _print_quality(found.summary)
+    raise typer.Exit(1 if found.problems else 0)
+
+
+@app.command()
+def report(
+    site: Annotated[Path, typer.Option("--site", help="The site's TOML file.")],
+    period: Annotated[str, typer.Option("--period", metavar="YYYY-MM", help="Month to report.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output root; the report goes to OUT/SITE/PERIOD/v1/.")
+    ] = Path("reports"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print results.json to stdout instead of the summary.")
+    ] = False,
+) -> None:
+    """Report a site for one month: the same pipeline as the demo, on the site's own files.
+
+    Writes disclosure.pdf, results.json, results.csv and manifest.json to
+    OUT/SITE/PERIOD/v1/; an existing version folder is never overwritten.
+    """
+    from carbon.workflow import write_site_report
+
+    written = write_site_report(site, period, out)
+    if as_json:
+        typer.echo((written.path / "results.json").read_text(encoding="utf-8"), nl=False)
+    else:
+        _print_summary(written.results, written.path)
+
+
+def _print_quality(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    span = summary["data_span"]
+    table = Table(title=f"Data quality: {summary['site']} ({span['start']} to {span['end']})")
+    for header in (
+        "Meter",
+        "Role",
+        "Expected",
+        "Present",
+        "Missing",
+        "Negative",
+        "Estimated",
+        "Duplicates",
+        "Conflicting",
+        "Rows read",
+    ):
+        table.add_column(header, justify="left" if header in ("Meter", "Role") else "right")
+    for m in summary["quality"]["meters"]:
+        table.add_row(
+            m["id"],
+            m["role"],
+            str(m["expected_intervals"]),
+            str(m["present"]),
+            str(m["missing"]),
+            str(m["negatives"]),
+            str(m["estimated"]),
+            str(m["duplicates"]),
+            str(m["conflicting"]),
+            str(m["rows_read"]),
+        )
+    console.print(table)
+    for rec in summary["reconciliation"]:
+        share = rec["residual_share"]
+        console.print(
+            f"Reconciliation {rec['parent']} vs {', '.join(rec['children'])}: residual "
+            f"{rec['residual_kwh']:,.1f} kWh"
+            + (f" ({share:.2%})" if share is not None else "")
+            + f", {rec['breaches']} interval(s) beyond {rec['tolerance']:.1%}"
+        )
+    if summary["problems"]:
+        console.print(f"[bold]{len(summary['problems'])} data problem(s):[/bold]")
+        for line in summary["problems"]:
+            console.print(f"  - {line}")
+    else:
+        console.print("No data problems found.")
+
+
 def _print_summary(results: dict, path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
