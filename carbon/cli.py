@@ -122,11 +122,14 @@ def report(
 
 def _print_quality(summary: dict) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
     span = summary["data_span"]
-    table = Table(title=f"Data quality: {summary['site']} ({span['start']} to {span['end']})")
+    table = Table(
+        title=escape(f"Data quality: {summary['site']} ({span['start']} to {span['end']})")
+    )
     for header in (
         "Meter",
         "Role",
@@ -165,24 +168,27 @@ def _print_quality(summary: dict) -> None:
     if summary["problems"]:
         console.print(f"[bold]{len(summary['problems'])} data problem(s):[/bold]")
         for line in summary["problems"]:
-            console.print(f"  - {line}")
+            console.print(f"  - {escape(line)}")
     else:
         console.print("No data problems found.")
 
 
 def _print_summary(results: dict, path: Path) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     period = results["period"]
-    table = Table(title=f"{results['site']['name']} — {period['label']} ({period['timezone']})")
+    table = Table(
+        title=escape(f"{results['site']['name']} — {period['label']} ({period['timezone']})")
+    )
     for header in (
         "Workload",
         "Energy [MWh]",
         "IT energy [MWh]",
         "Scope 2 location-based [t CO2e]",
     ):
-        table.add_column(header, justify="left" if header == "Workload" else "right")
+        table.add_column(escape(header), justify="left" if header == "Workload" else "right")
     names = {"mining": "Mining", "ai": "AI hosting", "other": "Unallocated", "total": "Total"}
     for key in ("mining", "ai", "other", "total"):
         energy = results["energy_kwh"].get(key)
