@@ -48,6 +48,14 @@ def _by_workload(per_workload_time: xr.DataArray, unit: str) -> dict[str, float]
     return out
 
 
+def _resolution_words(step: pd.Timedelta) -> str:
+    """``hourly``, ``30-minute``, ``5-minute`` ..."""
+    if step == pd.Timedelta(hours=1):
+        return "hourly"
+    minutes = step / pd.Timedelta(minutes=1)
+    return f"{minutes:g}-minute" if minutes < 60 else f"{minutes / 60:g}-hour"
+
+
 def _conversions(outcome: PeriodOutcome) -> list[dict[str, str]]:
     """Workload changes of IT meters up to the end of the period."""
     found = []
@@ -133,7 +141,7 @@ def build_results(
             "source": outcome.grid.source,
             "basis": outcome.grid.basis,
             "kind": outcome.grid.kind,
-            "resolution": pd.Timedelta(outcome.grid.resolution).isoformat(),
+            "resolution": _resolution_words(outcome.grid.resolution),
             "region": outcome.grid.region,
             "gas_note": outcome.grid.gas_note,
             "estimated_intervals": int((grid_flags.values == int(Flag.SOURCE_ESTIMATED)).sum()),
