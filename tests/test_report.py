@@ -7,7 +7,7 @@ import io
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from carbon.report.render import (
 
 pypdf = pytest.importorskip("pypdf")
 
-ISSUE = datetime(2025, 8, 1, tzinfo=timezone.utc)
+ISSUE = datetime(2025, 8, 1, tzinfo=UTC)
 ATTACHMENTS = {
     "results.json": b'{"schema_version": "1.0", "report_id": "test-2025-07-v1"}\n',
     "results.csv": b"workload,energy_kwh\nmining,1000.0\nai,500.0\n",
@@ -43,47 +43,100 @@ def make_results(site_name: str = "Test campus (synthetic)") -> dict:
         "version": 1,
         "status": "draft",
         "issue_date": "2025-08-01",
-        "site": {"id": "test", "name": site_name, "timezone": "America/Chicago",
-                 "grid_region": "ERCT", "synthetic": True},
-        "period": {"label": "2025-07", "start": "2025-07-01T00:00:00-05:00",
-                   "end": "2025-07-03T00:00:00-05:00", "timezone": "America/Chicago",
-                   "hours": 48},
-        "energy_kwh": {"mining": 2_400_000.0, "ai": 960_000.0, "other": 1_200.0,
-                       "total": 3_361_200.0},
+        "site": {
+            "id": "test",
+            "name": site_name,
+            "timezone": "America/Chicago",
+            "grid_region": "ERCT",
+            "synthetic": True,
+        },
+        "period": {
+            "label": "2025-07",
+            "start": "2025-07-01T00:00:00-05:00",
+            "end": "2025-07-03T00:00:00-05:00",
+            "timezone": "America/Chicago",
+            "hours": 48,
+        },
+        "energy_kwh": {
+            "mining": 2_400_000.0,
+            "ai": 960_000.0,
+            "other": 1_200.0,
+            "total": 3_361_200.0,
+        },
         "it_energy_kwh": {"mining": 2_200_000.0, "ai": 800_000.0, "total": 3_000_000.0},
-        "overhead_energy_kwh": {"mining": 200_000.0, "ai": 160_000.0, "other": 1_200.0,
-                                "total": 361_200.0},
-        "scope2_location_kgco2e": {"mining": 900_000.0, "ai": 370_000.0, "other": 450.0,
-                                   "total": 1_270_450.0},
+        "overhead_energy_kwh": {
+            "mining": 200_000.0,
+            "ai": 160_000.0,
+            "other": 1_200.0,
+            "total": 361_200.0,
+        },
+        "scope2_location_kgco2e": {
+            "mining": 900_000.0,
+            "ai": 370_000.0,
+            "other": 450.0,
+            "total": 1_270_450.0,
+        },
         "scope2_location_annual_factor_kgco2e": {"total": 1_290_000.0},
-        "grid_intensity_gco2e_per_kwh": {"consumption_weighted": 377.98, "period_mean": 381.0,
-                                         "source": "synthetic hourly profile",
-                                         "resolution": "hourly"},
-        "kpis": {"pue": 1.1204, "pue_by_workload": {"mining": 1.0909, "ai": 1.2},
-                 "pue_category": "PUE1 (basic): IT energy metered at hall feeders",
-                 "pue_interim": True},
+        "grid_intensity_gco2e_per_kwh": {
+            "consumption_weighted": 377.98,
+            "period_mean": 381.0,
+            "source": "synthetic hourly profile",
+            "resolution": "hourly",
+        },
+        "kpis": {
+            "pue": 1.1204,
+            "pue_by_workload": {"mining": 1.0909, "ai": 1.2},
+            "pue_category": "PUE1 (basic): IT energy metered at hall feeders",
+            "pue_interim": True,
+        },
         "meters": [
             {"id": "REV", "role": "revenue", "workload": None, "energy_kwh": 3_361_200.0},
             {"id": "HALL-A", "role": "it", "workload": "mining", "energy_kwh": 2_200_000.0},
             {"id": "HALL-D", "role": "it", "workload": "ai", "energy_kwh": 800_000.0},
             {"id": "COOL-AI", "role": "shared", "workload": "ai", "energy_kwh": 100_000.0},
         ],
-        "allocation": {"method": "it-energy pro rata per interval (METHODOLOGY 6, key 2)",
-                       "shared_meters": [{"id": "COOL-AI", "key": "dedicated",
-                                          "workload": "ai"}],
-                       "unmetered_residual_kwh": 261_200.0},
-        "quality": {"meters": [
-            {"id": m, "expected_intervals": 192, "present": 192, "missing": 0,
-             "duplicates": 0, "negatives": 0, "flags_note": ""}
-            for m in ("REV", "HALL-A", "HALL-D", "COOL-AI")
-        ], "total_gaps": 0},
-        "factors": [{"id": "egrid2023rev2", "edition": "eGRID2023", "revision": "rev2",
-                     "sha256": "ab" * 32, "role": "annual-factor view",
-                     "note": "latest edition used"}],
-        "inputs": [{"path": "test://meters.parquet", "sha256": "01" * 32, "rows": 768,
-                    "start": "2025-07-01T05:00:00Z", "end": "2025-07-03T04:45:00Z"}],
-        "conversions": [{"meter": "HALL-D", "at": "2025-06-14T12:00:00-05:00",
-                         "from": "mining", "to": "ai"}],
+        "allocation": {
+            "method": "it-energy pro rata per interval (METHODOLOGY 6, key 2)",
+            "shared_meters": [{"id": "COOL-AI", "key": "dedicated", "workload": "ai"}],
+            "unmetered_residual_kwh": 261_200.0,
+        },
+        "quality": {
+            "meters": [
+                {
+                    "id": m,
+                    "expected_intervals": 192,
+                    "present": 192,
+                    "missing": 0,
+                    "duplicates": 0,
+                    "negatives": 0,
+                    "flags_note": "",
+                }
+                for m in ("REV", "HALL-A", "HALL-D", "COOL-AI")
+            ],
+            "total_gaps": 0,
+        },
+        "factors": [
+            {
+                "id": "egrid2023rev2",
+                "edition": "eGRID2023",
+                "revision": "rev2",
+                "sha256": "ab" * 32,
+                "role": "annual-factor view",
+                "note": "latest edition used",
+            }
+        ],
+        "inputs": [
+            {
+                "path": "test://meters.parquet",
+                "sha256": "01" * 32,
+                "rows": 768,
+                "start": "2025-07-01T05:00:00Z",
+                "end": "2025-07-03T04:45:00Z",
+            }
+        ],
+        "conversions": [
+            {"meter": "HALL-D", "at": "2025-06-14T12:00:00-05:00", "from": "mining", "to": "ai"}
+        ],
         "config_sha256": "cd" * 32,
         "software_version": "0.1.0",
         "a_key_from_a_future_version": {"ignored": True},
@@ -151,9 +204,16 @@ def test_pdf_is_pdfa3b_dated_from_the_issue_date(pdf_bytes):
 def test_pdf_text_carries_title_site_and_sections(pdf_bytes):
     reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
-    for expected in ("Energy and location-based Scope 2 disclosure", "Test campus (synthetic)",
-                     "test-2025-07-v1", "DRAFT", "SYNTHETIC DEMO DATA", "Methodology",
-                     "Data quality", "Lineage"):
+    for expected in (
+        "Energy and location-based Scope 2 disclosure",
+        "Test campus (synthetic)",
+        "test-2025-07-v1",
+        "DRAFT",
+        "SYNTHETIC DEMO DATA",
+        "Methodology",
+        "Data quality",
+        "Lineage",
+    ):
         assert expected in text
     assert "Page 2 of" in text
 
@@ -192,8 +252,15 @@ def test_html_shows_the_chart_as_an_svg_data_uri(context):
 
 def test_context_ignores_extra_keys_and_tolerates_missing_optional_ones():
     results = make_results()
-    for key in ("conversions", "kpis", "quality", "allocation", "inputs",
-                "scope2_location_annual_factor_kgco2e", "grid_intensity_gco2e_per_kwh"):
+    for key in (
+        "conversions",
+        "kpis",
+        "quality",
+        "allocation",
+        "inputs",
+        "scope2_location_annual_factor_kgco2e",
+        "grid_intensity_gco2e_per_kwh",
+    ):
         del results[key]
     html = render_html(build_context(results, make_power()))
     assert "No hall changed workload" in html
@@ -300,3 +367,10 @@ def test_attachment_order_does_not_change_the_pdf(context, pdf_bytes):
     reordered = dict(reversed(list(ATTACHMENTS.items())))
     assert render_pdf(context, attachments=reordered) == pdf_bytes
     assert json.loads(ATTACHMENTS["results.json"])["report_id"] == "test-2025-07-v1"
+
+
+def test_timing_difference_is_taken_from_results_when_present():
+    results = make_results()
+    results["scope2_location_annual_factor_kgco2e"]["timing_effect_kgco2e"] = -19_550.0
+    grid = build_context(results, make_power())["grid"]
+    assert grid["timing_difference_t"] == pytest.approx(-19.55)

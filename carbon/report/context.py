@@ -1,0 +1,543 @@
+"""Turn a results document into the plain dict the report templates read.
+
+This is the display boundary: figures from ``results.json`` are converted to
+display units (kWh → MWh, kg → t) and arranged into rows, sentences are given
+the numbers they quote, and the power chart is drawn. No accounting figure is
+computed here: every energy and emission value comes from ``results`` as is.
+The only derived numbers are display ratios (shares of the total, emission
+intensity per workload, average power = energy ÷ hours, the relative timing
+difference between the hourly and annual-factor views).
+
+Numbers stay numbers in the context; the templates format them with the
+filters of :mod:`carbon.report.render` (thousands separators, fixed decimals).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from carbon.errors import CarbonError
+from carbon.report.charts import chart_resolution, stacked_power_svg, workload_label
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+__all__ = ["REPORT_TITLE", "SECTIONS", "build_context"]
+
+REPORT_TITLE = "Energy and location-based Scope 2 disclosure"
+
+#: The numbered sections, in order: (anchor id, title). The templates are
+#: ``templates/sections/<id>.html.j2``.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary", "Summary"),
+    ("power", "Power by workload"),
+    ("meters", "Energy by meter"),
+    ("methodology", "Methodology"),
+    ("quality", "Data quality"),
+    ("lineage", "Lineage"),
+)
+
+_WORKLOAD_ORDER = ("mining", "ai", "shared", "other")
+_ROLE_LABELS = {
+    "revenue": "Revenue (site boundary)",
+    "it": "IT (hall feeder)",
+    "shared": "Shared subsystem",
+    "check": "Check meter",
+}
+_STATUS_LABELS = {"draft": "DRAFT", "issued": "ISSUED", "superseded": "SUPERSEDED"}
+
+
+class ReportContextError(CarbonError, ValueError):
+    """``results`` lacks a key or value the disclosure cannot be written without."""
+
+
+def _ureg():
+    import pint
+
+    return pint.get_application_registry()
+
+
+def _convert(value: float | None, from_unit: str, to_unit: str) -> float | None:
+    """Convert a plain float between units with pint; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    ureg = _ureg()
+    return float(ureg.Quantity(float(value), from_unit).to(to_unit).magnitude)
+
+
+def _mwh(kwh: float | None) -> float | None:
+    return _convert(kwh, "kWh", "MWh")
+
+
+def _tonnes(kg: float | None) -> float | None:
+    return _convert(kg, "kg", "t")
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def _require(mapping: dict, key: str, where: str) -> Any:
+    try:
+        return mapping[key]
+    except (KeyError, TypeError):
+        raise ReportContextError(
+            f"results document has no {where}{key!r}; the disclosure needs it"
+        ) from None
+
+
+# --- dates -------------------------------------------------------------------------
+
+
+def _parse_datetime(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ReportContextError(f"not an ISO 8601 date-time: {text!r}") from None
+
+
+def _day_words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def period_in_words(start: datetime, end: datetime) -> str:
+    """``2025-07-01 .. 2025-08-01`` → ``July 2025``; a year → ``2025``; else a day range.
+
+    ``end`` is exclusive (the start of the next period), as in results.json.
+    """
+    whole_days = start.time() == end.time() == datetime.min.time()
+    if whole_days and start.day == 1 and end.day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month
+        if months == 1:
+            return f"{start:%B %Y}"
+        if months == 12 and start.month == 1:
+            return f"{start.year}"
+        if months > 1:
+            last = end - timedelta(days=1)
+            if start.year == last.year:
+                return f"{start:%B} – {last:%B %Y}"
+            return f"{start:%B %Y} – {last:%B %Y}"
+    if whole_days:
+        last = (end - timedelta(days=1)).date()
+        return f"{_day_words(start.date())} – {_day_words(last)}"
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+
+
+def _local_display(moment: datetime) -> str:
+    offset = moment.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}" if offset else ""
+    return f"{moment:%Y-%m-%d %H:%M} (UTC{offset})" if offset else f"{moment:%Y-%m-%d %H:%M}"
+
+
+# --- sections ----------------------------------------------------------------------
+
+
+def _workloads(results: dict) -> list[str]:
+    """Workloads in display order: the known ones first, then any others sorted."""
+    energy = results.get("energy_kwh", {})
+    names = [k for k in energy if k != "total"]
+    known = [w for w in _WORKLOAD_ORDER if w in names]
+    extra = sorted(w for w in names if w not in _WORKLOAD_ORDER)
+    if "other" in known:
+        known.remove("other")
+        return [*known, *extra, "other"]
+    return [*known, *extra]
+
+
+def _summary(results: dict) -> dict:
+    energy = _require(results, "energy_kwh", "")
+    it_energy = results.get("it_energy_kwh", {})
+    overhead = results.get("overhead_energy_kwh", {})
+    scope2 = _require(results, "scope2_location_kgco2e", "")
+    total_kwh = _require(energy, "total", "energy_kwh.")
+
+    def row(key: str) -> dict:
+        e_mwh = _mwh(energy.get(key))
+        s2_kg = scope2.get(key)
+        return {
+            "workload": key,
+            "name": "Total" if key == "total" else workload_label(key),
+            "energy_mwh": e_mwh,
+            "share_pct": None
+            if _ratio(energy.get(key), total_kwh) is None
+            else 100.0 * energy[key] / total_kwh,
+            "it_mwh": _mwh(it_energy.get(key)),
+            "overhead_mwh": _mwh(overhead.get(key)),
+            "scope2_t": _tonnes(s2_kg),
+            # kg CO2e per MWh of the workload's energy (display ratio).
+            "intensity_kg_per_mwh": _ratio(s2_kg, e_mwh),
+        }
+
+    rows = [row(w) for w in _workloads(results)]
+    return {"rows": rows, "total": row("total")}
+
+
+def _kpis(results: dict) -> dict:
+    kpis = results.get("kpis", {})
+    by_workload = kpis.get("pue_by_workload", {}) or {}
+    return {
+        "pue": kpis.get("pue"),
+        "pue_by_workload": [
+            {"workload": w, "name": workload_label(w), "pue": by_workload[w]}
+            for w in [w for w in _WORKLOAD_ORDER if w in by_workload]
+            + sorted(w for w in by_workload if w not in _WORKLOAD_ORDER)
+        ],
+        "pue_category": kpis.get("pue_category", ""),
+        "pue_interim": bool(kpis.get("pue_interim", False)),
+    }
+
+
+def _grid(results: dict, summary_total: dict) -> dict:
+    grid = results.get("grid_intensity_gco2e_per_kwh", {})
+    annual = results.get("scope2_location_annual_factor_kgco2e", {}) or {}
+    hourly_t = summary_total["scope2_t"]
+    annual_t = _tonnes(annual.get("total"))
+    if annual.get("timing_effect_kgco2e") is not None:
+        difference_t = _tonnes(annual["timing_effect_kgco2e"])  # as results states it
+    elif hourly_t is not None and annual_t is not None:
+        difference_t = hourly_t - annual_t  # older results: display difference only
+    else:
+        difference_t = None
+    return {
+        "consumption_weighted": grid.get("consumption_weighted"),
+        "period_mean": grid.get("period_mean"),
+        "source": grid.get("source", ""),
+        "resolution": grid.get("resolution", ""),
+        "basis": grid.get("basis", ""),
+        "kind": grid.get("kind", ""),
+        "annual_factor_gco2e_per_kwh": annual.get("factor_gco2e_per_kwh"),
+        "annual_factor_id": str(annual.get("factor_id", "") or ""),
+        "annual_factor_t": annual_t,
+        "hourly_t": hourly_t,
+        "timing_difference_t": difference_t,
+        "timing_difference_pct": None
+        if _ratio(difference_t, annual_t) is None
+        else 100.0 * difference_t / annual_t,
+    }
+
+
+def _conversions(results: dict, period_start: datetime, period_end: datetime) -> list[dict]:
+    rows = []
+    for conv in results.get("conversions", []) or []:
+        at = _parse_datetime(conv["at"])
+        if at.tzinfo is None or period_start.tzinfo is None:
+            at_cmp, start_cmp, end_cmp = (
+                at.replace(tzinfo=None),
+                period_start.replace(tzinfo=None),
+                period_end.replace(tzinfo=None),
+            )
+        else:
+            at_cmp, start_cmp, end_cmp = at, period_start, period_end
+        if at_cmp < start_cmp:
+            when = "before the period"
+        elif at_cmp < end_cmp:
+            when = "within the period"
+        else:
+            continue  # after the period: not part of this disclosure
+        rows.append(
+            {
+                "meter": conv.get("meter", ""),
+                "at": _local_display(at),
+                "from": workload_label(conv.get("from", "")),
+                "to": workload_label(conv.get("to", "")),
+                "when": when,
+            }
+        )
+    rows.sort(key=lambda r: (r["at"], r["meter"]))
+    return rows
+
+
+def _meters(results: dict, total_kwh: float) -> list[dict]:
+    rows = []
+    for meter in results.get("meters", []) or []:
+        workload = meter.get("workload")
+        if workload == "scheduled":
+            workload_text = "Effective-dated (section 2)"
+        else:
+            workload_text = workload_label(workload) if workload else "–"
+        rows.append(
+            {
+                "id": str(meter.get("id", "")),
+                "role": _ROLE_LABELS.get(meter.get("role"), str(meter.get("role", ""))),
+                "workload": workload_text,
+                "energy_mwh": _mwh(meter.get("energy_kwh")),
+                "share_pct": None
+                if _ratio(meter.get("energy_kwh"), total_kwh) is None
+                else 100.0 * meter["energy_kwh"] / total_kwh,
+            }
+        )
+    return rows
+
+
+def _allocation(results: dict) -> dict:
+    allocation = results.get("allocation", {}) or {}
+    shared = []
+    for item in allocation.get("shared_meters", []) or []:
+        workload = item.get("workload")
+        shared.append(
+            {
+                "id": str(item.get("id", "")),
+                "key": str(item.get("key", "")),
+                "workload": workload_label(workload) if workload else "all IT workloads",
+                "energy_mwh": _mwh(item.get("energy_kwh")),
+            }
+        )
+    return {
+        "method": allocation.get("method", ""),
+        "shared_meters": shared,
+        "unmetered_residual_mwh": _mwh(allocation.get("unmetered_residual_kwh")),
+        "no_it_load_intervals": allocation.get("no_it_load_intervals"),
+    }
+
+
+def _quality(results: dict) -> dict:
+    quality = results.get("quality", {}) or {}
+    rows = []
+    for meter in quality.get("meters", []) or []:
+        expected = meter.get("expected_intervals")
+        present = meter.get("present")
+        rows.append(
+            {
+                "id": str(meter.get("id", "")),
+                "expected": expected,
+                "present": present,
+                "missing": meter.get("missing"),
+                "duplicates": meter.get("duplicates"),
+                "negatives": meter.get("negatives"),
+                "coverage_pct": None
+                if _ratio(present, expected) is None
+                else 100.0 * present / expected,
+                "note": _quality_note(meter),
+            }
+        )
+    return {
+        "meters": rows,
+        "total_gaps": quality.get("total_gaps"),
+        "total_negatives": quality.get("total_negatives"),
+        "total_duplicates": quality.get("total_duplicates"),
+        "flag_codes": [str(code) for code in quality.get("flag_codes", []) or []],
+    }
+
+
+def _quality_note(meter: dict) -> str:
+    notes = []
+    if meter.get("flags_note"):
+        notes.append(str(meter["flags_note"]))
+    if meter.get("first_gap"):
+        notes.append(f"first gap {meter['first_gap']}")
+    return "; ".join(notes)
+
+
+def _hash_parts(digest: str | None) -> list[str]:
+    """Split a hex digest into groups of 16 characters so it can wrap between groups."""
+    if not digest:
+        return []
+    return [digest[i : i + 16] for i in range(0, len(digest), 16)]
+
+
+def _lineage(results: dict) -> dict:
+    inputs = []
+    for item in results.get("inputs", []) or []:
+        inputs.append(
+            {
+                "path": str(item.get("path", "")),
+                "sha256": str(item.get("sha256", "")),
+                "sha256_parts": _hash_parts(item.get("sha256")),
+                "rows": item.get("rows"),
+                "start": str(item.get("start", "")),
+                "end": str(item.get("end", "")),
+            }
+        )
+    factors = []
+    for item in results.get("factors", []) or []:
+        factors.append(
+            {
+                "id": str(item.get("id", "")),
+                "edition": str(item.get("edition", "")),
+                "revision": str(item.get("revision", "")),
+                "sha256": str(item.get("sha256", "")),
+                "sha256_parts": _hash_parts(item.get("sha256")),
+                "role": str(item.get("role", "")),
+                "note": str(item.get("note", "")),
+            }
+        )
+    config = results.get("config_sha256", "")
+    return {
+        "inputs": inputs,
+        "factors": factors,
+        "config_sha256": config,
+        "config_sha256_parts": _hash_parts(config),
+        "software_version": str(results.get("software_version", "")),
+        "schema_version": str(results.get("schema_version", "")),
+    }
+
+
+def _gwp_note(factors: list[dict]) -> str:
+    """What the report can say about the GWP set from the factor datasets it used."""
+    notes = []
+    for factor in factors:
+        edition = factor["edition"]
+        if edition.lower().startswith("egrid") and edition[5:].isdigit():
+            year = int(edition[5:])
+            gwp = "IPCC AR5" if year >= 2023 else "IPCC AR4"
+            notes.append(
+                f"{edition} publishes CO2e output rates with {gwp} 100-year GWPs; "
+                "they are used as published."
+            )
+    if not notes:
+        return (
+            "CO2e factors are used as published by the factor datasets listed in "
+            "section 6, with the 100-year GWP set each dataset states."
+        )
+    return " ".join(notes) + " No other GWP set is mixed into the totals."
+
+
+def _statements(ctx: dict) -> list[dict]:
+    """Number-bearing sentences for the summary, one per statement.
+
+    Each item is ``{"kind": ..., "values": {...}}``; the wording is in the
+    summary template, so that text and layout stay together.
+    """
+    summary = ctx["summary"]
+    total = summary["total"]
+    hours = ctx["period"]["hours"]
+    out = [
+        {
+            "kind": "total_energy",
+            "energy_mwh": total["energy_mwh"],
+            "hours": hours,
+            "average_mw": None
+            if _ratio(total["energy_mwh"], hours) is None
+            else total["energy_mwh"] / hours,
+        }
+    ]
+    for row in summary["rows"]:
+        out.append({"kind": "workload_energy", **row})
+    out.append(
+        {
+            "kind": "scope2",
+            "hourly_t": ctx["grid"]["hourly_t"],
+            "annual_t": ctx["grid"]["annual_factor_t"],
+            "difference_pct": ctx["grid"]["timing_difference_pct"],
+        }
+    )
+    grid = ctx["grid"]
+    if grid["consumption_weighted"] is not None and grid["period_mean"] is not None:
+        cw, mean = grid["consumption_weighted"], grid["period_mean"]
+        relation = "above" if cw > mean else "below" if cw < mean else "equal to"
+        out.append(
+            {
+                "kind": "intensity",
+                "consumption_weighted": cw,
+                "period_mean": mean,
+                "relation": relation,
+            }
+        )
+    if ctx["kpis"]["pue"] is not None:
+        out.append({"kind": "pue", **ctx["kpis"]})
+    return out
+
+
+def _step_minutes(power_by_workload: xr.DataArray) -> int | None:
+    times = power_by_workload["time"].values
+    if len(times) < 2:
+        return None
+    import numpy as np
+
+    return int((times[1] - times[0]) // np.timedelta64(1, "m"))
+
+
+def build_context(results: dict, power_by_workload: xr.DataArray) -> dict:
+    """Build the dict the report templates render, from results.json and the power series.
+
+    Parameters
+    ----------
+    results
+        The results.json document (schema 1.x). Keys the report does not use are
+        ignored; optional keys that are absent are shown as "–".
+    power_by_workload
+        pint-quantified DataArray of power per workload (any power unit, kW from the
+        pipeline), dims ``("workload", "time")``, 15-minute interval starts in UTC
+        (tz-naive), covering the reporting period. Used only for the chart.
+
+    Returns
+    -------
+    dict
+        Plain data for the templates: display strings, numbers in display units
+        (MWh, t CO2e, kg CO2e/MWh, %), table rows and the chart as a data URI.
+    """
+    site = _require(results, "site", "")
+    period = _require(results, "period", "")
+    start = _parse_datetime(_require(period, "start", "period."))
+    end = _parse_datetime(_require(period, "end", "period."))
+    issue_date_text = str(_require(results, "issue_date", ""))
+    try:
+        issue_date = date.fromisoformat(issue_date_text[:10])
+    except ValueError:
+        raise ReportContextError(f"issue_date is not an ISO date: {issue_date_text!r}") from None
+    timezone = str(period.get("timezone") or site.get("timezone") or "UTC")
+    status = str(results.get("status", "draft")).lower()
+    software_version = str(results.get("software_version", ""))
+
+    report = {
+        "title": REPORT_TITLE,
+        "id": str(_require(results, "report_id", "")),
+        "version": results.get("version"),
+        "status": status,
+        "status_label": _STATUS_LABELS.get(status, status.upper()),
+        "issue_date": issue_date.isoformat(),
+        "issue_date_display": _day_words(issue_date),
+        "software_version": software_version,
+        "generator": f"carbon {software_version}".strip(),
+    }
+    site_ctx = {
+        "id": str(site.get("id", "")),
+        "name": str(site.get("name", site.get("id", ""))),
+        "timezone": str(site.get("timezone", timezone)),
+        "grid_region": str(site.get("grid_region", "")),
+        "synthetic": bool(site.get("synthetic", False)),
+    }
+    period_ctx = {
+        "label": str(period.get("label", "")),
+        "words": period_in_words(start, end),
+        "start": _local_display(start),
+        "end": _local_display(end),
+        "timezone": timezone,
+        "hours": period.get("hours"),
+    }
+
+    summary = _summary(results)
+    svg = stacked_power_svg(power_by_workload, timezone=timezone)
+    chart = {
+        "svg_data_uri": "data:image/svg+xml;base64,"
+        + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
+        "timezone": timezone,
+        "hourly_means": chart_resolution(power_by_workload) == "hourly",
+        "step_minutes": _step_minutes(power_by_workload),
+    }
+    lineage = _lineage(results)
+    ctx = {
+        "report": report,
+        "site": site_ctx,
+        "period": period_ctx,
+        "sections": [
+            {"id": sid, "number": n, "title": title}
+            for n, (sid, title) in enumerate(SECTIONS, start=1)
+        ],
+        "summary": summary,
+        "kpis": _kpis(results),
+        "chart": chart,
+        "conversions": _conversions(results, start, end),
+        "meters": _meters(results, results["energy_kwh"]["total"]),
+        "allocation": _allocation(results),
+        "quality": _quality(results),
+        "lineage": lineage,
+        "methodology": {"gwp_note": _gwp_note(lineage["factors"])},
+    }
+    ctx["grid"] = _grid(results, summary["total"])
+    ctx["statements"] = _statements(ctx)
+    return ctx

@@ -1,0 +1,319 @@
+"""Render the disclosure: jinja2 templates → HTML → PDF/A-3b with WeasyPrint.
+
+Reproducibility (same context → same PDF bytes) rests on four things, all
+handled here (see ARCHITECTURE, "Determinism and audit"):
+
+1. the document dates come from ``<meta name="dcterms.created">`` and
+   ``dcterms.modified``, filled from ``context["report"]["issue_date"]``;
+2. every attachment gets ``created``/``modified`` from the same date (WeasyPrint
+   would otherwise stamp the clock);
+3. ``SOURCE_DATE_EPOCH`` is set to that date while WeasyPrint runs, so that font
+   subsets made by fontTools carry no clock time (restored afterwards; this
+   touches ``os.environ`` and is therefore not thread-safe);
+4. the fonts are the DejaVu files shipped in ``templates/fonts``, never system
+   fonts, and the chart SVG is itself deterministic. PDF/A makes the file ``/ID``
+   a hash of the content. The ``/Producer`` string names the WeasyPrint version,
+   so identical bytes also require the same WeasyPrint.
+
+Resources are fetched only from ``data:`` URLs and from files inside the
+templates folder; anything else (network, other files) stops the rendering
+with :class:`ReportResourceError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from carbon.errors import CarbonError
+from carbon.resources import templates_root
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jinja2
+
+__all__ = [
+    "ReportResourceError",
+    "make_url_fetcher",
+    "render_html",
+    "render_pdf",
+    "templates_dir",
+]
+
+PDF_VARIANT = "pdf/a-3b"
+_ENTRY_TEMPLATE = "report.html.j2"
+
+#: PDF/A-3 ``AFRelationship`` of the attachments the pipeline embeds; other
+#: names are ``Supplement``.
+_ATTACHMENT_ROLES: dict[str, tuple[str, str]] = {
+    "results.json": ("Data", "Results of this disclosure (machine-readable, JSON)"),
+    "results.csv": ("Data", "Results of this disclosure (machine-readable, CSV)"),
+    "manifest.json": ("Supplement", "Lineage manifest: inputs, factors, hashes, versions"),
+}
+
+
+class ReportResourceError(CarbonError, PermissionError):
+    """A template asked for a resource outside the templates folder (or the network)."""
+
+
+def templates_dir() -> Path:
+    """The templates folder as a filesystem path (WeasyPrint needs real files)."""
+    return Path(str(templates_root())).resolve()
+
+
+# --- number and unit filters --------------------------------------------------------
+
+_DASH = "\u2013"  # shown where a value is not available
+_MINUS = "\u2212"  # U+2212, typographic minus
+_NBSP = "\u00a0"  # U+00A0 between a number and its unit
+
+
+def format_number(value: Any, decimals: int = 0) -> str:
+    """``1234567.891, 1`` → ``1,234,567.9``; ``None``/NaN → ``–``; minus sign U+2212."""
+    if value is None or isinstance(value, str):
+        return _DASH if value in (None, "") else str(value)
+    number = float(value)
+    if number != number:  # NaN
+        return _DASH
+    text = f"{abs(number):,.{decimals}f}"
+    # Do not print "−0.0" for a value that rounds to zero.
+    if number < 0 and text.strip("0.,") != "":
+        return _MINUS + text
+    return text
+
+
+def format_percent(value: Any, decimals: int = 1) -> str:
+    """``12.345`` → ``12.3 %`` (the value is already in percent)."""
+    text = format_number(value, decimals)
+    return text if text == _DASH else f"{text}{_NBSP}%"
+
+
+def format_signed(value: Any, decimals: int = 1) -> str:
+    """Like :func:`format_number` with an explicit ``+`` on positive values."""
+    text = format_number(value, decimals)
+    if text == _DASH or text.startswith(_MINUS) or float(value) == 0:
+        return text
+    return "+" + text
+
+
+def format_share(value: Any, decimals: int = 1) -> str:
+    """A share in percent for running text: like :func:`format_percent`, but a small
+    non-zero share reads ``< 0.1 %`` rather than ``0.0 %``."""
+    if value is not None and not isinstance(value, str):
+        smallest = 10.0**-decimals
+        if 0 < abs(float(value)) < smallest:
+            return f"<{_NBSP}{format_number(smallest, decimals)}{_NBSP}%"
+    return format_percent(value, decimals)
+
+
+def with_unit(text: Any, unit: str) -> str:
+    """Append a unit after a no-break space (``"1,234.5"|unit("MWh")``); the unit's own
+    spaces become no-break spaces too, so ``t CO₂e`` never splits across lines."""
+    text = str(text)
+    return text if text == _DASH else f"{text}{_NBSP}{unit.replace(' ', _NBSP)}"
+
+
+def format_integer(value: Any) -> str:
+    return format_number(value, 0)
+
+
+@functools.cache
+def _environment(root: str) -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = format_number
+    env.filters["int"] = format_integer
+    env.filters["pct"] = format_percent
+    env.filters["share"] = format_share
+    env.filters["signed"] = format_signed
+    env.filters["unit"] = with_unit
+    return env
+
+
+def render_html(context: dict) -> str:
+    """Render the disclosure as one HTML document (autoescaped, strict about missing keys).
+
+    Parameters
+    ----------
+    context
+        The dict from :func:`carbon.report.context.build_context`. An optional
+        ``embedded_files`` list names the files embedded in the PDF (set by
+        :func:`render_pdf`).
+    """
+    env = _environment(str(templates_dir()))
+    values = {"embedded_files": [], **context}
+    return env.get_template(_ENTRY_TEMPLATE).render(**values)
+
+
+# --- restricted resource fetching ---------------------------------------------------
+
+
+# Fixed here rather than taken from `mimetypes`, whose table depends on the machine.
+_CONTENT_TYPES = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+
+
+def make_url_fetcher(root: Path | None = None):
+    """A WeasyPrint URL fetcher serving only ``data:`` URLs and files under `root`.
+
+    Any other URL (``http:``, ``https:``, ``file:`` outside `root`, other schemes)
+    raises; the fetcher is built with ``fail_on_errors=True`` so that WeasyPrint
+    stops the rendering instead of silently leaving the resource out.
+    """
+    import weasyprint
+    from weasyprint.urls import URLFetcherResponse
+
+    allowed_root = (root if root is not None else templates_dir()).resolve()
+
+    class TemplatesOnlyFetcher(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                parts = urlsplit(url)
+                if parts.netloc not in ("", "localhost"):
+                    raise ReportResourceError(f"refused to fetch {url!r}: remote file URL")
+                path = Path(url2pathname(unquote(parts.path))).resolve()
+                if not path.is_relative_to(allowed_root):
+                    raise ReportResourceError(
+                        f"refused to fetch {url!r}: only files inside {allowed_root} "
+                        "and data: URLs may be used by the report templates"
+                    )
+                if not path.is_file():
+                    raise ReportResourceError(f"template resource not found: {path}")
+                content_type = _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+                return URLFetcherResponse(
+                    path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+                )
+            raise ReportResourceError(
+                f"refused to fetch {url!r}: the report does not load {scheme or 'relative'!s} "
+                "URLs (only data: URLs and files inside the templates folder)"
+            )
+
+    return TemplatesOnlyFetcher(fail_on_errors=True)
+
+
+# --- PDF ----------------------------------------------------------------------------
+
+
+def _issue_moment(context: dict) -> datetime:
+    """Midnight UTC of the issue date: the only time the PDF records."""
+    try:
+        day = date.fromisoformat(str(context["report"]["issue_date"])[:10])
+    except (KeyError, TypeError, ValueError):
+        raise CarbonError(
+            "context['report']['issue_date'] must be an ISO date; the PDF takes all its "
+            "dates from it"
+        ) from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@contextlib.contextmanager
+def _source_date_epoch(moment: datetime) -> Iterator[None]:
+    """Set ``SOURCE_DATE_EPOCH`` for the duration of the block, then restore it."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    moment: datetime,
+    attachments: dict[str, bytes] | None = None,
+    root: Path | None = None,
+) -> bytes:
+    """Lay out `html` as PDF/A-3b with `attachments` embedded, all dates set to `moment`.
+
+    Resources resolve against `root` (default: the templates folder) and may not
+    leave it. Raises :class:`ReportResourceError` if the HTML asks for anything else.
+    """
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    base = (root if root is not None else templates_dir()).resolve()
+    fetcher = make_url_fetcher(base)
+    # WeasyPrint writes naive datetimes with a "Z" suffix: pass UTC wall time.
+    stamp = moment.astimezone(UTC).replace(tzinfo=None)
+    pdf_attachments = []
+    for name in sorted(attachments or {}):
+        data = attachments[name]
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError(f"attachment {name!r} must be bytes, got {type(data).__name__}")
+        relationship, description = _ATTACHMENT_ROLES.get(name, ("Supplement", name))
+        pdf_attachments.append(
+            weasyprint.Attachment(
+                string=bytes(data),
+                name=name,
+                description=description,
+                created=stamp,
+                modified=stamp,
+                relationship=relationship,
+                url_fetcher=fetcher,
+            )
+        )
+    with _source_date_epoch(moment):
+        try:
+            document = weasyprint.HTML(
+                string=html, base_url=str(base) + os.sep, url_fetcher=fetcher
+            )
+            return document.write_pdf(
+                pdf_variant=PDF_VARIANT,
+                attachments=pdf_attachments,
+                uncompressed_pdf=False,
+            )
+        except FatalURLFetchingError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ReportResourceError):
+                raise ReportResourceError(str(cause)) from cause
+            raise ReportResourceError(str(exc)) from cause
+
+
+def render_pdf(context: dict, *, attachments: dict[str, bytes] | None = None) -> bytes:
+    """Render the disclosure as PDF/A-3b bytes, with `attachments` embedded.
+
+    Parameters
+    ----------
+    context
+        The dict from :func:`carbon.report.context.build_context`.
+    attachments
+        File name → bytes (the pipeline passes results.json, results.csv and
+        manifest.json); embedded as PDF/A-3 associated files, in name order.
+
+    Returns
+    -------
+    bytes
+        The PDF. The same context and attachments give the same bytes.
+    """
+    html = render_html({**context, "embedded_files": sorted(attachments or {})})
+    return html_to_pdf(html, moment=_issue_moment(context), attachments=attachments)
