@@ -107,6 +107,8 @@ def demo_site() -> SiteConfig:
                 "synthetic": True,
             },
             "meters": meters,
+            # transformer losses run 1.5 to 2.5 % of load (more at low load); see docs
+            "quality": {"reconciliation_tolerance": 0.03},
         },
         source="demo site",
     )

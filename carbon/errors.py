@@ -56,3 +56,11 @@ class PeriodError(CarbonError, ValueError):
 
 class OutputExistsError(CarbonError, FileExistsError):
     """An issued report folder already exists; issued reports are never overwritten."""
+
+
+class ReportContextError(CarbonError, ValueError):
+    """``results`` lacks a key or value the disclosure cannot be written without."""
+
+
+class ReportResourceError(CarbonError, PermissionError):
+    """A template asked for a resource outside the templates folder (or the network)."""

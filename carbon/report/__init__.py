@@ -13,9 +13,10 @@ importing this package stays cheap.
 
 from __future__ import annotations
 
+from carbon.errors import ReportResourceError
 from carbon.report.charts import stacked_power_svg
 from carbon.report.context import build_context
-from carbon.report.render import ReportResourceError, render_html, render_pdf
+from carbon.report.render import render_html, render_pdf
 
 __all__ = [
     "ReportResourceError",

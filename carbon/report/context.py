@@ -18,7 +18,7 @@ import base64
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from carbon.errors import CarbonError
+from carbon.errors import ReportContextError
 from carbon.report.charts import chart_resolution, stacked_power_svg, workload_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,10 +47,6 @@ _ROLE_LABELS = {
     "check": "Check meter",
 }
 _STATUS_LABELS = {"draft": "DRAFT", "issued": "ISSUED", "superseded": "SUPERSEDED"}
-
-
-class ReportContextError(CarbonError, ValueError):
-    """``results`` lacks a key or value the disclosure cannot be written without."""
 
 
 def _ureg():
@@ -296,6 +292,8 @@ def _allocation(results: dict) -> dict:
 
 def _quality(results: dict) -> dict:
     quality = results.get("quality", {}) or {}
+    imputation = quality.get("imputation", {}) or {}
+    imputed = imputation.get("intervals", {}) or {}
     rows = []
     for meter in quality.get("meters", []) or []:
         expected = meter.get("expected_intervals")
@@ -306,7 +304,10 @@ def _quality(results: dict) -> dict:
                 "expected": expected,
                 "present": present,
                 "missing": meter.get("missing"),
+                "imputed": imputed.get(meter.get("id"), 0),
+                "estimated": meter.get("estimated", 0),
                 "duplicates": meter.get("duplicates"),
+                "conflicting": meter.get("conflicting", 0),
                 "negatives": meter.get("negatives"),
                 "coverage_pct": None
                 if _ratio(present, expected) is None
@@ -314,12 +315,62 @@ def _quality(results: dict) -> dict:
                 "note": _quality_note(meter),
             }
         )
+    raised = sorted(
+        {
+            name
+            for meter in quality.get("meters", []) or []
+            for name, count in (meter.get("flag_counts", {}) or {}).items()
+            if count
+        }
+    )
+    reconciliation = []
+    for rec in results.get("reconciliation", []) or []:
+        reconciliation.append(
+            {
+                "parent": rec["parent"],
+                "children": ", ".join(rec.get("children", [])),
+                "parent_mwh": _mwh(rec.get("parent_kwh")),
+                "children_mwh": _mwh(rec.get("children_kwh")),
+                "residual_mwh": _mwh(rec.get("residual_kwh")),
+                "residual_pct": None
+                if rec.get("residual_share") is None
+                else 100.0 * rec["residual_share"],
+                "tolerance_pct": 100.0 * rec.get("tolerance", 0.0),
+                "compared": rec.get("intervals_compared"),
+                "breaches": rec.get("breaches"),
+                "worst": [
+                    {
+                        "at": b["interval_start"],
+                        "parent_kwh": b["parent_kwh"],
+                        "children_kwh": b["children_kwh"],
+                        "residual_kwh": b["residual_kwh"],
+                        "relative_pct": None
+                        if b.get("relative") is None
+                        else 100.0 * b["relative"],
+                    }
+                    for b in rec.get("worst", [])
+                ],
+            }
+        )
+    grid = results.get("grid_intensity_gco2e_per_kwh", {}) or {}
     return {
         "meters": rows,
         "total_gaps": quality.get("total_gaps"),
         "total_negatives": quality.get("total_negatives"),
         "total_duplicates": quality.get("total_duplicates"),
-        "flag_codes": [str(code) for code in quality.get("flag_codes", []) or []],
+        "flags_raised": raised,
+        "conflicts": quality.get("conflicting_duplicates", []) or [],
+        "imputation": {
+            "method": imputation.get("method", "none"),
+            "max_gap": imputation.get("max_gap"),
+            "total_intervals": sum(imputed.values()),
+            "revenue_share_pct": None
+            if imputation.get("revenue_share") is None
+            else 100.0 * imputation["revenue_share"],
+        },
+        "reconciliation": reconciliation,
+        "grid_estimated_intervals": grid.get("estimated_intervals"),
+        "grid_gas_note": grid.get("gas_note") or "",
     }
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from carbon.errors import CarbonError
+from carbon.errors import CarbonError, ReportResourceError
 from carbon.resources import templates_root
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,10 +56,6 @@ _ATTACHMENT_ROLES: dict[str, tuple[str, str]] = {
     "results.csv": ("Data", "Results of this disclosure (machine-readable, CSV)"),
     "manifest.json": ("Supplement", "Lineage manifest: inputs, factors, hashes, versions"),
 }
-
-
-class ReportResourceError(CarbonError, PermissionError):
-    """A template asked for a resource outside the templates folder (or the network)."""
 
 
 def templates_dir() -> Path:
