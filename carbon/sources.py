@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from carbon.config import FORMAT_BY_SUFFIX, GridSource, Meter, SiteConfig
 from carbon.errors import ConfigError, InputDataError
 from carbon.flags import Flag
 from carbon.ingest.grid_table import GridIntensity, grid_from_table
-from carbon.ingest.records import GridTable, MeterTable
+from carbon.ingest.records import GridTable, InputRecord, MeterTable
 
 # format -> (module, function, how it is called)
 _METER_READERS: dict[str, tuple[str, str]] = {
@@ -79,7 +79,18 @@ def meter_format(meter: Meter, file: str) -> str:
     return FORMAT_BY_SUFFIX[suffix]
 
 
-def _read_group(path: Path, fmt: str, meters: list[Meter], site: SiteConfig) -> list[MeterTable]:
+def _shown(record: InputRecord, base: Path) -> InputRecord:
+    """The record with its path relative to the site file's folder, where it lies below it."""
+    try:
+        path = Path(record.path).resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return record
+    return replace(record, path=path)
+
+
+def _read_group(
+    path: Path, fmt: str, meters: list[Meter], site: SiteConfig, base: Path
+) -> list[MeterTable]:
     """Read one file for the meters that draw on it; map in-file ids to meter ids."""
     read = _reader(_METER_READERS, fmt)
     first = meters[0]
@@ -114,7 +125,7 @@ def _read_group(path: Path, fmt: str, meters: list[Meter], site: SiteConfig) -> 
                 frame=frame,
                 unit=table.unit,
                 interval=table.interval,
-                record=table.record,
+                record=_shown(table.record, base),
                 labels={wanted.get(k, k): v for k, v in table.labels.items()},
             )
         )
@@ -159,7 +170,7 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
     tables: list[MeterTable] = []
     for (file, fmt), meters in sorted(groups.items()):
         path = _resolve(base, file, f"meter {meters[0].id!r}")
-        tables.extend(_read_group(path, fmt, meters, site))
+        tables.extend(_read_group(path, fmt, meters, site, base))
     tables = _flag_above_rated(tables, site)
     labels: dict[str, dict[str, str]] = {}
     for table in tables:
@@ -190,7 +201,7 @@ def read_grid(site: SiteConfig, base: Path) -> GridIntensity:
         table = read(path, ba=source.region)
     else:
         table = read(path)
-    return grid_from_table(table)
+    return grid_from_table(replace(table, record=_shown(table.record, base)))
 
 
 def read_site(site: SiteConfig, base: Path) -> SiteInputs:

@@ -6,7 +6,7 @@ output); they compute nothing themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -138,19 +138,6 @@ def write_demo_report(out: Path, period_label: str | None = None) -> WrittenRepo
     return _write_report(outcome, out, {"demo": generator})
 
 
-def _relative_records(records: tuple, base: Path) -> tuple:
-    """Input records with paths relative to the site file's folder where possible."""
-    out = []
-    for record in records:
-        path = Path(record.path)
-        try:
-            shown = path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            shown = record.path
-        out.append(replace(record, path=shown))
-    return tuple(out)
-
-
 def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
     """Read a site file and its inputs and run the pipeline on one month."""
     site = load_site(site_file)
@@ -158,7 +145,7 @@ def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
     inputs = read_site(site, base)
     period = month(period_label, site.site.timezone)
     outcome = run_period(site, inputs.cube, inputs.grid, period)
-    return replace(outcome, inputs=_relative_records(outcome.inputs, base))
+    return outcome
 
 
 def write_site_report(site_file: Path, period_label: str, out: Path) -> WrittenReport:
@@ -230,9 +217,7 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
             "end": str(times[-1] + cube.interval.to_timedelta64()) + "Z" if len(times) else None,
             "interval": cube.interval.isoformat(),
         },
-        "inputs": [
-            r.as_dict() for r in _relative_records((*cube.records, inputs.grid.record), base)
-        ],
+        "inputs": [r.as_dict() for r in (*cube.records, inputs.grid.record)],
         "quality": found.as_dict(),
         "reconciliation": [r.as_dict() for r in recs],
         "problems": problems,
