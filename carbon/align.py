@@ -204,10 +204,24 @@ def build_cube(
     # 2. sum native readings up to the common grid
     ns = unique["interval_start"].to_numpy(dtype="datetime64[ns]").view("int64")
     step_ns = step.value
-    t0 = int(ns.min()) - int(ns.min()) % step_ns
-    t_end = int(ns.max()) - int(ns.max()) % step_ns + step_ns
-    n_time = (t_end - t0) // step_ns
     codes = unique["code"].to_numpy()
+    native_ns = np.array([native.get(m, step).value for m in meter_ids], dtype=np.int64)[codes]
+    # The grid follows the readings of the longest interval; finer readings must nest in it.
+    coarse = native_ns == step_ns
+    t_ref = int(ns[coarse].min()) if coarse.any() else int(ns.min())
+    t0 = t_ref - -(-(t_ref - int(ns.min())) // step_ns) * step_ns
+    straddles = (ns - t0) % step_ns + native_ns > step_ns
+    if straddles.any():
+        row = unique.iloc[int(np.argmax(straddles))]
+        raise InputDataError(
+            f"{row['source']}: line {int(row['line'])}: the reading of meter "
+            f"{meter_ids[int(row['code'])]!r} at {pd.Timestamp(row['interval_start']).isoformat()} "
+            f"does not fit the common {step} grid that starts at "
+            f"{pd.Timestamp(t0, tz='UTC').isoformat()}; readings of different meters must "
+            "share their interval boundaries"
+        )
+    t_end = t0 + -(-(int((ns + native_ns).max()) - t0) // step_ns) * step_ns
+    n_time = (t_end - t0) // step_ns
     cell = codes.astype(np.int64) * n_time + (ns - t0) // step_ns
     size = len(meter_ids) * n_time
     total = np.bincount(cell, weights=np.nan_to_num(unique["kwh"].to_numpy()), minlength=size)

@@ -86,3 +86,19 @@ def test_intervals_that_do_not_divide_are_refused() -> None:
     b = long_frame({"REV": [1.0] * 2}, freq="15min")
     with pytest.raises(InputDataError, match="do not divide"):
         build_cube([table(a), table(b)], IDS)
+
+
+def test_the_grid_follows_the_readings_and_never_shifts_them() -> None:
+    half_past = long_frame(
+        {"REV": [1.0, 2.0], "M": [0.5, 0.5]}, start="2025-01-01T04:30:00+00:00", freq="1h"
+    )
+    cube = build_cube([table(half_past)], IDS)
+    assert str(cube.energy["time"].values[0]).startswith("2025-01-01T04:30")
+    assert kwh(cube, "REV") == [1.0, 2.0]
+
+
+def test_readings_that_do_not_share_boundaries_are_refused() -> None:
+    a = long_frame({"M": [1.0] * 4}, start="2025-01-01T00:05:00+00:00", freq="15min")
+    b = long_frame({"REV": [1.0] * 2}, freq="30min")
+    with pytest.raises(InputDataError, match="does not fit the common 0 days 00:30:00 grid"):
+        build_cube([table(a, "pdu.csv"), table(b, "rev.csv")], IDS)

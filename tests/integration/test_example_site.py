@@ -1,4 +1,4 @@
-"""The documented example site file (issue 3) with a meters CSV of that shape reports without error."""
+"""The documented example site file (issue 3) and a meters CSV of that shape report cleanly."""
 
 from __future__ import annotations
 
