@@ -41,7 +41,7 @@ _GRID_READERS: dict[str, tuple[str, str]] = {
     "gridemissions": ("carbon.ingest.grid_gridemissions", "read_gridemissions_co2i"),
     "watttime": ("carbon.ingest.grid_watttime", "read_watttime"),
     "neso": ("carbon.ingest.grid_neso", "read_neso"),
-    "entsoe": ("carbon.ingest.grid_entsoe", "read_entsoe_intensity"),
+    "entsoe": ("carbon.ingest.grid_entsoe", "read_entsoe_generation"),
 }
 
 
@@ -199,6 +199,10 @@ def read_grid(site: SiteConfig, base: Path) -> GridIntensity:
         if not source.region:
             raise ConfigError(f"grid source {source.source!r} needs 'region' (the BA code)")
         table = read(path, ba=source.region)
+    elif source.source == "entsoe":
+        from carbon.ingest.grid_entsoe import entsoe_intensity
+
+        table = entsoe_intensity(read(path))
     else:
         table = read(path)
     return grid_from_table(replace(table, record=_shown(table.record, base)))
