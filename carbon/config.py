@@ -65,7 +65,7 @@ class SiteInfo(_Frozen):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Pacific" is a folder
             raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'America/Chicago')") from exc
         return value
 

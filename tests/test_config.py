@@ -133,3 +133,10 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
     latin.write_bytes(b'[site]\nname = "Caf\xe9"\n')
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_site(latin)
+
+
+def test_a_timezone_folder_name_is_refused_cleanly() -> None:
+    data = tiny_site().model_dump(mode="json")
+    data["site"]["timezone"] = "Pacific"
+    with pytest.raises(ConfigError, match="unknown IANA timezone"):
+        site_from_dict(data)
