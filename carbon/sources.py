@@ -98,8 +98,11 @@ def _read_group(
         kwargs = {k: v for k, v in (("unit", first.unit), ("value_column", first.column)) if v}
         tables = [read(path, **kwargs)]
     elif fmt == "utility-csv":
-        tables = [read(path, timezone=site.site.timezone)]
-    elif fmt == "green-button" or fmt == "dcgm":
+        base_id = (first.source_id or first.id).split(":")[0]
+        tables = [read(path, timezone=site.site.timezone, meter_id=base_id)]
+    elif fmt == "green-button":
+        tables = [read(path, meter_id=(first.source_id or first.id).split(":")[0])]
+    elif fmt == "dcgm":
         tables = [read(path)]
     else:  # miner: one file per meter
         tables = [
