@@ -13,7 +13,7 @@ import json
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -188,6 +188,19 @@ class QualitySettings(_Frozen):
         return value
 
 
+class Reporting(_Frozen):
+    """Who reports, in which market, with which GWP set and contractual instruments."""
+
+    reporter: str | None = Field(
+        default=None, description="the company instruments must be retired for (default: site name)"
+    )
+    market_boundary: str | None = Field(
+        default=None, description="market boundary of the site (default: the grid region)"
+    )
+    gwp_set: Literal["AR4", "AR5", "AR6"] = "AR6"
+    instruments: str | None = Field(default=None, description="instruments CSV, relative path")
+
+
 class SiteConfig(_Frozen):
     """A whole site: identity, grid sources and meters."""
 
@@ -195,6 +208,11 @@ class SiteConfig(_Frozen):
     grid: list[GridSource] = Field(default_factory=list)
     meters: list[Meter]
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    reporting: Reporting = Field(default_factory=Reporting)
+    fuel: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="on-site fuel records (Scope 1), see docs/scope1-scope3.md",
+    )
 
     @model_validator(mode="after")
     def _meter_tree(self) -> SiteConfig:
@@ -242,6 +260,14 @@ class SiteConfig(_Frozen):
 
     def meters_with_role(self, role: str) -> list[Meter]:
         return [m for m in self.meters if m.role == role]
+
+    @property
+    def reporter(self) -> str:
+        return self.reporting.reporter or self.site.name
+
+    @property
+    def market_boundary(self) -> str:
+        return self.reporting.market_boundary or self.site.grid_region
 
     @property
     def tz(self) -> ZoneInfo:

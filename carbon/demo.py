@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from carbon.config import SiteConfig, site_from_dict
 
@@ -48,6 +49,11 @@ _AI_HALL_D_MW = 16.0  # HALL-D after conversion, at full ramp [MW]
 _HALL_D_REFIT_END = pd.Timestamp("2025-06-24T00:00", tz=TIMEZONE)
 _HALL_D_RAMP_END = pd.Timestamp("2025-07-14T00:00", tz=TIMEZONE)
 _OFFICE_GAP = pd.date_range("2025-07-09T14:00", periods=3, freq="15min", tz=TIMEZONE)
+REPORTER = "Demo Mining & Compute Inc. (synthetic)"
+MARKET_BOUNDARY = "ERCOT"
+_SOLAR_PPA_MW = 30.0  # contracted solar plant, certificates retained, dedicated to AI
+# Backup diesel genset test runs into a load bank (no site consumption) [US gallons per month]
+_GENSET_GALLONS = (1800, 1500, 1600, 1700, 2100, 2600, 2900, 3000, 2400, 1900, 1600, 2200)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,21 @@ def demo_site() -> SiteConfig:
             "meters": meters,
             # transformer losses run 1.5 to 2.5 % of load (more at low load); see docs
             "quality": {"reconciliation_tolerance": 0.03},
+            "reporting": {
+                "reporter": REPORTER,
+                "market_boundary": MARKET_BOUNDARY,
+                "gwp_set": "AR6",
+            },
+            "fuel": [
+                {
+                    "genset_id": "GEN-1 (diesel backup, load-bank tests)",
+                    "fuel": "distillate_fuel_oil_no2",
+                    "quantity": f"{gallons} gallon",
+                    "heat_content": "0.138 MMBtu/gallon",
+                    "period": f"{YEAR}-{month:02d}",
+                }
+                for month, gallons in enumerate(_GENSET_GALLONS, start=1)
+            ],
         },
         source="demo site",
     )
@@ -275,6 +296,98 @@ def generate() -> DemoInputs:
         grid_intensity=grid[["interval_start", "intensity_gco2e_per_kwh"]],
         calibration_target_gco2e_per_kwh=target,
     )
+
+
+def demo_instruments(target_gco2e_per_kwh: float) -> list:
+    """The demo's contractual instruments (all synthetic, labelled so).
+
+    Wind certificates for July, a solar PPA with an hourly profile dedicated to AI,
+    a virtual PPA whose certificates were sold (null power: excluded by criterion 7),
+    and a synthetic ERCOT residual mix (no published ERCOT residual mix is shipped).
+    """
+    from carbon.instruments import (
+        Certificate,
+        PowerPurchaseAgreement,
+        ResidualMix,
+    )
+    from carbon.units import ureg
+
+    tz = ZoneInfo(TIMEZONE)
+    year_start = datetime(YEAR, 1, 1, tzinfo=tz)
+    year_end = datetime(YEAR + 1, 1, 1, tzinfo=tz)
+    july, august = datetime(YEAR, 7, 1, tzinfo=tz), datetime(YEAR, 8, 1, tzinfo=tz)
+    hours = _year_index("1h")
+    solar = _weather_and_grid(hours, np.random.default_rng(SEED + 1))["solar"]
+    profile = xr.DataArray(
+        _SOLAR_PPA_MW * 1000.0 * solar, dims=("time",), coords={"time": hours.tz_localize(None)}
+    ).pint.quantify("kWh", unit_registry=ureg)
+    common = {
+        "site_id": "demo",
+        "beneficiary": REPORTER,
+        "market_boundary": MARKET_BOUNDARY,
+        "location": "West Texas (synthetic)",
+    }
+    recs = Certificate(
+        id="rec-wind-2025-07",
+        consumption_start=july,
+        consumption_end=august,
+        generator_id="WND-DEMO-1",
+        technology="wind",
+        commissioning_date="2012-06-30",
+        generation_start="2025-06-01",
+        generation_end="2025-07-31",
+        volume=ureg.Quantity(6000.0, "MWh"),
+        registry="ERCOT REC program (synthetic)",
+        serial_start="DEMO-WND-2025-000001",
+        serial_end="DEMO-WND-2025-006000",
+        retirement_date="2025-08-20",
+        source="synthetic retirement report DEMO-RR-7",
+        **common,
+    )
+    solar_ppa = PowerPurchaseAgreement(
+        id="ppa-solar-ai",
+        consumption_start=year_start,
+        consumption_end=year_end,
+        generator_id="SOL-DEMO-1",
+        technology="solar",
+        commissioning_date="2024-03-01",
+        generation_start="2025-01-01",
+        generation_end="2025-12-31",
+        retirement_date="2026-01-31",
+        ppa_type="physical",
+        certificates_retained=True,
+        designated_to="ai",
+        profile=profile,
+        source="synthetic PPA schedule B (hourly settlement profile)",
+        **common,
+    )
+    null_power = PowerPurchaseAgreement(
+        id="vppa-wind-sold-recs",
+        consumption_start=july,
+        consumption_end=august,
+        generator_id="WND-DEMO-2",
+        technology="wind",
+        commissioning_date="2019-05-01",
+        generation_start="2025-07-01",
+        generation_end="2025-07-31",
+        volume=ureg.Quantity(4000.0, "MWh"),
+        retirement_date="2025-08-20",
+        ppa_type="virtual",
+        certificates_retained=False,
+        source="synthetic virtual PPA; certificates sold to a third party",
+        **common,
+    )
+    residual = ResidualMix(
+        id="residual-ercot-synthetic",
+        market_boundary=MARKET_BOUNDARY,
+        consumption_start=year_start,
+        consumption_end=year_end,
+        emission_rate=ureg.Quantity(1.06 * target_gco2e_per_kwh, "g CO2e/kWh"),
+        adjusted_for_claims=True,
+        source="synthetic demo residual mix: 1.06 x the eGRID2023rev2 ERCT CO2e rate "
+        "(no published ERCOT residual mix is shipped)",
+    )
+    return [recs, solar_ppa, null_power, residual]
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:

@@ -7,13 +7,16 @@ together for one site and one period and returns an immutable
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import pint
 import xarray as xr
 
 from carbon import attribution, emissions, metrics, quality
+from carbon.accounting import PeriodAccounting, account_period
 from carbon.align import MeterCube
 from carbon.config import SiteConfig
 from carbon.errors import PeriodError
@@ -64,6 +67,7 @@ class PeriodOutcome:
     grid: GridIntensity
     quality: quality.QualityReport
     imputation: Imputation
+    scopes: PeriodAccounting
     reconciliation: tuple[ParentReconciliation, ...]
     inputs: tuple = field(default_factory=tuple)  # InputRecord, in the order read
 
@@ -75,9 +79,13 @@ class PeriodOutcome:
 
 
 def annual_factor_for(site: SiteConfig, year: int) -> AnnualFactor:
-    """The eGRID subregion CO2e rate for `year`, or the latest edition before it."""
+    """The eGRID subregion CO2e rate for `year` (or the latest edition before it),
+    under the report's GWP set (recomputed from the per-gas rates where eGRID's
+    CO2e embeds another set)."""
     dataset_id, exact = latest_egrid_for_year(year)
-    rate, recomputed = egrid_co2e_rate(site.site.grid_region, dataset_id)
+    rate, recomputed = egrid_co2e_rate(
+        site.site.grid_region, dataset_id, gwp_set=site.reporting.gwp_set
+    )
     return AnnualFactor(
         rate=rate,
         dataset=load_dataset(dataset_id),
@@ -120,6 +128,7 @@ def run_period(
     cube: MeterCube,
     grid: GridIntensity,
     period: Period,
+    instruments: Sequence[Any] = (),
 ) -> PeriodOutcome:
     """Attribute, account and check one period of one site."""
     settings = site.quality
@@ -150,6 +159,18 @@ def run_period(
         intensity = emissions.coarsen_intensity(grid.intensity, cube.interval)
     hourly_emissions = emissions.location_based(hourly, intensity)
     annual = annual_factor_for(site, period.start.year)
+    scopes = account_period(
+        hourly_load=hourly,
+        location_intensity=intensity.sel(time=hourly["time"]),
+        instruments=instruments,
+        fuel_records=[f for f in site.fuel if str(f.get("period")) == period.label],
+        site_id=site.site.id,
+        reporter=site.reporter,
+        market_boundary=site.market_boundary,
+        grid_region=site.site.grid_region,
+        year=period.start.year,
+        gwp_set=site.reporting.gwp_set,
+    )
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     return PeriodOutcome(
         site=site,
@@ -164,6 +185,7 @@ def run_period(
         annual_view_total=annual_total,
         grid=grid,
         quality=findings,
+        scopes=scopes,
         imputation=filled,
         reconciliation=tuple(reconciliation),
         inputs=(*cube.records, grid.record),

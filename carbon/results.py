@@ -21,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon import __version__
+from carbon.factors import load_dataset
 from carbon.flags import Flag
 from carbon.pipeline import PeriodOutcome, pue_of
 
@@ -46,6 +47,90 @@ def _by_workload(per_workload_time: xr.DataArray, unit: str) -> dict[str, float]
     out = {str(w): _number(totals.sel(workload=w), unit) for w in totals["workload"].values}
     out["total"] = _number(totals.sum("workload"), unit)
     return out
+
+
+def _more_factors(outcome: PeriodOutcome) -> list[dict[str, object]]:
+    """The other shipped datasets a report draws on: GWP values and, with fuel, Scope 1."""
+    roles = [("ipcc_gwp100", f"GWP-100 values, set {outcome.site.reporting.gwp_set}")]
+    if outcome.scopes.scope1.records:
+        roles.append((outcome.scopes.scope1.dataset_id, "Scope 1 stationary-combustion factors"))
+    out = []
+    for dataset_id, role in roles:
+        dataset = load_dataset(dataset_id)
+        out.append(
+            {
+                "id": dataset.id,
+                "edition": dataset.edition,
+                "revision": dataset.revision,
+                "sha256": dataset.sha256,
+                "role": role,
+                "note": "",
+            }
+        )
+    return out
+
+
+def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dict[str, object]:
+    """Market-based Scope 2, Scope 1 and Scope 3.3 blocks (METHODOLOGY 1.3-1.6, 2)."""
+    scopes = outcome.scopes
+    market = scopes.market
+    summary = market.summary()
+    annual = dict(summary["mb_annual_matching_by_workload_kgco2e"])
+    annual["total"] = market.total_annual_kgco2e
+    hourly = dict(summary["mb_hourly_matching_by_workload_kgco2e"])
+    hourly["total"] = market.total_hourly_kgco2e
+    register = [
+        {
+            "instrument_id": o.instrument_id,
+            "kind": o.kind,
+            "technology": o.technology,
+            "status": o.status,
+            "reasons": list(o.reasons),
+            "available_mwh": o.available_mwh,
+            "used_annual_mwh": o.used_annual_mwh,
+            "used_hourly_mwh": o.used_hourly_mwh,
+        }
+        for o in market.register
+    ]
+    s1 = scopes.scope1
+    td = scopes.td_losses
+    return {
+        "scope2_market_kgco2e": annual,
+        "scope2_market_hourly_matching_kgco2e": hourly,
+        "market_based": {
+            "reporter": scopes.context.reporter,
+            "market_boundary": scopes.context.market_boundary,
+            **{k: v for k, v in summary.items() if not k.startswith("mb_")},
+            "register": register,
+        },
+        "scope1_kgco2e": {
+            "total": float(s1.co2e.to("kg CO2e").magnitude),
+            "by_genset": {k: float(v.to("kg CO2e").magnitude) for k, v in s1.by_genset().items()},
+        },
+        "scope1_gases": {
+            "co2_kg": float(s1.co2.to("kg CO2").magnitude),
+            "ch4_kg": float(s1.ch4.to("kg CH4").magnitude),
+            "n2o_kg": float(s1.n2o.to("kg N2O").magnitude),
+            "biogenic_co2_kg": float(s1.biogenic_co2.to("kg CO2").magnitude),
+            "fuel_energy_mmbtu_hhv": float(s1.energy_hhv.to("MMBtu").magnitude),
+            "records": len(s1.records),
+            "factor_dataset": {"id": s1.dataset_id, "sha256": s1.dataset_sha256},
+        },
+        "scope3_3_td_losses_kgco2e": {
+            "total": float(td.emissions.to("kg CO2e").magnitude),
+            "lost_energy_kwh": float(td.lost_energy.to("kWh").magnitude),
+            "loss_ratio": float(td.loss_ratio.to("dimensionless").magnitude),
+            "grid_gross_loss": float(td.grid_gross_loss.to("dimensionless").magnitude),
+            "source": td.source,
+            "label": td.label,
+        },
+        "cue_kgco2e_per_kwh_it": {
+            "location_based": lb_total / it_total_kwh if it_total_kwh else None,
+            "market_based": market.total_annual_kgco2e / it_total_kwh if it_total_kwh else None,
+            "note": "Scope 2 only (no on-site generation supplies the site); "
+            "interim below 12 months",
+        },
+    }
 
 
 def _resolution_words(step: pd.Timedelta) -> str:
@@ -153,6 +238,8 @@ def build_results(
             "pue_category": "PUE1 (basic): IT energy metered at the hall feeders",
             "pue_interim": True,
         },
+        "gwp_set": outcome.site.reporting.gwp_set,
+        **_scopes(outcome, lb_total, it_total_kwh=_number(split.it.sum(), "kWh")),
         "meters": meters,
         "allocation": {
             "method": "shared meters by their key per interval; unmetered residual pro rata to IT "
@@ -185,8 +272,14 @@ def build_results(
                 "role": "annual-factor view (eGRID subregion total output CO2e rate, "
                 f"{factor.region})",
                 "note": factor.note(outcome.period.start.year)
-                + ("; CO2e recomputed from per-gas rates" if factor.recomputed else ""),
-            }
+                + (
+                    f"; CO2e recomputed from per-gas rates under {outcome.site.reporting.gwp_set}"
+                    if factor.recomputed
+                    else ""
+                )
+                + "; also the T&D loss rate and the Scope 3.3(c) factor",
+            },
+            *_more_factors(outcome),
         ],
         "inputs": inputs if inputs is not None else [r.as_dict() for r in outcome.inputs],
         "conversions": _conversions(outcome),

@@ -77,7 +77,8 @@ def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
             f"eGRID2023rev2 ERCT CO2e ({inputs.calibration_target_gco2e_per_kwh:.3f} g CO2e/kWh)"
         ),
     )
-    outcome = run_period(site, cube, grid, period)
+    instruments = demo.demo_instruments(inputs.calibration_target_gco2e_per_kwh)
+    outcome = run_period(site, cube, grid, period, instruments)
     generator = {
         "generator": "carbon.demo",
         "generator_version": inputs.generator_version,
