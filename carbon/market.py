@@ -249,10 +249,34 @@ def _allocate(
         # A zero-load hour has no hourly key; its generation (all surplus) follows period shares.
         pro_rata = np.where(per_hour > 0, load / safe, fallback[:, None])
     out = np.zeros((n_inst, load.shape[0], n_time))
+    if key == "hourly" and any(d is not None for d in designation):
+        # Designated instruments cover their own workload first; what they cannot use in an
+        # hour joins the undesignated generation and goes to the other workloads' remaining
+        # load, so that per-workload matching adds up to the boundary's (METHODOLOGY 1.1, 6).
+        designated = np.zeros_like(load, dtype=float)
+        for k in range(n_inst):  # loops over instruments, never hours
+            if designation[k] is not None:
+                designated[designation[k]] += generation[k]
+        covered = np.minimum(designated, load)
+        deficit = load - covered
+        total_deficit = deficit.sum(axis=0)
+        safe = np.where(total_deficit > 0, total_deficit, 1.0)
+        pro_rata = np.where(total_deficit > 0, deficit / safe, pro_rata)
+        keep = np.where(designated > 0, covered / np.where(designated > 0, designated, 1.0), 0.0)
+        for k in range(n_inst):  # loops over instruments, never hours
+            w = designation[k]
+            if w is None:
+                continue
+            kept = generation[k] * keep[w]
+            spill = np.where(pro_rata.sum(axis=0) > 0, generation[k] - kept, 0.0)
+            out[k] = pro_rata * spill
+            out[k, w] += generation[k] - spill  # without any load to spill to, it stays
     for k in range(n_inst):  # loops over instruments, never hours
         if designation[k] is not None:
-            out[k, designation[k]] = generation[k]
-        elif generation[k].sum() > 0 and period.sum() <= 0:
+            if key != "hourly":
+                out[k, designation[k]] = generation[k]
+            continue
+        if generation[k].sum() > 0 and period.sum() <= 0:
             raise AllocationError(
                 f"instrument {ids[k]!r}: no load in the boundary over the period, so a pro-rata "
                 "allocation is undefined; designate it to a workload"

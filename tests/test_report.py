@@ -205,7 +205,7 @@ def test_pdf_text_carries_title_site_and_sections(pdf_bytes):
     reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     for expected in (
-        "Energy and location-based Scope 2 disclosure",
+        "Energy and emissions disclosure",
         "Test campus (synthetic)",
         "test-2025-07-v1",
         "DRAFT",

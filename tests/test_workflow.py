@@ -119,3 +119,28 @@ def test_cli_demo_prints_summary_and_path(tmp_path: Path) -> None:
     assert str(tmp_path / "demo" / "2025-06" / "v1") in result.output.replace("\n", "")
     results = json.loads((tmp_path / "demo" / "2025-06" / "v1" / "results.json").read_text())
     assert results["energy_kwh"]["mining"] > 0 and results["energy_kwh"]["ai"] > 0
+
+
+def test_scope1_market_based_and_td_losses_are_reported(written) -> None:
+    r = written.results
+    assert r["gwp_set"] == "AR6"
+    # Scope 1: July's 2,900 US gallons of diesel at 0.138 MMBtu/gal and 73.96 kg CO2/MMBtu
+    mmbtu = 2900 * 0.138
+    assert r["scope1_gases"]["fuel_energy_mmbtu_hhv"] == pytest.approx(mmbtu)
+    assert r["scope1_gases"]["co2_kg"] == pytest.approx(mmbtu * 73.96)
+    expected_co2e = mmbtu * (73.96 + 29.8 * 3.0e-3 + 273 * 0.6e-3)
+    assert r["scope1_kgco2e"]["total"] == pytest.approx(expected_co2e)
+    # Market-based: both bases, per workload summing to the total; hourly ≥ annual here
+    for key in ("scope2_market_kgco2e", "scope2_market_hourly_matching_kgco2e"):
+        parts = sum(v for k, v in r[key].items() if k != "total")
+        assert parts == pytest.approx(r[key]["total"], rel=1e-9)
+    assert r["scope2_market_hourly_matching_kgco2e"]["total"] >= r["scope2_market_kgco2e"]["total"]
+    (excluded,) = r["market_based"]["excluded"]
+    assert excluded["instrument_id"] == "vppa-wind-sold-recs"
+    assert "criterion 7" in excluded["reasons"][0]
+    # T&D: A · r · EF with r = λ/(1-λ), λ = 4.2 % (eGRID2023rev2 ERCT)
+    td = r["scope3_3_td_losses_kgco2e"]
+    assert td["loss_ratio"] == pytest.approx(0.042 / 0.958)
+    assert td["lost_energy_kwh"] == pytest.approx(r["energy_kwh"]["total"] * 0.042 / 0.958)
+    ids = {f["id"] for f in r["factors"]}
+    assert {"egrid2023rev2", "ipcc_gwp100", "epa_ghg_hub_stationary"} <= ids

@@ -26,13 +26,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["REPORT_TITLE", "SECTIONS", "build_context"]
 
-REPORT_TITLE = "Energy and location-based Scope 2 disclosure"
+REPORT_TITLE = "Energy and emissions disclosure"
 
 #: The numbered sections, in order: (anchor id, title). The templates are
 #: ``templates/sections/<id>.html.j2``.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("power", "Power by workload"),
+    ("scopes", "Emissions by scope"),
     ("meters", "Energy by meter"),
     ("methodology", "Methodology"),
     ("quality", "Data quality"),
@@ -252,7 +253,7 @@ def _meters(results: dict, total_kwh: float) -> list[dict]:
     for meter in results.get("meters", []) or []:
         workload = meter.get("workload")
         if workload == "scheduled":
-            workload_text = "Effective-dated (section 2)"
+            workload_text = f"Effective-dated (section {_section_number('power')})"
         else:
             workload_text = workload_label(workload) if workload else "–"
         rows.append(
@@ -287,6 +288,93 @@ def _allocation(results: dict) -> dict:
         "shared_meters": shared,
         "unmetered_residual_mwh": _mwh(allocation.get("unmetered_residual_kwh")),
         "no_it_load_intervals": allocation.get("no_it_load_intervals"),
+    }
+
+
+def _scopes(results: dict) -> dict | None:
+    """Scope 1, both Scope 2 bases and Scope 3.3 for display (None for older results)."""
+    if "scope2_market_kgco2e" not in results:
+        return None
+
+    def row(label: str, block: dict | None, note: str = "") -> dict:
+        block = block or {}
+        return {
+            "label": label,
+            "mining": _tonnes(block.get("mining")),
+            "ai": _tonnes(block.get("ai")),
+            "total": _tonnes(block.get("total")),
+            "note": note,
+        }
+
+    annual_view = results.get("scope2_location_annual_factor_kgco2e", {}) or {}
+    market = results.get("market_based", {}) or {}
+    metrics = market.get("metrics", {}) or {}
+    labels = market.get("metric_labels", {}) or {}
+    s1_gases = results.get("scope1_gases", {}) or {}
+    td = results.get("scope3_3_td_losses_kgco2e", {}) or {}
+    cue = results.get("cue_kgco2e_per_kwh_it", {}) or {}
+    rows = [
+        row("Scope 1: on-site combustion", results.get("scope1_kgco2e"), "not split by workload"),
+        row("Scope 2 location-based, hourly factors", results.get("scope2_location_kgco2e")),
+        row(
+            "Scope 2 location-based, annual factor (reconciliation view)",
+            {"total": annual_view.get("total")},
+            "total only",
+        ),
+        row("Scope 2 market-based, 2015 annual matching", results.get("scope2_market_kgco2e")),
+        row(
+            "Scope 2 market-based, hourly matching",
+            results.get("scope2_market_hourly_matching_kgco2e"),
+        ),
+        row(
+            "Scope 3 cat. 3(c): T&D losses (location-based)",
+            {"total": td.get("total")},
+            "outside Scope 2",
+        ),
+    ]
+    register = [
+        {
+            "id": r["instrument_id"],
+            "kind": r["kind"].replace("_", " "),
+            "technology": r.get("technology") or "–",
+            "status": r["status"],
+            "available_mwh": r.get("available_mwh"),
+            "used_annual_mwh": r.get("used_annual_mwh"),
+            "used_hourly_mwh": r.get("used_hourly_mwh"),
+            "reasons": "; ".join(r.get("reasons", [])),
+        }
+        for r in market.get("register", [])
+    ]
+    return {
+        "rows": rows,
+        "gwp_set": results.get("gwp_set"),
+        "reporter": market.get("reporter"),
+        "market_boundary": market.get("market_boundary"),
+        "metrics": [
+            {"label": labels.get(key, key), "value": metrics.get(key), "key": key}
+            for key in ("annual_match", "hourly_matched_share", "cfe_share")
+        ],
+        "coverage": market.get("coverage_mwh", {}) or {},
+        "register": register,
+        "notes": market.get("notes", []) or [],
+        "scope1": {
+            "co2_kg": s1_gases.get("co2_kg"),
+            "ch4_kg": s1_gases.get("ch4_kg"),
+            "n2o_kg": s1_gases.get("n2o_kg"),
+            "biogenic_co2_kg": s1_gases.get("biogenic_co2_kg"),
+            "fuel_mmbtu": s1_gases.get("fuel_energy_mmbtu_hhv"),
+            "records": s1_gases.get("records", 0),
+        },
+        "td": {
+            "grid_gross_loss_pct": None
+            if td.get("grid_gross_loss") is None
+            else 100.0 * td["grid_gross_loss"],
+            "loss_ratio_pct": None if td.get("loss_ratio") is None else 100.0 * td["loss_ratio"],
+            "lost_mwh": _mwh(td.get("lost_energy_kwh")),
+            "source": td.get("source", ""),
+        },
+        "cue_lb": cue.get("location_based"),
+        "cue_mb": cue.get("market_based"),
     }
 
 
@@ -427,24 +515,39 @@ def _lineage(results: dict) -> dict:
     }
 
 
-def _gwp_note(factors: list[dict]) -> str:
-    """What the report can say about the GWP set from the factor datasets it used."""
-    notes = []
+def _section_number(section_id: str) -> int:
+    return 1 + [sid for sid, _ in SECTIONS].index(section_id)
+
+
+def _gwp_note(factors: list[dict], gwp_set: str | None = None, grid_source: str = "") -> str:
+    """What the report says about GWPs: the report's set, and where a source embeds another."""
+    embedded = []
     for factor in factors:
-        edition = factor["edition"]
+        edition = factor.get("edition") or ""
         if edition.lower().startswith("egrid") and edition[5:].isdigit():
             year = int(edition[5:])
-            gwp = "IPCC AR5" if year >= 2023 else "IPCC AR4"
-            notes.append(
-                f"{edition} publishes CO2e output rates with {gwp} 100-year GWPs; "
-                "they are used as published."
+            embedded.append(
+                f"{edition} publishes CO2e with IPCC {'AR5' if year >= 2023 else 'AR4'}"
             )
-    if not notes:
-        return (
-            "CO2e factors are used as published by the factor datasets listed in "
-            "section 6, with the 100-year GWP set each dataset states."
+    if gwp_set:
+        text = (
+            f"This report uses IPCC {gwp_set} 100-year GWPs: Scope 1, the T&D losses and the "
+            "annual-factor view are computed per gas under that set"
         )
-    return " ".join(notes) + " No other GWP set is mixed into the totals."
+        if embedded:
+            text += f" ({'; '.join(embedded)}; its CO2e is recomputed from the per-gas rates)"
+        text += (
+            ". The hourly grid-intensity series is a CO2e rate as its source states it "
+            f"({grid_source or 'see section ' + str(_section_number('lineage'))}); "
+            "its GWP set is the source's."
+        )
+        return text
+    if embedded:
+        return "; ".join(embedded) + "; used as published. No other GWP set is mixed in."
+    return (
+        "CO2e factors are used as published by the factor datasets listed in "
+        f"section {_section_number('lineage')}, with the 100-year GWP set each dataset states."
+    )
 
 
 def _statements(ctx: dict) -> list[dict]:
@@ -490,6 +593,19 @@ def _statements(ctx: dict) -> list[dict]:
         )
     if ctx["kpis"]["pue"] is not None:
         out.append({"kind": "pue", **ctx["kpis"]})
+    scopes = ctx.get("scopes")
+    if scopes:
+        rows = {r["label"]: r for r in scopes["rows"]}
+        out.append(
+            {
+                "kind": "market",
+                "annual_t": rows["Scope 2 market-based, 2015 annual matching"]["total"],
+                "hourly_t": rows["Scope 2 market-based, hourly matching"]["total"],
+                "scope1_t": rows["Scope 1: on-site combustion"]["total"],
+                "td_t": rows["Scope 3 cat. 3(c): T&D losses (location-based)"]["total"],
+                "section": _section_number("scopes"),
+            }
+        )
     return out
 
 
@@ -586,9 +702,17 @@ def build_context(results: dict, power_by_workload: xr.DataArray) -> dict:
         "meters": _meters(results, results["energy_kwh"]["total"]),
         "allocation": _allocation(results),
         "quality": _quality(results),
+        "scopes": _scopes(results),
         "lineage": lineage,
-        "methodology": {"gwp_note": _gwp_note(lineage["factors"])},
+        "methodology": {
+            "gwp_note": _gwp_note(
+                lineage["factors"],
+                results.get("gwp_set"),
+                (results.get("grid_intensity_gco2e_per_kwh", {}) or {}).get("source", ""),
+            )
+        },
     }
+    ctx["sections_by_id"] = {s["id"]: s for s in ctx["sections"]}
     ctx["grid"] = _grid(results, summary["total"])
-    ctx["statements"] = _statements(ctx)
+    ctx["statements"] = _statements(ctx)  # after "scopes" is in ctx
     return ctx
