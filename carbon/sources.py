@@ -52,6 +52,7 @@ class SiteInputs:
     cube: MeterCube
     grid: GridIntensity
     labels: dict[str, dict[str, str]]
+    instruments: tuple = ()
 
 
 def _reader(table: dict[str, tuple[str, str]], key: str) -> Callable:
@@ -214,4 +215,10 @@ def read_grid(site: SiteConfig, base: Path) -> GridIntensity:
 def read_site(site: SiteConfig, base: Path) -> SiteInputs:
     """Read all inputs of `site`; relative paths are resolved against `base`."""
     cube, labels = read_meters(site, base)
-    return SiteInputs(cube=cube, grid=read_grid(site, base), labels=labels)
+    instruments: tuple = ()
+    if site.reporting.instruments:
+        from carbon.instruments import read_instruments_csv
+
+        path = _resolve(base, site.reporting.instruments, "[reporting] instruments")
+        instruments = tuple(read_instruments_csv(path))
+    return SiteInputs(cube=cube, grid=read_grid(site, base), labels=labels, instruments=instruments)

@@ -145,7 +145,7 @@ def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
     base = Path(site_file).parent
     inputs = read_site(site, base)
     period = month(period_label, site.site.timezone)
-    outcome = run_period(site, inputs.cube, inputs.grid, period)
+    outcome = run_period(site, inputs.cube, inputs.grid, period, inputs.instruments)
     return outcome
 
 

@@ -101,3 +101,42 @@ def test_validate_is_clean_on_the_example_and_flags_a_gap(example: Path) -> None
     rev = next(m for m in summary["quality"]["meters"] if m["id"] == "REV")
     assert rev["missing"] == 2
     assert any("REV: 2 interval(s) without a usable reading" in p for p in summary["problems"])
+
+
+def test_instruments_and_fuel_from_the_site_file(example: Path) -> None:
+    csv = (
+        "instrument_id,kind,site_id,beneficiary,market_boundary,consumption_start,consumption_end,"
+        "registry,serial_start,serial_end,generator_id,technology,location,commissioning_date,"
+        "generation_start,generation_end,volume,volume_unit,retirement_date\n"
+        "rec-1,certificate,pecos,Pecos campus,ERCT,2023-11-01T00:00:00-05:00,"
+        "2023-12-01T00:00:00-06:00,ERCOT REC,TX-1,TX-1000,WND-1,wind,TX,2015-01-01,"
+        "2023-10-01,2023-11-30,1000,MWh,2023-12-15\n"
+    )
+    (example / "instruments.csv").write_text(csv, encoding="utf-8")
+    toml = (example / "site.toml").read_text()
+    toml += (
+        '\n[reporting]\ninstruments = "instruments.csv"\n\n'
+        '[[fuel]]\ngenset_id = "G1"\nfuel = "natural_gas_pipeline"\nquantity = "100 MMBtu"\n'
+        'period = "2023-11"\n'
+    )
+    (example / "site.toml").write_text(toml)
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--site",
+            str(example / "site.toml"),
+            "--period",
+            "2023-11",
+            "--out",
+            str(example / "out"),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    r = json.loads(result.output)
+    applied = {i["instrument_id"]: i for i in r["market_based"]["register"]}
+    assert applied["rec-1"]["status"] == "applied"
+    assert applied["rec-1"]["used_annual_mwh"] == pytest.approx(1000.0)
+    assert r["scope2_market_kgco2e"]["total"] < r["scope2_location_kgco2e"]["total"]
+    assert r["scope1_gases"]["co2_kg"] == pytest.approx(100 * 53.06)
