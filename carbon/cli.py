@@ -25,6 +25,36 @@ app = typer.Typer(
 
 _state = {"debug": False}
 
+StatusOption = Annotated[
+    str,
+    typer.Option(
+        "--status",
+        metavar="draft|issued",
+        help="draft (default) or issued; issued versions' certificate serials count as claimed.",
+    ),
+]
+IssueDateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--issue-date",
+        metavar="YYYY-MM-DD",
+        help="The issue date printed in the report and its PDF metadata. Default: the first "
+        "day after the period (never the clock).",
+    ),
+]
+RestateOption = Annotated[
+    bool,
+    typer.Option(
+        "--restate",
+        help="Re-issue a period that already has a version: writes v<N+1>, which records the "
+        "version it supersedes, the reason and the changed figures.",
+    ),
+]
+ReasonOption = Annotated[
+    str | None,
+    typer.Option("--reason", metavar="TEXT", help="Why the period is restated (with --restate)."),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -55,19 +85,32 @@ def demo(
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Output root; the report goes to OUT/demo/PERIOD/v1/.")
+        Path, typer.Option("--out", help="Output root; the report goes to OUT/demo/PERIOD/vN/.")
     ] = Path("reports"),
+    status: StatusOption = "draft",
+    issue_date: IssueDateOption = None,
+    restate: RestateOption = False,
+    reason: ReasonOption = None,
 ) -> None:
-    """Run the embedded demo site (no files needed) and write a draft disclosure.
+    """Run the embedded demo site (no files needed) and write a disclosure (draft by default).
 
     Writes disclosure.pdf, results.json, results.csv and manifest.json to
-    OUT/demo/PERIOD/v1/ and prints a summary. An existing version folder is never
-    overwritten.
+    OUT/demo/PERIOD/v1/, appends a line to OUT/demo/ledger.jsonl and prints a
+    summary. An existing version is never overwritten: re-issuing a period needs
+    --restate --reason "..." and writes the next version.
     """
-    from carbon.workflow import write_demo_report
+    from carbon.workflow import parse_issue_date, write_demo_report
 
-    written = write_demo_report(out, period)
+    written = write_demo_report(
+        out,
+        period,
+        status=status,
+        issue_date=parse_issue_date(issue_date),
+        restate=restate,
+        reason=reason,
+    )
     _print_summary(written.results, written.path)
+    _print_restatement(written.manifest)
 
 
 @app.command()
@@ -100,24 +143,125 @@ def report(
     site: Annotated[Path, typer.Option("--site", help="The site's TOML file.")],
     period: Annotated[str, typer.Option("--period", metavar="YYYY-MM", help="Month to report.")],
     out: Annotated[
-        Path, typer.Option("--out", help="Output root; the report goes to OUT/SITE/PERIOD/v1/.")
+        Path, typer.Option("--out", help="Output root; the report goes to OUT/SITE/PERIOD/vN/.")
     ] = Path("reports"),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print results.json to stdout instead of the summary.")
     ] = False,
+    status: StatusOption = "draft",
+    issue_date: IssueDateOption = None,
+    restate: RestateOption = False,
+    reason: ReasonOption = None,
 ) -> None:
     """Report a site for one month: the same pipeline as the demo, on the site's own files.
 
     Writes disclosure.pdf, results.json, results.csv and manifest.json to
-    OUT/SITE/PERIOD/v1/; an existing version folder is never overwritten.
+    OUT/SITE/PERIOD/v1/ and appends a line to OUT/SITE/ledger.jsonl. An existing
+    version is never overwritten: re-issuing a period needs --restate --reason "..."
+    and writes the next version.
     """
-    from carbon.workflow import write_site_report
+    from carbon.workflow import parse_issue_date, write_site_report
 
-    written = write_site_report(site, period, out)
+    written = write_site_report(
+        site,
+        period,
+        out,
+        status=status,
+        issue_date=parse_issue_date(issue_date),
+        restate=restate,
+        reason=reason,
+    )
     if as_json:
         typer.echo((written.path / "results.json").read_text(encoding="utf-8"), nl=False)
     else:
         _print_summary(written.results, written.path)
+        _print_restatement(written.manifest)
+
+
+@app.command()
+def verify(
+    pdf: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PDF", help="The disclosure.pdf to check.", exists=True, dir_okay=False
+        ),
+    ],
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--inputs",
+            metavar="DIR",
+            help="The site folder (holding site.toml): recompute every figure from it. The demo "
+            "is recomputed without it.",
+        ),
+    ] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            "--ledger",
+            metavar="FILE",
+            help="The site's ledger.jsonl. Default: SITE/ledger.jsonl above the PDF's "
+            "SITE/PERIOD/vN/ folder.",
+        ),
+    ] = None,
+    no_recompute: Annotated[
+        bool, typer.Option("--no-recompute", help="Check the file only; do not recompute.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Check a disclosure PDF: embedded files, hashes, the ledger and, with inputs, every figure.
+
+    Exit status: 0 when every check holds, 1 with the list of what differs.
+    """
+    from carbon.verify import verify_pdf
+
+    found = verify_pdf(pdf, inputs=inputs, ledger=ledger, recompute=not no_recompute)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        _print_verification(found)
+    raise typer.Exit(0 if found.ok else 1)
+
+
+def _print_restatement(manifest: dict | None) -> None:
+    restatement = (manifest or {}).get("restatement")
+    if not restatement:
+        return
+    changes = restatement["changed_figures"]
+    typer.echo(
+        f"Restates {restatement['supersedes']['report_id']} ({restatement['reason']}): "
+        f"{len(changes)} figure(s) changed"
+    )
+    for change in changes[:20]:
+        typer.echo(f"  {change['path']}: {change['old']} -> {change['new']}")
+    if len(changes) > 20:
+        typer.echo(f"  ... and {len(changes) - 20} more (manifest.json, restatement)")
+
+
+def _print_verification(found) -> None:
+    marks = {True: "ok  ", False: "FAIL", None: "--  "}
+    typer.echo(f"{found.pdf} ({found.report_id or 'unknown report'})")
+    typer.echo(f"SHA-256 {found.sha256}")
+    for check in found.checks:
+        typer.echo(f"  {marks[check.ok]} {check.name}: {check.detail}")
+    for diff in found.differing_inputs:
+        if "manifest_sha256" in diff:
+            typer.echo(
+                f"  input changed: {diff['input']}: {diff['manifest_sha256']} -> "
+                f"{diff['now_sha256']}"
+            )
+        else:
+            typer.echo(f"  input changed: {diff['input']}: {diff['manifest']} -> {diff['now']}")
+    for diff in found.differing_figures:
+        typer.echo(f"  differs: {diff['path']}: {diff['old']} -> {diff['new']}")
+    for note in found.notes:
+        typer.echo(f"  note: {note}")
+    if found.ok:
+        typer.echo("Verified: every check holds.")
+    else:
+        typer.echo(f"NOT verified: {len(found.failures)} check(s) failed.")
 
 
 def _print_quality(summary: dict) -> None:

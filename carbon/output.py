@@ -8,6 +8,7 @@ the complete version. An existing version folder is never replaced.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +21,22 @@ def version_dir(root: Path, site_id: str, period_label: str, version: int) -> Pa
     return Path(root) / site_id / period_label / f"v{version}"
 
 
+_VERSION_NAME = re.compile(r"^v([1-9][0-9]*)$")
+
+
+def existing_versions(root: Path, site_id: str, period_label: str) -> list[int]:
+    """The version numbers already written for a site's period, ascending."""
+    folder = Path(root) / site_id / period_label
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in folder.iterdir():
+        match = _VERSION_NAME.match(entry.name)
+        if match and entry.is_dir():
+            found.append(int(match.group(1)))
+    return sorted(found)
+
+
 def write_version(
     root: Path, site_id: str, period_label: str, version: int, files: dict[str, bytes]
 ) -> Path:
@@ -28,7 +45,8 @@ def write_version(
     if target.exists():
         raise OutputExistsError(
             f"{target} already exists; a written report version is never overwritten. "
-            "Choose another --out folder (restatements with new versions arrive with the ledger)."
+            'Re-issue the period with --restate --reason "..." (a new version) or choose '
+            "another --out folder."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))

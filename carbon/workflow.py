@@ -6,16 +6,30 @@ output); they compute nothing themselves.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from carbon import demo
 from carbon.align import build_cube
 from carbon.config import load_site
+from carbon.errors import ConfigError, OutputExistsError
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
-from carbon.output import write_version
+from carbon.ledger import (
+    append_entry,
+    diff_figures,
+    latest_version,
+    ledger_lock,
+    ledger_path,
+    prior_serial_uses,  # re-exported: the reading side of the serial ledger
+    serial_use_to_dict,
+    sha256_hex,
+)
+from carbon.output import version_dir, write_version
 from carbon.period import Period, month, next_full_month_after
 from carbon.pipeline import PeriodOutcome, run_period, slice_flags, slice_period
 from carbon.quality import assess
@@ -37,6 +51,8 @@ class WrittenReport:
     path: Path
     results: dict[str, object]
     outcome: PeriodOutcome
+    manifest: dict[str, object] | None = None
+    ledger_entry: dict[str, object] | None = None
 
 
 def default_issue_date(period: Period) -> date:
@@ -87,56 +103,227 @@ def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
     return outcome, generator
 
 
+STATUSES = ("draft", "issued")
+
+
+def _check_options(status: str, restate: bool, reason: str | None) -> None:
+    if status not in STATUSES:
+        raise ConfigError(f"--status must be one of {', '.join(STATUSES)}; got {status!r}")
+    if restate and not (reason and reason.strip()):
+        raise ConfigError('--restate needs --reason "..." (why the period is re-issued)')
+    if reason is not None and not restate:
+        raise ConfigError("--reason is only used with --restate")
+
+
+def parse_issue_date(text: str | None) -> date | None:
+    """``YYYY-MM-DD`` → date (None stays None); anything else is a usage error."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--issue-date must be a date YYYY-MM-DD; got {text!r}") from None
+
+
+def _refuse_existing(out: Path, site_id: str, period_label: str, restate: bool) -> int:
+    """The latest version of the period (0 if none); refuse a new one without `restate`."""
+    prior = latest_version(out, site_id, period_label)
+    if prior and not restate:
+        raise OutputExistsError(
+            f"{version_dir(out, site_id, period_label, prior)} already exists; a written "
+            "report version is never overwritten. To re-issue the period, use --restate "
+            f'--reason "..." (writes v{prior + 1}).'
+        )
+    if restate and not prior:
+        raise ConfigError(f"nothing to restate: no version of {site_id} {period_label} under {out}")
+    return prior
+
+
+def _changed_inputs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inputs (by path) whose SHA-256 differs between two results/manifests, or that
+    appear on one side only."""
+    before = {str(i.get("path")): i.get("sha256") for i in old.get("inputs") or ()}
+    after = {str(i.get("path")): i.get("sha256") for i in new.get("inputs") or ()}
+    found = []
+    for path in sorted(set(before) | set(after)):
+        if before.get(path) != after.get(path):
+            found.append(
+                {"path": path, "old_sha256": before.get(path), "new_sha256": after.get(path)}
+            )
+    for key in ("site_file", "demo"):
+        if (key in old or key in new) and old.get(key) != new.get(key):
+            found.append({"path": key, "old": old.get(key), "new": new.get(key)})
+    return found
+
+
+def _restatement(
+    out: Path, site_id: str, period_label: str, prior: int, reason: str, results: dict, extra: dict
+) -> dict[str, Any]:
+    """What a new version restates: the version it supersedes, why, and what changed."""
+    previous = version_dir(out, site_id, period_label, prior)
+    try:
+        old_results = json.loads((previous / "results.json").read_text(encoding="utf-8"))
+        old_manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputExistsError(
+            f"cannot restate v{prior}: {previous} lacks results.json or manifest.json"
+        ) from None
+    changes = diff_figures(old_results, results)
+    return {
+        "supersedes": {
+            "report_id": old_results.get("report_id"),
+            "version": old_results.get("version", prior),
+            "status": old_results.get("status"),
+            "issue_date": old_results.get("issue_date"),
+        },
+        "reason": reason.strip(),
+        "changed_figures": changes,
+        "changed_inputs": _changed_inputs(old_manifest, {**results, **extra}),
+    }
+
+
+def _applied_serial_uses(outcome: PeriodOutcome, instruments: Sequence[Any]) -> list[dict]:
+    """The serial blocks of the instruments the market-based result applied."""
+    from carbon.instruments import serial_uses
+
+    applied = {o.instrument_id for o in outcome.scopes.market.register if o.status == "applied"}
+    uses = serial_uses([i for i in instruments if getattr(i, "id", None) in applied])
+    return [serial_use_to_dict(u) for u in uses]
+
+
 def _write_report(
-    outcome: PeriodOutcome, out: Path, extra_manifest: dict[str, object]
+    outcome: PeriodOutcome,
+    out: Path,
+    extra_manifest: dict[str, object],
+    *,
+    status: str = "draft",
+    issue_date: date | None = None,
+    restate: bool = False,
+    reason: str | None = None,
+    instruments: Sequence[Any] = (),
 ) -> WrittenReport:
-    """Results → manifest → PDF → an atomically written version folder (v1)."""
+    """Results → manifest → PDF → an atomically written version folder and its ledger line.
+
+    The first version of a period is v1. When any version exists, a new one is
+    written only with `restate` (and a `reason`): it becomes v<N+1>, its manifest
+    records what it supersedes and the figures that changed, and the site's
+    ledger gets one more line. Nothing already written is touched.
+    """
     from carbon.report.context import build_context
-    from carbon.report.render import render_pdf
+    from carbon.report.render import html_to_pdf, render_html
 
+    _check_options(status, restate, reason)
     period = outcome.period
-    version = 1
-    meta = ReportMeta(
-        report_id=f"{outcome.site.site.id}-{period.label}-v{version}",
-        version=version,
-        status="draft",
-        issue_date=default_issue_date(period),
+    site_id = outcome.site.site.id
+    day = issue_date or default_issue_date(period)
+    with ledger_lock(out, site_id):
+        prior = _refuse_existing(out, site_id, period.label, restate)
+        version = prior + 1
+        meta = ReportMeta(
+            report_id=f"{site_id}-{period.label}-v{version}",
+            version=version,
+            status=status,
+            issue_date=day,
+        )
+        results = build_results(outcome, meta)
+        restatement = (
+            _restatement(out, site_id, period.label, prior, reason or "", results, extra_manifest)
+            if restate
+            else None
+        )
+        results_json = results_json_bytes(results)
+        results_csv = results_csv_bytes(results)
+        names = ["manifest.json", "results.csv", "results.json"]
+        context = build_context(results, outcome.power_by_workload)
+        html = render_html({**context, "embedded_files": names})
+        html_sha256 = sha256_hex(html.encode("utf-8"))
+        manifest = build_manifest(
+            results,
+            results_json=results_json,
+            results_csv=results_csv,
+            extra=extra_manifest,
+            restatement=restatement,
+            rendered_html_sha256=html_sha256,
+        )
+        manifest_json = results_json_bytes(manifest)
+        pdf = html_to_pdf(
+            html,
+            moment=datetime(day.year, day.month, day.day, tzinfo=UTC),
+            attachments={
+                "results.json": results_json,
+                "results.csv": results_csv,
+                "manifest.json": manifest_json,
+            },
+        )
+        path = write_version(
+            out,
+            site_id,
+            period.label,
+            version,
+            {
+                "disclosure.pdf": pdf,
+                "results.json": results_json,
+                "results.csv": results_csv,
+                "manifest.json": manifest_json,
+            },
+        )
+        entry = {
+            "report_id": meta.report_id,
+            "site_id": site_id,
+            "period": period.label,
+            "version": version,
+            "status": status,
+            "issue_date": day.isoformat(),
+            "pdf": "/".join(path.relative_to(Path(out) / site_id).parts) + "/disclosure.pdf",
+            "pdf_sha256": sha256_hex(pdf),
+            "results_sha256": sha256_hex(results_json),
+            "results_csv_sha256": sha256_hex(results_csv),
+            "manifest_sha256": sha256_hex(manifest_json),
+            "rendered_html_sha256": html_sha256,
+            "supersedes": restatement["supersedes"]["report_id"] if restatement else None,
+            "reason": restatement["reason"] if restatement else None,
+            "changed_figures": len(restatement["changed_figures"]) if restatement else None,
+            "serial_uses": _applied_serial_uses(outcome, instruments),
+            "software_version": results["software_version"],
+        }
+        append_entry(ledger_path(out, site_id), entry)
+    return WrittenReport(
+        path=path, results=results, outcome=outcome, manifest=manifest, ledger_entry=entry
     )
-    results = build_results(outcome, meta)
-    results_json = results_json_bytes(results)
-    results_csv = results_csv_bytes(results)
-    manifest = build_manifest(
-        results, results_json=results_json, results_csv=results_csv, extra=extra_manifest
-    )
-    manifest_json = results_json_bytes(manifest)
-    context = build_context(results, outcome.power_by_workload)
-    pdf = render_pdf(
-        context,
-        attachments={
-            "results.json": results_json,
-            "results.csv": results_csv,
-            "manifest.json": manifest_json,
-        },
-    )
-    path = write_version(
+
+
+def _demo_instruments() -> list:
+    """The demo's instruments, rebuilt exactly as :func:`compute_demo` builds them."""
+    from carbon.factors import egrid_co2e_rate
+
+    rate, _ = egrid_co2e_rate(demo.GRID_REGION, demo.CALIBRATION_DATASET)
+    return demo.demo_instruments(float(rate.to("g CO2e/kWh").magnitude))
+
+
+def write_demo_report(
+    out: Path,
+    period_label: str | None = None,
+    *,
+    status: str = "draft",
+    issue_date: date | None = None,
+    restate: bool = False,
+    reason: str | None = None,
+) -> WrittenReport:
+    """Run the embedded demo site for a period and write ``<out>/demo/<period>/v<N>/``."""
+    _check_options(status, restate, reason)
+    period = demo_period(period_label)
+    _refuse_existing(out, demo.demo_site().site.id, period.label, restate)  # before computing
+    outcome, generator = compute_demo(period)
+    return _write_report(
+        outcome,
         out,
-        outcome.site.site.id,
-        period.label,
-        version,
-        {
-            "disclosure.pdf": pdf,
-            "results.json": results_json,
-            "results.csv": results_csv,
-            "manifest.json": manifest_json,
-        },
+        {"demo": generator},
+        status=status,
+        issue_date=issue_date,
+        restate=restate,
+        reason=reason,
+        instruments=_demo_instruments(),
     )
-    return WrittenReport(path=path, results=results, outcome=outcome)
-
-
-def write_demo_report(out: Path, period_label: str | None = None) -> WrittenReport:
-    """Run the embedded demo site for a period and write ``<out>/demo/<period>/v1/``."""
-    outcome, generator = compute_demo(demo_period(period_label))
-    return _write_report(outcome, out, {"demo": generator})
 
 
 def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
@@ -149,13 +336,44 @@ def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
     return outcome
 
 
-def write_site_report(site_file: Path, period_label: str, out: Path) -> WrittenReport:
-    """Run a user's site for a month and write ``<out>/<site>/<period>/v1/``."""
+def _site_instruments(site_file: Path) -> tuple:
+    """The instruments a site file declares (read again: cheap, and compute_site keeps none)."""
+    site = load_site(site_file)
+    if not site.reporting.instruments:
+        return ()
+    from carbon.instruments import read_instruments_csv
+
+    path = Path(site_file).parent / site.reporting.instruments
+    return tuple(read_instruments_csv(path))
+
+
+def write_site_report(
+    site_file: Path,
+    period_label: str,
+    out: Path,
+    *,
+    status: str = "draft",
+    issue_date: date | None = None,
+    restate: bool = False,
+    reason: str | None = None,
+) -> WrittenReport:
+    """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``."""
     from carbon.ingest.records import file_sha256
 
+    _check_options(status, restate, reason)
+    _refuse_existing(out, load_site(site_file).site.id, period_label, restate)  # before computing
     outcome = compute_site(site_file, period_label)
     extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}
-    return _write_report(outcome, out, extra)
+    return _write_report(
+        outcome,
+        out,
+        extra,
+        status=status,
+        issue_date=issue_date,
+        restate=restate,
+        reason=reason,
+        instruments=_site_instruments(site_file),
+    )
 
 
 @dataclass(frozen=True)
@@ -232,6 +450,8 @@ __all__ = [
     "compute_demo",
     "compute_site",
     "demo_period",
+    "parse_issue_date",
+    "prior_serial_uses",
     "validate_site",
     "write_demo_report",
     "write_site_report",
