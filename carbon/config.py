@@ -201,6 +201,117 @@ class Reporting(_Frozen):
     instruments: str | None = Field(default=None, description="instruments CSV, relative path")
 
 
+def _checked_quantity(value: str, unit: str, what: str) -> str:
+    """Validate ``"<number> <unit>"`` against a dimension (carbon.units.parse_unit)."""
+    from carbon.activity import parse_quantity
+    from carbon.errors import CarbonError
+
+    try:
+        parse_quantity(value, unit, what)
+    except CarbonError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+class MinerGroup(_Frozen):
+    """A group of identical miners for the nameplate fleet efficiency (METHODOLOGY 8)."""
+
+    model: Annotated[str, Field(min_length=1)]
+    count: Annotated[int, Field(ge=0)]
+    rated_power: str = Field(description="nameplate power of one unit, e.g. '3500 W'")
+    rated_hashrate: str = Field(description="nameplate hashrate of one unit, e.g. '200 TH/s'")
+    hall: str | None = Field(default=None, description="IT meter the group sits behind")
+
+    @field_validator("rated_power")
+    @classmethod
+    def _power(cls, value: str) -> str:
+        return _checked_quantity(value, "W", "rated_power")
+
+    @field_validator("rated_hashrate")
+    @classmethod
+    def _hashrate(cls, value: str) -> str:
+        return _checked_quantity(value, "TH/s", "rated_hashrate")
+
+
+class ActivityPeriod(_Frozen):
+    """Production and hosting activity of one month (METHODOLOGY 8); every field optional.
+
+    Hashrates and GPU-hours are strings with units (``"3.6 EH/s"``, ``"6380000 hour"``);
+    BTC amounts are plain numbers (a count). Self-mining and hosted-client figures are
+    kept apart: ``hashrate_average`` is all mining hashrate behind the site's mining
+    meters, ``hashrate_average_hosted`` the hosted clients' part of it.
+    """
+
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    hashrate_installed: str | None = Field(
+        default=None, description="installed/deployed (nameplate) hashrate at period end"
+    )
+    hashrate_energised: str | None = Field(
+        default=None, description="energised hashrate (units powered and able to hash)"
+    )
+    hashrate_average: str | None = Field(
+        default=None, description="average operating (realised, pool-side) hashrate"
+    )
+    hashrate_average_hosted: str | None = Field(
+        default=None, description="hosted clients' part of hashrate_average"
+    )
+    btc_mined_self: Annotated[float, Field(ge=0)] | None = None
+    btc_mined_hosted: Annotated[float, Field(ge=0)] | None = None
+    network_hashrate: str | None = Field(
+        default=None, description="network hashrate used for expectations (state the source)"
+    )
+    network_hashrate_note: str | None = None
+    mean_fees_btc_per_block: Annotated[float, Field(ge=0)] | None = None
+    gpu_count: Annotated[int, Field(ge=0)] | None = None
+    gpu_hours_available: str | None = None
+    gpu_hours_sold: str | None = None
+    source: str | None = Field(default=None, description="where the figures come from")
+    miners: list[MinerGroup] = Field(default_factory=list)
+
+    @field_validator(
+        "hashrate_installed",
+        "hashrate_energised",
+        "hashrate_average",
+        "hashrate_average_hosted",
+        "network_hashrate",
+    )
+    @classmethod
+    def _hashrates(cls, value: str | None, info: Any) -> str | None:
+        return None if value is None else _checked_quantity(value, "TH/s", info.field_name)
+
+    @field_validator("gpu_hours_available", "gpu_hours_sold")
+    @classmethod
+    def _gpu_hours(cls, value: str | None, info: Any) -> str | None:
+        return None if value is None else _checked_quantity(value, "hour", info.field_name)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ActivityPeriod:
+        from carbon.activity import parse_quantity
+
+        def q(name: str, unit: str) -> Any:
+            value = getattr(self, name)
+            return None if value is None else parse_quantity(value, unit, name).to(unit)
+
+        pairs = (
+            ("hashrate_energised", "hashrate_installed", "TH/s"),
+            ("hashrate_average_hosted", "hashrate_average", "TH/s"),
+            ("gpu_hours_sold", "gpu_hours_available", "hour"),
+        )
+        if self.hashrate_average_hosted is not None and self.hashrate_average is None:
+            raise ValueError(
+                f"{self.period}: hashrate_average_hosted needs hashrate_average (the hosted part "
+                "splits the mining energy between self-mining and hosted clients)"
+            )
+        for part, whole, unit in pairs:
+            a, b = q(part, unit), q(whole, unit)
+            if a is not None and b is not None and a > b:
+                raise ValueError(
+                    f"{self.period}: {part} ({getattr(self, part)}) exceeds {whole} "
+                    f"({getattr(self, whole)})"
+                )
+        return self
+
+
 class SiteConfig(_Frozen):
     """A whole site: identity, grid sources and meters."""
 
@@ -212,6 +323,10 @@ class SiteConfig(_Frozen):
     fuel: list[dict[str, Any]] = Field(
         default_factory=list,
         description="on-site fuel records (Scope 1), see docs/scope1-scope3.md",
+    )
+    activity: list[ActivityPeriod] = Field(
+        default_factory=list,
+        description="monthly production and hosting activity (hashrate, BTC, GPU-hours)",
     )
 
     @model_validator(mode="after")
@@ -242,7 +357,22 @@ class SiteConfig(_Frozen):
                 current = by_id[current.parent]
         if not any(m.role == "it" for m in self.meters):
             raise ValueError("at least one meter with role 'it' is needed to attribute energy")
+        periods = [a.period for a in self.activity]
+        repeated = sorted({p for p in periods if periods.count(p) > 1})
+        if repeated:
+            raise ValueError(f"activity periods must be unique; repeated: {', '.join(repeated)}")
+        for a in self.activity:
+            for group in a.miners:
+                if group.hall is not None and group.hall not in known:
+                    raise ValueError(
+                        f"activity {a.period}: miner group {group.model!r} names hall "
+                        f"{group.hall!r}, which is not a meter"
+                    )
         return self
+
+    def activity_for(self, period_label: str) -> ActivityPeriod | None:
+        """The activity record of a month, or None."""
+        return next((a for a in self.activity if a.period == period_label), None)
 
     @property
     def revenue_meter(self) -> Meter:
@@ -275,7 +405,10 @@ class SiteConfig(_Frozen):
 
     def sha256(self) -> str:
         """Hash of the canonical JSON form of the configuration (for the manifest)."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if not data.get("activity"):
+            data.pop("activity", None)  # sites without activity keep the hash they had
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

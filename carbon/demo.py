@@ -52,6 +52,24 @@ _OFFICE_GAP = pd.date_range("2025-07-09T14:00", periods=3, freq="15min", tz=TIME
 REPORTER = "Demo Mining & Compute Inc. (synthetic)"
 MARKET_BOUNDARY = "ERCOT"
 _SOLAR_PPA_MW = 30.0  # contracted solar plant, certificates retained, dedicated to AI
+# Miner groups behind each mining hall: (model, rated W per unit, rated TH/s per unit). Ratings
+# are the manufacturers' published nameplates; unit counts fill each hall's rated load.
+_MINERS = {
+    "HALL-A": ("Antminer S21", 3500.0, 200.0),  # 17.5 J/TH
+    "HALL-B": ("Antminer S21 Pro", 3510.0, 234.0),  # 15.0 J/TH
+    "HALL-C": ("Antminer S19 XP", 3010.0, 140.0),  # 21.5 J/TH
+    "HALL-D": ("Antminer S19k Pro", 2760.0, 120.0),  # 23.0 J/TH, retired at the conversion
+}
+#: Realised hashing falls short of nameplate (PSU losses, ageing boards, tuning) [fraction].
+_REALISED_PENALTY = 1.04
+_ENERGISED_SHARE = 0.97  # units powered and able to hash; the rest are out for repair
+#: Network hashrate the demo's BTC production assumes (a round 2025 figure, not measured).
+NETWORK_HASHRATE_EH_S = 800.0
+MEAN_FEES_BTC_PER_BLOCK = 0.025
+# GPUs per AI hall (H100-class, ~1.4 kW of IT load per GPU all-in) and the share of available
+# GPU-hours sold to tenants.
+_GPUS = {"HALL-E": 8576, "HALL-D": 11424}
+_GPU_SOLD_SHARE = {"HALL-E": 0.91, "HALL-D": 0.84}
 # Backup diesel genset test runs into a load bank (no site consumption) [US gallons per month]
 _GENSET_GALLONS = (1800, 1500, 1600, 1700, 2100, 2600, 2900, 3000, 2400, 1900, 1600, 2200)
 
@@ -68,8 +86,12 @@ class DemoInputs:
     generator_version: str = GENERATOR_VERSION
 
 
-def demo_site() -> SiteConfig:
-    """The demo site's configuration (the same model a TOML site file produces)."""
+def demo_site(activity: list[dict] | None = None) -> SiteConfig:
+    """The demo site's configuration (the same model a TOML site file produces).
+
+    `activity` holds the ``[[activity]]`` rows (:func:`generate` derives them from the
+    generated meter data); without it the site has no activity block.
+    """
     conversion = CONVERSION_AT.isoformat()
     meters = [
         {"id": "REV", "role": "revenue", "file": "demo://meters"},
@@ -130,6 +152,7 @@ def demo_site() -> SiteConfig:
                 }
                 for month, gallons in enumerate(_GENSET_GALLONS, start=1)
             ],
+            **({"activity": activity} if activity else {}),
         },
         source="demo site",
     )
@@ -219,6 +242,92 @@ def _curtailment_hours(grid: pd.DataFrame) -> pd.Series:
     return pd.Series(spike | np.asarray(summer_peak), index=grid["interval_start"].to_numpy())
 
 
+def _hall_d_ramp(local: pd.DatetimeIndex) -> np.ndarray:
+    """Share of HALL-D's AI capacity energised: 0 until the refit ends, 1 from the ramp's end."""
+    return np.clip((local - _HALL_D_REFIT_END) / (_HALL_D_RAMP_END - _HALL_D_REFIT_END), 0.0, 1.0)
+
+
+def _miner_units(hall: str) -> int:
+    """Units of the hall's miner model that fill its rated IT load."""
+    return round(_MINING_HALLS_MW[hall] * 1e6 / _MINERS[hall][1])
+
+
+def _activity(times: pd.DatetimeIndex, power: dict[str, np.ndarray]) -> list[dict]:
+    """Monthly ``[[activity]]`` rows consistent with the generated meter data.
+
+    Hashrate of each mining hall per interval = hall power ÷ (nameplate J/TH ×
+    the realised penalty); its monthly mean is the average operating hashrate.
+    BTC = ``sector.expected_btc_per_day`` at :data:`NETWORK_HASHRATE_EH_S` and
+    3.125 BTC subsidy plus fees, times the days of the month. GPU-hours available
+    = GPUs energised × hours (HALL-D ramps up after its refit); sold = a fixed
+    share per hall. All mining is self-mining.
+    """
+    from carbon.sector import SUBSIDY_BTC_SINCE_2024_HALVING, expected_btc_per_day
+    from carbon.units import Q_
+
+    local = times.tz_convert(TIMEZONE)
+    step_h = INTERVAL / pd.Timedelta(hours=1)
+    mining_d = np.asarray(local < pd.Timestamp(CONVERSION_AT))
+    after_conversion = ~mining_d
+    hashrate = np.zeros(len(times))  # TH/s
+    for hall, (_model, watts, th_s) in _MINERS.items():
+        hall_w = power[hall] * 1e6 * (mining_d if hall == "HALL-D" else 1.0)
+        hashrate += hall_w / (watts / th_s * _REALISED_PENALTY)
+    gpu_available = _GPUS["HALL-E"] * np.ones(len(times)) + _GPUS["HALL-D"] * np.where(
+        after_conversion, _hall_d_ramp(local), 0.0
+    )
+    gpu_sold = _GPUS["HALL-E"] * _GPU_SOLD_SHARE["HALL-E"] + _GPUS["HALL-D"] * _GPU_SOLD_SHARE[
+        "HALL-D"
+    ] * np.where(after_conversion, _hall_d_ramp(local), 0.0)
+    rows = []
+    for month in range(1, 13):
+        in_month = np.asarray(local.month == month)
+        hours = float(in_month.sum()) * step_h
+        end = pd.Timestamp(datetime(YEAR + month // 12, month % 12 + 1, 1), tz=TIMEZONE)
+        halls = [h for h in _MINERS if h != "HALL-D" or end <= pd.Timestamp(CONVERSION_AT)]
+        installed = sum(_MINERS[h][2] * _miner_units(h) for h in halls)  # TH/s
+        average = float(hashrate[in_month].mean())
+        expected = expected_btc_per_day(
+            Q_(average, "TH/s"),
+            Q_(NETWORK_HASHRATE_EH_S, "EH/s"),
+            mean_fees_per_block_btc=MEAN_FEES_BTC_PER_BLOCK,
+            subsidy_btc=SUBSIDY_BTC_SINCE_2024_HALVING,
+        )
+        btc = float(expected.value.to("1/day").magnitude) * hours / 24.0
+        gpus = _GPUS["HALL-E"] + (_GPUS["HALL-D"] if end > pd.Timestamp(CONVERSION_AT) else 0)
+        rows.append(
+            {
+                "period": f"{YEAR}-{month:02d}",
+                "hashrate_installed": f"{installed / 1e6:.4f} EH/s",
+                "hashrate_energised": f"{installed * _ENERGISED_SHARE / 1e6:.4f} EH/s",
+                "hashrate_average": f"{average / 1e6:.4f} EH/s",
+                "hashrate_average_hosted": "0 EH/s",
+                "btc_mined_self": round(btc, 4),
+                "btc_mined_hosted": 0.0,
+                "network_hashrate": f"{NETWORK_HASHRATE_EH_S:g} EH/s",
+                "network_hashrate_note": "assumption: a round figure for the 2025 network "
+                "average, not a measured value",
+                "mean_fees_btc_per_block": MEAN_FEES_BTC_PER_BLOCK,
+                "gpu_count": gpus,
+                "gpu_hours_available": f"{round(gpu_available[in_month].sum() * step_h)} hour",
+                "gpu_hours_sold": f"{round(gpu_sold[in_month].sum() * step_h)} hour",
+                "source": "synthetic: derived from the demo's metered hall energy, the miner "
+                "nameplates and the stated network hashrate",
+                "miners": [
+                    {
+                        "model": _MINERS[h][0],
+                        "count": _miner_units(h),
+                        "rated_power": f"{_MINERS[h][1]:g} W",
+                        "rated_hashrate": f"{_MINERS[h][2]:g} TH/s",
+                        "hall": h,
+                    }
+                    for h in halls
+                ],
+            }
+        )
+    return rows
+
+
 def _meter_power_mw(
     times: pd.DatetimeIndex, curtailed_hour: np.ndarray, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
@@ -237,9 +346,7 @@ def _meter_power_mw(
         hall_mw = np.where(curtailed_hour, 0.05 * rated, hall_mw)
         if hall == "HALL-D":
             diurnal = 1.0 + 0.03 * np.cos(2 * np.pi * (w["hod"] - 15.0) / 24.0)
-            ramp = np.clip(
-                (local - _HALL_D_REFIT_END) / (_HALL_D_RAMP_END - _HALL_D_REFIT_END), 0.0, 1.0
-            )
+            ramp = _hall_d_ramp(local)
             ai_mw = np.maximum(
                 0.15, _AI_HALL_D_MW * ramp * 0.94 * diurnal * (1 + _smooth_noise(rng, n, 0.004, 4))
             )
@@ -275,7 +382,7 @@ def generate() -> DemoInputs:
     times = _year_index("15min")
     curtailed = curtail.reindex(times.floor("h").to_numpy()).to_numpy(dtype=bool)
     power = _meter_power_mw(times, curtailed, rng)
-    site = demo_site()
+    site = demo_site(_activity(times, power))
     hours_per_interval = INTERVAL / pd.Timedelta(hours=1)
     order = [m.id for m in site.meters]
     frames = []

@@ -99,3 +99,77 @@ def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.D
 def annual_factor_view(energy_total: xr.DataArray, annual_rate: object) -> xr.DataArray:
     """Emissions [kg CO2e] of total energy at one annual average rate (METHODOLOGY 2.3)."""
     return (energy_total * annual_rate).pint.to("kg CO2e")
+
+
+# --------------------------------------------------------------------------------------
+# Location-based factor hierarchy (METHODOLOGY 1.2)
+# --------------------------------------------------------------------------------------
+#: Level codes of the factor used per interval, most specific first (int8 in the record).
+FACTOR_LEVELS: tuple[str, ...] = ("hourly_source", "subregion_annual", "national")
+LEVEL_HOURLY_SOURCE, LEVEL_SUBREGION_ANNUAL, LEVEL_NATIONAL = 0, 1, 2
+
+
+def apply_factor_hierarchy(
+    intensity: xr.DataArray,
+    usable: xr.DataArray | None,
+    times: xr.DataArray,
+    *,
+    subregion_rate: object | None,
+    national_rate: object,
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """The location-based factor of every interval, most specific level first.
+
+    (1) the hourly (or sub-hourly) grid source where it has a usable value; else
+    (2) the eGRID subregion annual rate; else, when the region is unknown to
+    eGRID (`subregion_rate` None), (3) the eGRID national rate.
+
+    Parameters
+    ----------
+    intensity
+        The grid source on its own time axis [g CO2e/kWh]; NaN = no value.
+    usable
+        Boolean (time,) on the same axis as `intensity`: False where the source
+        flags the value missing; None = every non-NaN value is usable.
+    times
+        The intervals that need a factor (the energy's ``time`` coordinate).
+        Intervals outside the source's coverage take a fallback.
+    subregion_rate, national_rate
+        Scalar pint quantities [CO2e mass/energy]; `subregion_rate` may be None.
+
+    Returns
+    -------
+    factor : xr.DataArray
+        (time,) [g CO2e/kWh] on `times`, never NaN.
+    levels : xr.DataArray
+        (time,) int8 level codes (:data:`FACTOR_LEVELS` index) on `times`.
+    """
+    _require(intensity, "g CO2e/kWh", "grid intensity")
+    source = intensity.pint.to("g CO2e/kWh").pint.dequantify()
+    on_times = source.reindex(time=times.values)
+    values = np.asarray(on_times.values, dtype="float64")
+    ok = np.isfinite(values)
+    if usable is not None:
+        flags_ok = usable.reindex(time=times.values, fill_value=False)
+        ok &= np.asarray(flags_ok.values, dtype=bool)
+    if subregion_rate is not None:
+        fallback = float(ureg.Quantity(subregion_rate).to("g CO2e/kWh").magnitude)
+        fallback_level = LEVEL_SUBREGION_ANNUAL
+    else:
+        fallback = float(ureg.Quantity(national_rate).to("g CO2e/kWh").magnitude)
+        fallback_level = LEVEL_NATIONAL
+    if not np.isfinite(fallback) or fallback < 0:
+        raise InputDataError(f"fallback grid factor is not a usable rate: {fallback}")
+    filled = np.where(ok, values, fallback)
+    codes = np.where(ok, LEVEL_HOURLY_SOURCE, fallback_level).astype(np.int8)
+    coords = {"time": times.values}
+    factor = xr.DataArray(filled, dims=("time",), coords=coords, name="intensity").pint.quantify(
+        "g CO2e/kWh", unit_registry=ureg
+    )
+    levels = xr.DataArray(
+        codes,
+        dims=("time",),
+        coords=coords,
+        name="factor_level",
+        attrs={"levels": ", ".join(f"{i}={n}" for i, n in enumerate(FACTOR_LEVELS))},
+    )
+    return factor, levels

@@ -8,7 +8,7 @@ together for one site and one period and returns an immutable
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -19,7 +19,7 @@ from carbon import attribution, emissions, metrics, quality
 from carbon.accounting import PeriodAccounting, account_period
 from carbon.align import MeterCube
 from carbon.config import SiteConfig
-from carbon.errors import PeriodError
+from carbon.errors import FactorNotFoundError, PeriodError
 from carbon.factors import FactorDataset, egrid_co2e_rate, latest_egrid_for_year, load_dataset
 from carbon.flags import Flag
 from carbon.impute import Imputation, impute
@@ -51,6 +51,25 @@ class AnnualFactor:
 
 
 @dataclass(frozen=True)
+class LocationFactors:
+    """The location-based factor hierarchy of one period (METHODOLOGY 1.2).
+
+    ``levels`` records, for every factor interval of ``hourly_energy``, which
+    level supplied the factor in ``intensity_used``: 0 the hourly grid source,
+    1 the eGRID subregion annual rate, 2 the eGRID national rate (see
+    :data:`carbon.emissions.FACTOR_LEVELS`).
+    """
+
+    levels: xr.DataArray  # (time,) int8 level codes
+    subregion: AnnualFactor | None  # None when the region is unknown to eGRID
+    national: AnnualFactor  # the eGRID national (US) row of the same edition
+
+    def fallback_rate(self) -> AnnualFactor:
+        """The rate used where the hourly source has no usable value."""
+        return self.subregion if self.subregion is not None else self.national
+
+
+@dataclass(frozen=True)
 class PeriodOutcome:
     """Everything computed for one site and period, unit-carrying."""
 
@@ -70,6 +89,8 @@ class PeriodOutcome:
     scopes: PeriodAccounting
     reconciliation: tuple[ParentReconciliation, ...]
     inputs: tuple = field(default_factory=tuple)  # InputRecord, in the order read
+    location_factors: LocationFactors | None = None  # the per-interval factor levels
+    sector: Any = None  # carbon.activity.SectorMetrics, or None without activity data
 
     @property
     def power_by_workload(self) -> xr.DataArray:
@@ -93,6 +114,35 @@ def annual_factor_for(site: SiteConfig, year: int) -> AnnualFactor:
         exact_year=exact,
         recomputed=recomputed,
     )
+
+
+def location_factors_for(site: SiteConfig, year: int) -> tuple[AnnualFactor | None, AnnualFactor]:
+    """The fallback levels of the location-based hierarchy for `year`.
+
+    The eGRID subregion annual rate (latest edition with data for `year` or
+    before), or None when the site's region is unknown to eGRID; and the eGRID
+    national ``US`` rate of the same edition. Both under the report's GWP set.
+    """
+    dataset_id, exact = latest_egrid_for_year(year)
+    try:
+        subregion = annual_factor_for(site, year)
+    except FactorNotFoundError:
+        subregion = None
+    rate, recomputed = egrid_co2e_rate("US", dataset_id, gwp_set=site.reporting.gwp_set)
+    national = AnnualFactor(
+        rate=rate,
+        dataset=load_dataset(dataset_id),
+        region="US",
+        exact_year=exact,
+        recomputed=recomputed,
+    )
+    return subregion, national
+
+
+def _usable_grid(grid: GridIntensity) -> xr.DataArray:
+    """True where the grid source's value may be used (not flagged missing, not a gap)."""
+    codes = grid.flags
+    return (codes != int(Flag.SOURCE_MISSING)) & (codes != int(Flag.GAP))
 
 
 def slice_period(energy: xr.DataArray, period: Period, interval: pd.Timedelta) -> xr.DataArray:
@@ -151,17 +201,30 @@ def run_period(
     )
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
+    usable = _usable_grid(grid)
     if grid.resolution >= cube.interval:
         hourly = emissions.to_resolution(split.total, cube.interval, grid.resolution)
-        intensity = grid.intensity
+        source = grid.intensity
     else:
         hourly = split.total
-        intensity = emissions.coarsen_intensity(grid.intensity, cube.interval)
+        source = emissions.coarsen_intensity(grid.intensity.where(usable), cube.interval)
+        usable = None  # a meter interval with any unusable sub-interval is NaN after the mean
+    # METHODOLOGY 1.2: hourly source first, then the eGRID subregion annual rate, then the
+    # national rate; the level used is recorded per interval and reported, never silent.
+    subregion, national = location_factors_for(site, period.start.year)
+    intensity, levels = emissions.apply_factor_hierarchy(
+        source,
+        usable,
+        hourly["time"],
+        subregion_rate=None if subregion is None else subregion.rate,
+        national_rate=national.rate,
+    )
+    factors = LocationFactors(levels=levels, subregion=subregion, national=national)
     hourly_emissions = emissions.location_based(hourly, intensity)
-    annual = annual_factor_for(site, period.start.year)
+    annual = factors.fallback_rate()
     scopes = account_period(
         hourly_load=hourly,
-        location_intensity=intensity.sel(time=hourly["time"]),
+        location_intensity=intensity,
         instruments=instruments,
         fuel_records=[f for f in site.fuel if str(f.get("period")) == period.label],
         site_id=site.site.id,
@@ -172,7 +235,7 @@ def run_period(
         gwp_set=site.reporting.gwp_set,
     )
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
-    return PeriodOutcome(
+    outcome = PeriodOutcome(
         site=site,
         period=period,
         interval=cube.interval,
@@ -180,7 +243,7 @@ def run_period(
         attribution=split,
         hourly_energy=hourly,
         hourly_emissions=hourly_emissions,
-        intensity_used=intensity.sel(time=hourly["time"]),
+        intensity_used=intensity,
         annual_factor=annual,
         annual_view_total=annual_total,
         grid=grid,
@@ -189,7 +252,13 @@ def run_period(
         imputation=filled,
         reconciliation=tuple(reconciliation),
         inputs=(*cube.records, grid.record),
+        location_factors=factors,
     )
+    if site.activity:
+        from carbon.activity import sector_metrics
+
+        outcome = replace(outcome, sector=sector_metrics(outcome))
+    return outcome
 
 
 def pue_of(outcome: PeriodOutcome) -> tuple[float | None, dict[str, float | None]]:

@@ -21,6 +21,8 @@ import pandas as pd
 import xarray as xr
 
 from carbon import __version__
+from carbon.activity import sector_metrics_dict
+from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
 from carbon.pipeline import PeriodOutcome, pue_of
@@ -133,6 +135,84 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
     }
 
 
+def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
+    """Energy, intervals and emissions per location-based factor level (METHODOLOGY 1.2)."""
+    factors = outcome.location_factors
+    if factors is None:
+        return None
+    levels = factors.levels
+    energy = outcome.hourly_energy.sum("workload")
+    emissions_h = outcome.hourly_emissions.sum("workload")
+    total_mwh = _number(energy.sum(), "MWh")
+    codes = levels.values
+    times = pd.DatetimeIndex(levels["time"].values)
+    out: dict[str, object] = {}
+    shares: dict[str, float | None] = {}
+    hours: dict[str, int] = {}
+    emitted: dict[str, float] = {}
+    for code, name in enumerate(FACTOR_LEVELS):
+        mask = xr.DataArray(codes == code, dims=("time",), coords={"time": levels["time"]})
+        mwh = _number(energy.where(mask, 0.0).sum(), "MWh") if mask.any() else 0.0
+        out[f"{name}_mwh"] = mwh
+        shares[name] = mwh / total_mwh if total_mwh else None
+        hours[name] = int(mask.sum())
+        emitted[name] = (
+            _number(emissions_h.where(mask, 0.0).sum(), "kg CO2e") if mask.any() else 0.0
+        )
+    fallback = codes != 0
+    runs = []
+    if fallback.any():
+        step = (
+            outcome.grid.resolution
+            if outcome.grid.resolution >= outcome.interval
+            else outcome.interval
+        )
+        start = None
+        for i, bad in enumerate(fallback):
+            if bad and start is None:
+                start = i
+            if start is not None and (not bad or i == len(fallback) - 1):
+                end = i if not bad else i + 1
+                runs.append(
+                    {
+                        "start": times[start].isoformat() + "Z",
+                        "end": (times[end - 1] + step).isoformat() + "Z",
+                        "intervals": end - start,
+                        "level": FACTOR_LEVELS[int(codes[start])],
+                    }
+                )
+                start = None
+    sub, nat = factors.subregion, factors.national
+    return {
+        **out,
+        "shares": shares,
+        "hours": hours,
+        "kgco2e": emitted,
+        "interval": _resolution_words(
+            outcome.grid.resolution
+            if outcome.grid.resolution >= outcome.interval
+            else outcome.interval
+        ),
+        "subregion_annual_factor": None
+        if sub is None
+        else {
+            "region": sub.region,
+            "factor_gco2e_per_kwh": float(sub.rate.to("g CO2e/kWh").magnitude),
+            "factor_id": sub.dataset.id,
+        },
+        "national_factor": {
+            "region": nat.region,
+            "factor_gco2e_per_kwh": float(nat.rate.to("g CO2e/kWh").magnitude),
+            "factor_id": nat.dataset.id,
+        },
+        "fallback_spans": runs[:50],
+        "fallback_spans_total": len(runs),
+        "rule": "hourly grid source where it has a usable value; else the eGRID subregion "
+        "annual total-output rate (latest edition with data for the year or before); else, "
+        "for a region unknown to eGRID, the eGRID national (US) rate (METHODOLOGY 1.2)",
+    }
+
+
 def _resolution_words(step: pd.Timedelta) -> str:
     """``hourly``, ``30-minute``, ``5-minute`` ..."""
     if step == pd.Timedelta(hours=1):
@@ -232,6 +312,8 @@ def build_results(
             "estimated_intervals": int((grid_flags.values == int(Flag.SOURCE_ESTIMATED)).sum()),
             "coarsened_to_meter_interval": bool(outcome.grid.resolution < outcome.interval),
         },
+        "scope2_location_factor_levels": _factor_levels(outcome),
+        "sector_metrics": sector_metrics_dict(outcome.sector, outcome.period.label),
         "kpis": {
             "pue": pue,
             "pue_by_workload": pue_workload,
@@ -269,8 +351,8 @@ def build_results(
                 "edition": factor.dataset.edition,
                 "revision": factor.dataset.revision,
                 "sha256": factor.dataset.sha256,
-                "role": "annual-factor view (eGRID subregion total output CO2e rate, "
-                f"{factor.region})",
+                "role": "annual-factor view and fallback for hours without a usable hourly "
+                f"value (eGRID subregion total output CO2e rate, {factor.region})",
                 "note": factor.note(outcome.period.start.year)
                 + (
                     f"; CO2e recomputed from per-gas rates under {outcome.site.reporting.gwp_set}"
@@ -337,8 +419,16 @@ def build_manifest(
     results_json: bytes,
     results_csv: bytes,
     extra: dict[str, object] | None = None,
+    restatement: dict[str, object] | None = None,
+    rendered_html_sha256: str | None = None,
 ) -> dict[str, object]:
-    """The lineage manifest: inputs, factors, config and software, and hashes of the results."""
+    """The lineage manifest: inputs, factors, config and software, and hashes of the results.
+
+    `rendered_html_sha256` is the SHA-256 of the HTML the PDF was laid out from
+    (the PDF cannot hold its own hash; the ledger holds that). `restatement`
+    (versions after the first) names the version superseded, the reason and the
+    figures that changed; ``null`` for a first version.
+    """
     manifest = {
         "report_id": results["report_id"],
         "version": results["version"],
@@ -355,6 +445,9 @@ def build_manifest(
             "results.csv": hashlib.sha256(results_csv).hexdigest(),
         },
     }
+    if rendered_html_sha256 is not None:
+        manifest["rendered_html_sha256"] = rendered_html_sha256
+    manifest["restatement"] = restatement
     if extra:
         manifest.update(extra)
     return manifest

@@ -144,3 +144,55 @@ def test_scope1_market_based_and_td_losses_are_reported(written) -> None:
     assert td["lost_energy_kwh"] == pytest.approx(r["energy_kwh"]["total"] * 0.042 / 0.958)
     ids = {f["id"] for f in r["factors"]}
     assert {"egrid2023rev2", "ipcc_gwp100", "epa_ghg_hub_stationary"} <= ids
+
+
+def test_demo_records_the_factor_level_of_every_hour(written) -> None:
+    block = written.results["scope2_location_factor_levels"]
+    # the demo's synthetic grid series is complete: every hour uses it
+    assert block["hours"] == {"hourly_source": 744, "subregion_annual": 0, "national": 0}
+    assert block["shares"]["hourly_source"] == pytest.approx(1.0)
+    assert block["hourly_source_mwh"] * 1000 == pytest.approx(
+        written.results["energy_kwh"]["total"], rel=1e-9
+    )
+    assert block["subregion_annual_factor"]["factor_id"] == "egrid2023rev2"
+    levels = written.outcome.location_factors.levels
+    assert levels.sizes["time"] == 744 and int(levels.max()) == 0
+
+
+def test_demo_sector_metrics_are_plausible_and_labelled(written) -> None:
+    sector = written.results["sector_metrics"]
+    figures = sector["figures"]
+    assert sector["not_computed"] == {}
+    for key in ("nameplate", "realised", "facility"):
+        assert 15.0 < figures[f"fleet_efficiency_{key}_j_per_th"]["value"] < 22.0, key
+    assert figures["fleet_efficiency_realised_j_per_th"]["value"] == pytest.approx(
+        17.4757 * 1.04, rel=0.01
+    )  # nameplate × the demo's realised penalty
+    activity = sector["activity"]
+    assert activity["network_hashrate_th_per_s"] == pytest.approx(800e6)
+    assert "assumption" in activity["network_hashrate_note"]
+    days = written.results["period"]["hours"] / 24
+    # BTC come from the unrounded hashrate; the row states it to 0.1 PH/s
+    assert activity["btc_mined_self"] == pytest.approx(
+        figures["expected_btc_per_day"]["value"] * days, rel=1e-4
+    )
+    mining_kwh = written.results["energy_kwh"]["mining"]
+    assert figures["energy_per_btc_mwh"]["value"] == pytest.approx(
+        mining_kwh / 1000 / activity["btc_mined_self"]
+    )
+    assert 0.5 < figures["gpu_utilisation"]["value"] < 1.0
+    assert 1.0 < figures["energy_per_gpu_hour_it_kwh"]["value"] < 2.0
+    for figure in figures.values():
+        if figure["hashrate_definition"]:
+            assert figure["hashrate_definition"] in figure["label"]
+
+
+def test_pdf_has_the_operations_section_and_factor_shares(written) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(written.path / "disclosure.pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Operations and intensities" in text
+    assert "Fleet efficiency, realised [J/TH]" in text
+    assert "Emissions per GPU-hour, MB [g CO" in text
+    assert "Factor hierarchy" in text and "the hourly grid source 100.0" in text

@@ -15,6 +15,7 @@ filters of :mod:`carbon.report.render` (thousands separators, fixed decimals).
 from __future__ import annotations
 
 import base64
+import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("power", "Power by workload"),
     ("scopes", "Emissions by scope"),
+    ("operations", "Operations and intensities"),
     ("meters", "Energy by meter"),
     ("methodology", "Methodology"),
     ("quality", "Data quality"),
@@ -378,6 +380,227 @@ def _scopes(results: dict) -> dict | None:
     }
 
 
+#: Sector figures in display order: (results key, group, name, display unit, decimals,
+#: display scale from the results unit).
+_SECTOR_ROWS: tuple[tuple[str, str, str, str, int, float], ...] = (
+    ("fleet_efficiency_nameplate_j_per_th", "mining", "Fleet efficiency, nameplate", "J/TH", 1, 1),
+    ("fleet_efficiency_realised_j_per_th", "mining", "Fleet efficiency, realised", "J/TH", 1, 1),
+    ("fleet_efficiency_facility_j_per_th", "mining", "Fleet efficiency, facility", "J/TH", 1, 1),
+    ("expected_btc_per_day", "mining", "Expected production", "BTC/day", 3, 1),
+    ("energy_per_btc_mwh", "mining", "Energy per BTC", "MWh/BTC", 0, 1),
+    ("emissions_per_btc_location_tco2e", "mining", "Emissions per BTC, LB", "t CO₂e/BTC", 1, 1),
+    ("emissions_per_btc_market_tco2e", "mining", "Emissions per BTC, MB", "t CO₂e/BTC", 1, 1),
+    (
+        "emissions_per_ph_day_location_kgco2e",
+        "mining",
+        "Emissions per PH/s-day, LB",
+        "kg CO₂e/(PH/s·day)",
+        1,
+        1,
+    ),
+    (
+        "emissions_per_ph_day_market_kgco2e",
+        "mining",
+        "Emissions per PH/s-day, MB",
+        "kg CO₂e/(PH/s·day)",
+        1,
+        1,
+    ),
+    ("energy_per_gpu_hour_it_kwh", "ai", "Energy per GPU-hour, IT", "kWh/GPU-h", 3, 1),
+    ("energy_per_gpu_hour_facility_kwh", "ai", "Energy per GPU-hour, facility", "kWh/GPU-h", 3, 1),
+    (
+        "emissions_per_gpu_hour_location_gco2e",
+        "ai",
+        "Emissions per GPU-hour, LB",
+        "g CO₂e/GPU-h",
+        0,
+        1,
+    ),
+    (
+        "emissions_per_gpu_hour_market_gco2e",
+        "ai",
+        "Emissions per GPU-hour, MB",
+        "g CO₂e/GPU-h",
+        0,
+        1,
+    ),
+    ("gpu_utilisation", "ai", "GPU utilisation", "%", 1, 100),
+)
+
+
+def _operations(results: dict) -> dict:
+    """KPI table (PUE per workload, CUE) and sector metrics, as results.json states them."""
+    kpis = results.get("kpis", {}) or {}
+    interim = bool(kpis.get("pue_interim", False))
+    category = str(kpis.get("pue_category", "") or "")
+    status = "interim (period under 12 months)" if interim else "12 months"
+    kpi_rows = [
+        {
+            "name": "PUE, facility",
+            "unit": "ratio",
+            "value": kpis.get("pue"),
+            "decimals": 3,
+            "definition": f"{category}; {status}",
+        },
+    ]
+    by_workload = kpis.get("pue_by_workload", {}) or {}
+    for w in [w for w in _WORKLOAD_ORDER if w in by_workload] + sorted(
+        w for w in by_workload if w not in _WORKLOAD_ORDER
+    ):
+        kpi_rows.append(
+            {
+                "name": f"PUE, {workload_label(w)}",
+                "unit": "ratio",
+                "value": by_workload[w],
+                "decimals": 3,
+                "definition": f"workload energy incl. allocated overhead ÷ its IT energy; "
+                f"{category}; {status}",
+            }
+        )
+    cue = results.get("cue_kgco2e_per_kwh_it", {}) or {}
+    for basis, key in (("location-based", "location_based"), ("market-based", "market_based")):
+        if key in cue:
+            kpi_rows.append(
+                {
+                    "name": f"CUE, {basis}",
+                    "unit": "kg CO₂e/kWh IT",
+                    "value": cue.get(key),
+                    "decimals": 3,
+                    "definition": f"Scope 2 {basis} ÷ IT energy (ISO/IEC 30134-8); "
+                    f"{cue.get('note', '')}".rstrip("; "),
+                }
+            )
+    sector = results.get("sector_metrics") or {}
+    figures = sector.get("figures", {}) or {}
+    rows = []
+    for key, group, name, unit, decimals, scale in _SECTOR_ROWS:
+        if key not in figures:
+            continue
+        f = figures[key]
+        value = f.get("value")
+        rows.append(
+            {
+                "key": key,
+                "group": group,
+                "name": name,
+                "unit": unit,
+                "value": None if value is None else value * scale,
+                "decimals": decimals,
+                # the unit is in the row header; drop the label's own "[unit]"
+                "definition": re.sub(r"\s\[[^\]]*\]", "", str(f.get("label", ""))),
+            }
+        )
+    activity = sector.get("activity") or None
+    activity_rows = []
+    if activity:
+
+        def eh(value: float | None) -> float | None:
+            return _convert(value, "TH/s", "EH/s") if value is not None else None
+
+        activity_rows = [
+            (
+                "Hashrate, installed/deployed (nameplate)",
+                "EH/s",
+                eh(activity.get("hashrate_installed_th_per_s")),
+                3,
+            ),
+            ("Hashrate, energised", "EH/s", eh(activity.get("hashrate_energised_th_per_s")), 3),
+            (
+                "Hashrate, average operating (realised)",
+                "EH/s",
+                eh(activity.get("hashrate_average_th_per_s")),
+                3,
+            ),
+            (
+                "of which hosted clients",
+                "EH/s",
+                eh(activity.get("hashrate_average_hosted_th_per_s")),
+                3,
+            ),
+            ("BTC mined, self-mining", "BTC", activity.get("btc_mined_self"), 4),
+            ("BTC mined, hosted clients", "BTC", activity.get("btc_mined_hosted"), 4),
+            (
+                "Network hashrate (assumption)",
+                "EH/s",
+                eh(activity.get("network_hashrate_th_per_s")),
+                0,
+            ),
+            ("GPUs installed", "GPUs", activity.get("gpu_count"), 0),
+            ("GPU-hours available", "GPU-h", activity.get("gpu_hours_available"), 0),
+            ("GPU-hours sold", "GPU-h", activity.get("gpu_hours_sold"), 0),
+        ]
+        activity_rows = [
+            {"name": n, "unit": u, "value": v, "decimals": d}
+            for n, u, v, d in activity_rows
+            if v is not None
+        ]
+    return {
+        "kpi_rows": kpi_rows,
+        "sector_rows": rows,
+        "activity_rows": activity_rows,
+        "miners": [
+            {
+                "model": str(m.get("model", "")),
+                "count": m.get("count"),
+                "rated_power_w": m.get("rated_power_w"),
+                "rated_hashrate_th_per_s": m.get("rated_hashrate_th_per_s"),
+                "nameplate_j_per_th": m.get("nameplate_j_per_th"),
+            }
+            for m in ((activity or {}).get("miners") or [])
+        ],
+        "not_computed": [
+            {"key": k, "reason": str(v)} for k, v in (sector.get("not_computed") or {}).items()
+        ],
+        "assumptions": [str(a) for a in sector.get("assumptions", []) or []],
+        "gpu_hours_definition": str(sector.get("gpu_hours_definition", "") or ""),
+        "has_sector": bool(rows),
+    }
+
+
+def _factor_levels(results: dict) -> dict | None:
+    """Shares of MWh per location-based factor level, for the methodology section."""
+    block = results.get("scope2_location_factor_levels")
+    if not block:
+        return None
+    shares = block.get("shares", {}) or {}
+    hours = block.get("hours", {}) or {}
+    sub = block.get("subregion_annual_factor") or {}
+    nat = block.get("national_factor") or {}
+    levels = []
+    for key, words in (
+        ("hourly_source", "the hourly grid source"),
+        (
+            "subregion_annual",
+            f"the eGRID subregion annual rate ({sub.get('region', '')}, {sub.get('factor_id', '')})"
+            if sub
+            else "the eGRID subregion annual rate",
+        ),
+        (
+            "national",
+            f"the eGRID national rate ({nat.get('region', 'US')}, {nat.get('factor_id', '')})",
+        ),
+    ):
+        levels.append(
+            {
+                "key": key,
+                "words": words,
+                "share_pct": None if shares.get(key) is None else 100.0 * shares[key],
+                "mwh": block.get(f"{key}_mwh"),
+                "hours": hours.get(key, 0),
+            }
+        )
+    spans = [
+        {"start": s.get("start", ""), "end": s.get("end", ""), "level": s.get("level", "")}
+        for s in (block.get("fallback_spans") or [])[:5]
+    ]
+    return {
+        "levels": levels,
+        "interval": str(block.get("interval", "") or "hourly"),
+        "spans": spans,
+        "spans_total": block.get("fallback_spans_total", 0),
+    }
+
+
 def _quality(results: dict) -> dict:
     quality = results.get("quality", {}) or {}
     imputation = quality.get("imputation", {}) or {}
@@ -703,6 +926,8 @@ def build_context(results: dict, power_by_workload: xr.DataArray) -> dict:
         "allocation": _allocation(results),
         "quality": _quality(results),
         "scopes": _scopes(results),
+        "operations": _operations(results),
+        "factor_levels": _factor_levels(results),
         "lineage": lineage,
         "methodology": {
             "gwp_note": _gwp_note(
