@@ -720,7 +720,7 @@ def _lineage(results: dict) -> dict:
             {
                 "id": str(item.get("id", "")),
                 "edition": str(item.get("edition", "")),
-                "revision": str(item.get("revision", "")),
+                "revision": item.get("revision") or "–",
                 "sha256": str(item.get("sha256", "")),
                 "sha256_parts": _hash_parts(item.get("sha256")),
                 "role": str(item.get("role", "")),
