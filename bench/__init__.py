@@ -1,0 +1,1 @@
+"""Fleet-scale benchmarks of carbon (``python -m bench``; see bench/README.md)."""

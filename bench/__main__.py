@@ -1,0 +1,428 @@
+"""``python -m bench``: generate (or reuse) a fleet and time carbon's path against references.
+
+Every path runs in its own fresh process (``bench.child``), so one path's memory never
+pollutes another's peak RSS. See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from bench.fleet import FleetSpec, cached, generate
+from bench.paths import compare, readings_in_memory_bytes
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+CACHE = HERE / ".cache"
+ORDER = ("floor", "floor_literal", "carbon", "prototype", "duckdb", "naive_pandas")
+#: bytes per reading assumed before running naive pandas (PERFORMANCE-NOTES: 262 B measured,
+#: the run on the quick fleet here measures its own figure)
+NAIVE_BYTES_PER_READING = 300
+#: carbon's per-site peak, bytes per reading of one site (measured here: about 430 B)
+CARBON_BYTES_PER_SITE_READING = 500
+
+TARGETS = {
+    "carbon_vs_floor": "carbon full path <= 1.5 x the floor",
+    "carbon_vs_duckdb": "carbon faster than the best DuckDB formulation",
+    "carbon_vs_naive": "carbon >= 30 x faster than naive pandas",
+    "carbon_rss": "carbon peak RSS (above imports) <= 2 x the in-memory size of the readings "
+    "it holds (one site)",
+    "pdf": "PDF <= 0.2 s per page",
+}
+
+
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _mem_available() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 8 * 2**30
+
+
+def _git() -> dict[str, object]:
+    """The commit measured and whether carbon/ had uncommitted changes (read-only git calls)."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=REPO, capture_output=True, text=True, check=False
+            )
+        except OSError:
+            return ""
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "carbon")
+    return {"commit": git("rev-parse", "HEAD"), "carbon_dirty": bool(changed)}
+
+
+def _machine() -> dict[str, object]:
+    return {
+        "git": _git(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "load_average": list(os.getloadavg()),
+    }
+
+
+def _child(args: list[str]) -> dict[str, object]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.child", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"bench.child {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
+        )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _measure(args: list[str], repeat: int, budget: float) -> dict[str, object]:
+    """Up to `repeat` fresh processes; no further run once `budget` wall seconds are spent."""
+    runs = []
+    spent = 0.0
+    for i in range(repeat):
+        if runs and spent > budget:
+            _log(f"  {args[0]}: {spent:.0f} s spent, over the {budget:.0f} s budget; no more runs")
+            break
+        _log(f"  {args[0]} run {i + 1}/{repeat} ...")
+        start = time.perf_counter()
+        runs.append(_child(args))
+        spent += time.perf_counter() - start
+    seconds = [r["seconds"] for r in runs]
+    first = runs[0]
+    out = {
+        **first,
+        "runs": len(runs),
+        "seconds_all": seconds,
+        "seconds_min": min(seconds),
+        "seconds_median": statistics.median(seconds),
+        "peak_rss_gib": max(r["peak_rss_gib"] for r in runs),
+    }
+    out.pop("seconds")
+    return out
+
+
+def _totals(result: dict[str, object]) -> pd.DataFrame:
+    return pd.DataFrame(result["totals"]).set_index(["site", "workload"]).sort_index()
+
+
+def run(
+    spec: FleetSpec,
+    *,
+    repeat: int,
+    budget: float,
+    paths: list[str],
+    use_cache: bool,
+    pdf: bool,
+    carbon_sites: int | None,
+    naive: str,
+) -> dict[str, object]:
+    machine = _machine()
+    start = time.perf_counter()
+    tmp = None
+    if use_cache:
+        fleet, reused = cached(spec, CACHE)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="carbon-bench-")
+        fleet, reused = generate(spec, Path(tmp.name) / spec.key), False
+    generate_seconds = time.perf_counter() - start
+    _log(f"fleet {fleet.root} ({'reused' if reused else f'generated in {generate_seconds:.1f} s'})")
+    n = spec.readings
+    in_memory = readings_in_memory_bytes(fleet)
+    per_site_in_memory = in_memory / spec.sites
+    doc: dict[str, object] = {
+        "machine": machine,
+        "fleet": {
+            "spec": {**spec.__dict__},
+            "readings": n,
+            "readings_per_site": n // spec.sites,
+            "bytes_on_disk": fleet.bytes_on_disk,
+            "bytes_per_reading_on_disk": fleet.bytes_on_disk / n,
+            "readings_in_memory_bytes": in_memory,
+            "root": str(fleet.root),
+            "reused": reused,
+            "generate_seconds": None if reused else generate_seconds,
+        },
+        "paths": {},
+        "skipped": {},
+    }
+    results: dict[str, dict[str, object]] = doc["paths"]
+    available = _mem_available()
+    for name in [p for p in ORDER if p in paths]:
+        args = [name, str(fleet.root)]
+        if name == "naive_pandas" and naive != "always":
+            need = NAIVE_BYTES_PER_READING * n
+            if naive == "never" or need > 0.6 * available:
+                doc["skipped"][name] = (
+                    f"not run: needs about {need / 2**30:.1f} GiB "
+                    f"({NAIVE_BYTES_PER_READING} B/reading) against {available / 2**30:.1f} GiB "
+                    "available; run it on the quick fleet (--quick)"
+                    if naive != "never"
+                    else "not run (--naive never)"
+                )
+                continue
+        if name in ("carbon", "prototype"):
+            need = CARBON_BYTES_PER_SITE_READING * n / spec.sites
+            if need > 0.6 * available:
+                doc["skipped"][name] = f"not run: one site needs about {need / 2**30:.1f} GiB"
+                continue
+            if carbon_sites is not None and carbon_sites < spec.sites:
+                args += [s.id for s in fleet.sites[:carbon_sites]]
+        if name == "duckdb":
+            try:
+                import duckdb  # noqa: F401
+            except ImportError:
+                doc["skipped"][name] = "duckdb is not installed (pip install carbon[bench])"
+                continue
+        _log(f"{name}:")
+        results[name] = _measure(args, repeat, budget)
+    if "carbon" in results:
+        carbon = _totals(results["carbon"])
+        part = results["carbon"]
+        measured_sites = carbon.index.get_level_values("site").nunique()
+        part["sites_measured"] = measured_sites
+        if measured_sites < spec.sites:
+            scale = spec.sites / measured_sites
+            part["extrapolated"] = {
+                "note": f"measured on {measured_sites} of {spec.sites} sites; seconds x {scale:g}"
+                " (sites are independent and equal in size); peak RSS is per site",
+                "seconds_min": part["seconds_min"] * scale,
+                "seconds_median": part["seconds_median"] * scale,
+            }
+        for name, result in results.items():
+            if name == "carbon":
+                continue
+            reference = _totals(result)
+            if measured_sites < spec.sites:
+                keep = reference.index.get_level_values("site").isin(
+                    carbon.index.get_level_values("site")
+                )
+                reference = reference.loc[keep]
+            result["check"] = compare(reference, carbon)
+    floor = results.get("floor")
+    for result in results.values():
+        seconds = result.get("extrapolated", {}).get("seconds_min", result["seconds_min"])
+        result["readings_per_second"] = n / seconds
+        result["peak_rss_over_readings"] = result["peak_rss_gib"] * 2**30 / in_memory
+        result["peak_rss_over_site_readings"] = result["peak_rss_gib"] * 2**30 / per_site_in_memory
+        result["work_rss_over_site_readings"] = (
+            (result["peak_rss_gib"] - result["rss_after_imports_gib"]) * 2**30 / per_site_in_memory
+        )
+        if floor:
+            result["x_floor"] = seconds / floor["seconds_min"]
+    if pdf:
+        _log("pdf:")
+        doc["pdf"] = _measure(["pdf"], repeat, budget)
+    doc["machine"]["load_average_after"] = list(os.getloadavg())
+    doc["targets"] = targets(doc)
+    if tmp is not None:
+        tmp.cleanup()
+    for result in results.values():
+        result.pop("totals", None)
+    return doc
+
+
+def targets(doc: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Met or missed, by how much (ratios on min seconds of one run of this tool)."""
+    paths = doc["paths"]
+    out: dict[str, dict[str, object]] = {}
+    carbon = paths.get("carbon")
+    if carbon:
+        c = carbon.get("extrapolated", {}).get("seconds_min", carbon["seconds_min"])
+        if "floor" in paths:
+            ratio = c / paths["floor"]["seconds_min"]
+            out["carbon_vs_floor"] = {"value": ratio, "target": 1.5, "met": ratio <= 1.5}
+        if "duckdb" in paths:
+            ratio = c / paths["duckdb"]["seconds_min"]
+            out["carbon_vs_duckdb"] = {"value": ratio, "target": 1.0, "met": ratio < 1.0}
+        if "naive_pandas" in paths:
+            ratio = paths["naive_pandas"]["seconds_min"] / c
+            out["carbon_vs_naive"] = {"value": ratio, "target": 30.0, "met": ratio >= 30.0}
+        # carbon holds one site at a time: judge its peak above the imports against one
+        # site's readings (the fleet-wide ratio is met by any per-site loop, however wasteful)
+        ratio = carbon["work_rss_over_site_readings"]
+        out["carbon_rss"] = {
+            "value": ratio,
+            "target": 2.0,
+            "met": ratio <= 2.0,
+            "fleet_wide": carbon["peak_rss_over_readings"],
+        }
+    if "pdf" in doc:
+        value = doc["pdf"]["seconds_per_page_render"]
+        out["pdf"] = {
+            "value": value,
+            "target": 0.2,
+            "met": value <= 0.2,
+            "report_seconds_per_page": doc["pdf"]["seconds_per_page_report"],
+        }
+    for key, entry in out.items():
+        entry["what"] = TARGETS[key]
+    return out
+
+
+def table(doc: dict[str, object]) -> str:
+    """The figures as a Markdown table."""
+    fleet = doc["fleet"]
+    spec = fleet["spec"]
+    machine = doc["machine"]
+    n = fleet["readings"]
+    gib = 2**30
+    lines = [
+        f"fleet: {spec['sites']} sites x {spec['meters']} meters x {spec['interval']} x "
+        f"{spec['days']} d = {n:,} readings; {fleet['bytes_on_disk'] / 1e6:,.1f} MB on disk "
+        f"({fleet['bytes_per_reading_on_disk']:.2f} B/reading); readings in memory "
+        f"{fleet['readings_in_memory_bytes'] / gib:.2f} GiB (20 B/reading)",
+        f"machine: {machine['cpus']} cores, {machine['memory_gib']} GiB, {machine['date']}, "
+        f"load average {machine['load_average'][0]:.2f} before, "
+        f"{machine['load_average_after'][0]:.2f} after; carbon at {machine['git']['commit'][:10]}"
+        f"{' + uncommitted changes' if machine['git']['carbon_dirty'] else ''}",
+        "",
+        "| path | readings | wall s (min / median, runs) | M readings/s | x floor "
+        "| peak RSS GiB (after imports) | RSS / readings | check vs carbon |",
+        "|---|---:|---|---:|---:|---:|---:|---|",
+    ]
+    for name, r in doc["paths"].items():
+        check = r.get("check")
+        if name == "carbon":
+            check_text = "(is carbon)"
+        elif check:
+            verdict = "OK" if check["ok"] else "DIFFERS"
+            check_text = f"{verdict} (max rel {check['max_relative_difference']:.1e})"
+        else:
+            check_text = "-"
+        seconds = f"{r['seconds_min']:.2f} / {r['seconds_median']:.2f} ({r['runs']})"
+        extra = r.get("extrapolated")
+        label = name
+        if extra:
+            seconds += f"; **extrapolated** to {spec['sites']} sites: {extra['seconds_min']:.1f}"
+            label += f" ({r['sites_measured']} sites measured)"
+        lines.append(
+            f"| {label} | {n:,} | {seconds} | {r['readings_per_second'] / 1e6:.2f} "
+            f"| {r.get('x_floor', float('nan')):.2f} | {r['peak_rss_gib']:.2f} "
+            f"({r['rss_after_imports_gib']:.2f}) "
+            f"| {r['peak_rss_over_readings']:.2f} | {check_text} |"
+        )
+    for name, why in doc["skipped"].items():
+        lines.append(f"| {name} | - | {why} | | | | | |")
+    if "pdf" in doc:
+        p = doc["pdf"]
+        stages = ", ".join(f"{k} {v:.2f} s" for k, v in p["stages"].items())
+        lines += [
+            "",
+            f"PDF (demo disclosure): {p['pages']} pages, {p['pdf_bytes'] / 1e3:.0f} kB; "
+            f"render_pdf {p['seconds_per_page_render']:.3f} s/page; results+context+render "
+            f"{p['seconds_per_page_report']:.3f} s/page; {stages} (first run); "
+            f"total min/median {p['seconds_min']:.2f} / {p['seconds_median']:.2f} s",
+        ]
+    if "carbon" in doc["paths"]:
+        stages = doc["paths"]["carbon"]["stages"]
+        lines += [
+            "",
+            "carbon stages (first run, summed over sites): "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()),
+        ]
+    if doc["targets"]:
+        lines += ["", "| target | value | met |", "|---|---:|---|"]
+        for entry in doc["targets"].values():
+            lines.append(
+                f"| {entry['what']} | {entry['value']:.3g} (target {entry['target']:g}) "
+                f"| {'met' if entry['met'] else 'MISSED'} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="a tenth of the fleet month: 2 sites x 100 meters"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--sites", type=int)
+    parser.add_argument("--meters", type=int)
+    parser.add_argument("--days", type=int)
+    parser.add_argument("--interval", help="e.g. 1min, 5min, 15min")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="fresh processes per path (default 3)"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="no further repeat of a path once it has taken this many seconds (default 60)",
+    )
+    parser.add_argument(
+        "--paths", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}"
+    )
+    parser.add_argument("--no-pdf", action="store_true", help="skip the report rendering figure")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="generate into a temporary folder, not bench/.cache"
+    )
+    parser.add_argument(
+        "--carbon-sites",
+        type=int,
+        help="run carbon's path on the first K sites only and extrapolate its time (labelled)",
+    )
+    parser.add_argument(
+        "--naive",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="naive pandas: auto = only if it fits in memory",
+    )
+    args = parser.parse_args(argv)
+    fields = {"sites": 2} if args.quick else {}
+    for name in ("sites", "meters", "days", "interval", "seed"):
+        if getattr(args, name) is not None:
+            fields[name] = getattr(args, name)
+    spec = FleetSpec(**fields)
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    unknown = set(paths) - set(ORDER)
+    if unknown:
+        parser.error(f"unknown path(s): {', '.join(sorted(unknown))}")
+    doc = run(
+        spec,
+        repeat=args.repeat,
+        budget=args.budget,
+        paths=paths,
+        use_cache=not args.no_cache,
+        pdf=not args.no_pdf,
+        carbon_sites=args.carbon_sites,
+        naive=args.naive,
+    )
+    if args.json:
+        print(json.dumps(doc, indent=2, default=str))
+    else:
+        print(table(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
