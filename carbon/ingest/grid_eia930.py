@@ -51,7 +51,7 @@ import pint
 from carbon.errors import ConfigError, InputDataError, UnitError
 from carbon.factors import load_dataset
 from carbon.flags import Flag
-from carbon.ingest.records import GridTable, InputRecord, file_sha256
+from carbon.ingest.records import GridTable, span_record
 from carbon.units import parse_unit, ureg
 
 __all__ = ["DEFAULT_FUEL_FACTORS", "EIA930_TIME_FORMAT", "read_eia930_balance"]
@@ -336,13 +336,13 @@ def read_eia930_balance(
     }
     meta_counts.pop("_used")
     meta.update({k: str(v) for k, v in meta_counts.items()})
-    record = InputRecord(
-        path=source,
-        sha256=file_sha256(path),
-        rows=len(table),
-        start=starts.min().isoformat(),
-        end=(starts.max() + HOUR).isoformat(),
-        kind=f"grid intensity (EIA-930 BALANCE, {ba.strip().upper()}, production-based, direct)",
+    record = span_record(
+        path,
+        source,
+        len(table),
+        starts,
+        HOUR,
+        f"grid intensity (EIA-930 BALANCE, {ba.strip().upper()}, production-based, direct)",
     )
     return GridTable(
         frame=table,

@@ -36,7 +36,7 @@ import pandas as pd
 
 from carbon.errors import ConfigError, InputDataError, UnitError
 from carbon.flags import Flag
-from carbon.ingest.records import GridTable, InputRecord, file_sha256
+from carbon.ingest.records import GridTable, span_record
 from carbon.units import parse_unit
 
 __all__ = ["read_electricitymaps_csv"]
@@ -211,13 +211,13 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         }
     )
     meta = _meta(frame, roles, estimated, basis, value_column)
-    record = InputRecord(
-        path=source,
-        sha256=file_sha256(path),
-        rows=len(table),
-        start=starts.min().isoformat(),
-        end=(starts.max() + HOUR).isoformat(),
-        kind=f"grid intensity (Electricity Maps CSV, {basis}, hourly)",
+    record = span_record(
+        path,
+        source,
+        len(table),
+        starts,
+        HOUR,
+        f"grid intensity (Electricity Maps CSV, {basis}, hourly)",
     )
     return GridTable(
         frame=table,

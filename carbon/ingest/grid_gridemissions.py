@@ -30,7 +30,7 @@ import pandas as pd
 
 from carbon.errors import ConfigError, InputDataError
 from carbon.flags import Flag
-from carbon.ingest.records import GridTable, InputRecord, file_sha256
+from carbon.ingest.records import GridTable, span_record
 from carbon.units import parse_unit
 
 __all__ = ["read_gridemissions_co2i"]
@@ -147,13 +147,13 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
         "licence": "gridemissions code MIT; cite de Chalendar et al., PNAS 2019; data from "
         "EIA-930 (public domain)",
     }
-    record = InputRecord(
-        path=source,
-        sha256=file_sha256(path),
-        rows=len(table),
-        start=starts.min().isoformat(),
-        end=(starts.max() + HOUR).isoformat(),
-        kind=f"grid intensity (gridemissions CO2i, {key}, consumption-based, {basis})",
+    record = span_record(
+        path,
+        source,
+        len(table),
+        starts,
+        HOUR,
+        f"grid intensity (gridemissions CO2i, {key}, consumption-based, {basis})",
     )
     return GridTable(
         frame=table,

@@ -58,7 +58,7 @@ import pandas as pd
 
 from carbon.errors import InputDataError, UnitError
 from carbon.flags import Flag
-from carbon.ingest.records import GridTable, InputRecord, file_sha256
+from carbon.ingest.records import GridTable, span_record
 from carbon.units import parse_unit
 
 __all__ = ["DEFAULT_PERIOD", "SIGNAL_KINDS", "WATTTIME_UNITS", "read_watttime"]
@@ -438,13 +438,13 @@ def read_watttime(
     for key in ("generated_at", "warnings", "units_note", "region_from", "signal_type_from"):
         if key in meta:
             out_meta[key] = meta[key]
-    record = InputRecord(
-        path=source,
-        sha256=file_sha256(path),
-        rows=len(table),
-        start=starts.min().isoformat(),
-        end=(starts.max() + resolution).isoformat(),
-        kind=f"grid intensity (WattTime {signal}, {kind}, {resolution})",
+    record = span_record(
+        path,
+        source,
+        len(table),
+        starts,
+        resolution,
+        f"grid intensity (WattTime {signal}, {kind}, {resolution})",
     )
     return GridTable(
         frame=table,

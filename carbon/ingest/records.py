@@ -83,3 +83,25 @@ class GridTable:
     resolution: pd.Timedelta
     record: InputRecord
     meta: dict[str, str]  # source-specific facts worth keeping (model date, data source, edition)
+
+
+def span_record(
+    path: str | Path,
+    source: str,
+    rows: int,
+    starts: pd.DatetimeIndex,
+    step: pd.Timedelta,
+    kind: str,
+) -> InputRecord:
+    """The record of a file whose rows hold intervals starting at `starts`, each `step` long.
+
+    `path` is hashed; `source` is how the file is named in messages and the manifest.
+    """
+    return InputRecord(
+        path=source,
+        sha256=file_sha256(path),
+        rows=rows,
+        start=starts.min().isoformat(),
+        end=(starts.max() + step).isoformat(),
+        kind=kind,
+    )
