@@ -111,6 +111,11 @@ class Meter(_Frozen):
         default=None, description="rated capacity [kW]; readings above it are flagged"
     )
     nameplate_j_per_th: Annotated[float, Field(gt=0)] | None = None
+    tenant: str | None = Field(
+        default=None,
+        description="colocation customer whose IT load this meter measures (single-workload "
+        "meters; scheduled meters name the tenant per span)",
+    )
 
     @model_validator(mode="after")
     def _role_rules(self) -> Meter:
@@ -124,6 +129,11 @@ class Meter(_Frozen):
             )
         if self.dedicated_to is not None and self.allocation != "dedicated":
             raise ValueError(f"{self.id!r}: 'dedicated_to' needs allocation = 'dedicated'")
+        if self.tenant is not None and not isinstance(self.workload, str):
+            raise ValueError(
+                f"meter {self.id!r}: 'tenant' belongs on a single-workload IT meter; a scheduled "
+                "meter names the tenant in each span"
+            )
         if isinstance(self.workload, list):
             if not self.workload:
                 raise ValueError(f"meter {self.id!r}: an empty workload schedule")
@@ -136,6 +146,19 @@ class Meter(_Frozen):
             if any(b >= a for a, b in zip(bounded[1:], bounded[:-1], strict=False)):
                 raise ValueError(f"meter {self.id!r}: workload spans must be in time order")
         return self
+
+    def tenant_spans(self) -> list[tuple[datetime | None, datetime | None, str | None]]:
+        """The tenant schedule as ``(start, end, tenant)``; ``None`` = no tenant (own use)."""
+        if self.workload is None:
+            return []
+        if isinstance(self.workload, str):
+            return [(None, None, self.tenant)]
+        spans: list[tuple[datetime | None, datetime | None, str | None]] = []
+        start: datetime | None = None
+        for span in self.workload:
+            spans.append((start, span.until, span.tenant))
+            start = span.until
+        return spans
 
     def workload_spans(self) -> list[tuple[datetime | None, datetime | None, str]]:
         """The schedule as ``(start, end, workload)`` with ``None`` for open ends."""
@@ -188,6 +211,17 @@ class QualitySettings(_Frozen):
         return value
 
 
+class SignOff(_Frozen):
+    """Who prepared, reviewed and approved a report, and when (the PDF's sign-off block)."""
+
+    prepared_by: str | None = None
+    prepared_on: str | None = None
+    reviewed_by: str | None = None
+    reviewed_on: str | None = None
+    approved_by: str | None = None
+    approved_on: str | None = None
+
+
 class Reporting(_Frozen):
     """Who reports, in which market, with which GWP set and contractual instruments."""
 
@@ -199,6 +233,7 @@ class Reporting(_Frozen):
     )
     gwp_set: Literal["AR4", "AR5", "AR6"] = "AR6"
     instruments: str | None = Field(default=None, description="instruments CSV, relative path")
+    signoff: SignOff = Field(default_factory=SignOff)
 
 
 def _checked_quantity(value: str, unit: str, what: str) -> str:
@@ -312,6 +347,40 @@ class ActivityPeriod(_Frozen):
         return self
 
 
+class WaterPeriod(_Frozen):
+    """Site water of one month (METHODOLOGY 3, WUE; EED Annex I ``W_IN``).
+
+    Volumes are strings with units (``"18500 m^3"``, ``"4.2e6 L"``).
+    """
+
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    withdrawal: str = Field(description="total water input (withdrawal), e.g. '18500 m^3'")
+    potable: str | None = Field(default=None, description="potable part of the withdrawal")
+    consumption: str | None = Field(
+        default=None, description="consumption (withdrawal minus discharge)"
+    )
+    source: str | None = Field(default=None, description="where the figures come from")
+
+    @field_validator("withdrawal", "potable", "consumption")
+    @classmethod
+    def _volume(cls, value: str | None, info: Any) -> str | None:
+        return None if value is None else _checked_quantity(value, "m^3", info.field_name)
+
+
+class HeatReusePeriod(_Frozen):
+    """Waste heat reused outside the boundary in one month (METHODOLOGY 3, ERF)."""
+
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    energy: str = Field(description="heat delivered to the reuse, e.g. '420 MWh'")
+    destination: str | None = None
+    source: str | None = Field(default=None, description="where the figure comes from")
+
+    @field_validator("energy")
+    @classmethod
+    def _energy(cls, value: str) -> str:
+        return _checked_quantity(value, "kWh", "energy")
+
+
 class SiteConfig(_Frozen):
     """A whole site: identity, grid sources and meters."""
 
@@ -327,6 +396,14 @@ class SiteConfig(_Frozen):
     activity: list[ActivityPeriod] = Field(
         default_factory=list,
         description="monthly production and hosting activity (hashrate, BTC, GPU-hours)",
+    )
+    activity_file: str | None = Field(
+        default=None,
+        description="CSV of monthly activity rows (columns: the [[activity]] keys), relative path",
+    )
+    water: list[WaterPeriod] = Field(default_factory=list, description="monthly site water (WUE)")
+    heat_reuse: list[HeatReusePeriod] = Field(
+        default_factory=list, description="monthly waste heat reused outside the site (ERF)"
     )
 
     @model_validator(mode="after")
@@ -361,6 +438,28 @@ class SiteConfig(_Frozen):
         repeated = sorted({p for p in periods if periods.count(p) > 1})
         if repeated:
             raise ValueError(f"activity periods must be unique; repeated: {', '.join(repeated)}")
+        for name, rows in (("water", self.water), ("heat_reuse", self.heat_reuse)):
+            months = [r.period for r in rows]
+            again = sorted({p for p in months if months.count(p) > 1})
+            if again:
+                raise ValueError(f"{name} periods must be unique; repeated: {', '.join(again)}")
+        tenant_workload: dict[str, str] = {}
+        for m in self.meters:
+            for (_, _, workload), (_, _, tenant) in zip(
+                m.workload_spans(), m.tenant_spans(), strict=True
+            ):
+                if tenant is None:
+                    continue
+                if tenant in WORKLOADS:
+                    raise ValueError(
+                        f"meter {m.id!r}: tenant {tenant!r} has the name of a workload; "
+                        f"tenant names must differ from {', '.join(WORKLOADS)}"
+                    )
+                if tenant_workload.setdefault(tenant, workload) != workload:
+                    raise ValueError(
+                        f"tenant {tenant!r} appears under workloads {tenant_workload[tenant]!r} "
+                        f"and {workload!r} (meter {m.id!r}); a tenant belongs to one workload"
+                    )
         for a in self.activity:
             for group in a.miners:
                 if group.hall is not None and group.hall not in known:
@@ -369,6 +468,26 @@ class SiteConfig(_Frozen):
                         f"{group.hall!r}, which is not a meter"
                     )
         return self
+
+    @property
+    def tenants(self) -> dict[str, str]:
+        """Tenant → its workload, in the order the meters name them."""
+        found: dict[str, str] = {}
+        for m in self.meters:
+            for (_, _, workload), (_, _, tenant) in zip(
+                m.workload_spans(), m.tenant_spans(), strict=True
+            ):
+                if tenant is not None:
+                    found.setdefault(tenant, workload)
+        return found
+
+    def water_for(self, period_label: str) -> WaterPeriod | None:
+        """The water record of a month, or None."""
+        return next((w for w in self.water if w.period == period_label), None)
+
+    def heat_reuse_for(self, period_label: str) -> HeatReusePeriod | None:
+        """The heat-reuse record of a month, or None."""
+        return next((h for h in self.heat_reuse if h.period == period_label), None)
 
     def activity_for(self, period_label: str) -> ActivityPeriod | None:
         """The activity record of a month, or None."""
@@ -406,8 +525,14 @@ class SiteConfig(_Frozen):
     def sha256(self) -> str:
         """Hash of the canonical JSON form of the configuration (for the manifest)."""
         data = self.model_dump(mode="json")
-        if not data.get("activity"):
-            data.pop("activity", None)  # sites without activity keep the hash they had
+        for key in ("activity", "activity_file", "water", "heat_reuse"):
+            if not data.get(key):
+                data.pop(key, None)  # sites without them keep the hash they had
+        if data.get("reporting", {}).get("signoff") == SignOff().model_dump(mode="json"):
+            data["reporting"].pop("signoff")
+        for meter in data.get("meters", []):
+            if meter.get("tenant") is None:
+                meter.pop("tenant", None)
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

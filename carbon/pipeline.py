@@ -179,8 +179,14 @@ def run_period(
     grid: GridIntensity,
     period: Period,
     instruments: Sequence[Any] = (),
+    prior_uses: Sequence[Any] = (),
 ) -> PeriodOutcome:
-    """Attribute, account and check one period of one site."""
+    """Attribute, account and check one period of one site.
+
+    `prior_uses` are the certificate serial blocks already applied in issued
+    reports (:func:`carbon.ledger.prior_serial_uses`); applying one again is an
+    error naming both uses.
+    """
     settings = site.quality
     filled = impute(
         slice_period(cube.energy, period, cube.interval),
@@ -233,6 +239,7 @@ def run_period(
         grid_region=site.site.grid_region,
         year=period.start.year,
         gwp_set=site.reporting.gwp_set,
+        prior_uses=tuple(prior_uses),
     )
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     outcome = PeriodOutcome(
