@@ -53,6 +53,7 @@ def write_version(
     try:
         for name in sorted(files):
             path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "wb") as handle:
                 handle.write(files[name])
                 handle.flush()

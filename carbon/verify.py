@@ -6,10 +6,11 @@ Checks, in order (each is reported; the PDF holds when none fails):
    the JSON files parse and the CSV has the documented header;
 2. the embedded results hash to the SHA-256 values the manifest records, and the
    manifest names the same report (id, version, status, issue date, site, period);
-3. the ledger (``<root>/<site>/ledger.jsonl`` next to the PDF, or ``--ledger``)
-   has a line for the report whose PDF SHA-256 equals the file's: a changed
-   byte anywhere in the file fails here. Without a ledger this is reported as
-   not checked;
+3. the ledger index (``<root>/ledger.sqlite`` above the PDF's
+   ``<site>/<period>/v<N>/`` folder, or ``--ledger``) has an intact hash chain and
+   a row for the report whose PDF SHA-256 equals the file's: a changed byte
+   anywhere in the file fails here. Without a ledger, or for a draft (drafts are
+   not recorded), this is reported as not checked;
 4. the files in the version folder next to the PDF, where present, are the
    embedded ones byte for byte;
 5. with inputs (a site folder holding ``site.toml``, or the demo, whose inputs
@@ -42,6 +43,7 @@ from carbon.ledger import (
     read_ledger,
     sha256_hex,
     superseded_by,
+    verify_chain,
 )
 
 EMBEDDED = ("results.json", "results.csv", "manifest.json")
@@ -189,25 +191,47 @@ def _check_identity(found: Verification, results: dict, manifest: dict) -> None:
         found.add("manifest identity", True, "results and manifest name the same report")
 
 
+def _check_chain(found: Verification, path: Path) -> None:
+    problems = verify_chain(path)
+    if problems:
+        found.add("ledger chain", False, "; ".join(problems[:5]))
+    else:
+        found.add("ledger chain", True, f"every row of {path.name} links by SHA-256 to the last")
+
+
 def _check_ledger(
-    found: Verification, pdf: Path, ledger: Path | None, results_sha: str, report_id: str
+    found: Verification,
+    pdf: Path,
+    ledger: Path | None,
+    results_sha: str,
+    report_id: str,
+    status: str | None = None,
 ) -> None:
     path = ledger if ledger is not None else find_ledger(pdf)
     if path is None:
         found.add(
             "ledger",
             None,
-            "no ledger found (looked for ../../ledger.jsonl from the PDF's folder; pass "
+            "no ledger found (looked for ledger.sqlite three folders above the PDF's; pass "
             "--ledger FILE): the PDF's SHA-256 was not checked against what was issued",
         )
         return
     found.ledger = path
+    _check_chain(found, path)
     entries = read_ledger(path)
     mine = entries_for(entries, report_id)
+    if not mine and status == "draft":
+        found.add(
+            "ledger",
+            None,
+            f"{report_id} is a draft: drafts are not recorded in the ledger, so the PDF's "
+            "SHA-256 was not checked against an issued version",
+        )
+        return
     if not mine:
         same_bytes = [e for e in entries if e.get("pdf_sha256") == found.sha256]
         hint = f" (the file's hash is that of {same_bytes[0]['report_id']})" if same_bytes else ""
-        found.add("ledger", False, f"{path} has no line for report {report_id}{hint}")
+        found.add("ledger", False, f"{path} has no row for report {report_id}{hint}")
         return
     entry = mine[-1]
     problems = []
@@ -227,7 +251,7 @@ def _check_ledger(
         found.add(
             "ledger",
             True,
-            f"PDF SHA-256 matches the ledger line of {report_id} (status "
+            f"PDF SHA-256 matches the ledger row of {report_id} (status "
             f"{entry.get('status')}, issue date {entry.get('issue_date')})",
         )
     newer = superseded_by(entries, report_id)
@@ -370,7 +394,8 @@ def verify_pdf(
         the period from it. The demo is recomputed without inputs (its inputs are
         generated) unless `recompute` is False.
     ledger
-        The site's ``ledger.jsonl``; default: found next to the PDF in its report tree.
+        The ledger index (``ledger.sqlite``); default: found above the PDF in its report
+        tree (``<root>/ledger.sqlite`` for ``<root>/<site>/<period>/v<N>/``).
     """
     pdf = Path(pdf)
     data = pdf.read_bytes()
@@ -398,7 +423,14 @@ def verify_pdf(
     found.report_id = str(results.get("report_id"))
     _check_hashes(found, files, manifest)
     _check_identity(found, results, manifest)
-    _check_ledger(found, pdf, ledger, sha256_hex(files["results.json"]), found.report_id)
+    _check_ledger(
+        found,
+        pdf,
+        ledger,
+        sha256_hex(files["results.json"]),
+        found.report_id,
+        str(results.get("status")),
+    )
     _check_folder(found, pdf, files)
     restatement = manifest.get("restatement")
     if isinstance(restatement, dict):
@@ -427,6 +459,7 @@ def _check_ledger_bytes_only(found: Verification, pdf: Path, ledger: Path | None
     if path is None:
         return
     found.ledger = path
+    _check_chain(found, path)
     entries = read_ledger(path)
     if any(e.get("pdf_sha256") == found.sha256 for e in entries):
         found.add("ledger", True, "the file's SHA-256 is in the ledger")

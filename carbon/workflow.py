@@ -19,17 +19,16 @@ from carbon.config import load_site
 from carbon.errors import ConfigError, OutputExistsError
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
+from carbon.issue import issue_version, recover
 from carbon.ledger import (
-    append_entry,
     diff_figures,
     latest_version,
     ledger_lock,
-    ledger_path,
     prior_serial_uses,  # re-exported: the reading side of the serial ledger
     serial_use_to_dict,
     sha256_hex,
 )
-from carbon.output import version_dir, write_version
+from carbon.output import version_dir
 from carbon.period import Period, month, next_full_month_after
 from carbon.pipeline import PeriodOutcome, run_period, slice_flags, slice_period
 from carbon.quality import assess
@@ -202,12 +201,13 @@ def _write_report(
     reason: str | None = None,
     instruments: Sequence[Any] = (),
 ) -> WrittenReport:
-    """Results → manifest → PDF → an atomically written version folder and its ledger line.
+    """Results → manifest → PDF → an atomically written version folder and its ledger row.
 
     The first version of a period is v1. When any version exists, a new one is
     written only with `restate` (and a `reason`): it becomes v<N+1>, its manifest
     records what it supersedes and the figures that changed, and the site's
-    ledger gets one more line. Nothing already written is touched.
+    ledger index gets one more row (issued versions only; a draft is a folder only).
+    Nothing already written is touched.
     """
     from carbon.report.context import build_context
     from carbon.report.render import html_to_pdf, render_html
@@ -217,6 +217,7 @@ def _write_report(
     site_id = outcome.site.site.id
     day = issue_date or default_issue_date(period)
     with ledger_lock(out, site_id):
+        recover(out, site_id, period.label)
         prior = _refuse_existing(out, site_id, period.label, restate)
         version = prior + 1
         meta = ReportMeta(
@@ -255,18 +256,13 @@ def _write_report(
                 "manifest.json": manifest_json,
             },
         )
-        path = write_version(
-            out,
-            site_id,
-            period.label,
-            version,
-            {
-                "disclosure.pdf": pdf,
-                "results.json": results_json,
-                "results.csv": results_csv,
-                "manifest.json": manifest_json,
-            },
-        )
+        files = {
+            "disclosure.pdf": pdf,
+            "results.json": results_json,
+            "results.csv": results_csv,
+            "manifest.json": manifest_json,
+        }
+        folder = version_dir(out, site_id, period.label, version)
         entry = {
             "report_id": meta.report_id,
             "site_id": site_id,
@@ -274,7 +270,7 @@ def _write_report(
             "version": version,
             "status": status,
             "issue_date": day.isoformat(),
-            "pdf": "/".join(path.relative_to(Path(out) / site_id).parts) + "/disclosure.pdf",
+            "pdf": "/".join(folder.relative_to(Path(out)).parts) + "/disclosure.pdf",
             "pdf_sha256": sha256_hex(pdf),
             "results_sha256": sha256_hex(results_json),
             "results_csv_sha256": sha256_hex(results_csv),
@@ -286,9 +282,11 @@ def _write_report(
             "serial_uses": _applied_serial_uses(outcome, instruments),
             "software_version": results["software_version"],
         }
-        append_entry(ledger_path(out, site_id), entry)
+        path, recorded = issue_version(
+            out, site_id, period.label, version, files, entry if status == "issued" else None
+        )
     return WrittenReport(
-        path=path, results=results, outcome=outcome, manifest=manifest, ledger_entry=entry
+        path=path, results=results, outcome=outcome, manifest=manifest, ledger_entry=recorded
     )
 
 

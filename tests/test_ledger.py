@@ -23,6 +23,7 @@ from carbon.ledger import (
     read_ledger,
     serial_use_from_dict,
     serial_use_to_dict,
+    verify_chain,
 )
 from carbon.workflow import write_site_report
 from tests.integration.test_example_site import write_example
@@ -36,7 +37,7 @@ def issued(tmp_path_factory: pytest.TempPathFactory):
     out = folder / "reports"
     site = folder / "site.toml"
     v1 = write_site_report(site, "2023-11", out, status="issued")
-    ledger_after_v1 = ledger_path(out, "pecos").read_bytes()
+    ledger_after_v1 = read_ledger(ledger_path(out, "pecos"))
     meters = pd.read_csv(folder / "meters.csv")
     row = meters.index[meters["meter_id"].eq("HALL-A")][100]
     meters.loc[row, "energy_kwh"] += 250.0  # one reading corrected upwards
@@ -121,9 +122,11 @@ def test_restatement_records_what_changed(issued) -> None:
 
 
 def test_ledger_is_append_only(issued) -> None:
-    text = ledger_path(issued["out"], "pecos").read_bytes()
-    assert text.startswith(issued["ledger_after_v1"])  # the v1 line was never rewritten
-    first, second = read_ledger(ledger_path(issued["out"], "pecos"))
+    rows = read_ledger(ledger_path(issued["out"], "pecos"))
+    assert rows[: len(issued["ledger_after_v1"])] == issued["ledger_after_v1"]  # v1 row unchanged
+    assert verify_chain(ledger_path(issued["out"], "pecos")) == []
+    first, second = rows[:2]
+    assert second["prev_hash"] == first["entry_hash"]
     assert first["report_id"] == "pecos-2023-11-v1" and first["status"] == "issued"
     assert second["report_id"] == "pecos-2023-11-v2"
     assert second["supersedes"] == "pecos-2023-11-v1"
@@ -171,7 +174,9 @@ def test_cli_report_restate_and_issue_date(issued) -> None:
     assert results["issue_date"] == "2023-12-15" and results["status"] == "draft"
     manifest = json.loads((v3 / "manifest.json").read_text())
     assert manifest["restatement"]["changed_figures"] == []  # none, but still recorded
-    assert read_ledger(ledger_path(issued["out"], "pecos"))[-1]["supersedes"] == "pecos-2023-11-v2"
+    # v3 is a draft: written as a folder, watermarked, not recorded in the ledger
+    assert (v3 / "disclosure.pdf").is_file()
+    assert read_ledger(ledger_path(issued["out"], "pecos"))[-1]["report_id"] == "pecos-2023-11-v2"
 
 
 # --------------------------------------------------------------------------- serials

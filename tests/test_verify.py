@@ -57,6 +57,7 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
         "embedded files": True,
         "results hashes": True,
         "manifest identity": True,
+        "ledger chain": True,
         "ledger": True,
         "version folder": True,
         "input hashes": True,
@@ -67,7 +68,7 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
 
 
 def test_demo_issue_records_its_serials(demo_issued) -> None:
-    (entry,) = read_ledger(demo_issued.path.parents[2] / "demo" / "ledger.jsonl")
+    (entry,) = read_ledger(demo_issued.path.parents[2] / "ledger.sqlite")
     assert entry["status"] == "issued"
     assert [u["instrument_id"] for u in entry["serial_uses"]] == ["rec-wind-2025-07"]
     assert entry["serial_uses"][0]["serial_start"] == "DEMO-WND-2025-000001"
@@ -76,9 +77,9 @@ def test_demo_issue_records_its_serials(demo_issued) -> None:
 def test_a_flipped_byte_fails_against_the_ledger(demo_issued, tmp_path: Path) -> None:
     # the same tree layout, so that the ledger is found by walking up from the PDF
     root = tmp_path / "copy"
-    shutil.copy(demo_issued.path.parents[2] / "demo" / "ledger.jsonl", tmp_path / "ledger.jsonl")
-    (root / "demo").mkdir(parents=True)
-    shutil.copy(tmp_path / "ledger.jsonl", root / "demo" / "ledger.jsonl")
+    root.mkdir()
+    shutil.copy(demo_issued.path.parents[2] / "ledger.sqlite", tmp_path / "ledger.sqlite")
+    shutil.copy(tmp_path / "ledger.sqlite", root / "ledger.sqlite")
     pdf = flipped_copy(
         demo_issued.path / "disclosure.pdf", root / "demo" / "2025-07" / "v1" / "disclosure.pdf"
     )
@@ -88,7 +89,7 @@ def test_a_flipped_byte_fails_against_the_ledger(demo_issued, tmp_path: Path) ->
     assert "NOT verified" in result.output
     # anywhere else, with the ledger named explicitly
     loose = flipped_copy(demo_issued.path / "disclosure.pdf", tmp_path / "loose.pdf")
-    result = invoke(str(loose), "--ledger", str(tmp_path / "ledger.jsonl"), "--no-recompute")
+    result = invoke(str(loose), "--ledger", str(tmp_path / "ledger.sqlite"), "--no-recompute")
     assert result.exit_code == 1 and "PDF SHA-256 mismatch" in result.output
 
 
@@ -115,7 +116,7 @@ def test_restating_the_demo_without_changes_is_recorded(demo_issued) -> None:
     assert manifest["restatement"]["changed_figures"] == []
     assert manifest["restatement"]["changed_inputs"] == []
     assert manifest["restatement"]["supersedes"]["report_id"] == "demo-2025-07-v1"
-    first, second = read_ledger(root / "demo" / "ledger.jsonl")
+    first, second = read_ledger(root / "ledger.sqlite")
     assert second["supersedes"] == first["report_id"] and second["changed_figures"] == 0
     # v1 still verifies, and says it was superseded
     found = verify_pdf(demo_issued.path / "disclosure.pdf", recompute=False)

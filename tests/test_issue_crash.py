@@ -1,0 +1,136 @@
+"""An issue killed at any point leaves the ledger with the complete new version or none.
+
+A child process issues a version through :func:`carbon.issue.issue_version` (the
+code path ``carbon report`` takes) with small pauses wrapped around each file
+flush, the rename and the commit, so that random SIGKILL times land in every
+stage: before the row, with the row pending, while files are written, between
+the rename and the commit, and after. After each kill the ledger is read as the
+record: every row must have its complete folder, and the next issue recovers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from carbon.issue import recover, unrecorded_versions
+from carbon.ledger import latest_version, ledger_path, read_ledger, verify_chain
+
+TRIALS = 30
+PAUSE_S = 0.01
+
+CHILD = textwrap.dedent(
+    """
+    import json, os, sys, time
+    from pathlib import Path
+
+    import carbon.issue as issue
+    from carbon.ledger import ledger_lock
+
+    root, version, pause = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    real_fsync, real_rename, real_dir = os.fsync, os.rename, issue._fsync_dir
+
+    def fsync(fd):
+        time.sleep(pause)
+        real_fsync(fd)
+
+    def rename(a, b):
+        time.sleep(pause)
+        real_rename(a, b)
+        time.sleep(pause)
+
+    def fsync_dir(folder):  # runs after the rename, before the commit
+        time.sleep(pause)
+        real_dir(folder)
+        time.sleep(pause)
+
+    os.fsync, os.rename, issue._fsync_dir = fsync, rename, fsync_dir
+    body = (b"%PDF-1.7 version " + str(version).encode()) * 2000
+    files = {
+        "disclosure.pdf": body,
+        "results.json": json.dumps({"version": version}).encode(),
+        "manifest.json": json.dumps({"status": "issued", "version": version}).encode(),
+        "tenants/t1.pdf": body[::-1],
+    }
+    sha = {name: __import__("hashlib").sha256(data).hexdigest() for name, data in files.items()}
+    entry = {
+        "report_id": f"tiny-2025-01-v{version}",
+        "site_id": "tiny",
+        "period": "2025-01",
+        "version": version,
+        "status": "issued",
+        "files_sha256": sha,
+    }
+    print("ready", flush=True)
+    with ledger_lock(root):
+        issue.recover(root, "tiny", "2025-01")
+        issue.issue_version(root, "tiny", "2025-01", version, files, entry)
+    print("done", flush=True)
+    """
+)
+
+
+def _check_record(root: Path) -> list[dict]:
+    """Every recorded version has its complete folder; the chain holds."""
+    path = ledger_path(root)
+    rows = read_ledger(path)
+    assert verify_chain(path) == [] if path.exists() else True
+    for expected, row in enumerate(rows, start=1):
+        assert row["version"] == expected  # no gap, no partial version
+        folder = root / "tiny" / "2025-01" / f"v{row['version']}"
+        for name, digest in row["files_sha256"].items():
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    return rows
+
+
+def test_killed_issues_leave_all_or_nothing(tmp_path: Path) -> None:
+    rng = random.Random(20260601)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    root = tmp_path / "reports"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    outcomes = {"none": 0, "complete": 0, "set aside": 0}
+    (root / "tiny" / "2025-01").mkdir(parents=True)
+    started = time.monotonic()
+    for _ in range(TRIALS):
+        before = len(_check_record(root))
+        version = before + 1
+        child = subprocess.Popen(
+            [sys.executable, str(script), str(root), str(version), str(PAUSE_S)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == b"ready", child.stderr.read()
+        # the issue takes about 10 pauses; kill anywhere from before it starts to after
+        time.sleep(rng.uniform(0.0, 14 * PAUSE_S))
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+
+        rows = _check_record(root)
+        assert len(rows) in (before, before + 1)
+        outcomes["complete" if len(rows) == before + 1 else "none"] += 1
+        # a folder without its row is not a version: not counted, set aside next time
+        assert latest_version(root, "tiny", "2025-01") == len(rows)
+        orphans = unrecorded_versions(root, "tiny", "2025-01")
+        assert all(p.name == f"v{version}" for p in orphans)
+        moved = recover(root, "tiny", "2025-01")  # what the next issue does first
+        assert len(moved) == len(orphans)
+        assert all(p.name.startswith(f".unrecorded-v{version}") for p in moved)
+        outcomes["set aside"] += bool(moved)
+        assert unrecorded_versions(root, "tiny", "2025-01") == []
+        assert list((root / "tiny" / "2025-01").glob(".v*.tmp-*")) == []
+    elapsed = time.monotonic() - started
+    # the seeded kill times reach both outcomes and the window between rename and commit
+    assert outcomes["none"] >= 3 and outcomes["complete"] >= 3, outcomes
+    assert outcomes["set aside"] >= 1, outcomes
+    assert elapsed < 60, elapsed
+    print(f"{TRIALS} kills in {elapsed:.1f} s: {outcomes}")
