@@ -33,6 +33,22 @@ StatusOption = Annotated[
         help="draft (default) or issued; issued versions' certificate serials count as claimed.",
     ),
 ]
+DraftOption = Annotated[
+    bool,
+    typer.Option(
+        "--draft",
+        help="Same as --status draft: the PDF carries a DRAFT watermark on every page and the "
+        "version is not recorded in the ledger.",
+    ),
+]
+
+
+def _status(status: str, draft: bool) -> str:
+    if draft and status != "draft":
+        raise typer.BadParameter("--draft contradicts --status " + status)
+    return "draft" if draft else status
+
+
 IssueDateOption = Annotated[
     str | None,
     typer.Option(
@@ -88,6 +104,7 @@ def demo(
         Path, typer.Option("--out", help="Output root; the report goes to OUT/demo/PERIOD/vN/.")
     ] = Path("reports"),
     status: StatusOption = "draft",
+    draft: DraftOption = False,
     issue_date: IssueDateOption = None,
     restate: RestateOption = False,
     reason: ReasonOption = None,
@@ -95,16 +112,17 @@ def demo(
     """Run the embedded demo site (no files needed) and write a disclosure (draft by default).
 
     Writes disclosure.pdf, results.json, results.csv and manifest.json to
-    OUT/demo/PERIOD/v1/, appends a line to OUT/demo/ledger.jsonl and prints a
-    summary. An existing version is never overwritten: re-issuing a period needs
-    --restate --reason "..." and writes the next version.
+    OUT/demo/PERIOD/v1/, records an issued version in OUT/ledger.sqlite (drafts are
+    watermarked and not recorded) and prints a summary. An existing version is never
+    overwritten: re-issuing a period needs --restate --reason "..." and writes the next
+    version.
     """
     from carbon.workflow import parse_issue_date, write_demo_report
 
     written = write_demo_report(
         out,
         period,
-        status=status,
+        status=_status(status, draft),
         issue_date=parse_issue_date(issue_date),
         restate=restate,
         reason=reason,
@@ -149,6 +167,7 @@ def report(
         bool, typer.Option("--json", help="Print results.json to stdout instead of the summary.")
     ] = False,
     status: StatusOption = "draft",
+    draft: DraftOption = False,
     issue_date: IssueDateOption = None,
     restate: RestateOption = False,
     reason: ReasonOption = None,
@@ -156,7 +175,8 @@ def report(
     """Report a site for one month: the same pipeline as the demo, on the site's own files.
 
     Writes disclosure.pdf, results.json, results.csv and manifest.json to
-    OUT/SITE/PERIOD/v1/ and appends a line to OUT/SITE/ledger.jsonl. An existing
+    OUT/SITE/PERIOD/v1/ and records an issued version in OUT/ledger.sqlite (drafts are
+    watermarked and not recorded). An existing
     version is never overwritten: re-issuing a period needs --restate --reason "..."
     and writes the next version.
     """
@@ -166,7 +186,7 @@ def report(
         site,
         period,
         out,
-        status=status,
+        status=_status(status, draft),
         issue_date=parse_issue_date(issue_date),
         restate=restate,
         reason=reason,
@@ -200,8 +220,8 @@ def verify(
         typer.Option(
             "--ledger",
             metavar="FILE",
-            help="The site's ledger.jsonl. Default: SITE/ledger.jsonl above the PDF's "
-            "SITE/PERIOD/vN/ folder.",
+            help="The ledger index (ledger.sqlite). Default: ROOT/ledger.sqlite above the "
+            "PDF's ROOT/SITE/PERIOD/vN/ folder.",
         ),
     ] = None,
     no_recompute: Annotated[
@@ -223,6 +243,92 @@ def verify(
     else:
         _print_verification(found)
     raise typer.Exit(0 if found.ok else 1)
+
+
+@app.command()
+def history(
+    site: Annotated[
+        Path | None, typer.Option("--site", help="The site's TOML file (its id names the site).")
+    ] = None,
+    site_id: Annotated[
+        str | None, typer.Option("--site-id", metavar="ID", help="The site id, without a file.")
+    ] = None,
+    demo_site: Annotated[bool, typer.Option("--demo", help="The embedded demo site.")] = False,
+    out: Annotated[
+        Path, typer.Option("--out", help="Report root holding ledger.sqlite.")
+    ] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the versions as JSON.")] = False,
+) -> None:
+    """List the issued versions of a site recorded in OUT/ledger.sqlite (drafts are not recorded).
+
+    Exit status: 0, or 1 when the ledger's hash chain does not hold.
+    """
+    from carbon.history import site_history
+
+    chosen = [x for x in (site, site_id, demo_site or None) if x is not None]
+    if len(chosen) != 1:
+        raise typer.BadParameter("give exactly one of --site FILE, --site-id ID or --demo")
+    if site is not None:
+        from carbon.config import load_site
+
+        name = load_site(site).site.id
+    elif demo_site:
+        from carbon.demo import demo_site as build_demo_site
+
+        name = build_demo_site().site.id
+    else:
+        name = str(site_id)
+    found = site_history(out, name)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        _print_history(found)
+    raise typer.Exit(1 if found.chain_problems else 0)
+
+
+def _print_history(found) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(
+        title=escape(f"Issued versions of {found.site_id} ({found.ledger})"),
+        caption="PDF SHA-256 shortened; --json prints it in full",
+    )
+    for header in ("Period", "Ver.", "Issue date", "Report id", "PDF SHA-256", "Restated by"):
+        table.add_column(header, overflow="fold")
+    for v in found.versions:
+        table.add_row(
+            *(
+                escape(str(x))
+                for x in (
+                    v["period"],
+                    f"v{v['version']}",
+                    v["issue_date"],
+                    v["report_id"],
+                    f"{str(v['pdf_sha256'])[:12]}…",
+                    v["restated_by"] or "in force",
+                )
+            )
+        )
+    console.print(table)
+    for v in found.versions:
+        if v["supersedes"]:
+            console.print(
+                f"{escape(str(v['report_id']))} restates {escape(str(v['supersedes']))}: "
+                f"{escape(str(v['reason']))}"
+            )
+    if not found.versions:
+        console.print(f"No issued version of {escape(found.site_id)} is recorded.")
+    if found.chain_problems:
+        console.print(f"[bold]Ledger hash chain broken ({len(found.chain_problems)}):[/bold]")
+        for line in found.chain_problems:
+            console.print(f"  - {escape(line)}")
+    else:
+        console.print("Ledger hash chain: intact.")
 
 
 def _print_restatement(manifest: dict | None) -> None:

@@ -302,7 +302,7 @@ def _input_differences(manifest: dict, new_inputs: list[dict], extra: dict) -> l
 
 
 def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path | None) -> None:
-    from carbon.report.context import build_context
+    from carbon.report.disclosure import report_context
     from carbon.report.render import render_html
     from carbon.results import ReportMeta, build_results
     from carbon.workflow import compute_demo, compute_site, demo_period
@@ -362,7 +362,8 @@ def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path 
             "not checked: the inputs differ, so the recomputed chart data would differ too",
         )
         return
-    context = build_context(results, outcome.power_by_workload)
+    kept = {"restatement": manifest.get("restatement"), "signoff": manifest.get("signoff")}
+    context = report_context(results, outcome.power_by_workload, kept)
     html = render_html({**context, "embedded_files": sorted(EMBEDDED)})
     actual = sha256_hex(html.encode("utf-8"))
     if actual == recorded:

@@ -209,7 +209,7 @@ def _write_report(
     ledger index gets one more row (issued versions only; a draft is a folder only).
     Nothing already written is touched.
     """
-    from carbon.report.context import build_context
+    from carbon.report.disclosure import report_context
     from carbon.report.render import html_to_pdf, render_html
 
     _check_options(status, restate, reason)
@@ -235,14 +235,16 @@ def _write_report(
         results_json = results_json_bytes(results)
         results_csv = results_csv_bytes(results)
         names = ["manifest.json", "results.csv", "results.json"]
-        context = build_context(results, outcome.power_by_workload)
+        signoff = outcome.site.reporting.signoff.model_dump(mode="json")
+        recorded = {"restatement": restatement, "signoff": signoff}
+        context = report_context(results, outcome.power_by_workload, recorded)
         html = render_html({**context, "embedded_files": names})
         html_sha256 = sha256_hex(html.encode("utf-8"))
         manifest = build_manifest(
             results,
             results_json=results_json,
             results_csv=results_csv,
-            extra=extra_manifest,
+            extra={**extra_manifest, "signoff": signoff},
             restatement=restatement,
             rendered_html_sha256=html_sha256,
         )
