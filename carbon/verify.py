@@ -12,7 +12,9 @@ Checks, in order (each is reported; the PDF holds when none fails):
    anywhere in the file fails here. Without a ledger, or for a draft (drafts are
    not recorded), this is reported as not checked;
 4. the files in the version folder next to the PDF, where present, are the
-   embedded ones byte for byte;
+   embedded ones byte for byte, and the tenant statements (``tenants/*.pdf``) hash
+   to the SHA-256 values the manifest records (the manifest is covered by the
+   ledger through the PDF's hash);
 5. with inputs (a site folder holding ``site.toml``, or the demo, whose inputs
    are generated), the period is computed again: every figure of results.json
    is compared (relative tolerance 1e-9) and every input's SHA-256 against the
@@ -278,6 +280,31 @@ def _check_folder(found: Verification, pdf: Path, files: dict[str, bytes]) -> No
         )
 
 
+def _check_tenant_statements(found: Verification, pdf: Path, manifest: dict) -> None:
+    """The tenant statements the manifest lists hash as recorded (when next to the PDF)."""
+    recorded = manifest.get("tenant_statements") or {}
+    if not recorded:
+        return
+    folder = pdf.parent
+    problems, checked = [], 0
+    for name in sorted(recorded):
+        path = folder / name
+        if not path.is_file():
+            continue
+        checked += 1
+        actual = sha256_hex(path.read_bytes())
+        if actual != recorded[name]:
+            problems.append(f"{name} hashes to {actual}, the manifest recorded {recorded[name]}")
+    if problems:
+        found.add("tenant statements", False, "; ".join(problems))
+    elif checked:
+        found.add(
+            "tenant statements", True, f"{checked} statement(s) hash as the manifest records"
+        )
+    else:
+        found.add("tenant statements", None, "the statements are not next to the PDF")
+
+
 def _site_file(inputs: Path) -> Path:
     inputs = Path(inputs)
     site_file = inputs / "site.toml" if inputs.is_dir() else inputs
@@ -433,6 +460,7 @@ def verify_pdf(
         str(results.get("status")),
     )
     _check_folder(found, pdf, files)
+    _check_tenant_statements(found, pdf, manifest)
     restatement = manifest.get("restatement")
     if isinstance(restatement, dict):
         old = (restatement.get("supersedes") or {}).get("report_id")

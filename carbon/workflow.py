@@ -211,6 +211,7 @@ def _write_report(
     """
     from carbon.report.disclosure import report_context
     from carbon.report.render import html_to_pdf, render_html
+    from carbon.report.tenants import tenant_statements
 
     _check_options(status, restate, reason)
     period = outcome.period
@@ -235,6 +236,8 @@ def _write_report(
         results_json = results_json_bytes(results)
         results_csv = results_csv_bytes(results)
         names = ["manifest.json", "results.csv", "results.json"]
+        statements = tenant_statements(results)
+        statement_hashes = {name: sha256_hex(data) for name, data in statements.items()}
         signoff = outcome.site.reporting.signoff.model_dump(mode="json")
         recorded = {"restatement": restatement, "signoff": signoff}
         context = report_context(results, outcome.power_by_workload, recorded)
@@ -244,7 +247,7 @@ def _write_report(
             results,
             results_json=results_json,
             results_csv=results_csv,
-            extra={**extra_manifest, "signoff": signoff},
+            extra={**extra_manifest, "signoff": signoff, "tenant_statements": statement_hashes},
             restatement=restatement,
             rendered_html_sha256=html_sha256,
         )
@@ -263,6 +266,7 @@ def _write_report(
             "results.json": results_json,
             "results.csv": results_csv,
             "manifest.json": manifest_json,
+            **statements,
         }
         folder = version_dir(out, site_id, period.label, version)
         entry = {
@@ -278,6 +282,7 @@ def _write_report(
             "results_csv_sha256": sha256_hex(results_csv),
             "manifest_sha256": sha256_hex(manifest_json),
             "rendered_html_sha256": html_sha256,
+            "tenant_statements_sha256": statement_hashes,
             "supersedes": restatement["supersedes"]["report_id"] if restatement else None,
             "reason": restatement["reason"] if restatement else None,
             "changed_figures": len(restatement["changed_figures"]) if restatement else None,

@@ -1,0 +1,152 @@
+"""Per-tenant statements: a short PDF/A-3b per AI tenant, beside the disclosure.
+
+Each statement shows one tenant's energy (facility energy allocated to it and
+its IT energy) and its Scope 2 emissions on both bases (location-based;
+market-based with annual matching, and with hourly matching), the method words
+of ``results["tenants"]["method"]``, its meters, and the report id of the
+disclosure it is taken from. The tenant's figures are embedded as
+``tenant.json``. Dates come from the disclosure's issue date, so the same
+results give the same bytes.
+
+``results["tenants"]`` (written by the pipeline) has this shape::
+
+    {"method": "<words>",
+     "by_tenant": {"<tenant id>": {"workload": "ai", "meters": [...],
+                   "it_energy_kwh": float, "energy_kwh": float,
+                   "scope2_location_kgco2e": float, "scope2_market_kgco2e": float,
+                   "scope2_market_hourly_matching_kgco2e": float}},
+     "not_tenanted": {...}}
+
+No ``tenants`` key, or an empty ``by_tenant``, gives no statements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from carbon.units import ureg
+
+__all__ = ["TENANT_FOLDER", "statement_name", "tenant_figures", "tenant_statements"]
+
+TENANT_FOLDER = "tenants"
+_TEMPLATE = "tenant.html.j2"
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+#: (key, label, unit of the key, display unit)
+_ROWS = (
+    ("energy_kwh", "Energy, facility (IT energy plus its share of shared load)", "kWh", "MWh"),
+    ("it_energy_kwh", "IT energy (metered at the tenant's feeders)", "kWh", "MWh"),
+    ("scope2_location_kgco2e", "Scope 2, location-based", "kg CO2e", "t CO2e"),
+    ("scope2_market_kgco2e", "Scope 2, market-based (annual matching, 2015 guidance)", "kg CO2e",
+     "t CO2e"),
+    ("scope2_market_hourly_matching_kgco2e", "Scope 2, market-based (hourly matching)",
+     "kg CO2e", "t CO2e"),
+)
+
+
+def statement_name(tenant_id: str) -> str:
+    """The statement's path inside the version folder: ``tenants/<tenant>.pdf``.
+
+    A tenant id that is not a plain file name (letters, digits, ``.``, ``_``,
+    ``-``) is turned into one: other characters become ``_`` and the first 8 hex
+    digits of the id's SHA-256 are appended, so different ids never share a file.
+    """
+    if _SAFE.match(tenant_id):
+        return f"{TENANT_FOLDER}/{tenant_id}.pdf"
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", tenant_id).strip("._-")[:60] or "tenant"
+    digest = hashlib.sha256(tenant_id.encode("utf-8")).hexdigest()[:8]
+    return f"{TENANT_FOLDER}/{slug}-{digest}.pdf"
+
+
+def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
+    """The JSON embedded in one tenant's statement (plain numbers, units in the key names)."""
+    tenants = results["tenants"]
+    block = tenants["by_tenant"][tenant_id]
+    period = results.get("period") or {}
+    return {
+        "tenant_id": tenant_id,
+        "parent_report_id": results.get("report_id"),
+        "parent_version": results.get("version"),
+        "parent_status": results.get("status"),
+        "issue_date": results.get("issue_date"),
+        "site_id": (results.get("site") or {}).get("id"),
+        "period": {k: period.get(k) for k in ("label", "start", "end", "timezone")},
+        "method": tenants.get("method"),
+        "workload": block.get("workload"),
+        "meters": list(block.get("meters") or ()),
+        **{key: block.get(key) for key, *_ in _ROWS},
+        "software_version": results.get("software_version"),
+    }
+
+
+def _display(value: Any, unit: str, target: str) -> str:
+    if value is None:
+        return "–"
+    return f"{float(ureg.Quantity(float(value), unit).to(target).magnitude):,.1f}"
+
+
+def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
+    from carbon.report.context import period_in_words
+
+    site = results.get("site") or {}
+    period = results.get("period") or {}
+    start = datetime.fromisoformat(str(period["start"]))
+    end = datetime.fromisoformat(str(period["end"]))
+    status = str(results.get("status", "draft")).lower()
+    return {
+        "tenant": {
+            "id": figures["tenant_id"],
+            "meters": figures["meters"],
+            "workload": figures["workload"],
+            "method": figures["method"] or "",
+            "rows": [
+                {"label": label, "value": _display(figures[key], unit, target), "unit": target}
+                for key, label, unit, target in _ROWS
+            ],
+        },
+        "report": {
+            "id": str(results.get("report_id")),
+            "version": results.get("version"),
+            "status": status,
+            "status_label": status.upper(),
+            "issue_date": str(results.get("issue_date")),
+            "software_version": str(results.get("software_version", "")),
+        },
+        "site": {"id": str(site.get("id", "")), "name": str(site.get("name", site.get("id", "")))},
+        "period": {"label": str(period.get("label", "")), "words": period_in_words(start, end)},
+        "synthetic": bool(site.get("synthetic", False)),
+    }
+
+
+def render_statement_html(results: dict[str, Any], tenant_id: str) -> str:
+    """One tenant statement as HTML (autoescaped)."""
+    from carbon.report.render import _environment, templates_dir
+
+    context = _context(results, tenant_figures(results, tenant_id))
+    return _environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
+
+
+def tenant_statements(results: dict[str, Any]) -> dict[str, bytes]:
+    """``tenants/<tenant>.pdf`` → PDF/A-3b bytes for every AI tenant in `results`.
+
+    Empty when `results` has no ``tenants`` or no tenant in ``by_tenant``.
+    """
+    from carbon.report.render import html_to_pdf
+
+    by_tenant = (results.get("tenants") or {}).get("by_tenant") or {}
+    day = date.fromisoformat(str(results["issue_date"])[:10])
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    statements = {}
+    for tenant_id in sorted(by_tenant):
+        if (by_tenant[tenant_id] or {}).get("workload", "ai") != "ai":
+            continue
+        name = statement_name(tenant_id)
+        figures = tenant_figures(results, tenant_id)
+        data = (json.dumps(figures, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        html = render_statement_html(results, tenant_id)
+        statements[name] = html_to_pdf(html, moment=moment, attachments={"tenant.json": data})
+    return statements
