@@ -264,3 +264,26 @@ def test_diff_figures_names_paths_and_respects_tolerance() -> None:
     }
     every = {c["path"] for c in diff_figures(old, new, numbers_only=False)}
     assert "site.name" in every
+
+
+def test_the_pdf_shows_the_restatement(issued) -> None:
+    from pypdf import PdfReader
+
+    def text(path: Path) -> str:
+        return "\n".join(p.extract_text() for p in PdfReader(path / "disclosure.pdf").pages)
+
+    first = text(issued["v1"].path)
+    assert "No restatements." in first
+    second = text(issued["v2"].path)
+    start = second.index("Restatements\nThis version")
+    section = second[start : second.index("Framework mapping\nWhere")]
+    assert "restates pecos-2023-11-v1" in " ".join(section.split())
+    assert "HALL-A reading corrected" in section
+    manifest = json.loads((issued["v2"].path / "manifest.json").read_text())
+    changes = manifest["restatement"]["changed_figures"]
+    it = next(c for c in changes if c["path"] == "it_energy_kwh.mining")
+    assert "it_energy_kwh.mining" in section
+    # old, new and the change of 250 kWh, as printed (1 decimal above 1,000)
+    assert f"{it['old']:,.1f}" in section and f"{it['new']:,.1f}" in section
+    assert "250.000" in section
+    assert "meters.csv" in section  # the changed input
