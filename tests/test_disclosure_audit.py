@@ -251,7 +251,9 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
     lb = rows["Scope 2, location-based"]
     assert lb["value"] == f"{results['scope2_location_kgco2e']['total'] / 1000:,.1f}"
     assert lb["unit"] == "t CO2e" and lb["where"] == "3 Emissions by scope"
-    total = {r["item"]: r for r in tables["esrs"]["rows"]}["E1-6: total GHG emissions, market-based"]
+    total = {r["item"]: r for r in tables["esrs"]["rows"]}[
+        "E1-6: total GHG emissions, market-based"
+    ]
     expected = (
         results["scope1_kgco2e"]["total"]
         + results["scope2_market_kgco2e"]["total"]
@@ -270,12 +272,16 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
 def test_the_datapoint_map_is_checked(tmp_path: Path) -> None:
     assert len(load_datapoints()) == 4
     bad = tmp_path / "map.toml"
-    bad.write_text('[[framework]]\nid = "x"\ntitle = "X"\n[[framework.row]]\nitem = "a"\n'
-                   'status = "n/a"\nreason = "r"\n')
+    bad.write_text(
+        '[[framework]]\nid = "x"\ntitle = "X"\n[[framework.row]]\nitem = "a"\n'
+        'status = "n/a"\nreason = "r"\n'
+    )
     with pytest.raises(ValueError, match="status must be"):
         load_datapoints(bad)
-    bad.write_text('[[framework]]\nid = "x"\ntitle = "X"\n[[framework.row]]\nitem = "a"\n'
-                   'status = "not available"\n')
+    bad.write_text(
+        '[[framework]]\nid = "x"\ntitle = "X"\n[[framework.row]]\nitem = "a"\n'
+        'status = "not available"\n'
+    )
     with pytest.raises(ValueError, match="no reason"):
         load_datapoints(bad)
 

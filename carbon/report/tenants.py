@@ -41,10 +41,18 @@ _ROWS = (
     ("energy_kwh", "Energy, facility (IT energy plus its share of shared load)", "kWh", "MWh"),
     ("it_energy_kwh", "IT energy (metered at the tenant's feeders)", "kWh", "MWh"),
     ("scope2_location_kgco2e", "Scope 2, location-based", "kg CO2e", "t CO2e"),
-    ("scope2_market_kgco2e", "Scope 2, market-based (annual matching, 2015 guidance)", "kg CO2e",
-     "t CO2e"),
-    ("scope2_market_hourly_matching_kgco2e", "Scope 2, market-based (hourly matching)",
-     "kg CO2e", "t CO2e"),
+    (
+        "scope2_market_kgco2e",
+        "Scope 2, market-based (annual matching, 2015 guidance)",
+        "kg CO2e",
+        "t CO2e",
+    ),
+    (
+        "scope2_market_hourly_matching_kgco2e",
+        "Scope 2, market-based (hourly matching)",
+        "kg CO2e",
+        "t CO2e",
+    ),
 )
 
 
