@@ -160,11 +160,11 @@ def _format_change(value: Any) -> str:
     if number is None:
         return "–" if value is None else str(value)
     magnitude = abs(number)
-    if magnitude >= 1000:
+    if magnitude >= 1000 or magnitude == 0:
         return _display(number, 1)
-    if magnitude >= 1:
-        return _display(number, 3)
-    return f"{number:.6g}"
+    # six significant digits, fixed notation (no exponent), at most 12 decimals
+    decimals = min(12, max(0, 5 - math.floor(math.log10(magnitude))))
+    return _display(number, decimals)
 
 
 def _restatement(restatement: dict[str, Any] | None, limit: int = 80) -> dict[str, Any] | None:
