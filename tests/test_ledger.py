@@ -287,3 +287,19 @@ def test_the_pdf_shows_the_restatement(issued) -> None:
     assert f"{it['old']:,.1f}" in section and f"{it['new']:,.1f}" in section
     assert "250.000" in section
     assert "meters.csv" in section  # the changed input
+
+
+def test_history_of_a_site_file(issued) -> None:
+    result = CliRunner().invoke(
+        app, ["history", "--site", str(issued["site"]), "--out", str(issued["out"]), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert found["site_id"] == "pecos" and found["chain_ok"] is True
+    v1, v2 = found["versions"][:2]  # a draft v3 (another test) is never listed
+    assert [v["status"] for v in found["versions"]] == ["issued"] * len(found["versions"])
+    assert v1["report_id"] == "pecos-2023-11-v1" and v1["restated_by"] == "pecos-2023-11-v2"
+    assert v2["supersedes"] == "pecos-2023-11-v1" and v2["reason"] == "HALL-A reading corrected"
+    assert v2["restated_by"] is None
+    pdf = (issued["v2"].path / "disclosure.pdf").read_bytes()
+    assert v2["pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
