@@ -186,3 +186,41 @@ def test_find_ledger_walks_up_to_the_root(tmp_path: Path) -> None:
     pdf = tmp_path / "a" / "2025-05" / "v1" / "disclosure.pdf"
     assert find_ledger(pdf) == tmp_path / "ledger.sqlite"
     assert find_ledger(tmp_path / "elsewhere.pdf") is None
+
+
+def _report_in_child(folder: str, barrier, results) -> None:
+    from carbon.workflow import write_site_report
+
+    barrier.wait()
+    try:
+        written = write_site_report(
+            Path(folder) / "site.toml", "2023-11", Path(folder) / "reports", status="issued"
+        )
+        results.put(f"won: {written.path.name}")
+    except OutputExistsError as exc:  # LedgerConflictError is one too
+        results.put(f"refused: {exc}")
+
+
+def test_two_concurrent_reports_of_one_period_one_wins(tmp_path: Path) -> None:
+    """The whole `carbon report` path, twice at once: one version, one clear refusal."""
+    from tests.integration.test_example_site import write_example
+
+    write_example(tmp_path)
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(2)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_report_in_child, args=(str(tmp_path), barrier, results))
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = sorted(results.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(30)
+    assert outcomes[1] == "won: v1", outcomes
+    assert outcomes[0].startswith("refused: "), outcomes
+    assert "--restate" in outcomes[0] or "already recorded" in outcomes[0]
+    (row,) = read_ledger(ledger_path(tmp_path / "reports"))
+    assert row["report_id"] == "pecos-2023-11-v1"
+    assert sorted(p.name for p in (tmp_path / "reports" / "pecos" / "2023-11").iterdir()) == ["v1"]
