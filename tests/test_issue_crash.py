@@ -20,6 +20,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from carbon.issue import recover, unrecorded_versions
 from carbon.ledger import latest_version, ledger_path, read_ledger, verify_chain
 
@@ -161,3 +163,57 @@ def test_killed_issues_leave_all_or_nothing(tmp_path: Path) -> None:
     assert outcomes["set aside"] >= 1, outcomes
     assert elapsed < 60, elapsed
     print(f"{TRIALS} kills in {elapsed:.1f} s: {outcomes}")
+
+
+@pytest.mark.slow
+def test_killed_carbon_report_leaves_all_or_nothing(tmp_path: Path) -> None:
+    """The real command, killed late in its run (where the ledger and folder are written)."""
+    from tests.integration.test_example_site import write_example
+
+    write_example(tmp_path)
+    root = tmp_path / "reports"
+    command = [
+        sys.executable,
+        "-m",
+        "carbon",
+        "report",
+        "--site",
+        str(tmp_path / "site.toml"),
+        "--period",
+        "2023-11",
+        "--out",
+        str(root),
+        "--status",
+        "issued",
+    ]
+    started = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    duration = time.monotonic() - started
+    rng = random.Random(7)
+    period = root / "pecos" / "2023-11"
+    kept = set_aside = 0
+    for _ in range(3):
+        before = read_ledger(ledger_path(root))
+        child = subprocess.Popen(
+            [*command, "--restate", "--reason", "trial"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.75, 1.05) * duration)
+        child.kill()
+        child.wait(timeout=30)
+        rows = read_ledger(ledger_path(root))
+        assert verify_chain(ledger_path(root)) == []
+        assert rows[: len(before)] == before and len(rows) in (len(before), len(before) + 1)
+        for row in rows:  # every recorded version is complete and hashes as recorded
+            folder = root / row["pdf"].rsplit("/", 1)[0]
+            pdf = (folder / "disclosure.pdf").read_bytes()
+            assert hashlib.sha256(pdf).hexdigest() == row["pdf_sha256"]
+            results = (folder / "results.json").read_bytes()
+            assert hashlib.sha256(results).hexdigest() == row["results_sha256"]
+        kept += len(rows) - len(before)
+        set_aside += len(recover(root, "pecos", "2023-11"))
+        assert unrecorded_versions(root, "pecos", "2023-11") == []
+        assert latest_version(root, "pecos", "2023-11") == len(rows)
+        assert {p.name for p in period.glob("v*")} == {f"v{r['version']}" for r in rows}
+    print(f"carbon report killed 3 times: {kept} completed, {set_aside} folder(s) set aside")
