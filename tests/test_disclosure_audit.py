@@ -311,3 +311,24 @@ def test_signoff_shows_names_and_blank_lines(tenanted) -> None:
     # the audit sections are listed in the table of contents, after the core sections
     titles = [s["title"] for s in context["sections"]]
     assert titles[-3:] == ["Restatements", "Framework mapping", "Sign-off"]
+
+
+def test_verify_detects_a_changed_tenant_statement(tenanted, tmp_path: Path) -> None:
+    import shutil
+
+    from carbon.verify import verify_pdf
+
+    out, written = tenanted
+    copy = tmp_path / "demo" / "2025-07" / "v1"
+    shutil.copytree(written.path, copy)
+    shutil.copy(ledger_path(out), tmp_path / "ledger.sqlite")
+    found = verify_pdf(copy / "disclosure.pdf", recompute=False)
+    assert found.ok, [c.as_dict() for c in found.failures]
+    assert any(c.name == "tenant statements" and c.ok for c in found.checks)
+    statement = copy / "tenants" / "acme-ai.pdf"
+    data = bytearray(statement.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    statement.write_bytes(bytes(data))
+    found = verify_pdf(copy / "disclosure.pdf", recompute=False)
+    assert [c.name for c in found.failures] == ["tenant statements"]
+    assert "tenants/acme-ai.pdf hashes to" in found.failures[0].detail
