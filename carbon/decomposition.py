@@ -113,7 +113,7 @@ def log_mean(a: float, b: float) -> float:
     """The logarithmic mean ``L(a, b)`` of two non-negative numbers (METHODOLOGY 7).
 
     ``L(a, a) = a``; ``L(a, 0) = L(0, b) = 0``; otherwise ``(a - b) / ln(a / b)``,
-    computed with ``log1p`` so that nearly equal arguments keep their precision.
+    computed with ``log1p`` when the arguments are close, so that they keep their precision.
     """
     if a < 0.0 or b < 0.0:
         raise ValueError(f"the logarithmic mean needs non-negative arguments; got {a}, {b}")
@@ -121,7 +121,10 @@ def log_mean(a: float, b: float) -> float:
         return 0.0
     if a == b:
         return a
-    return (a - b) / math.log1p((a - b) / b)
+    relative = (a - b) / b
+    if abs(relative) < 0.5:
+        return (a - b) / math.log1p(relative)
+    return (a - b) / (math.log(a) - math.log(b))
 
 
 def _factors(q: np.ndarray, e: np.ndarray, c: np.ndarray) -> list[list[float | None]]:
