@@ -24,13 +24,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["EFFECT_LABELS", "heatmap_svg", "trend_svg", "waterfall_svg"]
 
 EFFECT_LABELS: dict[str, str] = {
-    "activity": "Activity\n(IT energy)",
-    "structure": "Structure\n(mining vs AI)",
-    "intensity": "Energy intensity\n(workload PUE)",
-    "carbon_intensity": "Carbon intensity\n(grid, contracts)",
+    "activity": "Activity",
+    "structure": "Structure",
+    "intensity": "Energy\nintensity",
+    "carbon_intensity": "Carbon\nintensity",
 }
 _UP = {"color": "#D55E00", "hatch": "////"}  # vermillion, hatched: increases
-_DOWN = {"color": "#009E73", "hatch": "...."}  # bluish green, dotted: decreases
+_DOWN = {"color": "#56B4E9", "hatch": "\\\\\\\\"}  # sky blue, back-hatched: decreases
 _TOTAL = {"color": "#555555", "hatch": ""}
 _LINES = {"mining": "-", "ai": "--", "other": ":"}
 _MARKERS = {"mining": "o", "ai": "s", "other": "^"}
@@ -69,7 +69,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
     bases = [b for b in ("location", "market") if b in decomposition]
     titles = {"location": "Location-based Scope 2", "market": "Market-based Scope 2"}
     with mpl.rc_context(_rc()):
-        fig = Figure(figsize=(6.7, 2.9))
+        fig = Figure(figsize=(6.7, 3.0))
         axes = fig.subplots(1, len(bases), sharey=True, squeeze=False)[0]
         for ax, basis in zip(axes, bases, strict=True):
             block = decomposition[basis]
@@ -107,7 +107,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
             for x, top in enumerate(running):  # connectors at the running level
                 ax.plot([x + 0.35, x + 0.65], [top, top], color="#3a3a3a", linewidth=0.5)
             ax.set_xticks(list(xs))
-            ax.set_xticklabels(labels, fontsize=5.6)
+            ax.set_xticklabels(labels, fontsize=6.5)
             ax.set_title(titles[basis], fontsize=8)
             ax.grid(axis="y", linewidth=0.4, color="#cccccc")
             ax.set_axisbelow(True)
