@@ -51,6 +51,12 @@ def _rc() -> dict[str, Any]:
     }
 
 
+def _thousands():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _pos: f"{value:,.0f}")
+
+
 def _svg(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -113,7 +119,8 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
             ax.set_axisbelow(True)
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
-        axes[0].set_ylabel("Scope 2 emissions [t CO2e]")
+        axes[0].set_ylabel("Scope 2 [t CO2e]")
+        axes[0].yaxis.set_major_formatter(_thousands())
         fig.legend(
             handles=[
                 Patch(facecolor=_TOTAL["color"], edgecolor="#3a3a3a", label="Total"),
@@ -134,7 +141,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
             ncol=3,
             fontsize=7,
         )
-        fig.subplots_adjust(left=0.09, right=0.99, top=0.84, bottom=0.22, wspace=0.08)
+        fig.subplots_adjust(left=0.115, right=0.99, top=0.84, bottom=0.22, wspace=0.08)
         return _svg(fig)
 
 
@@ -220,18 +227,20 @@ def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str
                     pos = labels.index(month_label)
                     ax.axvline(pos, color="#3a3a3a", linewidth=0.6, linestyle="-.")
                     ax.text(
-                        pos + 0.1,
-                        0.02,
+                        pos - 0.12,
+                        0.98,
                         note,
                         transform=ax.get_xaxis_transform(),
                         fontsize=6,
                         rotation=90,
-                        va="bottom",
+                        va="top",
+                        ha="right",
                     )
-        ax_e.set_ylabel("Scope 2 emissions [t CO2e per month]")
-        ax_i.set_ylabel("Emission intensity [t CO2e per facility MWh]")
+        ax_e.set_ylabel("Scope 2 [t CO2e per month]")
+        ax_e.yaxis.set_major_formatter(_thousands())
+        ax_i.set_ylabel("Intensity [t CO2e per facility MWh]")
         fig.legend(loc="upper center", ncol=4, fontsize=6.8)
-        fig.subplots_adjust(left=0.09, right=0.99, top=0.86, bottom=0.2, wspace=0.3)
+        fig.subplots_adjust(left=0.115, right=0.99, top=0.86, bottom=0.2, wspace=0.34)
         return _svg(fig)
 
 
@@ -246,6 +255,7 @@ def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, tim
     import numpy as np
     import pandas as pd
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
     factor = intensity.pint.to("g CO2e/kWh").pint.dequantify().to_series()
     factor.index = pd.DatetimeIndex(factor.index).tz_localize("UTC").tz_convert(timezone)
@@ -260,8 +270,8 @@ def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, tim
 
     values, days = grid_of(factor)
     load, load_days = grid_of(power)
-    with mpl.rc_context(_rc()):
-        fig = Figure(figsize=(6.7, 3.2))
+    with mpl.rc_context({**_rc(), "hatch.color": "white", "hatch.linewidth": 0.6}):
+        fig = Figure(figsize=(6.7, 3.4))
         ax = fig.add_subplot()
         image = ax.imshow(
             values,
@@ -272,17 +282,35 @@ def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, tim
             interpolation="nearest",
         )
         if load_days == days and np.isfinite(load).any():
-            levels = np.linspace(np.nanmin(load), np.nanmax(load), 5)[1:-1]
-            lines = ax.contour(
-                np.arange(len(days)),
-                np.arange(24),
-                load,
-                levels=levels,
-                colors="white",
-                linewidths=0.7,
-                linestyles=["dotted", "dashed", "solid"],
-            )
-            ax.clabel(lines, fmt="%.0f MW", fontsize=5.5, colors="white")
+            # Cells where the site's hourly load is below the midpoint of its range: hatched.
+            low, high = float(np.nanmin(load)), float(np.nanmax(load))
+            middle = (low + high) / 2.0
+            if high > low:
+                below = np.isfinite(load) & (load < middle)
+                cells = ax.pcolor(
+                    np.arange(len(days) + 1) - 0.5,
+                    np.arange(25) - 0.5,
+                    np.ma.masked_where(~below, np.ones_like(load)),
+                    facecolor="none",
+                    edgecolor="white",
+                    linewidth=0.0,
+                )
+                cells.set_facecolor("none")
+                cells.set_hatch("////")
+                ax.legend(
+                    handles=[
+                        Patch(
+                            facecolor="#777777",
+                            hatch="////",
+                            edgecolor="white",
+                            label=f"Site load below {middle:,.0f} MW (hourly mean)",
+                        )
+                    ],
+                    loc="lower left",
+                    bbox_to_anchor=(0.0, 1.01),
+                    fontsize=7,
+                    borderaxespad=0.0,
+                )
         ticks = list(range(0, len(days), max(1, len(days) // 10)))
         ax.set_xticks(ticks)
         ax.set_xticklabels([pd.Timestamp(days[i]).strftime("%d %b") for i in ticks], fontsize=6.5)
@@ -291,5 +319,5 @@ def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, tim
         ax.set_ylabel("Hour of day (local)")
         bar = fig.colorbar(image, ax=ax, pad=0.015)
         bar.set_label("Grid intensity [g CO2e/kWh]")
-        fig.subplots_adjust(left=0.08, right=0.98, top=0.97, bottom=0.15)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.14)
         return _svg(fig)
