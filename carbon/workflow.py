@@ -333,6 +333,10 @@ def write_demo_report(
     _check_options(status, restate, reason)
     period = demo_period(period_label)
     _refuse_existing(out, demo.demo_site().site.id, period.label, restate)  # before computing
+    if baseline:
+        from carbon.baseline import baseline_period
+
+        baseline_period(baseline, period)  # a malformed or late baseline fails before computing
     data, generator = demo_site_data()
     outcome = data.run(period)
     if baseline:

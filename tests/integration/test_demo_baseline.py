@@ -80,3 +80,26 @@ def test_baseline_after_the_period_is_refused(tmp_path) -> None:
     )
     assert result.exit_code != 0
     assert "does not end before" in str(result.exception)
+
+
+def test_site_report_baseline_outside_its_data(tmp_path) -> None:
+    from tests.integration.test_example_site import write_example
+
+    write_example(tmp_path)
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--site",
+            str(tmp_path / "site.toml"),
+            "--period",
+            "2023-11",
+            "--baseline",
+            "2023-10",
+            "--out",
+            str(tmp_path / "reports"),
+        ],
+    )
+    assert result.exit_code != 0
+    assert "outside the meter data" in str(result.exception)
+    assert not (tmp_path / "reports").exists()
