@@ -58,8 +58,9 @@ BaselineOption = Annotated[
     str | None,
     typer.Option(
         "--baseline",
-        metavar="YYYY-MM|YYYY-Qn|YYYY|same-month-last-year",
-        help="Compare the period with a baseline period computed the same way: LMDI "
+        metavar="SPEC",
+        help="Compare the period with a baseline (YYYY-MM, YYYY-Qn, YYYY or "
+        "same-month-last-year) computed the same way: LMDI "
         "decomposition on both Scope 2 bases, counterfactual and trend, and a 'What changed' "
         "section. The baseline must end before the period starts and lie inside the data.",
     ),
