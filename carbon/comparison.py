@@ -26,7 +26,7 @@ from carbon.flags import Flag
 from carbon.ingest.grid_table import GridIntensity
 from carbon.period import Period, month
 from carbon.pipeline import PeriodOutcome, run_period
-from carbon.pivot import decomposition_block, timing_by_workload
+from carbon.pivot import decomposition_block, load_shape_by_workload, timing_by_workload
 from carbon.results import ReportMeta, build_results
 from carbon.uncertainty import FACTOR_HALF_WIDTH, Components, method_note, propagate
 from carbon.units import ureg
@@ -90,7 +90,7 @@ def uncertainty_components(outcome: PeriodOutcome, results: dict[str, Any]) -> C
 
     overhead = (outcome.attribution.shared + outcome.attribution.residual).pint.to("kWh")
     over = np.nan_to_num(overhead.pint.dequantify().sel(workload=workloads).values)
-    classes = {m.id: getattr(m, "accuracy_class", None) for m in site.meters}
+    classes = {m.id: m.accuracy_class for m in site.meters}
     from carbon.uncertainty import DEFAULT_CLASS
 
     def cls(meter_id: str, role: str) -> float:
@@ -135,10 +135,21 @@ def _curtailment(outcome: PeriodOutcome) -> dict[str, Any]:
 def period_blocks(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str, Any]:
     """Blocks that describe the period itself (present with or without a baseline)."""
     components = uncertainty_components(outcome, results)
+    classes = {
+        outcome.site.revenue_meter.id: components.revenue_class,
+        **dict(zip(components.it_meters, components.it_classes, strict=True)),
+    }
+    assumptions = {
+        **method_note(),
+        "meter_accuracy_class_used_percent": classes,
+        "shared_meters": "their readings only split the overhead pool (revenue minus IT) among "
+        "workloads; that split is covered by the allocation-key range",
+    }
     return {
         "timing_effect_by_workload_kgco2e": timing_by_workload(results),
+        "load_shape_effect_by_workload_kgco2e": load_shape_by_workload(results),
         "curtailment": _curtailment(outcome),
-        "uncertainty": {**propagate(components), "assumptions": method_note()},
+        "uncertainty": {**propagate(components), "assumptions": assumptions},
     }
 
 
@@ -285,6 +296,7 @@ def baseline_blocks(
             "period": base.as_dict(),
             **_figures(base_results),
             "timing_effect_by_workload_kgco2e": timing_by_workload(base_results),
+            "load_shape_effect_by_workload_kgco2e": load_shape_by_workload(base_results),
             "note": "computed with the same pipeline, site configuration, factors and "
             "instruments as the period",
         },

@@ -111,6 +111,9 @@ class Meter(_Frozen):
         default=None, description="rated capacity [kW]; readings above it are flagged"
     )
     nameplate_j_per_th: Annotated[float, Field(gt=0)] | None = None
+    accuracy_class: Annotated[float, Field(ge=0, le=10)] | None = Field(
+        default=None, description="accuracy class [per cent] for the uncertainty ranges"
+    )
     tenant: str | None = Field(
         default=None,
         description="colocation customer whose IT load this meter measures (single-workload "

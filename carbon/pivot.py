@@ -23,6 +23,7 @@ from carbon.units import ureg
 __all__ = [
     "BASES",
     "decomposition_block",
+    "load_shape_by_workload",
     "period_factors",
     "timing_by_workload",
 ]
@@ -113,5 +114,25 @@ def timing_by_workload(results: dict[str, Any]) -> dict[str, float]:
             continue
         annual = ureg.Quantity(float(kwh), "kWh") * rate
         out[w] = float(hourly[w]) - _kg(annual)
+    out["total"] = sum(out.values())
+    return out
+
+
+def load_shape_by_workload(results: dict[str, Any]) -> dict[str, float]:
+    """Hourly-factor Scope 2 minus the same energy at the period's mean hourly factor [kg CO2e].
+
+    ``Σ_h L_h·EF_h − (Σ_h L_h)·mean_h(EF_h)`` per workload: the timing effect without the
+    season, i.e. how the load shape meets the hours of the period. A fleet that curtails in
+    high-intensity hours comes out negative; a flat load comes out near zero.
+    """
+    rate = ureg.Quantity(
+        float(results["grid_intensity_gco2e_per_kwh"]["period_mean"]), "g CO2e/kWh"
+    )
+    hourly = results["scope2_location_kgco2e"]
+    out = {}
+    for w, kwh in results["energy_kwh"].items():
+        if w == "total":
+            continue
+        out[w] = float(hourly[w]) - _kg(ureg.Quantity(float(kwh), "kWh") * rate)
     out["total"] = sum(out.values())
     return out

@@ -13,7 +13,7 @@ from carbon.counterfactual import counterfactual
 from carbon.curtailment import NO_MARGINAL_SOURCE, curtailment
 from carbon.errors import PeriodError, UnitError
 from carbon.period import month
-from carbon.pivot import decomposition_block, timing_by_workload
+from carbon.pivot import decomposition_block, load_shape_by_workload, timing_by_workload
 from carbon.units import ureg
 
 TZ = "America/Chicago"
@@ -102,6 +102,30 @@ def test_timing_by_workload_hand_computed():
     assert got["mining"] == pytest.approx(-20.0)
     assert got["ai"] == pytest.approx(10.0)
     assert got["total"] == pytest.approx(590.0 - 1500.0 * 0.4)
+
+
+def test_load_shape_by_workload_hand_computed():
+    """Two hours at 200 and 600 g/kWh (mean 400). Mining draws 900 + 100 kWh (curtailed in the
+    dirty hour): 180 + 60 = 240 kg against 1,000 × 0.4 = 400 kg → −160 kg. AI flat 250 + 250:
+    50 + 150 = 200 kg against 200 kg → 0."""
+    results = {
+        "energy_kwh": {"mining": 1000.0, "ai": 500.0, "total": 1500.0},
+        "scope2_location_kgco2e": {"mining": 240.0, "ai": 200.0, "total": 440.0},
+        "grid_intensity_gco2e_per_kwh": {"period_mean": 400.0},
+    }
+    got = load_shape_by_workload(results)
+    assert got["mining"] == pytest.approx(-160.0)
+    assert got["ai"] == pytest.approx(0.0, abs=1e-9)
+    assert got["total"] == pytest.approx(-160.0)
+
+
+def test_meter_accuracy_class_in_the_site_file():
+    from carbon.config import Meter
+
+    assert Meter(id="REV", role="revenue", accuracy_class=0.2).accuracy_class == 0.2
+    assert Meter(id="REV", role="revenue").accuracy_class is None
+    with pytest.raises(ValueError, match="accuracy_class"):
+        Meter(id="REV", role="revenue", accuracy_class=25.0)
 
 
 # --- curtailment ----------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def _basis_sentences(basis: str, block: dict[str, Any], baseline: str, period: s
         head += f"{baseline} and {end:,.1f} t CO2e in {period}."
     else:
         direction = "rose" if delta > 0 else "fell"
-        share = f" ({delta / start:+.1%})" if start else ""
+        share = f" ({'+' if delta > 0 else '−'}{abs(delta / start) * 100:.1f} %)" if start else ""
         head = (
             f"{_BASIS_WORDS[basis]} Scope 2 {direction} by {_fmt(delta)} t CO2e{share}, from "
             f"{start:,.1f} t CO2e in {baseline} to {end:,.1f} t CO2e in {period}."
@@ -97,10 +97,19 @@ def _effect_rows(decomposition: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _timing_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     now = results.get("timing_effect_by_workload_kgco2e") or {}
-    before = (results.get("baseline") or {}).get("timing_effect_by_workload_kgco2e") or {}
+    shape = results.get("load_shape_effect_by_workload_kgco2e") or {}
+    baseline = results.get("baseline") or {}
+    before = baseline.get("timing_effect_by_workload_kgco2e") or {}
+    before_shape = baseline.get("load_shape_effect_by_workload_kgco2e") or {}
     names = {"mining": "Mining", "ai": "AI hosting", "total": "Total"}
     return [
-        {"name": label, "period": _t(now.get(k)), "baseline": _t(before.get(k))}
+        {
+            "name": label,
+            "period": _t(now.get(k)),
+            "period_shape": _t(shape.get(k)),
+            "baseline": _t(before.get(k)),
+            "baseline_shape": _t(before_shape.get(k)),
+        }
         for k, label in names.items()
         if k in now
     ]
@@ -161,6 +170,13 @@ def changed_context(
         "period_label": period_label,
         "sentences": sentences,
         "effect_rows": _effect_rows(decomposition),
+        "zero_limits": sorted(
+            {
+                f"{workload}: {rule}"
+                for block in decomposition.values()
+                for workload, rule in (block.get("zero_limits") or {}).items()
+            }
+        ),
         "decomposition": decomposition,
         "waterfall_uri": _uri(waterfall_svg(decomposition, base_label, period_label)),
         "trend_uri": _uri(trend_svg(trend, _conversion_marks(results))) if trend else None,
