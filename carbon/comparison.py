@@ -44,6 +44,7 @@ class SiteData:
     cube: MeterCube
     grid: GridIntensity
     instruments: Sequence[Any] = ()
+    marginal: Any = None  # GridTable of a marginal rate (avoided emissions only), or None
 
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """First interval start and last interval end of the meter data (UTC)."""
@@ -127,12 +128,26 @@ def uncertainty_components(outcome: PeriodOutcome, results: dict[str, Any]) -> C
     )
 
 
-def _curtailment(outcome: PeriodOutcome) -> dict[str, Any]:
+def _curtailment(outcome: PeriodOutcome, marginal: Any = None) -> dict[str, Any]:
     mining = outcome.attribution.it.sel(workload="mining")
-    return curtailment(mining, outcome.interval)
+    if marginal is None:
+        return curtailment(mining, outcome.interval)
+    from carbon.marginal import marginal_on_intervals
+
+    times = pd.DatetimeIndex(mining["time"].values)
+    rate = marginal_on_intervals(marginal, times, outcome.interval)
+    meta = marginal.meta
+    source = (
+        f"{meta.get('source', 'marginal rate')} {meta.get('signal_type', '')} "
+        f"{marginal.region}, model {meta.get('model_date', 'unknown')} "
+        f"({marginal.record.path}, SHA-256 {marginal.record.sha256})"
+    )
+    return curtailment(mining, outcome.interval, marginal_rate=rate, marginal_source=source)
 
 
-def period_blocks(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str, Any]:
+def period_blocks(
+    outcome: PeriodOutcome, results: dict[str, Any], marginal: Any = None
+) -> dict[str, Any]:
     """Blocks that describe the period itself (present with or without a baseline)."""
     components = uncertainty_components(outcome, results)
     classes = {
@@ -148,7 +163,7 @@ def period_blocks(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str, 
     return {
         "timing_effect_by_workload_kgco2e": timing_by_workload(results),
         "load_shape_effect_by_workload_kgco2e": load_shape_by_workload(results),
-        "curtailment": _curtailment(outcome),
+        "curtailment": _curtailment(outcome, marginal),
         "uncertainty": {**propagate(components), "assumptions": assumptions},
     }
 
@@ -310,7 +325,7 @@ def extend_results(
     data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], baseline: str | None
 ) -> dict[str, Any]:
     """The keys this analysis adds to ``results.json`` (the baseline blocks only with one)."""
-    added = period_blocks(outcome, results)
+    added = period_blocks(outcome, results, data.marginal)
     if baseline:
         added.update(baseline_blocks(data, outcome, results, baseline))
     return added

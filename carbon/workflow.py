@@ -367,10 +367,12 @@ def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
 def site_data(site_file: Path) -> Any:
     """A site's inputs read once (:class:`carbon.comparison.SiteData`) for many periods."""
     from carbon.comparison import SiteData
+    from carbon.marginal import read_marginal
 
     site = load_site(site_file)
     inputs = read_site(site, Path(site_file).parent)
-    return SiteData(site, inputs.cube, inputs.grid, tuple(inputs.instruments))
+    marginal = read_marginal(site, Path(site_file).parent)
+    return SiteData(site, inputs.cube, inputs.grid, tuple(inputs.instruments), marginal)
 
 
 def _check_baseline(data: Any, period: Period, baseline: str) -> None:

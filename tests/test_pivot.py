@@ -243,3 +243,79 @@ def test_counterfactual_without_a_conversion():
         mining_market_rate=ureg.Quantity(0.3, "kg CO2e/kWh"),
     )
     assert got["available"] is False
+
+
+# --- marginal rate on the meter intervals ----------------------------------------------------
+
+
+def _moer_file(path, values, start="2023-11-01T05:00Z", step="5min"):
+    import json
+
+    times = pd.date_range(start, periods=len(values), freq=step)
+    points = [{"point_time": t.isoformat(), "value": v} for t, v in zip(times, values, strict=True)]
+    meta = {
+        "region": "ERCOT_WEST",
+        "signal_type": "co2_moer",
+        "units": "lbs_co2_per_mwh",
+        "data_point_period_seconds": int(pd.Timedelta(step).total_seconds()),
+        "model": {"date": "2023-03-01"},
+    }
+    path.write_text(json.dumps({"data": points, "meta": meta}), encoding="utf-8")
+    return path
+
+
+def test_marginal_rate_is_averaged_onto_meter_intervals(tmp_path):
+    """5-minute MOER 900..905 lb/MWh onto 15-minute intervals: means 901 and 904; a missing
+    5-minute point leaves its meter interval without a rate (NaN), never filled."""
+    from carbon.ingest.grid_watttime import read_watttime
+    from carbon.marginal import marginal_on_intervals
+
+    table = read_watttime(_moer_file(tmp_path / "moer.json", [900, 901, 902, 903, 904, 905]))
+    times = pd.date_range("2023-11-01T05:00", periods=3, freq=INTERVAL)
+    got = marginal_on_intervals(table, times, INTERVAL)
+    values = got.pint.to("lb CO2/MWh").pint.magnitude
+    assert values[0] == pytest.approx(901.0)
+    assert values[1] == pytest.approx(904.0)
+    assert np.isnan(values[2])  # no data after 05:30
+    gap = read_watttime(_moer_file(tmp_path / "gap.json", [900, None, 902]))
+    assert np.isnan(marginal_on_intervals(gap, times[:1], INTERVAL).pint.magnitude[0])
+
+
+def test_site_with_a_marginal_rate_reports_avoided_emissions(tmp_path):
+    """The example site (November 2023) with a flat 1,000 lb CO2/MWh MOER: avoided emissions =
+    curtailed kWh × 0.45359237 kg/kWh, labelled outside the inventory with the source named."""
+    from carbon.comparison import period_blocks
+    from carbon.period import month
+    from carbon.results import ReportMeta, build_results
+    from carbon.workflow import site_data
+    from tests.integration.test_example_site import write_example
+
+    write_example(tmp_path)
+    # Curtail both halls for two hours on 2 November (10 kWh per interval), the revenue meter
+    # dropping by the same energy.
+    meters = pd.read_csv(tmp_path / "meters.csv")
+    stamps = pd.date_range("2023-11-02T14:00", periods=8, freq=INTERVAL, tz="America/Chicago")
+    window = meters["interval_start"].isin([t.isoformat() for t in stamps])
+    halls = window & meters["meter_id"].isin(["HALL-A", "HALL-B"])
+    drop = meters.loc[halls].groupby("interval_start")["energy_kwh"].sum() - 20.0
+    meters.loc[halls, "energy_kwh"] = 10.0
+    rev = window & meters["meter_id"].eq("REV")
+    meters.loc[rev, "energy_kwh"] -= meters.loc[rev, "interval_start"].map(drop).to_numpy()
+    meters.to_csv(tmp_path / "meters.csv", index=False)
+    n = 12 * 24 * 31
+    _moer_file(tmp_path / "moer.json", [1000.0] * n, start="2023-11-01T00:00Z")
+    site_file = tmp_path / "site.toml"
+    with site_file.open("a", encoding="utf-8") as f:
+        f.write('\n[marginal_rate]\nsource = "watttime"\npath = "moer.json"\n')
+    data = site_data(site_file)
+    outcome = data.run(month("2023-11", data.site.site.timezone))
+    from datetime import date
+
+    results = build_results(outcome, ReportMeta("x", 1, "draft", date(2023, 12, 1)))
+    block = period_blocks(outcome, results, data.marginal)["curtailment"]
+    avoided = block["avoided_emissions"]
+    assert block["curtailed_intervals"] == 8
+    assert block["curtailed_energy_kwh"] > 8 * 0.25 * 0.5 * block["reference_power_kw"]
+    assert avoided["gas"] == "CO2"
+    assert avoided["kg"] == pytest.approx(block["curtailed_energy_kwh"] * 0.45359237, rel=1e-9)
+    assert "ERCOT_WEST" in avoided["source"] and "outside the inventory" in avoided["label"]
