@@ -22,6 +22,7 @@ from carbon.baseline import baseline_period, check_within
 from carbon.config import SiteConfig
 from carbon.counterfactual import REFERENCE_WINDOW, converted_meters, counterfactual, fleet_meters
 from carbon.curtailment import curtailment
+from carbon.errors import PeriodError
 from carbon.flags import Flag
 from carbon.ingest.grid_table import GridIntensity
 from carbon.period import Period, month
@@ -213,8 +214,10 @@ def _counterfactual(
         }
     window_energy = None
     if first is not None:
-        window = pd.date_range(first - REFERENCE_WINDOW, first, freq=data.cube.interval)[:-1]
-        window_energy = data.cube.energy.sel(time=window.tz_localize(None))
+        # Whole intervals that end by the first conversion (a straddling one is left out).
+        start_w = (first - REFERENCE_WINDOW).tz_localize(None)
+        last_w = first.tz_localize(None) - data.cube.interval
+        window_energy = data.cube.energy.sel(time=slice(start_w, last_w))
     it = results["it_energy_kwh"]
     energy = results["energy_kwh"]
     market = results["scope2_market_kgco2e"]
@@ -282,15 +285,20 @@ def trend(
     start, _ = data.span()
     labels = _month_labels(start, outcome.period)[-months:]
     meta = _meta(results)
-    rows = []
+    rows, skipped = [], []
     for label in labels:  # loops over months (≤ 12), each a vectorised pipeline run
         if label == outcome.period.label:
             rows.append(_trend_row(results))
             continue
-        other = data.run(month(label, outcome.period.timezone))
+        try:
+            other = data.run(month(label, outcome.period.timezone))
+        except PeriodError as exc:  # e.g. a month without meter data: named, not hidden
+            skipped.append({"period": label, "reason": str(exc)})
+            continue
         rows.append(_trend_row(build_results(other, meta)))
     return {
         "months": rows,
+        "skipped": skipped,
         "note": "each month computed by the same pipeline as the report, independently; "
         "month-on-month changes are not chained into the decomposition",
     }
