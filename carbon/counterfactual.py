@@ -12,7 +12,8 @@ interval: it follows the fleet's curtailment and availability as it did
 before. Facility energy adds overhead at the period's mining workload PUE; the
 location-based figure uses the period's hourly factors, the market-based one
 the period's mining market-based rate per facility MWh. Where the fleet's
-realised J/TH is known, the scenario's average hashrate is ``power ÷ J/TH``.
+realised J/TH is known, the scenario's average hashrate is ``power ÷ J/TH``, the
+power averaged over the period's hours after the conversion.
 
 These are scenario figures. They are never added to, or subtracted from, any
 scope, and the report prints them in a box labelled as a scenario.
@@ -106,9 +107,11 @@ def counterfactual(
     halls = []
     scenario_it = np.zeros(len(times))
     actual_it = np.zeros(len(times))
+    after_any = np.zeros(len(times), dtype=bool)
     for meter_id, at in sorted(converted.items()):  # loops over halls, never readings
         share = float(np.nansum(_kwh(ref.sel(meter=meter_id)))) / fleet_ref
         after = np.asarray(times >= at.tz_localize(None))
+        after_any |= after
         it = np.where(after, share * fleet_now, 0.0)
         own = np.where(after, np.nan_to_num(_kwh(period_energy.sel(meter=meter_id))), 0.0)
         scenario_it += it
@@ -160,11 +163,12 @@ def counterfactual(
         out["actual"]["note"] += (
             "; facility energy and location-based emissions at the period's AI workload PUE"
         )
-    if realised_j_per_th is not None and len(times):
-        hours = ureg.Quantity(len(times) * interval / pd.Timedelta(hours=1), "h")
+    if realised_j_per_th is not None and after_any.any():
+        hours = ureg.Quantity(int(after_any.sum()) * interval / pd.Timedelta(hours=1), "h")
         power = ureg.Quantity(float(scenario_it.sum()), "kWh") / hours
         out["average_hashrate_th_per_s"] = float((power / realised_j_per_th).to("TH/s").magnitude)
         out["hashrate_note"] = (
-            "scenario IT power averaged over the period ÷ the fleet's realised J/TH"
+            "scenario IT power averaged over the period's hours after the conversion ÷ the "
+            "fleet's realised J/TH"
         )
     return out

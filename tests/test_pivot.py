@@ -230,6 +230,43 @@ def test_counterfactual_hand_computed():
     assert got["label"].startswith("Scenario, not inventory")
 
 
+def test_counterfactual_conversion_inside_the_period():
+    """Same data, hall D converting one hour into the period: only the last 4 intervals are
+    scenario (4 × 200 = 800 kWh IT), and the hashrate averages over that hour: 800 kW ÷ 20."""
+    ref_times = pd.date_range("2025-06-01", periods=8, freq=INTERVAL)
+    reference = xr.DataArray(
+        np.array([[300.0] * 8, [100.0] * 8]),
+        dims=("meter", "time"),
+        coords={"meter": ["A", "D"], "time": ref_times},
+    ).pint.quantify("kWh")
+    times = pd.date_range("2025-07-01T05:00", periods=8, freq=INTERVAL)
+    period = xr.DataArray(
+        np.array([[600.0] * 8, [150.0] * 8]),
+        dims=("meter", "time"),
+        coords={"meter": ["A", "D"], "time": times},
+    ).pint.quantify("kWh")
+    hours = pd.date_range("2025-07-01T05:00", periods=2, freq="1h")
+    intensity = xr.DataArray([400.0, 500.0], dims=("time",), coords={"time": hours}).pint.quantify(
+        "g CO2e/kWh"
+    )
+    got = counterfactual(
+        reference_energy=reference,
+        period_energy=period,
+        converted={"D": pd.Timestamp("2025-07-01T06:00Z")},
+        fleet=["A"],
+        interval=INTERVAL,
+        factor_resolution=pd.Timedelta("1h"),
+        intensity=intensity,
+        mining_pue=ureg.Quantity(1.0, ""),
+        mining_market_rate=ureg.Quantity(0.3, "kg CO2e/kWh"),
+        realised_j_per_th=ureg.Quantity(20.0, "J/TH"),
+    )
+    assert got["it_energy_kwh"] == pytest.approx(800.0)
+    assert got["scope2_location_kgco2e"] == pytest.approx(800.0 * 0.5)  # second hour only
+    assert got["actual"]["it_energy_kwh"] == pytest.approx(600.0)
+    assert got["average_hashrate_th_per_s"] == pytest.approx(40_000.0)
+
+
 def test_counterfactual_without_a_conversion():
     got = counterfactual(
         reference_energy=None,
