@@ -70,6 +70,17 @@ ReasonOption = Annotated[
     str | None,
     typer.Option("--reason", metavar="TEXT", help="Why the period is restated (with --restate)."),
 ]
+BaselineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        metavar="SPEC",
+        help="Compare the period with a baseline (YYYY-MM, YYYY-Qn, YYYY or "
+        "same-month-last-year) computed the same way: LMDI "
+        "decomposition on both Scope 2 bases, counterfactual and trend, and a 'What changed' "
+        "section. The baseline must end before the period starts and lie inside the data.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -108,6 +119,7 @@ def demo(
     issue_date: IssueDateOption = None,
     restate: RestateOption = False,
     reason: ReasonOption = None,
+    baseline: BaselineOption = None,
 ) -> None:
     """Run the embedded demo site (no files needed) and write a disclosure (draft by default).
 
@@ -126,6 +138,7 @@ def demo(
         issue_date=parse_issue_date(issue_date),
         restate=restate,
         reason=reason,
+        baseline=baseline,
     )
     _print_summary(written.results, written.path)
     _print_restatement(written.manifest)
@@ -171,6 +184,7 @@ def report(
     issue_date: IssueDateOption = None,
     restate: RestateOption = False,
     reason: ReasonOption = None,
+    baseline: BaselineOption = None,
 ) -> None:
     """Report a site for one month: the same pipeline as the demo, on the site's own files.
 
@@ -190,6 +204,7 @@ def report(
         issue_date=parse_issue_date(issue_date),
         restate=restate,
         reason=reason,
+        baseline=baseline,
     )
     if as_json:
         typer.echo((written.path / "results.json").read_text(encoding="utf-8"), nl=False)

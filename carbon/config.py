@@ -111,6 +111,9 @@ class Meter(_Frozen):
         default=None, description="rated capacity [kW]; readings above it are flagged"
     )
     nameplate_j_per_th: Annotated[float, Field(gt=0)] | None = None
+    accuracy_class: Annotated[float, Field(ge=0, le=10)] | None = Field(
+        default=None, description="accuracy class [per cent] for the uncertainty ranges"
+    )
     tenant: str | None = Field(
         default=None,
         description="colocation customer whose IT load this meter measures (single-workload "
@@ -381,6 +384,14 @@ class HeatReusePeriod(_Frozen):
         return _checked_quantity(value, "kWh", "energy")
 
 
+class MarginalRateSource(_Frozen):
+    """A marginal emission-rate series (WattTime MOER): avoided emissions only, never Scope 2."""
+
+    source: Literal["watttime"]
+    path: str
+    region: str | None = None
+
+
 class SiteConfig(_Frozen):
     """A whole site: identity, grid sources and meters."""
 
@@ -404,6 +415,9 @@ class SiteConfig(_Frozen):
     water: list[WaterPeriod] = Field(default_factory=list, description="monthly site water (WUE)")
     heat_reuse: list[HeatReusePeriod] = Field(
         default_factory=list, description="monthly waste heat reused outside the site (ERF)"
+    )
+    marginal_rate: MarginalRateSource | None = Field(
+        default=None, description="marginal emission rate for avoided emissions (outside Scope 2)"
     )
 
     @model_validator(mode="after")

@@ -329,21 +329,25 @@ def _input_differences(manifest: dict, new_inputs: list[dict], extra: dict) -> l
 
 
 def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path | None) -> None:
+    from carbon.comparison import extend_results
+    from carbon.period import month
     from carbon.report.disclosure import report_context
     from carbon.report.render import render_html
     from carbon.results import ReportMeta, build_results
-    from carbon.workflow import compute_demo, compute_site, demo_period
+    from carbon.workflow import demo_period, demo_site_data, site_data
 
     label = (results.get("period") or {}).get("label")
     if inputs is not None:
         from carbon.ingest.records import file_sha256
 
         site_file = _site_file(inputs)
-        outcome = compute_site(site_file, str(label))
+        data = site_data(site_file)
+        outcome = data.run(month(str(label), data.site.site.timezone))
         extra = {"site_file": {"path": site_file.name, "sha256": file_sha256(site_file)}}
         what = f"site file {site_file}"
     else:
-        outcome, generator = compute_demo(demo_period(str(label)))
+        data, generator = demo_site_data()
+        outcome = data.run(demo_period(str(label)))
         extra = {"demo": generator}
         what = "the demo generator"
     meta = ReportMeta(
@@ -353,6 +357,9 @@ def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path 
         issue_date=date.fromisoformat(str(results.get("issue_date"))[:10]),
     )
     again = build_results(outcome, meta)
+    if "uncertainty" in results:  # reports with the pivot analysis: recompute it the same way
+        baseline = (results.get("baseline") or {}).get("spec")
+        again.update(extend_results(data, outcome, again, baseline))
     if again.get("site", {}).get("id") != (results.get("site") or {}).get("id"):
         found.add(
             "recomputation",
@@ -390,7 +397,9 @@ def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path 
         )
         return
     kept = {"restatement": manifest.get("restatement"), "signoff": manifest.get("signoff")}
-    context = report_context(results, outcome.power_by_workload, kept)
+    context = report_context(
+        results, outcome.power_by_workload, kept, intensity=outcome.intensity_used
+    )
     html = render_html({**context, "embedded_files": sorted(EMBEDDED)})
     actual = sha256_hex(html.encode("utf-8"))
     if actual == recorded:

@@ -69,8 +69,11 @@ def demo_period(label: str | None) -> Period:
     return month(label, demo.TIMEZONE)
 
 
-def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
-    """Generate the demo inputs and run the pipeline on `period` (no files written)."""
+def demo_site_data() -> tuple[Any, dict[str, object]]:
+    """The demo's site, meter cube, grid series and instruments (a
+    :class:`carbon.comparison.SiteData`), read once for any number of periods."""
+    from carbon.comparison import SiteData
+
     inputs = demo.generate()
     site = inputs.site
     table = read_long_frame(
@@ -93,13 +96,18 @@ def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
         ),
     )
     instruments = demo.demo_instruments(inputs.calibration_target_gco2e_per_kwh)
-    outcome = run_period(site, cube, grid, period, instruments)
     generator = {
         "generator": "carbon.demo",
         "generator_version": inputs.generator_version,
         "seed": inputs.seed,
     }
-    return outcome, generator
+    return SiteData(site, cube, grid, tuple(instruments)), generator
+
+
+def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
+    """Generate the demo inputs and run the pipeline on `period` (no files written)."""
+    data, generator = demo_site_data()
+    return data.run(period), generator
 
 
 STATUSES = ("draft", "issued")
@@ -200,6 +208,7 @@ def _write_report(
     restate: bool = False,
     reason: str | None = None,
     instruments: Sequence[Any] = (),
+    extend: Any = None,
 ) -> WrittenReport:
     """Results → manifest → PDF → an atomically written version folder and its ledger row.
 
@@ -228,6 +237,8 @@ def _write_report(
             issue_date=day,
         )
         results = build_results(outcome, meta)
+        if extend is not None:  # the pivot analysis (carbon.comparison.extend_results)
+            results.update(extend(outcome, results))
         restatement = (
             _restatement(out, site_id, period.label, prior, reason or "", results, extra_manifest)
             if restate
@@ -240,7 +251,9 @@ def _write_report(
         statement_hashes = {name: sha256_hex(data) for name, data in statements.items()}
         signoff = outcome.site.reporting.signoff.model_dump(mode="json")
         recorded = {"restatement": restatement, "signoff": signoff}
-        context = report_context(results, outcome.power_by_workload, recorded)
+        context = report_context(
+            results, outcome.power_by_workload, recorded, intensity=outcome.intensity_used
+        )
         html = render_html({**context, "embedded_files": names})
         html_sha256 = sha256_hex(html.encode("utf-8"))
         manifest = build_manifest(
@@ -313,12 +326,26 @@ def write_demo_report(
     issue_date: date | None = None,
     restate: bool = False,
     reason: str | None = None,
+    baseline: str | None = None,
 ) -> WrittenReport:
-    """Run the embedded demo site for a period and write ``<out>/demo/<period>/v<N>/``."""
+    """Run the embedded demo site for a period and write ``<out>/demo/<period>/v<N>/``.
+
+    With `baseline` (``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``same-month-last-year``)
+    the report compares the period with it (:mod:`carbon.comparison`).
+    """
+    from carbon.comparison import extend_results
+
     _check_options(status, restate, reason)
     period = demo_period(period_label)
     _refuse_existing(out, demo.demo_site().site.id, period.label, restate)  # before computing
-    outcome, generator = compute_demo(period)
+    if baseline:
+        from carbon.baseline import baseline_period
+
+        baseline_period(baseline, period)  # a malformed or late baseline fails before computing
+    data, generator = demo_site_data()
+    outcome = data.run(period)
+    if baseline:
+        _check_baseline(data, period, baseline)
     return _write_report(
         outcome,
         out,
@@ -328,6 +355,7 @@ def write_demo_report(
         restate=restate,
         reason=reason,
         instruments=_demo_instruments(),
+        extend=lambda o, r: extend_results(data, o, r, baseline),
     )
 
 
@@ -339,6 +367,24 @@ def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
     period = month(period_label, site.site.timezone)
     outcome = run_period(site, inputs.cube, inputs.grid, period, inputs.instruments)
     return outcome
+
+
+def site_data(site_file: Path) -> Any:
+    """A site's inputs read once (:class:`carbon.comparison.SiteData`) for many periods."""
+    from carbon.comparison import SiteData
+    from carbon.marginal import read_marginal
+
+    site = load_site(site_file)
+    inputs = read_site(site, Path(site_file).parent)
+    marginal = read_marginal(site, Path(site_file).parent)
+    return SiteData(site, inputs.cube, inputs.grid, tuple(inputs.instruments), marginal)
+
+
+def _check_baseline(data: Any, period: Period, baseline: str) -> None:
+    """Refuse a baseline that is no period, does not precede `period` or lies outside the data."""
+    from carbon.baseline import baseline_period, check_within
+
+    check_within(baseline_period(baseline, period), *data.span())
 
 
 def _site_instruments(site_file: Path) -> tuple:
@@ -361,13 +407,21 @@ def write_site_report(
     issue_date: date | None = None,
     restate: bool = False,
     reason: str | None = None,
+    baseline: str | None = None,
 ) -> WrittenReport:
-    """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``."""
+    """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``.
+
+    With `baseline` the report compares the period with it (:mod:`carbon.comparison`).
+    """
+    from carbon.comparison import extend_results
     from carbon.ingest.records import file_sha256
 
     _check_options(status, restate, reason)
     _refuse_existing(out, load_site(site_file).site.id, period_label, restate)  # before computing
-    outcome = compute_site(site_file, period_label)
+    data = site_data(site_file)
+    outcome = data.run(month(period_label, data.site.site.timezone))
+    if baseline:
+        _check_baseline(data, outcome.period, baseline)
     extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}
     return _write_report(
         outcome,
@@ -378,6 +432,7 @@ def write_site_report(
         restate=restate,
         reason=reason,
         instruments=_site_instruments(site_file),
+        extend=lambda o, r: extend_results(data, o, r, baseline),
     )
 
 
@@ -455,8 +510,10 @@ __all__ = [
     "compute_demo",
     "compute_site",
     "demo_period",
+    "demo_site_data",
     "parse_issue_date",
     "prior_serial_uses",
+    "site_data",
     "validate_site",
     "write_demo_report",
     "write_site_report",

@@ -40,6 +40,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("methodology", "Methodology"),
     ("quality", "Data quality"),
     ("lineage", "Lineage"),
+    ("changed", "What changed since the baseline"),  # only with a baseline (last: no renumbering)
 )
 
 _WORKLOAD_ORDER = ("mining", "ai", "shared", "other")
@@ -841,7 +842,9 @@ def _step_minutes(power_by_workload: xr.DataArray) -> int | None:
     return int((times[1] - times[0]) // np.timedelta64(1, "m"))
 
 
-def build_context(results: dict, power_by_workload: xr.DataArray) -> dict:
+def build_context(
+    results: dict, power_by_workload: xr.DataArray, *, intensity: xr.DataArray | None = None
+) -> dict:
     """Build the dict the report templates render, from results.json and the power series.
 
     Parameters
@@ -859,7 +862,12 @@ def build_context(results: dict, power_by_workload: xr.DataArray) -> dict:
     dict
         Plain data for the templates: display strings, numbers in display units
         (MWh, t CO2e, kg CO2e/MWh, %), table rows and the chart as a data URI.
+
+    `intensity` (the location-based factor per factor interval) feeds the heatmap of
+    the 'What changed' section, which is present only when results hold a baseline.
     """
+    from carbon.report.pivot_context import changed_context
+
     site = _require(results, "site", "")
     period = _require(results, "period", "")
     start = _parse_datetime(_require(period, "start", "period."))
@@ -917,7 +925,11 @@ def build_context(results: dict, power_by_workload: xr.DataArray) -> dict:
         "sections": [
             {"id": sid, "number": n, "title": title}
             for n, (sid, title) in enumerate(SECTIONS, start=1)
+            if sid != "changed" or "decomposition" in results
         ],
+        "changed": changed_context(
+            results, intensity=intensity, power_by_workload=power_by_workload, timezone=timezone
+        ),
         "summary": summary,
         "kpis": _kpis(results),
         "chart": chart,

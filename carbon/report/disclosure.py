@@ -242,8 +242,15 @@ def audit_context(context: dict[str, Any], results: dict[str, Any], recorded: di
     }
 
 
-def report_context(results: dict[str, Any], power_by_workload: Any, recorded: dict) -> dict:
-    """The full template context of the disclosure (core sections, then audit sections)."""
+def report_context(
+    results: dict[str, Any], power_by_workload: Any, recorded: dict, *, intensity: Any = None
+) -> dict:
+    """The full template context of the disclosure (core sections, then audit sections).
+
+    `intensity` (the location-based factor per factor interval) feeds the heatmap of
+    the 'What changed' section; see :func:`carbon.report.context.build_context`.
+    """
     from carbon.report.context import build_context
 
-    return audit_context(build_context(results, power_by_workload), results, recorded)
+    context = build_context(results, power_by_workload, intensity=intensity)
+    return audit_context(context, results, recorded)
