@@ -26,6 +26,7 @@ from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
 from carbon.pipeline import PeriodOutcome, pue_of
+from carbon.tenants import tenants_block
 
 SCHEMA_VERSION = "1.0"
 
@@ -314,6 +315,7 @@ def build_results(
         },
         "scope2_location_factor_levels": _factor_levels(outcome),
         "sector_metrics": sector_metrics_dict(outcome.sector, outcome.period.label),
+        "tenants": tenants_block(outcome),
         "kpis": {
             "pue": pue,
             "pue_by_workload": pue_workload,
