@@ -73,6 +73,8 @@ MEAN_FEES_BTC_PER_BLOCK = 0.025
 # GPU-hours sold to tenants.
 _GPUS = {"HALL-E": 8576, "HALL-D": 11424}
 _GPU_SOLD_SHARE = {"HALL-E": 0.91, "HALL-D": 0.84}
+# Site water withdrawal per month [m^3] (no waste heat is reused: ERF = 0)
+_WATER_M3 = (6200, 6100, 7400, 8900, 11800, 14900, 17600, 17900, 14200, 10300, 7600, 6400)
 # Backup diesel genset test runs into a load bank (no site consumption) [US gallons per month]
 _GENSET_GALLONS = (1800, 1500, 1600, 1700, 2100, 2600, 2900, 3000, 2400, 1900, 1600, 2200)
 
@@ -160,6 +162,16 @@ def demo_site(activity: list[dict] | None = None) -> SiteConfig:
                 for month, gallons in enumerate(_GENSET_GALLONS, start=1)
             ],
             **({"activity": activity} if activity else {}),
+            # evaporative assist on the AI halls' dry coolers: more water in the hot months
+            "water": [
+                {
+                    "period": f"{YEAR}-{month:02d}",
+                    "withdrawal": f"{m3} m^3",
+                    "potable": f"{round(m3 * 0.1)} m^3",
+                    "source": "synthetic: monthly utility water bills",
+                }
+                for month, m3 in enumerate(_WATER_M3, start=1)
+            ],
         },
         source="demo site",
     )

@@ -25,6 +25,7 @@ from carbon.activity import sector_metrics_dict
 from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
+from carbon.headline import headline_keys, kpis_extra
 from carbon.pipeline import PeriodOutcome, pue_of
 from carbon.tenants import tenants_block
 
@@ -321,7 +322,9 @@ def build_results(
             "pue_by_workload": pue_workload,
             "pue_category": "PUE1 (basic): IT energy metered at the hall feeders",
             "pue_interim": True,
+            **kpis_extra(outcome),
         },
+        **headline_keys(outcome, _factor_levels(outcome)),
         "gwp_set": outcome.site.reporting.gwp_set,
         **_scopes(outcome, lb_total, it_total_kwh=_number(split.it.sum(), "kWh")),
         "meters": meters,
