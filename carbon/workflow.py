@@ -32,6 +32,7 @@ from carbon.ledger import (
 from carbon.output import version_dir, write_version
 from carbon.period import Period, month, next_full_month_after
 from carbon.pipeline import PeriodOutcome, run_period, slice_flags, slice_period
+from carbon.prior_uses import prior_uses_for
 from carbon.quality import assess
 from carbon.reconcile import reconcile
 from carbon.results import (
@@ -70,7 +71,9 @@ def demo_period(label: str | None) -> Period:
     return month(label, demo.TIMEZONE)
 
 
-def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
+def compute_demo(
+    period: Period, prior_uses: Sequence[Any] = ()
+) -> tuple[PeriodOutcome, dict[str, object]]:
     """Generate the demo inputs and run the pipeline on `period` (no files written)."""
     inputs = demo.generate()
     site = inputs.site
@@ -94,7 +97,7 @@ def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
         ),
     )
     instruments = demo.demo_instruments(inputs.calibration_target_gco2e_per_kwh)
-    outcome = run_period(site, cube, grid, period, instruments)
+    outcome = run_period(site, cube, grid, period, instruments, prior_uses=prior_uses)
     generator = {
         "generator": "carbon.demo",
         "generator_version": inputs.generator_version,
@@ -313,7 +316,9 @@ def write_demo_report(
     _check_options(status, restate, reason)
     period = demo_period(period_label)
     _refuse_existing(out, demo.demo_site().site.id, period.label, restate)  # before computing
-    outcome, generator = compute_demo(period)
+    outcome, generator = compute_demo(
+        period, prior_uses_for(out, demo.demo_site().site.id, period.label, restate)
+    )
     return _write_report(
         outcome,
         out,
@@ -326,13 +331,17 @@ def write_demo_report(
     )
 
 
-def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
+def compute_site(
+    site_file: Path, period_label: str, prior_uses: Sequence[Any] = ()
+) -> PeriodOutcome:
     """Read a site file and its inputs and run the pipeline on one month."""
     site = load_site(site_file)
     base = Path(site_file).parent
     inputs = read_site(site, base)
     period = month(period_label, site.site.timezone)
-    outcome = run_period(site, inputs.cube, inputs.grid, period, inputs.instruments)
+    outcome = run_period(
+        site, inputs.cube, inputs.grid, period, inputs.instruments, prior_uses=prior_uses
+    )
     return outcome
 
 
@@ -361,8 +370,11 @@ def write_site_report(
     from carbon.ingest.records import file_sha256
 
     _check_options(status, restate, reason)
-    _refuse_existing(out, load_site(site_file).site.id, period_label, restate)  # before computing
-    outcome = compute_site(site_file, period_label)
+    site_id = load_site(site_file).site.id
+    _refuse_existing(out, site_id, period_label, restate)  # before computing
+    outcome = compute_site(
+        site_file, period_label, prior_uses_for(out, site_id, period_label, restate)
+    )
     extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}
     return _write_report(
         outcome,
