@@ -267,20 +267,48 @@ def _factor_levels(levels_block: dict[str, Any] | None, outcome: PeriodOutcome) 
     }
 
 
+def td_block(td: Any, unavailable: str | None) -> dict[str, Any]:
+    """The ``scope3_3_td_losses_kgco2e`` block; numbers null and the reason where 3.3(c)
+    has no grid-loss factor (``available`` false)."""
+    if td is None:
+        return {
+            "total": None,
+            "lost_energy_kwh": None,
+            "loss_ratio": None,
+            "grid_gross_loss": None,
+            "source": "",
+            "label": "Scope 3 cat. 3(c) T&D losses (not Scope 2)",
+            "available": False,
+            "reason": unavailable,
+        }
+    return {
+        "total": float(td.emissions.to("kg CO2e").magnitude),
+        "lost_energy_kwh": float(td.lost_energy.to("kWh").magnitude),
+        "loss_ratio": float(td.loss_ratio.to("dimensionless").magnitude),
+        "grid_gross_loss": float(td.grid_gross_loss.to("dimensionless").magnitude),
+        "source": td.source,
+        "label": td.label,
+        "available": True,
+        "reason": None,
+    }
+
+
 def headline_keys(outcome: PeriodOutcome, levels_block: dict[str, Any] | None) -> dict[str, Any]:
     """The issue's summary keys, added beside the existing ones (same values, short names).
 
     `levels_block` is the ``scope2_location_factor_levels`` block of the same results.
     """
-    td_kg = float(outcome.scopes.td_losses.emissions.to("kg CO2e").magnitude)
+    td = outcome.scopes.td_losses
+    td_kg = None if td is None else float(td.emissions.to("kg CO2e").magnitude)
     metrics = outcome.scopes.market.metrics
     return {
         "scope3_cat3_kgco2e": {
             "total": td_kg,
             "td_losses": td_kg,
-            "parts": ["3(c) T&D losses of purchased electricity (location-based)"],
+            "parts": [] if td is None else ["3(c) T&D losses of purchased electricity (LB)"],
             "note": "category 3 as reported: part (c) only; upstream of purchased fuels (a) and "
-            "electricity (b) are not in this version",
+            "electricity (b) are not in this version"
+            + ("" if td is not None else f"; 3(c) {outcome.scopes.td_unavailable}"),
         },
         "matching": {
             "annual_match": metrics.annual_match,

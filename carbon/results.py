@@ -25,7 +25,7 @@ from carbon.activity import sector_metrics_dict
 from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
-from carbon.headline import headline_keys, kpis_extra
+from carbon.headline import headline_keys, kpis_extra, td_block
 from carbon.pipeline import PeriodOutcome, pue_of
 from carbon.tenants import tenants_block
 
@@ -120,14 +120,7 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
             "records": len(s1.records),
             "factor_dataset": {"id": s1.dataset_id, "sha256": s1.dataset_sha256},
         },
-        "scope3_3_td_losses_kgco2e": {
-            "total": float(td.emissions.to("kg CO2e").magnitude),
-            "lost_energy_kwh": float(td.lost_energy.to("kWh").magnitude),
-            "loss_ratio": float(td.loss_ratio.to("dimensionless").magnitude),
-            "grid_gross_loss": float(td.grid_gross_loss.to("dimensionless").magnitude),
-            "source": td.source,
-            "label": td.label,
-        },
+        "scope3_3_td_losses_kgco2e": td_block(td, scopes.td_unavailable),
         "cue_kgco2e_per_kwh_it": {
             "location_based": lb_total / it_total_kwh if it_total_kwh else None,
             "market_based": market.total_annual_kgco2e / it_total_kwh if it_total_kwh else None,
