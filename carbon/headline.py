@@ -171,8 +171,10 @@ def kpis_extra(outcome: PeriodOutcome) -> dict[str, Any]:
     details["cue_market"]["notes"].append("Scope 2 market-based (2015 annual matching) ÷ E_IT")
     water = outcome.site.water_for(outcome.period.label)
     heat = outcome.site.heat_reuse_for(outcome.period.label)
+    retired, tariff, _ = renewable_energy(outcome)
     return {
         "ref": metrics["ref"].ratio,
+        "ref_renewable_kwh": float((retired + tariff).to("kWh").magnitude),
         "erf": metrics["erf"].ratio,
         "ere": metrics["ere"].ratio,
         "cue_location": metrics["cue_location"].magnitude("kg CO2e/kWh"),

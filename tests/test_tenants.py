@@ -236,3 +236,19 @@ def test_demo_tenants_reconcile_to_site_totals() -> None:
         assert parts == pytest.approx(results[key]["total"], rel=1e-12)
     ai = sum(t["energy_kwh"] for t in block["by_tenant"].values())
     assert ai == pytest.approx(results["energy_kwh"]["ai"], rel=1e-12)  # all AI is tenanted
+
+
+def test_demo_report_shows_the_tenants_table() -> None:
+    from carbon.report.context import build_context
+    from carbon.report.render import render_html
+    from carbon.results import ReportMeta, build_results
+    from carbon.workflow import compute_demo, demo_period
+
+    outcome, _ = compute_demo(demo_period(None))
+    results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
+    html = " ".join(render_html(build_context(results, outcome.power_by_workload)).split())
+    assert "Colocation tenants" in html and "tenant-3" in html and "HALL-E2" in html
+    assert "Not tenanted (own use)" in html
+    assert "Timing effect of hourly factors" in html
+    for name in ("REF <span", "ERF <span", "WUE <span", "CUE, market-based (hourly matching)"):
+        assert name in html
