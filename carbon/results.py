@@ -22,6 +22,7 @@ import xarray as xr
 
 from carbon import __version__
 from carbon.activity import sector_metrics_dict
+from carbon.csv_rows import extra_csv_rows
 from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
@@ -408,6 +409,8 @@ def results_csv_bytes(results: dict[str, object]) -> bytes:
         writer.writerow(
             [site_id, period, "pue", workload, "" if value is None else repr(value), "1"]
         )
+    for row in extra_csv_rows(results):
+        writer.writerow([site_id, period, *row])
     return buffer.getvalue().encode()
 
 

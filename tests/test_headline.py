@@ -124,3 +124,37 @@ def test_timing_effect_per_workload_adds_up(demo) -> None:
     rate_kg = annual["factor_gco2e_per_kwh"] / 1000
     expected_ai = results["scope2_location_kgco2e"]["ai"] - results["energy_kwh"]["ai"] * rate_kg
     assert effect["ai"] == pytest.approx(expected_ai, rel=1e-9)
+
+
+def test_results_csv_carries_the_new_headline_rows(demo) -> None:
+    import csv
+    import io
+
+    from carbon.results import results_csv_bytes
+
+    _, results = demo
+    rows = list(csv.DictReader(io.StringIO(results_csv_bytes(results).decode())))
+    got = {(r["metric"], r["workload"]): r for r in rows}
+    assert (
+        float(got[("scope2_market", "total")]["value"]) == results["scope2_market_kgco2e"]["total"]
+    )
+    assert got[("cue_market", "total")]["unit"] == "kg CO2e/kWh"
+    assert float(got[("wue", "total")]["value"]) == pytest.approx(results["kpis"]["wue"])
+    assert got[("cfe", "total")]["value"] == ""  # not available: empty, never 0
+    assert float(got[("tenant_energy", "tenant-2")]["value"]) == pytest.approx(
+        results["tenants"]["by_tenant"]["tenant-2"]["energy_kwh"]
+    )
+    assert float(got[("scope3_cat3", "total")]["value"]) == pytest.approx(
+        results["scope3_cat3_kgco2e"]["total"]
+    )
+    assert got[("kgco2e_per_btc_location", "total")]["unit"] == "kg CO2e/BTC"
+
+
+def test_cli_summary_prints_the_market_based_column(capsys, demo, tmp_path) -> None:
+    from carbon.cli import _print_summary
+
+    _, results = demo
+    _print_summary(results, tmp_path)
+    out = capsys.readouterr().out
+    assert "market-based" in out
+    assert f"{results['scope2_market_kgco2e']['total'] / 1000:,.1f}" in out
