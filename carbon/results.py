@@ -26,6 +26,7 @@ from carbon.csv_rows import extra_csv_rows
 from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
+from carbon.grid_chain import source_shares
 from carbon.headline import headline_keys, kpis_extra, td_block
 from carbon.pipeline import PeriodOutcome, pue_of
 from carbon.tenants import tenants_block
@@ -201,6 +202,7 @@ def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
             "factor_gco2e_per_kwh": float(nat.rate.to("g CO2e/kWh").magnitude),
             "factor_id": nat.dataset.id,
         },
+        **source_shares(factors.chain, outcome.hourly_energy, outcome.hourly_emissions),
         "fallback_spans": runs[:50],
         "fallback_spans_total": len(runs),
         "rule": "hourly grid source where it has a usable value; else the eGRID subregion "

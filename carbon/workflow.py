@@ -340,7 +340,13 @@ def compute_site(
     inputs = read_site(site, base)
     period = month(period_label, site.site.timezone)
     outcome = run_period(
-        site, inputs.cube, inputs.grid, period, inputs.instruments, prior_uses=prior_uses
+        site,
+        inputs.cube,
+        inputs.grid,
+        period,
+        inputs.instruments,
+        prior_uses=prior_uses,
+        more_grids=inputs.more_grids,
     )
     return outcome
 

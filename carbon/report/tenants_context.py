@@ -95,6 +95,17 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
         }
         for name, share in (levels.get("shares") or {}).items()
     ]
+    sources = (results.get("scope2_location_factor_levels") or {}).get("hourly_sources") or []
+    for src in sources:  # several chained hourly sources: one row each, under the hourly level
+        level_rows.insert(
+            src.get("order", 1),
+            {
+                "name": f"   of which source {src.get('order')}: {src.get('source')}",
+                "mwh": src.get("mwh"),
+                "share_pct": None if src.get("share") is None else 100.0 * src["share"],
+                "hours": src.get("intervals"),
+            },
+        )
     td = results.get("scope3_3_td_losses_kgco2e") or {}
     return {
         "method": block.get("method", ""),
