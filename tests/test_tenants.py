@@ -252,3 +252,21 @@ def test_demo_report_shows_the_tenants_table() -> None:
     assert "Timing effect of hourly factors" in html
     for name in ("REF <span", "ERF <span", "WUE <span", "CUE, market-based (hourly matching)"):
         assert name in html
+
+
+def test_report_html_does_not_depend_on_key_order() -> None:
+    """results.json is written with sorted keys: the HTML rendered from the parsed file must
+    equal the HTML rendered from the document in memory (carbon verify compares the hashes)."""
+    import json
+
+    from carbon.report.context import build_context
+    from carbon.report.render import render_html
+    from carbon.results import ReportMeta, build_results, results_json_bytes
+    from carbon.workflow import compute_demo, demo_period
+
+    outcome, _ = compute_demo(demo_period(None))
+    results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
+    parsed = json.loads(results_json_bytes(results))
+    direct = render_html(build_context(results, outcome.power_by_workload))
+    again = render_html(build_context(parsed, outcome.power_by_workload))
+    assert direct == again

@@ -12,6 +12,7 @@ from carbon.report.charts import workload_label
 
 __all__ = ["more_kpi_rows", "tenants_context"]
 
+_LEVEL_ORDER = {"hourly_source": 0, "subregion_annual": 1, "national": 2}
 _LEVEL_NAMES = {
     "hourly_source": "hourly grid source",
     "subregion_annual": "eGRID subregion annual rate",
@@ -55,7 +56,7 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
     site_kwh = _total(results, "energy_kwh")
     rows = [
         _row(t, workload_label(str(v.get("workload", ""))), list(v.get("meters", [])), v, site_kwh)
-        for t, v in (block.get("by_tenant") or {}).items()
+        for t, v in sorted((block.get("by_tenant") or {}).items())  # as results.json orders them
     ]
     rest = block.get("not_tenanted") or {}
     totals = {
@@ -70,7 +71,9 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
     effect = results.get("timing_effect_kgco2e") or {}
     hourly = results.get("scope2_location_kgco2e") or {}
     timing = []
-    for w in [*(k for k in effect if k != "total"), "total"]:
+    order = [w for w in ("mining", "ai", "other") if w in effect]
+    order += sorted(w for w in effect if w not in (*order, "total"))
+    for w in [*order, "total"]:
         if w not in effect or (w == "other" and not hourly.get(w)):
             continue
         lb = hourly.get(w)
@@ -93,7 +96,9 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
             "share_pct": None if share is None else 100.0 * share,
             "hours": (levels.get("hours") or {}).get(name),
         }
-        for name, share in (levels.get("shares") or {}).items()
+        for name, share in sorted(
+            (levels.get("shares") or {}).items(), key=lambda item: _LEVEL_ORDER.get(item[0], 9)
+        )
     ]
     sources = (results.get("scope2_location_factor_levels") or {}).get("hourly_sources") or []
     for src in sources:  # several chained hourly sources: one row each, under the hourly level
@@ -188,7 +193,7 @@ def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
             f"site water ÷ IT energy (ISO/IEC 30134-9); {kpis.get('wue_note', '')}",
         )
     partial = kpis.get("partial_pue") or {}
-    for name, value in (partial.get("subsystems") or {}).items():
+    for name, value in sorted((partial.get("subsystems") or {}).items()):
         rows.append(
             {
                 "name": f"pPUE, {name}",
