@@ -190,7 +190,9 @@ def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
             "WUE",
             "L/kWh IT",
             3,
-            f"site water ÷ IT energy (ISO/IEC 30134-9); {kpis.get('wue_note', '')}",
+            f"site water ÷ IT energy (ISO/IEC 30134-9); {kpis.get('wue_note', '')}".replace(
+                "^3", "³"
+            ),
         )
     partial = kpis.get("partial_pue") or {}
     for name, value in sorted((partial.get("subsystems") or {}).items()):
