@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
@@ -48,7 +49,4 @@ def test_two_sources_chain_hour_by_hour(tmp_path: Path) -> None:
     assert second_src["intervals"] == 10 and second_src["source"].endswith("(grid/second.csv)")
     assert first_src["intervals"] == 30 * 24 + 1 - 10
     assert levels["hours"]["subregion_annual"] == 0
-    assert (
-        first_src["share"] + second_src["share"] == 1.0
-        or abs(first_src["share"] + second_src["share"] - 1.0) < 1e-12
-    )
+    assert first_src["share"] + second_src["share"] == pytest.approx(1.0, rel=1e-12)
