@@ -84,3 +84,12 @@ def test_the_pdf_says_why(british) -> None:
     outcome, results = british
     html = " ".join(render_html(build_context(results, outcome.power_by_workload)).split())
     assert "no grid gross loss factor for region" in html
+
+
+def test_a_site_without_tenants_reports_everything_as_not_tenanted(british) -> None:
+    _, results = british
+    block = results["tenants"]
+    assert block["by_tenant"] == {}
+    assert block["not_tenanted"]["meters"] == ["M", "A", "X"]
+    for key in ("energy_kwh", "it_energy_kwh", "scope2_location_kgco2e", "scope2_market_kgco2e"):
+        assert block["not_tenanted"][key] == pytest.approx(results[key]["total"], rel=1e-12)
