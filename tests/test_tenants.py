@@ -145,7 +145,7 @@ n_int = 8
 workload_energy = st.floats(min_value=0.0, max_value=1e4, allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     tenant_it=arrays(np.float64, (3, n_int), elements=workload_energy),
     own_use=arrays(np.float64, (2, n_int), elements=workload_energy),
