@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pint
 import xarray as xr
 
@@ -148,6 +149,42 @@ def _partial_pue(outcome: PeriodOutcome, months: int) -> dict[str, Any]:
     }
 
 
+def pue_by_hall(outcome: PeriodOutcome) -> dict[str, float]:
+    """Partial PUE per IT meter (hall): ``(E_IT,h + E_infra,h) / E_IT,h``.
+
+    A hall's infrastructure energy is its share of its workload's IT energy per
+    interval times the workload's allocated shared and residual energy, exactly as
+    the workload split allocates it (METHODOLOGY 6); a hall that changed workload
+    takes the infrastructure of each workload for its part of the intervals.
+    """
+    from carbon.attribution import workload_shares
+
+    split = outcome.attribution
+    energy = outcome.energy.pint.to("kWh")
+    ids = [m.id for m in outcome.site.meters_with_role("it")]
+    metered = energy.sel(meter=ids).fillna(0.0 * energy.pint.units)
+    time = pd.DatetimeIndex(energy["time"].values)
+    share = workload_shares(outcome.site, time, outcome.interval)
+    hall_it = metered * share  # (meter, workload, time) [kWh]
+    workload_it = split.it.pint.to("kWh").pint.dequantify()
+    has_it = workload_it > 0
+    ratio = xr.where(has_it, hall_it.pint.dequantify() / workload_it.where(has_it, 1.0), 0.0)
+    infra = (split.shared + split.residual).pint.to("kWh").pint.dequantify()
+    hall_infra = (ratio * infra).sum(("workload", "time"))
+    hall_total_it = hall_it.pint.dequantify().sum(("workload", "time"))
+    months = months_in(outcome)
+    out = {}
+    for m in ids:
+        it_m = Q_(float(hall_total_it.sel(meter=m)), "kWh")
+        if it_m.magnitude <= 0:
+            continue
+        metric = kpis.partial_pue_zone(
+            m, it_m, Q_(float(hall_infra.sel(meter=m)), "kWh"), months=months
+        )
+        out[m] = metric.ratio
+    return out
+
+
 def _details(metric: kpis.Metric, unit: str) -> dict[str, Any]:
     return {
         "value": metric.magnitude(unit),
@@ -193,6 +230,7 @@ def kpis_extra(outcome: PeriodOutcome) -> dict[str, Any]:
         if heat is None
         else float(parse_quantity(heat.energy, "kWh", "heat reuse").to("kWh").magnitude),
         "partial_pue": _partial_pue(outcome, months_in(outcome)),
+        "pue_by_hall": pue_by_hall(outcome),
         "details": details,
     }
 

@@ -158,3 +158,16 @@ def test_cli_summary_prints_the_market_based_column(capsys, demo, tmp_path) -> N
     out = capsys.readouterr().out
     assert "market-based" in out
     assert f"{results['scope2_market_kgco2e']['total'] / 1000:,.1f}" in out
+
+
+def test_hall_partial_pues_weighted_by_it_rebuild_the_attributed_energy(demo) -> None:
+    """Σ_h pPUE_h · E_IT,h = the energy attributed to workloads (all but 'other')."""
+    _, results = demo
+    halls = results["kpis"]["pue_by_hall"]
+    assert set(halls) == {"HALL-A", "HALL-B", "HALL-C", "HALL-D", "HALL-E1", "HALL-E2"}
+    it = {m["id"]: m["energy_kwh"] for m in results["meters"]}
+    rebuilt = sum(halls[h] * it[h] for h in halls)
+    attributed = results["energy_kwh"]["total"] - results["energy_kwh"]["other"]
+    assert rebuilt == pytest.approx(attributed, rel=1e-9)
+    # HALL-D is all AI in July: its pPUE is the AI halls' one
+    assert halls["HALL-D"] == pytest.approx(results["kpis"]["pue_by_workload"]["ai"], rel=2e-3)

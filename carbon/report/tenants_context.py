@@ -194,6 +194,19 @@ def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
                 "^3", "³"
             ),
         )
+    halls = kpis.get("pue_by_hall") or {}
+    if halls:
+        rows.append(
+            {
+                "name": "pPUE by hall",
+                "unit": "ratio",
+                "value": None,
+                "decimals": 3,
+                "definition": ", ".join(f"{h} {v:.3f}" for h, v in sorted(halls.items()))
+                + "; hall IT energy with its share of its workload's cooling, shared loads and "
+                "residual per interval",
+            }
+        )
     partial = kpis.get("partial_pue") or {}
     for name, value in sorted((partial.get("subsystems") or {}).items()):
         rows.append(
