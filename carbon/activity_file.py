@@ -18,8 +18,9 @@ from pydantic import ValidationError
 
 from carbon.config import ActivityPeriod, SiteConfig, site_from_dict
 from carbon.errors import ConfigError
+from carbon.ingest.records import InputRecord, file_sha256
 
-__all__ = ["ACTIVITY_COLUMNS", "read_activity_csv", "with_activity_file"]
+__all__ = ["ACTIVITY_COLUMNS", "activity_input_record", "read_activity_csv", "with_activity_file"]
 
 #: Columns an activity CSV may hold (every ``[[activity]]`` key but the nested miners).
 ACTIVITY_COLUMNS: tuple[str, ...] = tuple(k for k in ActivityPeriod.model_fields if k != "miners")
@@ -89,3 +90,20 @@ def with_activity_file(site: SiteConfig, base: Path, source: str = "site file") 
     merged = [*data.get("activity", []), *(row for _, row in rows)]
     data["activity"] = sorted(merged, key=lambda a: a["period"])
     return site_from_dict(data, source=source)
+
+
+def activity_input_record(site: SiteConfig, base: Path) -> InputRecord | None:
+    """The lineage record of the site's activity file (path as written, SHA-256, rows)."""
+    if site.activity_file is None:
+        return None
+    path = Path(base) / site.activity_file
+    rows = read_activity_csv(path)
+    periods = sorted(row["period"] for _, row in rows)
+    return InputRecord(
+        path=site.activity_file,
+        sha256=file_sha256(path),
+        rows=len(rows),
+        start=periods[0] if periods else None,
+        end=periods[-1] if periods else None,
+        kind="activity",
+    )

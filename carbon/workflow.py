@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from carbon import demo
+from carbon.activity_file import activity_input_record
 from carbon.align import build_cube
 from carbon.config import load_site
 from carbon.errors import ConfigError, OutputExistsError
@@ -348,7 +349,8 @@ def compute_site(
         prior_uses=prior_uses,
         more_grids=inputs.more_grids,
     )
-    return outcome
+    record = activity_input_record(site, base)  # the activity CSV joins the lineage
+    return outcome if record is None else replace(outcome, inputs=(*outcome.inputs, record))
 
 
 def _site_instruments(site_file: Path) -> tuple:

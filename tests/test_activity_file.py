@@ -96,3 +96,31 @@ def test_unknown_column_repeat_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "activity.csv").unlink()
     with pytest.raises(ConfigError, match="activity file not found"):
         load_site(path)
+
+
+def test_the_activity_file_is_listed_among_the_report_inputs(tmp_path: Path) -> None:
+    """carbon report on the documented example site with an activity file: the CSV's hash is in
+    results.json inputs (and so in the manifest), and its row feeds the sector metrics."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from carbon.cli import app
+    from carbon.ingest.records import file_sha256
+    from tests.integration.test_example_site import write_example
+
+    write_example(tmp_path)
+    site = tmp_path / "site.toml"
+    site.write_text('activity_file = "activity.csv"\n' + site.read_text(encoding="utf-8"))
+    (tmp_path / "activity.csv").write_text(
+        "period,hashrate_average,btc_mined_self\n2023-11,0.4 EH/s,7.5\n", encoding="utf-8"
+    )
+    out = tmp_path / "r"
+    args = ["report", "--site", str(site), "--period", "2023-11", "--out", str(out), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.output)
+    record = next(i for i in results["inputs"] if i["kind"] == "activity")
+    assert record["path"] == "activity.csv"
+    assert record["sha256"] == file_sha256(tmp_path / "activity.csv")
+    assert results["intensities"]["btc_mined_self"] == 7.5
