@@ -14,6 +14,7 @@ from typing import Any
 
 import xarray as xr
 
+from carbon.errors import FactorNotFoundError
 from carbon.factors import latest_egrid_for_year
 from carbon.instruments import ClaimContext, SerialUse
 from carbon.market import MarketBasedResult, market_based
@@ -28,8 +29,9 @@ class PeriodAccounting:
     gwp_set: str
     market: MarketBasedResult
     scope1: Scope1Result
-    td_losses: TDLosses
+    td_losses: TDLosses | None  # None where no grid-loss factor exists for the region
     context: ClaimContext
+    td_unavailable: str | None = None  # why 3.3(c) is not computed, when it is not
 
 
 def account_period(
@@ -76,7 +78,30 @@ def account_period(
     scope1 = scope1_emissions(records, gwp_set=gwp_set)
     dataset_id, _ = latest_egrid_for_year(year)
     purchased = hourly_load.sum().pint.to("kWh")
-    td = td_losses_egrid(purchased, grid_region, dataset_id, gwp_set=gwp_set)
+    td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
     return PeriodAccounting(
-        gwp_set=gwp_set, market=market, scope1=scope1, td_losses=td, context=context
+        gwp_set=gwp_set,
+        market=market,
+        scope1=scope1,
+        td_losses=td,
+        context=context,
+        td_unavailable=why,
     )
+
+
+def td_losses_or_reason(
+    purchased: Any, grid_region: str, dataset_id: str, gwp_set: str
+) -> tuple[TDLosses | None, str | None]:
+    """Scope 3.3(c) where eGRID has a grid gross loss for the region; else None and why.
+
+    A region unknown to eGRID (a site outside the US, with an hourly source only)
+    has no grid-loss factor shipped: 3.3(c) is reported as not available with the
+    reason, never computed from a guessed loss rate.
+    """
+    try:
+        return td_losses_egrid(purchased, grid_region, dataset_id, gwp_set=gwp_set), None
+    except FactorNotFoundError as exc:
+        return None, (
+            f"not available: no grid gross loss factor for region {grid_region!r} in "
+            f"{dataset_id} ({exc}); Scope 3 cat. 3(c) is not computed"
+        )

@@ -438,6 +438,12 @@ def _print_quality(summary: dict) -> None:
         console.print("No data problems found.")
 
 
+def _market_cell(results: dict, key: str) -> str:
+    """Market-based Scope 2 (2015 annual matching) of one row, in t CO2e; blank if absent."""
+    value = (results.get("scope2_market_kgco2e") or {}).get(key)
+    return "" if value is None else f"{value / 1000:,.1f}"
+
+
 def _print_summary(results: dict, path: Path) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -452,6 +458,7 @@ def _print_summary(results: dict, path: Path) -> None:
         "Energy [MWh]",
         "IT energy [MWh]",
         "Scope 2 location-based [t CO2e]",
+        "Scope 2 market-based [t CO2e]",
     ):
         table.add_column(escape(header), justify="left" if header == "Workload" else "right")
     names = {"mining": "Mining", "ai": "AI hosting", "other": "Unallocated", "total": "Total"}
@@ -465,6 +472,7 @@ def _print_summary(results: dict, path: Path) -> None:
             f"{energy / 1000:,.1f}",
             "" if it is None else f"{it / 1000:,.1f}",
             f"{results['scope2_location_kgco2e'][key] / 1000:,.1f}",
+            _market_cell(results, key),
         )
     console = Console()
     console.print(table)

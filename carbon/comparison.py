@@ -9,7 +9,7 @@ trend) runs through the same :func:`carbon.pipeline.run_period` as the report.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -46,14 +46,30 @@ class SiteData:
     grid: GridIntensity
     instruments: Sequence[Any] = ()
     marginal: Any = None  # GridTable of a marginal rate (avoided emissions only), or None
+    more_grids: Sequence[GridIntensity] = ()  # further hourly sources, chained after `grid`
+    extra_inputs: tuple[Any, ...] = ()  # input records read outside the cube (activity CSV)
 
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """First interval start and last interval end of the meter data (UTC)."""
         times = pd.DatetimeIndex(self.cube.energy["time"].values)
         return times[0].tz_localize("UTC"), (times[-1] + self.cube.interval).tz_localize("UTC")
 
-    def run(self, period: Period) -> PeriodOutcome:
-        return run_period(self.site, self.cube, self.grid, period, self.instruments)
+    def run(self, period: Period, prior_uses: Sequence[Any] = ()) -> PeriodOutcome:
+        """Run the pipeline on `period`. `prior_uses` (serial blocks of issued reports)
+        apply to the reported period only; a baseline or trend month is computed without
+        them, since its own issued claim would otherwise collide with itself."""
+        outcome = run_period(
+            self.site,
+            self.cube,
+            self.grid,
+            period,
+            self.instruments,
+            prior_uses=prior_uses,
+            more_grids=self.more_grids,
+        )
+        if not self.extra_inputs:
+            return outcome
+        return replace(outcome, inputs=(*outcome.inputs, *self.extra_inputs))
 
 
 # --- the period's own blocks -------------------------------------------------------------

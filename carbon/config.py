@@ -594,4 +594,9 @@ def load_site(path: str | Path) -> SiteConfig:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return site_from_dict(data, source=str(path))
+    site = site_from_dict(data, source=str(path))
+    if site.activity_file is not None:  # monthly activity rows from a CSV beside the site file
+        from carbon.activity_file import with_activity_file
+
+        site = with_activity_file(site, path.parent, source=str(path))
+    return site

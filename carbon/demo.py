@@ -45,6 +45,9 @@ GRID_REGION = "ERCT"
 # Rated IT load of the mining halls before any conversion [MW].
 _MINING_HALLS_MW = {"HALL-A": 22.0, "HALL-B": 24.0, "HALL-C": 21.0, "HALL-D": 20.0}
 _AI_HALL_E_MW = 12.0  # GPU hall from the start [MW]
+#: HALL-E's tenant cages: busway meter → colocation tenant, and each cage's share of the hall.
+_HALL_E_TENANTS = {"HALL-E1": "tenant-2", "HALL-E2": "tenant-3"}
+_HALL_E_SPLIT = {"HALL-E1": 0.6, "HALL-E2": 0.4}
 _AI_HALL_D_MW = 16.0  # HALL-D after conversion, at full ramp [MW]
 _HALL_D_REFIT_END = pd.Timestamp("2025-06-24T00:00", tz=TIMEZONE)
 _HALL_D_RAMP_END = pd.Timestamp("2025-07-14T00:00", tz=TIMEZONE)
@@ -70,6 +73,8 @@ MEAN_FEES_BTC_PER_BLOCK = 0.025
 # GPU-hours sold to tenants.
 _GPUS = {"HALL-E": 8576, "HALL-D": 11424}
 _GPU_SOLD_SHARE = {"HALL-E": 0.91, "HALL-D": 0.84}
+# Site water withdrawal per month [m^3] (no waste heat is reused: ERF = 0)
+_WATER_M3 = (6200, 6100, 7400, 8900, 11800, 14900, 17600, 17900, 14200, 10300, 7600, 6400)
 # Backup diesel genset test runs into a load bank (no site consumption) [US gallons per month]
 _GENSET_GALLONS = (1800, 1500, 1600, 1700, 2100, 2600, 2900, 3000, 2400, 1900, 1600, 2200)
 
@@ -108,7 +113,11 @@ def demo_site(activity: list[dict] | None = None) -> SiteConfig:
                 {"workload": "ai", "tenant": "tenant-1"},
             ],
         },
-        {"id": "HALL-E", "role": "it", "parent": "REV", "workload": "ai"},
+        # HALL-E is one GPU hall metered per tenant cage (busway meters)
+        *(
+            {"id": meter, "role": "it", "parent": "REV", "workload": "ai", "tenant": tenant}
+            for meter, tenant in _HALL_E_TENANTS.items()
+        ),
         {
             "id": "COOL-MINING",
             "role": "shared",
@@ -153,6 +162,16 @@ def demo_site(activity: list[dict] | None = None) -> SiteConfig:
                 for month, gallons in enumerate(_GENSET_GALLONS, start=1)
             ],
             **({"activity": activity} if activity else {}),
+            # evaporative assist on the AI halls' dry coolers: more water in the hot months
+            "water": [
+                {
+                    "period": f"{YEAR}-{month:02d}",
+                    "withdrawal": f"{m3} m^3",
+                    "potable": f"{round(m3 * 0.1)} m^3",
+                    "source": "synthetic: monthly utility water bills",
+                }
+                for month, m3 in enumerate(_WATER_M3, start=1)
+            ],
         },
         source="demo site",
     )
@@ -357,8 +376,12 @@ def _meter_power_mw(
             mining_it += hall_mw
         power[hall] = hall_mw
     diurnal_e = 1.0 + 0.03 * np.cos(2 * np.pi * (w["hod"] - 15.0) / 24.0)
-    power["HALL-E"] = _AI_HALL_E_MW * 0.93 * diurnal_e * (1 + _smooth_noise(rng, n, 0.004, 4))
-    ai_it += power["HALL-E"]
+    hall_e = _AI_HALL_E_MW * 0.93 * diurnal_e * (1 + _smooth_noise(rng, n, 0.004, 4))
+    # tenant-3 trains in batches: its cage swings more over the day than tenant-2's
+    swing = 0.05 * np.sin(2 * np.pi * (w["hod"] - 9.0) / 24.0)
+    power["HALL-E1"] = hall_e * (_HALL_E_SPLIT["HALL-E1"] - _HALL_E_SPLIT["HALL-E2"] * swing)
+    power["HALL-E2"] = hall_e * _HALL_E_SPLIT["HALL-E2"] * (1.0 + swing)
+    ai_it += hall_e
     warm = np.clip(w["temp"] - 10.0, 0.0, None)
     power["COOL-MINING"] = mining_it * (0.03 + 0.0025 * warm)
     power["COOL-AI"] = ai_it * (0.12 + 0.004 * warm)

@@ -271,10 +271,33 @@ def _allocate(
             spill = np.where(pro_rata.sum(axis=0) > 0, generation[k] - kept, 0.0)
             out[k] = pro_rata * spill
             out[k, w] += generation[k] - spill  # without any load to spill to, it stays
+    if key == "annual" and any(d is not None for d in designation):
+        # The same rule over the period: a designated instrument covers its workload's period
+        # load first; its surplus goes to the other workloads' uncovered period load, so the
+        # annual-matching workload results add up to the boundary's too.
+        designated_p = np.zeros(load.shape[0])
+        for k in range(n_inst):  # loops over instruments, never hours
+            if designation[k] is not None:
+                designated_p[designation[k]] += generation[k].sum()
+        covered_p = np.minimum(designated_p, period)
+        deficit_p = period - covered_p
+        share_p = pro_rata[:, 0] if n_time else period * 0.0
+        if deficit_p.sum() > 0:
+            share_p = deficit_p / deficit_p.sum()
+            # undesignated instruments, too, go to the load the designated ones leave uncovered
+            pro_rata = np.repeat(share_p[:, None], n_time, axis=1)
+        keep_p = np.divide(
+            covered_p, designated_p, out=np.zeros_like(covered_p), where=designated_p > 0
+        )
+        for k in range(n_inst):  # loops over instruments, never hours
+            w = designation[k]
+            if w is None:
+                continue
+            spill = generation[k] * (1.0 - keep_p[w]) if share_p.sum() > 0 else 0 * generation[k]
+            out[k] = share_p[:, None] * spill[None, :]
+            out[k, w] += generation[k] - spill
     for k in range(n_inst):  # loops over instruments, never hours
         if designation[k] is not None:
-            if key != "hourly":
-                out[k, designation[k]] = generation[k]
             continue
         if generation[k].sum() > 0 and period.sum() <= 0:
             raise AllocationError(

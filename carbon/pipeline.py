@@ -22,6 +22,7 @@ from carbon.config import SiteConfig
 from carbon.errors import FactorNotFoundError, PeriodError
 from carbon.factors import FactorDataset, egrid_co2e_rate, latest_egrid_for_year, load_dataset
 from carbon.flags import Flag
+from carbon.grid_chain import chain_grids
 from carbon.impute import Imputation, impute
 from carbon.ingest.grid_table import GridIntensity
 from carbon.period import Period
@@ -63,6 +64,7 @@ class LocationFactors:
     levels: xr.DataArray  # (time,) int8 level codes
     subregion: AnnualFactor | None  # None when the region is unknown to eGRID
     national: AnnualFactor  # the eGRID national (US) row of the same edition
+    chain: Any = None  # carbon.grid_chain.SourceChain when several hourly sources are chained
 
     def fallback_rate(self) -> AnnualFactor:
         """The rate used where the hourly source has no usable value."""
@@ -180,12 +182,14 @@ def run_period(
     period: Period,
     instruments: Sequence[Any] = (),
     prior_uses: Sequence[Any] = (),
+    more_grids: Sequence[GridIntensity] = (),
 ) -> PeriodOutcome:
     """Attribute, account and check one period of one site.
 
     `prior_uses` are the certificate serial blocks already applied in issued
     reports (:func:`carbon.ledger.prior_serial_uses`); applying one again is an
-    error naming both uses.
+    error naming both uses. `more_grids` are the site's further hourly sources,
+    chained after `grid` interval by interval (:mod:`carbon.grid_chain`).
     """
     settings = site.quality
     filled = impute(
@@ -215,6 +219,9 @@ def run_period(
         hourly = split.total
         source = emissions.coarsen_intensity(grid.intensity.where(usable), cube.interval)
         usable = None  # a meter interval with any unusable sub-interval is NaN after the mean
+    chain = chain_grids(grid, more_grids, hourly["time"], cube.interval) if more_grids else None
+    if chain is not None:
+        source, usable = chain.intensity, None
     # METHODOLOGY 1.2: hourly source first, then the eGRID subregion annual rate, then the
     # national rate; the level used is recorded per interval and reported, never silent.
     subregion, national = location_factors_for(site, period.start.year)
@@ -225,7 +232,7 @@ def run_period(
         subregion_rate=None if subregion is None else subregion.rate,
         national_rate=national.rate,
     )
-    factors = LocationFactors(levels=levels, subregion=subregion, national=national)
+    factors = LocationFactors(levels=levels, subregion=subregion, national=national, chain=chain)
     hourly_emissions = emissions.location_based(hourly, intensity)
     annual = factors.fallback_rate()
     scopes = account_period(
@@ -258,7 +265,7 @@ def run_period(
         scopes=scopes,
         imputation=filled,
         reconciliation=tuple(reconciliation),
-        inputs=(*cube.records, grid.record),
+        inputs=(*cube.records, grid.record, *(g.record for g in more_grids)),
         location_factors=factors,
     )
     if site.activity:

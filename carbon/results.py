@@ -22,10 +22,14 @@ import xarray as xr
 
 from carbon import __version__
 from carbon.activity import sector_metrics_dict
+from carbon.csv_rows import extra_csv_rows
 from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
+from carbon.grid_chain import source_shares
+from carbon.headline import headline_keys, kpis_extra, td_block
 from carbon.pipeline import PeriodOutcome, pue_of
+from carbon.tenants import tenants_block
 
 SCHEMA_VERSION = "1.0"
 
@@ -118,14 +122,7 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
             "records": len(s1.records),
             "factor_dataset": {"id": s1.dataset_id, "sha256": s1.dataset_sha256},
         },
-        "scope3_3_td_losses_kgco2e": {
-            "total": float(td.emissions.to("kg CO2e").magnitude),
-            "lost_energy_kwh": float(td.lost_energy.to("kWh").magnitude),
-            "loss_ratio": float(td.loss_ratio.to("dimensionless").magnitude),
-            "grid_gross_loss": float(td.grid_gross_loss.to("dimensionless").magnitude),
-            "source": td.source,
-            "label": td.label,
-        },
+        "scope3_3_td_losses_kgco2e": td_block(td, scopes.td_unavailable),
         "cue_kgco2e_per_kwh_it": {
             "location_based": lb_total / it_total_kwh if it_total_kwh else None,
             "market_based": market.total_annual_kgco2e / it_total_kwh if it_total_kwh else None,
@@ -205,6 +202,7 @@ def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
             "factor_gco2e_per_kwh": float(nat.rate.to("g CO2e/kWh").magnitude),
             "factor_id": nat.dataset.id,
         },
+        **source_shares(factors.chain, outcome.hourly_energy, outcome.hourly_emissions),
         "fallback_spans": runs[:50],
         "fallback_spans_total": len(runs),
         "rule": "hourly grid source where it has a usable value; else the eGRID subregion "
@@ -314,12 +312,15 @@ def build_results(
         },
         "scope2_location_factor_levels": _factor_levels(outcome),
         "sector_metrics": sector_metrics_dict(outcome.sector, outcome.period.label),
+        "tenants": tenants_block(outcome),
         "kpis": {
             "pue": pue,
             "pue_by_workload": pue_workload,
             "pue_category": "PUE1 (basic): IT energy metered at the hall feeders",
             "pue_interim": True,
+            **kpis_extra(outcome),
         },
+        **headline_keys(outcome, _factor_levels(outcome)),
         "gwp_set": outcome.site.reporting.gwp_set,
         **_scopes(outcome, lb_total, it_total_kwh=_number(split.it.sum(), "kWh")),
         "meters": meters,
@@ -410,6 +411,8 @@ def results_csv_bytes(results: dict[str, object]) -> bytes:
         writer.writerow(
             [site_id, period, "pue", workload, "" if value is None else repr(value), "1"]
         )
+    for row in extra_csv_rows(results):
+        writer.writerow([site_id, period, *row])
     return buffer.getvalue().encode()
 
 

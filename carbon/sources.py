@@ -53,6 +53,7 @@ class SiteInputs:
     grid: GridIntensity
     labels: dict[str, dict[str, str]]
     instruments: tuple = ()
+    more_grids: tuple = ()  # the further [[grid]] sources, chained after `grid`
 
 
 def _reader(table: dict[str, tuple[str, str]], key: str) -> Callable:
@@ -183,13 +184,25 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
 
 
 def read_grid(site: SiteConfig, base: Path) -> GridIntensity:
-    """Read the site's first (most specific) grid source and make it a Scope 2 series."""
+    """Read the site's first (most specific) grid source and make it a Scope 2 series.
+
+    Further sources are read by :func:`read_more_grids` and chained after it.
+    """
     if not site.grid:
         raise ConfigError(
             "the site declares no [[grid]] source; hourly location-based Scope 2 needs one "
             "(electricitymaps, eia930, gridemissions, neso, entsoe)"
         )
-    source: GridSource = site.grid[0]
+    return _read_source(site.grid[0], base)
+
+
+def read_more_grids(site: SiteConfig, base: Path) -> tuple[GridIntensity, ...]:
+    """The site's further grid sources (after the first), in the site file's order."""
+    return tuple(_read_source(source, base) for source in site.grid[1:])
+
+
+def _read_source(source: GridSource, base: Path) -> GridIntensity:
+    """Read one grid source and make it a Scope 2 series."""
     if source.source not in _GRID_READERS:
         raise ConfigError(
             f"grid source {source.source!r} cannot supply an hourly intensity series yet; "
@@ -221,4 +234,10 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
 
         path = _resolve(base, site.reporting.instruments, "[reporting] instruments")
         instruments = tuple(read_instruments_csv(path))
-    return SiteInputs(cube=cube, grid=read_grid(site, base), labels=labels, instruments=instruments)
+    return SiteInputs(
+        cube=cube,
+        grid=read_grid(site, base),
+        labels=labels,
+        instruments=instruments,
+        more_grids=read_more_grids(site, base),
+    )

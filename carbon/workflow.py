@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from carbon import demo
+from carbon.activity_file import activity_input_record
 from carbon.align import build_cube
 from carbon.config import load_site
 from carbon.errors import ConfigError, OutputExistsError
@@ -30,7 +31,8 @@ from carbon.ledger import (
 )
 from carbon.output import version_dir
 from carbon.period import Period, month, next_full_month_after
-from carbon.pipeline import PeriodOutcome, run_period, slice_flags, slice_period
+from carbon.pipeline import PeriodOutcome, slice_flags, slice_period
+from carbon.prior_uses import prior_uses_for
 from carbon.quality import assess
 from carbon.reconcile import reconcile
 from carbon.results import (
@@ -104,10 +106,12 @@ def demo_site_data() -> tuple[Any, dict[str, object]]:
     return SiteData(site, cube, grid, tuple(instruments)), generator
 
 
-def compute_demo(period: Period) -> tuple[PeriodOutcome, dict[str, object]]:
+def compute_demo(
+    period: Period, prior_uses: Sequence[Any] = ()
+) -> tuple[PeriodOutcome, dict[str, object]]:
     """Generate the demo inputs and run the pipeline on `period` (no files written)."""
     data, generator = demo_site_data()
-    return data.run(period), generator
+    return data.run(period, prior_uses), generator
 
 
 STATUSES = ("draft", "issued")
@@ -343,7 +347,9 @@ def write_demo_report(
 
         baseline_period(baseline, period)  # a malformed or late baseline fails before computing
     data, generator = demo_site_data()
-    outcome = data.run(period)
+    outcome = data.run(
+        period, prior_uses_for(out, demo.demo_site().site.id, period.label, restate)
+    )
     if baseline:
         _check_baseline(data, period, baseline)
     return _write_report(
@@ -359,14 +365,12 @@ def write_demo_report(
     )
 
 
-def compute_site(site_file: Path, period_label: str) -> PeriodOutcome:
+def compute_site(
+    site_file: Path, period_label: str, prior_uses: Sequence[Any] = ()
+) -> PeriodOutcome:
     """Read a site file and its inputs and run the pipeline on one month."""
-    site = load_site(site_file)
-    base = Path(site_file).parent
-    inputs = read_site(site, base)
-    period = month(period_label, site.site.timezone)
-    outcome = run_period(site, inputs.cube, inputs.grid, period, inputs.instruments)
-    return outcome
+    data = site_data(site_file)
+    return data.run(month(period_label, data.site.site.timezone), prior_uses)
 
 
 def site_data(site_file: Path) -> Any:
@@ -375,9 +379,19 @@ def site_data(site_file: Path) -> Any:
     from carbon.marginal import read_marginal
 
     site = load_site(site_file)
-    inputs = read_site(site, Path(site_file).parent)
-    marginal = read_marginal(site, Path(site_file).parent)
-    return SiteData(site, inputs.cube, inputs.grid, tuple(inputs.instruments), marginal)
+    base = Path(site_file).parent
+    inputs = read_site(site, base)
+    marginal = read_marginal(site, base)
+    record = activity_input_record(site, base)  # the activity CSV joins the lineage
+    return SiteData(
+        site,
+        inputs.cube,
+        inputs.grid,
+        tuple(inputs.instruments),
+        marginal,
+        more_grids=tuple(inputs.more_grids),
+        extra_inputs=() if record is None else (record,),
+    )
 
 
 def _check_baseline(data: Any, period: Period, baseline: str) -> None:
@@ -417,9 +431,13 @@ def write_site_report(
     from carbon.ingest.records import file_sha256
 
     _check_options(status, restate, reason)
-    _refuse_existing(out, load_site(site_file).site.id, period_label, restate)  # before computing
+    site_id = load_site(site_file).site.id
+    _refuse_existing(out, site_id, period_label, restate)  # before computing
     data = site_data(site_file)
-    outcome = data.run(month(period_label, data.site.site.timezone))
+    outcome = data.run(
+        month(period_label, data.site.site.timezone),
+        prior_uses_for(out, site_id, period_label, restate),
+    )
     if baseline:
         _check_baseline(data, outcome.period, baseline)
     extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}

@@ -709,9 +709,13 @@ def test_csv_instruments_feed_the_calculation(tmp_path: Path) -> None:
     # Annual basis: ppa 120000 MWh/8760 h x 24 h to AI, tariff 500/8760 x 24 pro rata.
     ppa = next(o for o in result.register if o.instrument_id == "ppa-sun")
     assert ppa.allocated_mwh["ai"] == 0.0  # hourly basis counts an unprofiled PPA as nothing
-    assert ppa.allocated_annual_mwh == pytest.approx({"ai": 120000 * 24 / 8760, "mining": 0.0})
+    # AI's 240 MWh are covered first; the designated PPA's surplus goes to mining's uncovered
+    # load, as on the hourly basis, so the workloads add up to the boundary on both bases.
+    ppa_mwh = 120000 * 24 / 8760
+    assert ppa.allocated_annual_mwh == pytest.approx({"ai": 240.0, "mining": ppa_mwh - 240.0})
     annual_ai = result.generation_annual.sel(instrument="ppa-sun", workload="ai").sum()
-    assert float(annual_ai.pint.to("MWh").pint.magnitude) == pytest.approx(120000 * 24 / 8760)
+    assert float(annual_ai.pint.to("MWh").pint.magnitude) == pytest.approx(240.0)
+    assert abs(result.workload_minus_total_kgco2e["annual"]) < 1e-6
 
 
 def test_with_profile_gives_a_csv_ppa_an_hourly_shape(tmp_path: Path) -> None:

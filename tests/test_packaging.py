@@ -97,4 +97,11 @@ def test_installed_wheel_runs_the_demo_from_another_directory(wheel: Path, tmp_p
         "results.json",
         "results.csv",
         "manifest.json",
+        "tenants",
     }
+    # one statement per AI tenant of the demo (METHODOLOGY 1.1 allocations to customers)
+    assert sorted(p.name for p in (out / "tenants").iterdir()) == [
+        "tenant-1.pdf",
+        "tenant-2.pdf",
+        "tenant-3.pdf",
+    ]

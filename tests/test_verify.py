@@ -63,6 +63,7 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
         "input hashes": True,
         "recomputed figures": True,
         "rendered content": True,
+        "tenant statements": True,  # the demo has three AI tenants
     }
     assert found["differing_figures"] == [] and found["differing_inputs"] == []
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from carbon.errors import ReportContextError
 from carbon.report.charts import chart_resolution, stacked_power_svg, workload_label
+from carbon.report.tenants_context import more_kpi_rows, tenants_context
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -35,6 +36,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("power", "Power by workload"),
     ("scopes", "Emissions by scope"),
+    ("tenants", "Tenants and hourly factors"),
     ("operations", "Operations and intensities"),
     ("meters", "Energy by meter"),
     ("methodology", "Methodology"),
@@ -471,6 +473,7 @@ def _operations(results: dict) -> dict:
                     f"{cue.get('note', '')}".rstrip("; "),
                 }
             )
+    kpi_rows.extend(more_kpi_rows(kpis))
     sector = results.get("sector_metrics") or {}
     figures = sector.get("figures", {}) or {}
     rows = []
@@ -940,6 +943,7 @@ def build_context(
         "scopes": _scopes(results),
         "operations": _operations(results),
         "factor_levels": _factor_levels(results),
+        "tenants": tenants_context(results),
         "lineage": lineage,
         "methodology": {
             "gwp_note": _gwp_note(

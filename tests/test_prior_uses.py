@@ -1,0 +1,73 @@
+"""Serials applied in an issued report are refused in any later report under the same root."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from carbon.instruments import SerialOverlapError, SerialRange, SerialUse
+from carbon.ledger import append_entry, ledger_path, serial_use_to_dict
+from carbon.prior_uses import prior_uses_for
+from carbon.workflow import write_demo_report
+
+CDT = timezone(timedelta(hours=-5))
+
+
+def _issued(root: Path, site_id: str, period: str, uses: list[SerialUse]) -> None:
+    append_entry(
+        ledger_path(root, site_id),
+        {
+            "report_id": f"{site_id}-{period}-v1",
+            "site_id": site_id,
+            "period": period,
+            "version": 1,
+            "status": "issued",
+            "supersedes": None,
+            "serial_uses": [serial_use_to_dict(u) for u in uses],
+        },
+    )
+
+
+def _use(site_id: str, instrument: str, first: int, last: int) -> SerialUse:
+    return SerialUse(
+        instrument_id=instrument,
+        site_id=site_id,
+        consumption_start=datetime(2025, 7, 1, tzinfo=CDT),
+        consumption_end=datetime(2025, 8, 1, tzinfo=CDT),
+        serials=SerialRange("ERCOT REC program (synthetic)", "DEMO-WND-2025-", first, last, 6),
+    )
+
+
+def test_prior_uses_for_keeps_other_sites_and_drops_the_restated_period(tmp_path: Path) -> None:
+    _issued(tmp_path, "west", "2025-07", [_use("west", "w-1", 1, 10)])
+    _issued(tmp_path, "demo", "2025-07", [_use("demo", "d-1", 11, 20)])
+    _issued(tmp_path, "demo", "2025-06", [_use("demo", "d-0", 21, 30)])
+    ids = {u.instrument_id for u in prior_uses_for(tmp_path, "demo", "2025-07", restate=False)}
+    assert ids == {"w-1", "d-1", "d-0"}
+    ids = {u.instrument_id for u in prior_uses_for(tmp_path, "demo", "2025-07", restate=True)}
+    assert ids == {"w-1", "d-0"}  # the restated version's own claim is replaced, not prior
+    ids = {u.instrument_id for u in prior_uses_for(tmp_path, "west", "2025-07", restate=True)}
+    assert ids == {"d-1", "d-0"}
+
+
+def test_serials_issued_at_another_site_are_refused_naming_both_uses(tmp_path: Path) -> None:
+    """The demo's July wind certificates (serials 000001-006000) were already claimed in an
+    issued report of site 'west' (serials 005001-005100): the demo report is refused."""
+    _issued(tmp_path, "west", "2025-07", [_use("west", "west-recs", 5001, 5100)])
+    with pytest.raises(SerialOverlapError) as err:
+        write_demo_report(tmp_path, "2025-07")
+    text = str(err.value)
+    assert "'west-recs' at site 'west'" in text
+    assert "'rec-wind-2025-07' at site 'demo'" in text
+    assert "DEMO-WND-2025-005001" in text
+    assert not (tmp_path / "demo" / "2025-07").exists()
+
+
+@pytest.mark.slow
+def test_an_issued_demo_period_can_be_restated_and_a_later_month_issued(tmp_path: Path) -> None:
+    write_demo_report(tmp_path, "2025-07", status="issued")
+    write_demo_report(tmp_path, "2025-07", status="issued", restate=True, reason="correction")
+    written = write_demo_report(tmp_path, "2025-08", status="issued")
+    assert written.results["status"] == "issued"
