@@ -194,7 +194,9 @@ def _interim(months: int, notes: list[str]) -> bool:
 
 
 def _suffix(interim: bool, months: int) -> str:
-    return f", interim: {months} months" if interim else ""
+    if not interim:
+        return ""
+    return f", interim: {months} month" if months == 1 else f", interim: {months} months"
 
 
 def _product(amount: Any, rate: Any) -> Any:

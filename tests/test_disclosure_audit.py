@@ -261,8 +261,14 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
     ) / 1000
     assert total["value"] == f"{expected:,.1f}"
     # a key the results lack is "not available", with the map's reason
-    pue = {r["item"]: r for r in tables["eed"]["rows"]}
-    assert pue["Annex II: water usage effectiveness (WUE)"]["status"] == "not available"
+    eed_rows = {r["item"]: r for r in tables["eed"]["rows"]}
+    wue = eed_rows["Annex II: water usage effectiveness (WUE)"]
+    assert wue["status"] is None and wue["value"] == f"{results['kpis']['wue']:,.3f}"
+    assert wue["unit"] == "L/kWh"
+    no_water = {**results, "kpis": {k: v for k, v in results["kpis"].items() if k != "wue"}}
+    (eed,) = [t for t in framework_tables(no_water, sections) if t["id"] == "eed"]
+    row = {r["item"]: r for r in eed["rows"]}["Annex II: water usage effectiveness (WUE)"]
+    assert row["status"] == "not available"
     gone = {**results, "kpis": {}}
     (eed,) = [t for t in framework_tables(gone, sections) if t["id"] == "eed"]
     row = {r["item"]: r for r in eed["rows"]}["Annex II: power usage effectiveness (PUE)"]
