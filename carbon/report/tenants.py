@@ -97,6 +97,13 @@ def _display(value: Any, unit: str, target: str) -> str:
     return f"{float(ureg.Quantity(float(value), unit).to(target).magnitude):,.1f}"
 
 
+
+def _workload_label(workload: object) -> str:
+    """The workload's display name, as in the disclosure's charts and tables."""
+    from carbon.report.charts import WORKLOAD_STYLE
+
+    return WORKLOAD_STYLE.get(str(workload), {}).get("label", str(workload))
+
 def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
     from carbon.report.context import period_in_words
 
@@ -109,7 +116,7 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
         "tenant": {
             "id": figures["tenant_id"],
             "meters": figures["meters"],
-            "workload": figures["workload"],
+            "workload": _workload_label(figures["workload"]),
             "method": figures["method"] or "",
             "rows": [
                 {"label": label, "value": _display(figures[key], unit, target), "unit": target}
