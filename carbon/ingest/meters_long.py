@@ -98,7 +98,7 @@ def read_long_frame(
             f"{source}: line {row + 2}: {value_column} "
             f"{frame[value_column].iloc[row]!r} is not a number"
         )
-    flags = np.where(np.isnan(values), int(Flag.SOURCE_MISSING), int(Flag.MEASURED))
+    flags = np.where(np.isnan(values), np.int8(Flag.SOURCE_MISSING), np.int8(Flag.MEASURED))
     table = pd.DataFrame(
         {
             "interval_start": stamps,
@@ -106,7 +106,8 @@ def read_long_frame(
             "value": values,
             "flag": flags.astype(np.int8),
             "line": np.arange(2, len(frame) + 2, dtype=np.int64),
-        }
+        },
+        copy=False,  # the columns are new arrays already: no second copy of every reading
     )
     record = InputRecord(
         path=source,
