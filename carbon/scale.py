@@ -30,9 +30,7 @@ TIME_CHUNK = 1440
 METER_CHUNK = 32
 
 
-def chunk_cube(
-    cube: MeterCube, *, time: int = TIME_CHUNK, meter: int = METER_CHUNK
-) -> MeterCube:
+def chunk_cube(cube: MeterCube, *, time: int = TIME_CHUNK, meter: int = METER_CHUNK) -> MeterCube:
     """The cube with its energy [kWh] and flags as dask arrays chunked along meter and time."""
     chunks = {"meter": meter, "time": time}
     units = cube.energy.pint.units

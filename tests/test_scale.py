@@ -87,6 +87,8 @@ def test_dask_outcome_equals_in_memory(fleet, site_id: str) -> None:
 def test_scheduler_address_must_look_like_one() -> None:
     from carbon.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="expected 'local' or a scheduler address"):
-        with dask_client("nowhere"):
-            pass
+    with (
+        pytest.raises(ConfigError, match="expected 'local' or a scheduler address"),
+        dask_client("nowhere"),
+    ):
+        pass
