@@ -140,8 +140,10 @@ def validate(
 
 @app.command()
 def report(
-    site: Annotated[Path, typer.Option("--site", help="The site's TOML file.")],
-    period: Annotated[str, typer.Option("--period", metavar="YYYY-MM", help="Month to report.")],
+    site: Annotated[Path | None, typer.Option("--site", help="The site's TOML file.")] = None,
+    period: Annotated[
+        str, typer.Option("--period", metavar="YYYY-MM", help="Month to report.")
+    ] = "",
     out: Annotated[
         Path, typer.Option("--out", help="Output root; the report goes to OUT/SITE/PERIOD/vN/.")
     ] = Path("reports"),
@@ -152,15 +154,37 @@ def report(
     issue_date: IssueDateOption = None,
     restate: RestateOption = False,
     reason: ReasonOption = None,
+    fleet: Annotated[
+        Path | None,
+        typer.Option(
+            "--fleet",
+            help="A fleet TOML file listing site files: report every site (as --site does) and "
+            "write a fleet summary to OUT/_fleets/NAME/PERIOD/vN/.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="local|ADDRESS",
+            help="With --fleet: run the sites as tasks on a dask.distributed scheduler "
+            "('local' starts a LocalCluster).",
+        ),
+    ] = None,
 ) -> None:
     """Report a site for one month: the same pipeline as the demo, on the site's own files.
 
     Writes disclosure.pdf, results.json, results.csv and manifest.json to
     OUT/SITE/PERIOD/v1/ and appends a line to OUT/SITE/ledger.jsonl. An existing
     version is never overwritten: re-issuing a period needs --restate --reason "..."
-    and writes the next version.
+    and writes the next version. With --fleet instead of --site, every site of the
+    fleet file is reported and a fleet summary (JSON and CSV) is written.
     """
     from carbon.workflow import parse_issue_date, write_site_report
+
+    if fleet is not None or site is None or not period or scheduler is not None:
+        _report_fleet(site, fleet, period, out, status, issue_date, restate, scheduler)
+        return
 
     written = write_site_report(
         site,
@@ -176,6 +200,64 @@ def report(
     else:
         _print_summary(written.results, written.path)
         _print_restatement(written.manifest)
+
+
+def _report_fleet(
+    site: Path | None,
+    fleet: Path | None,
+    period: str,
+    out: Path,
+    status: str,
+    issue_date: str | None,
+    restate: bool,
+    scheduler: str | None,
+) -> None:
+    """``carbon report --fleet``: every site with a progress bar, then the fleet summary."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carbon.errors import ConfigError
+    from carbon.fleet import load_fleet, run_fleet
+    from carbon.workflow import _check_options, parse_issue_date
+
+    if (site is None) == (fleet is None):
+        raise ConfigError("give either --site FILE or --fleet FILE (one of them)")
+    if not period:
+        raise ConfigError("--period YYYY-MM is required")
+    if scheduler is not None and fleet is None:
+        raise ConfigError("--scheduler is used with --fleet only")
+    if restate:
+        raise ConfigError("--restate applies to one site: use --site with --restate --reason")
+    _check_options(status, False, None)
+    when = parse_issue_date(issue_date)
+    console = Console(stderr=True)
+    failures: list[tuple[str, str]] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task(f"fleet {period}", total=len(load_fleet(fleet).sites))
+
+        def advance(listed: str, row: dict) -> None:
+            if row["status"] != "ok":
+                failures.append((listed, row["error"]))
+                bar.console.print(f"[red]failed[/red] {listed}: {row['error']}", markup=True)
+            bar.update(task, advance=1, description=f"fleet {period}: {listed}")
+
+        done = run_fleet(
+            fleet,
+            period,
+            out,
+            status=status,
+            issue_date=when,
+            scheduler=scheduler,
+            progress=advance,
+        )
+    ok = sum(1 for r in done.rows if r["status"] == "ok")
+    typer.echo(f"{ok} of {len(done.rows)} sites reported; summary: {done.summary}")
+    if failures:
+        for listed, error in failures:
+            typer.echo(f"carbon: error: {listed}: {error}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
