@@ -82,7 +82,9 @@ def test_a_failing_site_is_named_and_the_others_complete(fleet: Path, tmp_path: 
     assert "ely/site.toml" in result.output and "not a number" in result.output
     assert (out / "pecos" / "2023-11" / "v1" / "disclosure.pdf").is_file()
     assert not (out / "ely").exists()
-    summary = json.loads((out / "_fleets" / "texas" / "2023-11" / "v1" / "summary.json").read_text())
+    summary = json.loads(
+        (out / "_fleets" / "texas" / "2023-11" / "v1" / "summary.json").read_text()
+    )
     (ely,) = [r for r in summary["sites"] if r["site_file"] == "ely/site.toml"]
     assert ely["status"] == "error" and "meters.csv" in ely["error"]
     assert summary["sites_failed"] == 1 and summary["sites_ok"] == 1
