@@ -158,7 +158,7 @@ def carbon_path(
     prototype: bool = False,
     scheduler: str | None = None,
 ) -> Totals:
-    """carbon as it is: pyarrow → pandas → read_long_frame → build_cube → run_period, per site.
+    """carbon as it is: pyarrow → read_long_arrow → build_cube → run_period, per site.
 
     With `prototype`, the cube comes from :func:`bench.prototype.cube_from_parquet` instead
     (falling back to the exact path when its clean-case checks fail); the rest is unchanged.
@@ -181,7 +181,7 @@ def _carbon_sites(
     from bench.prototype import cube_from_parquet
     from carbon.align import build_cube
     from carbon.ingest.grid_table import read_hourly_intensity
-    from carbon.ingest.meters_long import read_long_frame
+    from carbon.ingest.meters_arrow import read_long_arrow
     from carbon.ingest.records import file_sha256
     from carbon.pipeline import run_period
     from carbon.scale import run_period_dask
@@ -199,19 +199,19 @@ def _carbon_sites(
             cube = cube_from_parquet(path, meter_ids, fleet.spec.interval_td)
             watch.lap("cube from parquet (prototype)")
         if cube is None:
-            frame = pq.read_table(path).to_pandas()
-            watch.lap("read parquet → pandas")
-            frame = frame.rename(columns={"ts": "interval_start"})
-            table = read_long_frame(
-                frame,
+            arrow = pq.read_table(path)
+            watch.lap("read parquet")
+            table = read_long_arrow(
+                arrow,
                 source=str(path),
                 sha256=file_sha256(path),
                 value_column="energy_kwh",
                 unit="kWh",
                 interval=fleet.spec.interval_td,
+                time_column="ts",
             )
-            del frame
-            watch.lap("read_long_frame")
+            del arrow
+            watch.lap("read_long_arrow")
             cube = build_cube([table], meter_ids)
             del table
             watch.lap("build_cube")
