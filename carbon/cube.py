@@ -45,7 +45,7 @@ _DENSE_LIMIT = 8
 
 
 def meter_codes(ids: pd.Series, meter_ids: Sequence[str]) -> np.ndarray:
-    """Cube row of every reading's meter id (int64; -1 for an id not in `meter_ids`).
+    """Cube row of every reading's meter id (int32; -1 for an id not in `meter_ids`).
 
     A categorical column is mapped once per category; anything else with one hash lookup per
     reading (no string is created either way).
@@ -54,12 +54,14 @@ def meter_codes(ids: pd.Series, meter_ids: Sequence[str]) -> np.ndarray:
     if isinstance(ids.dtype, pd.CategoricalDtype):
         by_category = index.get_indexer(ids.cat.categories.astype(str))
         # one gather; a missing id (category code -1) picks the appended -1
-        return np.append(by_category, -1).astype(np.int64)[ids.cat.codes.to_numpy()]
-    return index.get_indexer(ids).astype(np.int64)
+        return np.append(by_category, -1).astype(np.int32)[ids.cat.codes.to_numpy()]
+    return index.get_indexer(ids).astype(np.int32)
 
 
 def _utc_ns(values: pd.Series) -> np.ndarray:
     """Interval starts as int64 ns since the epoch, UTC (the importers' contract is tz-aware)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):  # epoch values are UTC whatever the zone
+        return values.dt.as_unit("ns").array.asi8  # no copy when already in ns
     stamps = pd.DatetimeIndex(values)
     if stamps.tz is None:
         raise InputDataError("meter readings must carry UTC timestamps (importer contract)")
@@ -152,7 +154,7 @@ def build_cube_fast(
                 _scaled(frame["value"].to_numpy(dtype="float64"), to_kwh),
                 frame["flag"].to_numpy(dtype=np.int8),
                 frame["line"].to_numpy(dtype=np.int64),
-                np.full(len(frame), number, dtype=np.int32),
+                np.broadcast_to(np.int32(number), len(frame)),  # the table of each row
             )
         )
         if table.interval is not None:
@@ -228,7 +230,7 @@ def build_cube_fast(
     n_time = (t_end - t0) // step_ns
     rows_read = np.bincount(codes, minlength=n_meters)
     if uniform:  # the native grid is the common grid: a reading's key is its cell
-        cell = codes * n_time
+        cell = np.multiply(codes, n_time, dtype=np.int64)
         cell += index
         del index
         # one scatter finds out whether any cell is read twice (a bincount is 20 x slower)
@@ -264,7 +266,7 @@ def build_cube_fast(
 
     # sum native readings up to the common grid, in time order inside each cell
     if count is None:
-        cell = codes * n_time + (ns - t0) // step_ns
+        cell = np.multiply(codes, n_time, dtype=np.int64) + (ns - t0) // step_ns
     if not uniform:
         order = np.argsort(ns, kind="stable")
         cell, kwh, flag = cell[order], kwh[order], flag[order]

@@ -15,10 +15,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from carbon.errors import InputDataError
 from carbon.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
 from carbon.ingest.records import InputRecord, MeterTable
 from carbon.units import parse_unit, ureg
+
+_NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
 def _simple(table: pa.Table, time_column: str, value_column: str) -> bool:
@@ -77,10 +80,22 @@ def read_long_arrow(
     )
     meter_id = pd.Categorical.from_codes(codes, categories=categories.astype(str))
     values = table.column(value_column)
-    values = values.cast(pa.float64()).to_numpy()  # nulls become NaN
-    starts = pd.DatetimeIndex(
-        stamps.cast(pa.timestamp("ns", tz="UTC")).to_numpy().view("int64")
-    ).tz_localize("UTC")
+    if values.type != pa.float64():
+        values = values.cast(pa.float64())
+    values = values.to_numpy()  # one buffer; nulls become NaN
+    # epoch values of a tz-aware timestamp are UTC: scale them to ns in one numpy pass
+    factor = _NS_PER[stamps.type.unit]
+    epoch = stamps.cast(pa.int64()).to_numpy()
+    if factor > 1:
+        bounds = pc.min_max(stamps.cast(pa.int64()))
+        limit = np.iinfo(np.int64).max // factor
+        if max(abs(bounds["min"].as_py()), abs(bounds["max"].as_py())) > limit:
+            raise InputDataError(
+                f"{source}: {time_column} holds dates outside 1677-2262, which carbon cannot "
+                "represent in nanoseconds"
+            )
+        epoch = np.multiply(epoch, factor)
+    starts = pd.DatetimeIndex(epoch.view("M8[ns]"), dtype=pd.DatetimeTZDtype("ns", "UTC"))
     flags = np.where(np.isnan(values), np.int8(Flag.SOURCE_MISSING), np.int8(Flag.MEASURED))
     frame = pd.DataFrame(
         {
