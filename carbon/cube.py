@@ -174,7 +174,8 @@ def build_cube_fast(
     del parts, stamps
 
     # native intervals: declared, else inferred (meters without readings have none)
-    present = np.bincount(codes, minlength=n_meters) > 0
+    rows_read = np.bincount(codes, minlength=n_meters)
+    present = rows_read > 0
     undeclared = np.array(
         [c for c in range(n_meters) if c not in declared and present[c]], dtype=np.int64
     )
@@ -228,7 +229,6 @@ def build_cube_fast(
     del straddles
     t_end = t0 + -(-(t_end - t0) // step_ns) * step_ns
     n_time = (t_end - t0) // step_ns
-    rows_read = np.bincount(codes, minlength=n_meters)
     if uniform:  # the native grid is the common grid: a reading's key is its cell
         cell = np.multiply(codes, n_time, dtype=np.int64)
         cell += index
