@@ -389,14 +389,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--scheduler",
-        help="also run carbon through dask (path carbon_dask) on this dask.distributed "
-        "scheduler: 'local' (a LocalCluster of threads in the measured process) or an address",
+        help="also run carbon through dask (path carbon_dask): 'threads' (dask's threaded "
+        "scheduler), 'local' (a dask.distributed LocalCluster of threads in the measured "
+        "process) or a scheduler address",
     )
     parser.add_argument(
         "--dask",
         action="store_true",
         help="the 4 x fleet (80 sites x 100 meters x 1 min x 31 d, ~357 M readings) through "
-        "dask only (carbon_dask, --scheduler local unless given), one run, no PDF",
+        "dask only (carbon_dask, --scheduler threads unless given), one run, no PDF",
     )
     parser.add_argument("--no-pdf", action="store_true", help="skip the report rendering figure")
     parser.add_argument(
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     fields = {"sites": 2} if args.quick else {}
     if args.dask:
         fields = {"sites": 80}
-        args.scheduler = args.scheduler or "local"
+        args.scheduler = args.scheduler or "threads"
         args.paths = args.paths or "carbon_dask"
         args.repeat, args.no_pdf = 1, True
     for name in ("sites", "meters", "days", "interval", "seed"):

@@ -169,7 +169,8 @@ def carbon_path(
         from carbon.scale import dask_client
 
         with dask_client(scheduler, processes=False) as client:
-            watch.lap(f"start dask client ({len(client.scheduler_info()['workers'])} workers)")
+            workers = "threads" if client is None else len(client.scheduler_info()["workers"])
+            watch.lap(f"start dask scheduler ({workers} workers)")
             return _carbon_sites(fleet, watch, sites, prototype=False, dask=True)
     return _carbon_sites(fleet, watch, sites, prototype=prototype, dask=False)
 
