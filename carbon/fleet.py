@@ -216,6 +216,11 @@ def run_fleet(
 
     `progress` is called after each site with its listed path and its summary row.
     """
+    if scheduler == "threads":
+        raise ConfigError(
+            "--scheduler with --fleet takes 'local' (a LocalCluster) or a scheduler address; "
+            "'threads' is for the dask-backed pipeline of one site"
+        )
     fleet = load_fleet(fleet_file)
     options = {"status": status, "issue_date": issue_date}
     done: dict[str, dict[str, Any]] = {}

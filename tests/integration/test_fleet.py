@@ -99,4 +99,35 @@ def test_fleet_file_is_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="non-empty list"):
         load_fleet(path)
     result = CliRunner().invoke(app, ["report", "--period", "2023-11"])
-    assert result.exit_code != 0
+    assert isinstance(result.exception, ConfigError)
+    assert "either --site FILE or --fleet FILE" in str(result.exception)
+
+
+def test_fleet_on_a_local_dask_cluster(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--fleet",
+            str(fleet),
+            "--period",
+            "2023-11",
+            "--out",
+            str(out),
+            "--scheduler",
+            "local",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(
+        (out / "_fleets" / "texas" / "2023-11" / "v1" / "summary.json").read_text()
+    )
+    assert [r["site_file"] for r in summary["sites"]] == ["pecos/site.toml", "ely/site.toml"]
+    assert summary["sites_ok"] == 2
+    assert (out / "ely" / "2023-11" / "v1" / "disclosure.pdf").is_file()
+    threads = CliRunner().invoke(
+        app, ["report", "--fleet", str(fleet), "--period", "2023-11", "--scheduler", "threads"]
+    )
+    assert isinstance(threads.exception, ConfigError)  # main() maps it to exit 2
+    assert "'threads' is for" in str(threads.exception)
