@@ -96,6 +96,25 @@ def _infer_native(
     return {int(m): int(s) for m, s in zip(pairs[0][chosen], pairs[1][chosen], strict=True)}
 
 
+_BLOCK = 1 << 20  # readings per block of the on-grid check (an 8 MB buffer, reused)
+
+
+def _off_grid(since: np.ndarray, index: np.ndarray, step: int) -> np.ndarray:
+    """True where ``since`` is not ``index * step`` (a stamp off the grid).
+
+    Checked block by block in one small reused buffer (a loop over blocks of a million
+    readings, not over readings) instead of a full-size temporary; the full mask is only
+    built when some stamp is off the grid.
+    """
+    buffer = np.empty(min(since.size, _BLOCK), dtype=np.int64)
+    for lo in range(0, since.size, _BLOCK):  # loop over blocks
+        part = buffer[: min(_BLOCK, since.size - lo)]
+        np.multiply(index[lo : lo + part.size], step, out=part)
+        if not np.array_equal(part, since[lo : lo + part.size]):
+            return index * step != since
+    return np.zeros(since.size, dtype=bool)
+
+
 def _scaled(values: np.ndarray, factor: float) -> np.ndarray:
     """`values` times `factor`; the array itself when the factor is 1 (no copy of the readings)."""
     return values if factor == 1.0 else values * factor
@@ -203,10 +222,9 @@ def build_cube_fast(
     ns_min = int(ns.min())
     if uniform:  # every meter on the common interval (the usual case): no per-reading native
         t0 = ns_min
-        since = ns - t0
-        index = since // step_ns  # (a scalar divisor: numpy's fast integer division)
-        straddles = index * step_ns != since
-        del since
+        work = ns - t0  # reused below for the cell index: one fresh array fewer per reading
+        index = work // step_ns  # (a scalar divisor: numpy's fast integer division)
+        straddles = _off_grid(work, index, step_ns)
         t_end = int(ns.max()) + step_ns
     else:
         native_ns = native_of_code[codes]
@@ -230,9 +248,9 @@ def build_cube_fast(
     t_end = t0 + -(-(t_end - t0) // step_ns) * step_ns
     n_time = (t_end - t0) // step_ns
     if uniform:  # the native grid is the common grid: a reading's key is its cell
-        cell = np.multiply(codes, n_time, dtype=np.int64)
+        cell = np.multiply(codes, n_time, out=work, dtype=np.int64)  # reuses `work` (ns - t0)
         cell += index
-        del index
+        del index, work
         # one scatter finds out whether any cell is read twice (a bincount is 20 x slower)
         seen = np.zeros(n_meters * n_time, dtype=bool)
         seen[cell] = True
