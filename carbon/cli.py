@@ -183,7 +183,7 @@ def report(
     from carbon.workflow import parse_issue_date, write_site_report
 
     if fleet is not None or site is None or not period or scheduler is not None:
-        _report_fleet(site, fleet, period, out, status, issue_date, restate, scheduler)
+        _report_fleet(site, fleet, period, out, status, issue_date, restate, scheduler, as_json)
         return
 
     written = write_site_report(
@@ -211,6 +211,7 @@ def _report_fleet(
     issue_date: str | None,
     restate: bool,
     scheduler: str | None,
+    as_json: bool,
 ) -> None:
     """``carbon report --fleet``: every site with a progress bar, then the fleet summary."""
     from rich.console import Console
@@ -228,6 +229,8 @@ def _report_fleet(
         raise ConfigError("--scheduler is used with --fleet only")
     if restate:
         raise ConfigError("--restate applies to one site: use --site with --restate --reason")
+    if as_json:
+        raise ConfigError("--json applies to one site; a fleet run writes summary.json")
     _check_options(status, False, None)
     when = parse_issue_date(issue_date)
     console = Console(stderr=True)
