@@ -26,7 +26,9 @@ from bench.paths import compare, readings_in_memory_bytes
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CACHE = HERE / ".cache"
-ORDER = ("floor", "floor_literal", "carbon", "prototype", "duckdb", "naive_pandas")
+ORDER = ("floor", "floor_literal", "carbon", "prototype", "duckdb", "naive_pandas", "carbon_dask")
+#: run by default (carbon_dask only with --scheduler or --dask)
+DEFAULT_PATHS = ORDER[:-1]
 #: bytes per reading assumed before running naive pandas (PERFORMANCE-NOTES: 262 B measured,
 #: the run on the quick fleet here measures its own figure)
 NAIVE_BYTES_PER_READING = 300
@@ -189,7 +191,7 @@ def run(
                     else "not run (--naive never)"
                 )
                 continue
-        if name in ("carbon", "prototype"):
+        if name in ("carbon", "prototype", "carbon_dask"):
             need = CARBON_BYTES_PER_SITE_READING * n / spec.sites
             if need > 0.6 * available:
                 doc["skipped"][name] = f"not run: one site needs about {need / 2**30:.1f} GiB"
@@ -342,13 +344,14 @@ def table(doc: dict[str, object]) -> str:
             f"{p['seconds_per_page_report']:.3f} s/page; {stages} (first run); "
             f"total min/median {p['seconds_min']:.2f} / {p['seconds_median']:.2f} s",
         ]
-    if "carbon" in doc["paths"]:
-        stages = doc["paths"]["carbon"]["stages"]
-        lines += [
-            "",
-            "carbon stages (first run, summed over sites): "
-            + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()),
-        ]
+    for name in ("carbon", "carbon_dask"):
+        if name in doc["paths"]:
+            stages = doc["paths"][name]["stages"]
+            lines += [
+                "",
+                f"{name} stages (first run, summed over sites): "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()),
+            ]
     if doc["targets"]:
         lines += ["", "| target | value | met |", "|---|---:|---|"]
         for entry in doc["targets"].values():
@@ -380,7 +383,21 @@ def main(argv: list[str] | None = None) -> int:
         help="no further repeat of a path once it has taken this many seconds (default 60)",
     )
     parser.add_argument(
-        "--paths", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}"
+        "--paths",
+        default=None,
+        help=f"comma-separated subset of {','.join(ORDER)} (default: all but carbon_dask)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        help="also run carbon through dask (path carbon_dask): 'threads' (dask's threaded "
+        "scheduler), 'local' (a dask.distributed LocalCluster of threads in the measured "
+        "process) or a scheduler address",
+    )
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="the 4 x fleet (80 sites x 100 meters x 1 min x 31 d, ~357 M readings) through "
+        "dask only (carbon_dask, --scheduler threads unless given), one run, no PDF",
     )
     parser.add_argument("--no-pdf", action="store_true", help="skip the report rendering figure")
     parser.add_argument(
@@ -399,11 +416,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     fields = {"sites": 2} if args.quick else {}
+    if args.dask:
+        fields = {"sites": 80}
+        args.scheduler = args.scheduler or "threads"
+        args.paths = args.paths or "carbon_dask"
+        args.repeat, args.no_pdf = 1, True
     for name in ("sites", "meters", "days", "interval", "seed"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
     spec = FleetSpec(**fields)
+    if args.paths is None:
+        args.paths = ",".join(DEFAULT_PATHS) + (",carbon_dask" if args.scheduler else "")
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if args.scheduler:
+        os.environ["CARBON_BENCH_SCHEDULER"] = args.scheduler
     unknown = set(paths) - set(ORDER)
     if unknown:
         parser.error(f"unknown path(s): {', '.join(sorted(unknown))}")

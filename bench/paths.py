@@ -20,6 +20,7 @@ readings by intensity before the per-interval split: every path reduces readings
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -150,20 +151,41 @@ def hourly_totals(
 
 
 def carbon_path(
-    fleet: Fleet, watch: Stopwatch, sites: list[str] | None = None, *, prototype: bool = False
+    fleet: Fleet,
+    watch: Stopwatch,
+    sites: list[str] | None = None,
+    *,
+    prototype: bool = False,
+    scheduler: str | None = None,
 ) -> Totals:
-    """carbon as it is: pyarrow → pandas → read_long_frame → build_cube → run_period, per site.
+    """carbon as it is: pyarrow → read_long_arrow → build_cube → run_period, per site.
 
     With `prototype`, the cube comes from :func:`bench.prototype.cube_from_parquet` instead
     (falling back to the exact path when its clean-case checks fail); the rest is unchanged.
+    With `scheduler` (``local`` or a dask.distributed address), run_period runs on the cube
+    chunked for dask (:func:`carbon.scale.run_period_dask`), on that scheduler.
     """
+    if scheduler is not None:
+        from carbon.scale import dask_client
+
+        with dask_client(scheduler, processes=False) as client:
+            workers = "threads" if client is None else len(client.scheduler_info()["workers"])
+            watch.lap(f"start dask scheduler ({workers} workers)")
+            return _carbon_sites(fleet, watch, sites, prototype=False, dask=True)
+    return _carbon_sites(fleet, watch, sites, prototype=prototype, dask=False)
+
+
+def _carbon_sites(
+    fleet: Fleet, watch: Stopwatch, sites: list[str] | None, *, prototype: bool, dask: bool
+) -> Totals:
     from bench.fleet import period, site_config
     from bench.prototype import cube_from_parquet
     from carbon.align import build_cube
     from carbon.ingest.grid_table import read_hourly_intensity
-    from carbon.ingest.meters_long import read_long_frame
+    from carbon.ingest.meters_arrow import read_long_arrow
     from carbon.ingest.records import file_sha256
     from carbon.pipeline import run_period
+    from carbon.scale import run_period_dask
 
     rows = []
     for site in fleet.sites:  # loops over sites
@@ -178,19 +200,19 @@ def carbon_path(
             cube = cube_from_parquet(path, meter_ids, fleet.spec.interval_td)
             watch.lap("cube from parquet (prototype)")
         if cube is None:
-            frame = pq.read_table(path).to_pandas()
-            watch.lap("read parquet → pandas")
-            frame = frame.rename(columns={"ts": "interval_start"})
-            table = read_long_frame(
-                frame,
+            arrow = pq.read_table(path)
+            watch.lap("read parquet")
+            table = read_long_arrow(
+                arrow,
                 source=str(path),
                 sha256=file_sha256(path),
                 value_column="energy_kwh",
                 unit="kWh",
                 interval=fleet.spec.interval_td,
+                time_column="ts",
             )
-            del frame
-            watch.lap("read_long_frame")
+            del arrow
+            watch.lap("read_long_arrow")
             cube = build_cube([table], meter_ids)
             del table
             watch.lap("build_cube")
@@ -203,7 +225,9 @@ def carbon_path(
             region=site.region,
         )
         watch.lap("grid intensity")
-        outcome = run_period(config, cube, grid, period(fleet, site.id))
+        outcome = (run_period_dask if dask else run_period)(
+            config, cube, grid, period(fleet, site.id)
+        )
         del cube
         watch.lap("run_period")
         energy = outcome.hourly_energy.pint.to("kWh").pint.dequantify().sum("time", skipna=False)
@@ -459,7 +483,14 @@ def prototype_path(fleet: Fleet, watch: Stopwatch) -> Totals:
     return carbon_path(fleet, watch, prototype=True)
 
 
+def carbon_dask_path(fleet: Fleet, watch: Stopwatch, sites: list[str] | None = None) -> Totals:
+    """carbon's path through dask: the scheduler named by $CARBON_BENCH_SCHEDULER (local)."""
+    scheduler = os.environ.get("CARBON_BENCH_SCHEDULER", "local")
+    return carbon_path(fleet, watch, sites, scheduler=scheduler)
+
+
 PATHS: dict[str, Callable[[Fleet, Stopwatch], Totals]] = {
+    "carbon_dask": carbon_dask_path,
     "carbon": carbon_path,
     "prototype": prototype_path,
     "floor": floor_path,
@@ -508,7 +539,10 @@ def run(name: str, root: Path, sites: list[str] | None = None) -> dict[str, obje
     baseline = peak_rss_gib()
     watch = Stopwatch()
     start = time.perf_counter()
-    totals = carbon_path(fleet, watch, sites) if name == "carbon" else PATHS[name](fleet, watch)
+    if name in ("carbon", "carbon_dask"):
+        totals = PATHS[name](fleet, watch, sites)
+    else:
+        totals = PATHS[name](fleet, watch)
     seconds = time.perf_counter() - start
     return {
         "path": name,

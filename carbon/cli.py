@@ -171,8 +171,10 @@ def validate(
 
 @app.command()
 def report(
-    site: Annotated[Path, typer.Option("--site", help="The site's TOML file.")],
-    period: Annotated[str, typer.Option("--period", metavar="YYYY-MM", help="Month to report.")],
+    site: Annotated[Path | None, typer.Option("--site", help="The site's TOML file.")] = None,
+    period: Annotated[
+        str, typer.Option("--period", metavar="YYYY-MM", help="Month to report.")
+    ] = "",
     out: Annotated[
         Path, typer.Option("--out", help="Output root; the report goes to OUT/SITE/PERIOD/vN/.")
     ] = Path("reports"),
@@ -185,6 +187,23 @@ def report(
     restate: RestateOption = False,
     reason: ReasonOption = None,
     baseline: BaselineOption = None,
+    fleet: Annotated[
+        Path | None,
+        typer.Option(
+            "--fleet",
+            help="A fleet TOML file listing site files: report every site (as --site does) and "
+            "write a fleet summary to OUT/_fleets/NAME/PERIOD/vN/.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="local|ADDRESS",
+            help="With --fleet: run the sites as tasks on a dask.distributed scheduler "
+            "('local' starts a LocalCluster).",
+        ),
+    ] = None,
 ) -> None:
     """Report a site for one month: the same pipeline as the demo, on the site's own files.
 
@@ -192,9 +211,25 @@ def report(
     OUT/SITE/PERIOD/v1/ and records an issued version in OUT/ledger.sqlite (drafts are
     watermarked and not recorded). An existing
     version is never overwritten: re-issuing a period needs --restate --reason "..."
-    and writes the next version.
+    and writes the next version. With --fleet instead of --site, every site of the
+    fleet file is reported and a fleet summary (JSON and CSV) is written.
     """
     from carbon.workflow import parse_issue_date, write_site_report
+
+    if fleet is not None or site is None or not period or scheduler is not None:
+        _report_fleet(
+            site,
+            fleet,
+            period,
+            out,
+            _status(status, draft),
+            issue_date,
+            restate,
+            scheduler,
+            as_json,
+            baseline,
+        )
+        return
 
     written = write_site_report(
         site,
@@ -211,6 +246,72 @@ def report(
     else:
         _print_summary(written.results, written.path)
         _print_restatement(written.manifest)
+
+
+def _report_fleet(
+    site: Path | None,
+    fleet: Path | None,
+    period: str,
+    out: Path,
+    status: str,
+    issue_date: str | None,
+    restate: bool,
+    scheduler: str | None,
+    as_json: bool,
+    baseline: str | None = None,
+) -> None:
+    """``carbon report --fleet``: every site with a progress bar, then the fleet summary."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carbon.errors import ConfigError
+    from carbon.fleet import load_fleet, run_fleet
+    from carbon.workflow import _check_options, parse_issue_date
+
+    if (site is None) == (fleet is None):
+        raise ConfigError("give either --site FILE or --fleet FILE (one of them)")
+    if not period:
+        raise ConfigError("--period YYYY-MM is required")
+    if scheduler is not None and fleet is None:
+        raise ConfigError("--scheduler is used with --fleet only")
+    if restate:
+        raise ConfigError("--restate applies to one site: use --site with --restate --reason")
+    if as_json:
+        raise ConfigError("--json applies to one site; a fleet run writes summary.json")
+    _check_options(status, False, None)
+    when = parse_issue_date(issue_date)
+    console = Console(stderr=True)
+    failures: list[tuple[str, str]] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task(f"fleet {period}", total=len(load_fleet(fleet).sites))
+
+        def advance(listed: str, row: dict) -> None:
+            if row["status"] != "ok":
+                failures.append((listed, row["error"]))
+                bar.console.print(
+                    f"[red]failed[/red] {escape(listed)}: {escape(str(row['error']))}", markup=True
+                )
+            bar.update(task, advance=1, description=f"fleet {period}: {escape(listed)}")
+
+        done = run_fleet(
+            fleet,
+            period,
+            out,
+            status=status,
+            issue_date=when,
+            scheduler=scheduler,
+            progress=advance,
+            baseline=baseline,
+        )
+    ok = sum(1 for r in done.rows if r["status"] == "ok")
+    typer.echo(f"{ok} of {len(done.rows)} sites reported; summary: {done.summary}")
+    if failures:
+        for listed, error in failures:
+            typer.echo(f"carbon: error: {listed}: {error}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -62,7 +62,7 @@ def reconcile(
     Intervals where the parent or any child has no reading are not compared (they
     are gaps, counted by the quality stage); the count compared is reported.
     """
-    values = energy.pint.to("kWh").pint.magnitude
+    values = np.asarray(energy.pint.to("kWh").pint.magnitude)  # dask-backed: computed once
     meters = [str(m) for m in energy["meter"].values]
     index = {m: i for i, m in enumerate(meters)}
     times = pd.DatetimeIndex(energy["time"].values).tz_localize("UTC")

@@ -37,6 +37,19 @@ def _utc_index(values: pd.Series, source: str) -> pd.DatetimeIndex:
     return stamps.tz_convert("UTC").as_unit("ns")
 
 
+def _categorical_ids(ids: pd.Series) -> pd.Categorical:
+    """Meter ids as a categorical of strings: one string per distinct id, not per reading.
+
+    A dictionary-encoded column (Parquet read through pyarrow) keeps its codes; the cube
+    builder then maps ids to cube rows once per category (:func:`carbon.cube.meter_codes`).
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        names = ids.cat.categories.astype(str)
+        if names.is_unique:
+            return pd.Categorical.from_codes(ids.cat.codes.to_numpy(), categories=names)
+    return pd.Categorical(ids.astype(str).to_numpy())
+
+
 def read_long_frame(
     frame: pd.DataFrame,
     *,
@@ -85,15 +98,16 @@ def read_long_frame(
             f"{source}: line {row + 2}: {value_column} "
             f"{frame[value_column].iloc[row]!r} is not a number"
         )
-    flags = np.where(np.isnan(values), int(Flag.SOURCE_MISSING), int(Flag.MEASURED))
+    flags = np.where(np.isnan(values), np.int8(Flag.SOURCE_MISSING), np.int8(Flag.MEASURED))
     table = pd.DataFrame(
         {
             "interval_start": stamps,
-            "meter_id": frame["meter_id"].astype(str).to_numpy(),
+            "meter_id": _categorical_ids(frame["meter_id"]),
             "value": values,
             "flag": flags.astype(np.int8),
             "line": np.arange(2, len(frame) + 2, dtype=np.int64),
-        }
+        },
+        copy=False,  # the columns are new arrays already: no second copy of every reading
     )
     record = InputRecord(
         path=source,
