@@ -98,6 +98,20 @@ def _native_intervals(
     return result
 
 
+
+def _conflicting(spread: pd.DataFrame) -> pd.Series:
+    """Which groups of readings of one meter and interval conflict.
+
+    `spread` holds per group the ``min``, ``max``, ``size`` and ``count`` (non-missing
+    readings). Readings conflict when they carry different values, or when some are missing
+    and others are not (a missing reading never silently stands in for a value, nor the other
+    way round). Readings that are all missing agree: the interval stays a gap.
+    """
+    repeated = spread["size"] > 1
+    partly_missing = (spread["count"] > 0) & (spread["count"] < spread["size"])
+    differ = (spread["count"] == spread["size"]) & (spread["min"] != spread["max"])
+    return repeated & (partly_missing | differ)
+
 def build_cube(
     tables: list[MeterTable],
     meter_ids: list[str],
@@ -190,8 +204,8 @@ def build_cube_reference(
         rows["interval_start"].shift()
     )
     group = (~key_same).cumsum()
-    spread = rows.groupby(group)["kwh"].agg(["min", "max", "size"])
-    conflicting_groups = spread.index[(spread["size"] > 1) & (spread["min"] != spread["max"])]
+    spread = rows.groupby(group)["kwh"].agg(["min", "max", "size", "count"])
+    conflicting_groups = spread.index[_conflicting(spread)]
     is_conflict = group.isin(conflicting_groups)
     conflicts = []
     if len(conflicting_groups):

@@ -33,6 +33,7 @@ from carbon.align import (
     HOUR,
     ConflictingDuplicate,
     MeterCube,
+    _conflicting,
 )
 from carbon.errors import InputDataError
 from carbon.flags import Flag
@@ -355,8 +356,8 @@ def _resolve_duplicates(
     c, t = codes[rows], ns[rows]
     key_same = np.r_[False, (c[1:] == c[:-1]) & (t[1:] == t[:-1])]
     group = np.cumsum(~key_same)
-    spread = pd.Series(kwh[rows]).groupby(group).agg(["min", "max", "size"])
-    conflicting = spread.index[(spread["size"] > 1) & (spread["min"] != spread["max"])]
+    spread = pd.Series(kwh[rows]).groupby(group).agg(["min", "max", "size", "count"])
+    conflicting = spread.index[_conflicting(spread)]
     is_conflict = np.isin(group, conflicting.to_numpy())
     conflicts = []
     for g in conflicting:  # loops over conflicts only

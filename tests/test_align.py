@@ -59,6 +59,30 @@ def test_duplicates_identical_counted_conflicting_flagged_and_listed() -> None:
     assert conflict.sources == ("meters.csv:3", "meters.csv:8")
 
 
+@pytest.mark.parametrize("reference", [False, True], ids=["fast", "reference"])
+def test_a_missing_reading_beside_a_value_conflicts_two_missing_agree(reference: bool) -> None:
+    from carbon.align import build_cube_reference
+
+    build = build_cube_reference if reference else build_cube
+    frame = long_frame({"REV": [1.0, 2.0, 3.0], "M": [1.0, 1.0, 1.0]})
+    extra = frame.iloc[[1]].copy()
+    extra["energy_kwh"] = np.nan
+    # a value and a missing reading for REV 00:15, in either order: neither stands in for the
+    # other; the interval is a conflicting gap naming both lines
+    for rows in (pd.concat([frame, extra]), pd.concat([extra, frame])):
+        cube = build([table(rows.reset_index(drop=True))], IDS)
+        assert np.isnan(kwh(cube, "REV")[1])
+        assert flags(cube, "REV")[1] == Flag.DUPLICATE_CONFLICTING
+        (conflict,) = cube.conflicts
+        assert conflict.meter == "REV" and len(conflict.sources) == 2
+    # two missing readings agree: no conflict, the interval is missing as read
+    both = frame.copy()
+    both.loc[1, "energy_kwh"] = np.nan
+    cube = build([table(pd.concat([both, both.iloc[[1]]]).reset_index(drop=True))], IDS)
+    assert cube.conflicts == ()
+    assert np.isnan(kwh(cube, "REV")[1])
+    assert flags(cube, "REV")[1] != Flag.DUPLICATE_CONFLICTING
+
 def test_mixed_resolutions_are_summed_to_the_longest_interval() -> None:
     minute = long_frame({"M": [1.0] * 30}, freq="1min")
     quarter = long_frame({"REV": [20.0, 20.0]}, freq="15min")
