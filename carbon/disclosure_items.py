@@ -370,6 +370,7 @@ def assurance_block(assurance: Assurance | None) -> dict[str, Any]:
         return {
             "assured": False,
             "stamp": UNASSURED,
+            "summary": f"{UNASSURED}: no assurance statement declared",
             "standard": None,
             "level": None,
             "provider": None,
@@ -382,6 +383,7 @@ def assurance_block(assurance: Assurance | None) -> dict[str, Any]:
     return {
         "assured": True,
         "stamp": None,
+        "summary": f"{assurance.level} assurance, {assurance.standard}, {assurance.provider}",
         "standard": assurance.standard,
         "level": assurance.level,
         "provider": assurance.provider,

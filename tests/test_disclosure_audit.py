@@ -239,7 +239,7 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
     results = written.results
     sections = [{"id": "scopes", "number": 3, "title": "Emissions by scope"}]
     tables = {t["id"]: t for t in framework_tables(results, sections)}
-    assert set(tables) == {"ghg", "esrs", "eed", "ifrs"}
+    assert set(tables) == {"ghg", "esrs", "eed", "ifrs", "sasb", "gri", "cdp", "sb253"}
     for table in tables.values():
         for row in table["rows"]:
             if row["status"]:
@@ -276,7 +276,7 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
 
 
 def test_the_datapoint_map_is_checked(tmp_path: Path) -> None:
-    assert len(load_datapoints()) == 4
+    assert len(load_datapoints()) == 8
     bad = tmp_path / "map.toml"
     bad.write_text(
         '[[framework]]\nid = "x"\ntitle = "X"\n[[framework.row]]\nitem = "a"\n'
