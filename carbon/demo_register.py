@@ -85,8 +85,8 @@ def demo_register(reporter: str, year: int) -> dict[str, Any]:
                 {
                     "name": "HostCo Mining (synthetic)",
                     "workload": "mining",
-                    "note": "ASICs in HALL-C under a hosting agreement; hashrate and BTC kept "
-                    "apart as hosted",
+                    "note": "hosting agreement for mining-hall space; no client machines ran "
+                    "in 2025 (hosted hashrate and BTC are zero in the activity rows)",
                 }
             ],
             "power_contracts": [
