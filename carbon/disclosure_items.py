@@ -220,9 +220,7 @@ def boundary_block(
     }
 
 
-def retired_hardware_block(
-    items: Sequence[RetiredHardware], period_label: str
-) -> dict[str, Any]:
+def retired_hardware_block(items: Sequence[RetiredHardware], period_label: str) -> dict[str, Any]:
     """Hardware retired in the month: units and tonnes per kind, tonnes per disposal route."""
     if not items:
         return {

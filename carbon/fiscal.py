@@ -71,9 +71,14 @@ def fiscal_of_month(label: str, start_month: int, naming: Naming = "end-year") -
 
 
 def prior_label(label: str) -> str:
-    """The same fiscal period one year earlier: ``FY2025-Q3`` → ``FY2024-Q3``."""
+    """The fiscal period before `label`: the previous fiscal year for ``FY2025``
+    (``FY2024``); the preceding quarter for a quarter (``FY2025-Q3`` → ``FY2025-Q2``,
+    ``FY2025-Q1`` → ``FY2024-Q4``), as in a sequential quarterly comparison."""
     match = _FY.match(label)
     if not match:
         raise PeriodError(f"not a fiscal period: {label!r} (expected FY2025 or FY2025-Q3)")
-    year = int(match.group(1)) - 1
-    return f"FY{year}" + (f"-Q{match.group(2)}" if match.group(2) else "")
+    year = int(match.group(1))
+    if match.group(2) is None:
+        return f"FY{year - 1}"
+    q = int(match.group(2))
+    return f"FY{year}-Q{q - 1}" if q > 1 else f"FY{year - 1}-Q4"
