@@ -135,7 +135,7 @@ def test_a_statement_per_ai_tenant_is_written_and_recorded(tenanted) -> None:
     out, written = tenanted
     names = sorted(p.relative_to(written.path).as_posix() for p in written.path.rglob("*.pdf"))
     odd = statement_name(ODD_TENANT)
-    assert names == sorted(["disclosure.pdf", "tenants/acme-ai.pdf", odd])
+    assert names == sorted(["disclosure.pdf", "operating-update.pdf", "tenants/acme-ai.pdf", odd])
     assert odd.startswith("tenants/b_Beta__b__Co-") and odd.endswith(".pdf")
     hashes = {
         n: hashlib.sha256((written.path / n).read_bytes()).hexdigest()

@@ -64,6 +64,7 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
         "recomputed figures": True,
         "rendered content": True,
         "tenant statements": True,  # the demo has three AI tenants
+        "operating update": True,
     }
     assert found["differing_figures"] == [] and found["differing_inputs"] == []
 
