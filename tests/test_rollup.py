@@ -262,19 +262,24 @@ def test_demo_quarter_with_april_start(april_rollup) -> None:
     assert set(reader.attachments) == {"rollup.json", "rollup.csv"}
 
 
-def test_a_second_rollup_is_a_new_version_and_the_files_are_deterministic(
-    april_rollup,
-) -> None:
+def test_the_rollup_files_are_deterministic(april_rollup) -> None:
     from carbon.report.rollup import rollup_files
 
-    data, out, written = april_rollup
+    _, _, written = april_rollup
     assert rollup_files(written.document) == {
         name: (written.path / name).read_bytes()
         for name in ("rollup.json", "rollup.csv", "rollup.pdf")
     }
+
+
+def test_a_second_rollup_is_the_next_version(april_rollup, monkeypatch) -> None:
+    data, out, written = april_rollup
+    document = {k: v for k, v in written.document.items() if k not in ("version", "issue_date")}
+    monkeypatch.setattr("carbon.rollup.compute_rollup", lambda *_: document)
+    before = (written.path / "rollup.pdf").read_bytes()
     again = write_rollup(data, "FY2025-Q2", out)
-    assert again.path.name == "v2" and (written.path / "rollup.pdf").exists()
-    assert again.document["period"] == written.document["period"]
+    assert again.path.name == "v2" and again.document["version"] == 2
+    assert (written.path / "rollup.pdf").read_bytes() == before  # v1 untouched
 
 
 def test_cli_refuses_a_year_without_data(tmp_path: Path) -> None:
