@@ -368,7 +368,7 @@ def assurance_block(assurance: Assurance | None) -> dict[str, Any]:
         return {
             "assured": False,
             "stamp": UNASSURED,
-            "summary": f"{UNASSURED}: no assurance statement declared",
+            "summary": UNASSURED,
             "standard": None,
             "level": None,
             "provider": None,
@@ -381,7 +381,7 @@ def assurance_block(assurance: Assurance | None) -> dict[str, Any]:
     return {
         "assured": True,
         "stamp": None,
-        "summary": f"{assurance.level} assurance, {assurance.standard}, {assurance.provider}",
+        "summary": f"{assurance.level}, {assurance.standard}",
         "standard": assurance.standard,
         "level": assurance.level,
         "provider": assurance.provider,

@@ -265,7 +265,7 @@ def test_declared_assurance_and_its_level_rules() -> None:
     )
     block = assurance_block(site.assurance)
     assert block["assured"] and block["stamp"] is None
-    assert block["summary"] == "limited assurance, ISAE 3410, Audit LLP"
+    assert block["summary"] == "limited, ISAE 3410" and block["provider"] == "Audit LLP"
     with pytest.raises(ConfigError, match="AT-C 205 examination = reasonable"):
         tiny_site(assurance={"standard": "AT-C 205", "level": "limited", "provider": "CPA"})
     with pytest.raises(ConfigError, match=r"assurance\.standard"):
