@@ -11,6 +11,8 @@ from typing import Any
 
 import pypdf
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from carbon.config import site_from_dict
 from carbon.disclosure_items import (
@@ -329,3 +331,44 @@ def test_operating_update_is_one_deterministic_page(demo_run) -> None:
         "MONTHLY OPERATING UPDATE", "Monthly operating update"
     )
     assert json.loads(files["operating-update.json"])["parent_report_id"] == "demo-2025-07-v1"
+
+
+@given(
+    credits=st.lists(
+        st.tuples(
+            st.integers(1, 10**6),
+            st.sampled_from(["offset", "avoided-methane"]),
+            st.integers(0, 90),
+        ),
+        max_size=8,
+    ),
+    gross=st.floats(0, 1e9, allow_nan=False),
+)
+def test_credit_totals_are_sums_of_the_period_and_the_inventory_is_passed_through(
+    credits: list[tuple[int, str, int]], gross: float
+) -> None:
+    from datetime import timedelta
+
+    from carbon.config import OffsetCredit
+
+    start, end = date(2025, 2, 1), date(2025, 3, 1)
+    items = [
+        OffsetCredit(
+            registry="R",
+            project_type="p",
+            kind=kind,  # type: ignore[arg-type]
+            vintage=2024,
+            quantity=f"{tonnes} t CO2e",
+            retired_on=date(2025, 1, 1) + timedelta(days=day),
+            beneficiary="B",
+        )
+        for tonnes, kind, day in credits
+    ]
+    block = offsets_block(items, start, end, {"scope1": gross})
+    inside = [(t, k) for t, k, d in credits if start <= date(2025, 1, 1) + timedelta(days=d) < end]
+    assert block["retired_tco2e"] == sum(t for t, k in inside if k == "offset")
+    assert block["avoided_methane"]["retired_tco2e"] == sum(
+        t for t, k in inside if k == "avoided-methane"
+    )
+    assert block["gross_inventory_tco2e"] == {"scope1": gross}  # never reduced
+    assert block["declared_outside_period"] == len(credits) - len(inside)
