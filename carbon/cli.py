@@ -306,7 +306,7 @@ def history(
 @app.command()
 def rollup(
     site: Annotated[
-        Path | None, typer.Option("--site", help="The site's TOML file (its [fiscal_year]).")
+        Path | None, typer.Option("--site", help="The site's TOML file (its fiscal_year table).")
     ] = None,
     demo_site: Annotated[bool, typer.Option("--demo", help="The embedded demo site.")] = False,
     fiscal_year: Annotated[
@@ -326,8 +326,8 @@ def rollup(
     Each month is the latest issued version in OUT/ledger.sqlite (restatements
     included) or, without one, computed from the inputs. Intensities are recomputed
     from the sums. Writes rollup.json, rollup.csv and rollup.pdf to a new version
-    folder OUT/SITE/FY2025[-Qn]/vN/ (never overwriting). FY naming: see [fiscal_year]
-    in docs/disclosure-register.md.
+    folder OUT/SITE/LABEL/vN/ (never overwriting). Fiscal-year start and naming: the
+    site file's fiscal_year table, see docs/disclosure-register.md.
     """
     from carbon.rollup import write_rollup
 
