@@ -9,8 +9,9 @@ Rules (DATA-FORMATS section 7, ARCHITECTURE "Time rules"):
 - A common interval with fewer readings than it should hold is a gap (NaN, flagged), never a
   partial sum passed off as complete; the count of missing readings is reported.
 - Duplicate readings of one meter and interval: identical ones are counted and used once;
-  conflicting ones (different values, or a missing reading beside a value) make the interval a gap flagged ``DUPLICATE_CONFLICTING`` (the values are
-  listed by the quality stage, never silently chosen).
+  conflicting ones (different values, or a missing reading beside a value) make the interval
+  a gap flagged ``DUPLICATE_CONFLICTING`` (the values are listed by the quality stage, never
+  silently chosen).
 - Source flags are carried to the common interval (the most severe member flag wins).
 
 Everything is vectorised over readings; the loop runs over tables (files). The builder used

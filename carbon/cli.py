@@ -404,6 +404,74 @@ def history(
     raise typer.Exit(1 if found.chain_problems else 0)
 
 
+@app.command()
+def rollup(
+    site: Annotated[
+        Path | None, typer.Option("--site", help="The site's TOML file (its fiscal_year table).")
+    ] = None,
+    demo_site: Annotated[bool, typer.Option("--demo", help="The embedded demo site.")] = False,
+    fiscal_year: Annotated[
+        str | None, typer.Option("--fiscal-year", metavar="FY2025", help="A whole fiscal year.")
+    ] = None,
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", metavar="FY2025-Q3", help="A fiscal quarter.")
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Report root (its ledger is read); writes OUT/SITE/LABEL/vN/."),
+    ] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print rollup.json to stdout.")] = False,
+) -> None:
+    """Sum the months of a fiscal year or quarter, with the prior period as comparative.
+
+    Each month is the latest issued version in OUT/ledger.sqlite (restatements
+    included) or, without one, computed from the inputs. Intensities are recomputed
+    from the sums. Writes rollup.json, rollup.csv and rollup.pdf to a new version
+    folder OUT/SITE/LABEL/vN/ (never overwriting). Fiscal-year start and naming: the
+    site file's fiscal_year table, see docs/disclosure-register.md.
+    """
+    from carbon.rollup import write_rollup
+
+    if (site is None) == (not demo_site):
+        raise typer.BadParameter("give exactly one of --site FILE or --demo")
+    if (fiscal_year is None) == (quarter is None):
+        raise typer.BadParameter("give exactly one of --fiscal-year FY2025 or --quarter FY2025-Q3")
+    label = fiscal_year or str(quarter)
+    if fiscal_year is not None and "-Q" in fiscal_year:
+        raise typer.BadParameter("--fiscal-year takes FY2025; use --quarter for FY2025-Q3")
+    if quarter is not None and "-Q" not in quarter:
+        raise typer.BadParameter("--quarter takes FY2025-Q3; use --fiscal-year for FY2025")
+    if demo_site:
+        from carbon.workflow import demo_site_data
+
+        data, _ = demo_site_data()
+    else:
+        from carbon.workflow import site_data
+
+        data = site_data(site)
+    written = write_rollup(data, label, out)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(written.document, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        this = written.document["period"]
+        sums, intensity = this["sums"], this["intensities"]
+        typer.echo(f"{label} ({this['months'][0]} to {this['months'][-1]})")
+        energy = sums["energy_kwh.total"]
+        typer.echo(f"Energy: {energy / 1000:,.1f} MWh; PUE {intensity['pue']:.3f}")
+        typer.echo(
+            f"Scope 2: {sums['scope2_location_kgco2e.total'] / 1000:,.1f} t CO2e location-based, "
+            f"{sums['scope2_market_kgco2e.total'] / 1000:,.1f} t CO2e market-based"
+        )
+        comparative = written.document["comparative"]
+        typer.echo(
+            f"Comparative {comparative['label']}: "
+            + ("included" if comparative.get("available") else comparative["reason"])
+        )
+        typer.echo(f"Written: {written.path}")
+
+
 def _print_history(found) -> None:
     from rich.console import Console
     from rich.markup import escape

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -392,6 +392,183 @@ class MarginalRateSource(_Frozen):
     region: str | None = None
 
 
+# --- Disclosure register (DISCLOSURES items 13, 21-24; fiscal years) -----------------------
+# Offsets and credits, the boundary table, retired hardware, network reference figures,
+# the assurance statement and the fiscal year. Read by carbon.disclosure_items.
+
+#: Assurance standards a statement can be given under (METHODOLOGY 5).
+ASSURANCE_STANDARDS = ("ISAE 3410", "ISAE 3000", "ISSA 5000", "ISO 14064-3", "AT-C 205", "AT-C 210")
+#: Disposal routes of retired hardware.
+DISPOSAL_ROUTES = (
+    "resale",
+    "reuse",
+    "refurbishment",
+    "recycling",
+    "returned to vendor",
+    "landfill",
+    "storage",
+)
+
+
+class OffsetCredit(_Frozen):
+    """A retired carbon credit: shown beside the gross inventory, never netted from it.
+
+    ``kind = "avoided-methane"`` marks credits for methane destroyed by flare-gas
+    generation; they are listed in their own block, apart from Scope 1 (METHODOLOGY 1.5).
+    """
+
+    registry: Annotated[str, Field(min_length=1)]
+    project_id: str | None = None
+    project_type: Annotated[str, Field(min_length=1)]
+    kind: Literal["offset", "avoided-methane"] = "offset"
+    vintage: Annotated[int, Field(ge=1990, le=2100)]
+    quantity: str = Field(description="credits retired, e.g. '1200 t CO2e'")
+    serials: str | None = None
+    retired_on: date
+    beneficiary: Annotated[str, Field(min_length=1)]
+    note: str | None = None
+
+    @field_validator("quantity")
+    @classmethod
+    def _tco2e(cls, value: str) -> str:
+        return _checked_quantity(value, "t CO2e", "quantity")
+
+
+class BoundarySite(_Frozen):
+    """A site inside or outside the organisational boundary, with its dates."""
+
+    id: Annotated[str, Field(min_length=1)]
+    name: str | None = None
+    status: Literal["in", "out"]
+    control: str | None = Field(default=None, description="e.g. 'owned, operated'")
+    acquired_on: date | None = None
+    disposed_on: date | None = None
+    reason: str | None = Field(default=None, description="why a site is out, or the change")
+
+    @model_validator(mode="after")
+    def _dates(self) -> BoundarySite:
+        if self.acquired_on and self.disposed_on and self.disposed_on < self.acquired_on:
+            raise ValueError(f"site {self.id!r}: disposed_on precedes acquired_on")
+        if self.status == "out" and not self.reason:
+            raise ValueError(f"site {self.id!r} is out of the boundary: give a 'reason'")
+        return self
+
+
+class HostedClient(_Frozen):
+    """A hosting client whose machines draw power on site (its energy stays in the site's)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    workload: Workload
+    note: str | None = None
+
+
+class PowerContract(_Frozen):
+    """Who holds the electricity supply contract for a tenant's or client's load."""
+
+    party: Annotated[str, Field(min_length=1)] = Field(description="tenant or hosted client")
+    lease: Literal["triple-net", "gross", "colocation", "hosting"]
+    supply_contract_holder: Literal["operator", "party"]
+    party_has_operational_control: bool = False
+    note: str | None = None
+
+
+class Boundary(_Frozen):
+    """The organisational boundary (METHODOLOGY 1.1, 1.7)."""
+
+    consolidation: Literal["operational control", "financial control", "equity share"]
+    base_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    significance_threshold: Annotated[float, Field(gt=0, le=1)] = 0.05
+    sites: list[BoundarySite] = Field(default_factory=list)
+    hosted_clients: list[HostedClient] = Field(default_factory=list)
+    power_contracts: list[PowerContract] = Field(default_factory=list)
+
+
+class RetiredHardware(_Frozen):
+    """Hardware retired in a month (ASICs, GPUs): units, mass in tonnes, disposal route."""
+
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    kind: Literal["asic", "gpu"]
+    model: Annotated[str, Field(min_length=1)]
+    units: Annotated[int, Field(gt=0)]
+    mass: str = Field(description="total mass, e.g. '12.4 t' or '850 kg'")
+    disposal_route: Literal[DISPOSAL_ROUTES]  # type: ignore[valid-type]
+    recipient: str | None = None
+    evidence: str | None = Field(default=None, description="certificate or manifest reference")
+
+    @field_validator("mass")
+    @classmethod
+    def _mass(cls, value: str) -> str:
+        return _checked_quantity(value, "t", "mass")
+
+
+class NetworkReference(_Frozen):
+    """A published network figure (CBECI, Bitcoin Mining Council, ...): context only."""
+
+    name: Annotated[str, Field(min_length=1)]
+    metric: Literal["j_per_th", "clean_share", "gco2e_per_kwh", "network_power"]
+    value: str = Field(description="with its unit: '24.5 J/TH', '37.6 percent', '507 g CO2e/kWh'")
+    definition: Annotated[str, Field(min_length=1)]
+    coverage: Annotated[str, Field(min_length=1)]
+    source: Annotated[str, Field(min_length=1)]
+    as_of: Annotated[str, Field(min_length=1)] = Field(description="date or period of the figure")
+
+    @model_validator(mode="after")
+    def _unit(self) -> NetworkReference:
+        unit = {
+            "j_per_th": "J/TH",
+            "clean_share": "percent",
+            "gco2e_per_kwh": "g CO2e/kWh",
+            "network_power": "GW",
+        }[self.metric]
+        _checked_quantity(self.value, unit, f"network reference {self.name!r} value")
+        return self
+
+
+class Assurance(_Frozen):
+    """The assurance statement over the figures (METHODOLOGY 5)."""
+
+    standard: Literal[ASSURANCE_STANDARDS]  # type: ignore[valid-type]
+    level: Literal["limited", "reasonable"]
+    provider: Annotated[str, Field(min_length=1)]
+    scope: str | None = Field(default=None, description="figures covered, e.g. 'Scope 1 and 2'")
+    statement_date: date | None = None
+    reference: str | None = None
+
+    @model_validator(mode="after")
+    def _level(self) -> Assurance:
+        fixed = {"AT-C 205": "reasonable", "AT-C 210": "limited"}.get(self.standard)
+        if fixed is not None and self.level != fixed:
+            raise ValueError(
+                f"{self.standard} gives {fixed} assurance (AT-C 205 examination = reasonable, "
+                f"AT-C 210 review = limited), not {self.level!r}"
+            )
+        return self
+
+
+class FiscalYear(_Frozen):
+    """The fiscal year: its first month and how it is named.
+
+    ``naming = "end-year"`` (default): a fiscal year is named by the calendar year in
+    which it ends (start month 7: FY2025 = July 2024 to June 2025). ``"start-year"``:
+    by the year in which it begins (start month 4: FY2025 = April 2025 to March 2026).
+    With start month 1 both name the calendar year.
+    """
+
+    start_month: Annotated[int, Field(ge=1, le=12)] = 1
+    naming: Literal["end-year", "start-year"] = "end-year"
+
+
+#: SiteConfig keys of the disclosure register, left out of the configuration hash when empty.
+DISCLOSURE_REGISTER_KEYS = (
+    "offsets",
+    "boundary",
+    "retired_hardware",
+    "network_reference",
+    "assurance",
+    "fiscal_year",
+)
+
+
 class SiteConfig(_Frozen):
     """A whole site: identity, grid sources and meters."""
 
@@ -419,6 +596,18 @@ class SiteConfig(_Frozen):
     marginal_rate: MarginalRateSource | None = Field(
         default=None, description="marginal emission rate for avoided emissions (outside Scope 2)"
     )
+    offsets: list[OffsetCredit] = Field(
+        default_factory=list, description="retired carbon credits, shown beside the inventory"
+    )
+    boundary: Boundary | None = Field(default=None, description="the organisational boundary")
+    retired_hardware: list[RetiredHardware] = Field(
+        default_factory=list, description="retired ASICs and GPUs per month"
+    )
+    network_reference: list[NetworkReference] = Field(
+        default_factory=list, description="published network figures for the comparison panel"
+    )
+    assurance: Assurance | None = Field(default=None, description="the assurance statement")
+    fiscal_year: FiscalYear | None = Field(default=None, description="fiscal-year start month")
 
     @model_validator(mode="after")
     def _meter_tree(self) -> SiteConfig:
@@ -483,6 +672,20 @@ class SiteConfig(_Frozen):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _register_parties(self) -> SiteConfig:
+        if self.boundary is None:
+            return self
+        known = set(self.tenants) | {c.name for c in self.boundary.hosted_clients}
+        for i, contract in enumerate(self.boundary.power_contracts):
+            if contract.party not in known:
+                raise ValueError(
+                    f"boundary.power_contracts[{i}]: party {contract.party!r} is neither a "
+                    "tenant of the meters nor a hosted client "
+                    f"(known: {', '.join(sorted(known)) or 'none'})"
+                )
+        return self
+
     @property
     def tenants(self) -> dict[str, str]:
         """Tenant → its workload, in the order the meters name them."""
@@ -542,6 +745,9 @@ class SiteConfig(_Frozen):
         for key in ("activity", "activity_file", "water", "heat_reuse"):
             if not data.get(key):
                 data.pop(key, None)  # sites without them keep the hash they had
+        for key in DISCLOSURE_REGISTER_KEYS:
+            if not data.get(key):
+                data.pop(key, None)
         if data.get("reporting", {}).get("signoff") == SignOff().model_dump(mode="json"):
             data["reporting"].pop("signoff")
         for meter in data.get("meters", []):

@@ -32,6 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon.config import SiteConfig, site_from_dict
+from carbon.demo_register import demo_register
 
 SEED = 20250614
 GENERATOR_VERSION = "demo-1"
@@ -162,6 +163,7 @@ def demo_site(activity: list[dict] | None = None) -> SiteConfig:
                 for month, gallons in enumerate(_GENSET_GALLONS, start=1)
             ],
             **({"activity": activity} if activity else {}),
+            **demo_register(REPORTER, YEAR),  # credits, boundary, hardware, network, fiscal year
             # evaporative assist on the AI halls' dry coolers: more water in the hot months
             "water": [
                 {

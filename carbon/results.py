@@ -23,6 +23,7 @@ import xarray as xr
 from carbon import __version__
 from carbon.activity import sector_metrics_dict
 from carbon.csv_rows import extra_csv_rows
+from carbon.disclosure_items import register_keys
 from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
@@ -274,7 +275,7 @@ def build_results(
         }
         for m in outcome.site.meters_with_role("shared")
     ]
-    return {
+    results: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "report_id": meta.report_id,
         "version": meta.version,
@@ -369,6 +370,9 @@ def build_results(
         "config_sha256": outcome.site.sha256(),
         "software_version": __version__,
     }
+    # offsets, boundary, retired hardware, network comparison, assurance, fiscal period
+    results.update(register_keys(outcome.site, outcome.period, results))
+    return results
 
 
 def results_json_bytes(results: dict[str, object]) -> bytes:

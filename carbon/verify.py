@@ -305,6 +305,27 @@ def _check_tenant_statements(found: Verification, pdf: Path, manifest: dict) -> 
         found.add("tenant statements", None, "the statements are not next to the PDF")
 
 
+def _check_operating_update(found: Verification, pdf: Path, manifest: dict) -> None:
+    """The operating update (PDF and JSON) hashes as the manifest records (when next to the PDF)."""
+    recorded = manifest.get("operating_update") or {}
+    if not recorded:
+        return
+    folder = pdf.parent
+    present = {n: folder / n for n in sorted(recorded) if (folder / n).is_file()}
+    if not present:
+        found.add("operating update", None, "the operating update is not next to the PDF")
+        return
+    problems = [
+        f"{name} hashes to {sha256_hex(path.read_bytes())}, the manifest recorded {recorded[name]}"
+        for name, path in present.items()
+        if sha256_hex(path.read_bytes()) != recorded[name]
+    ]
+    if problems:
+        found.add("operating update", False, "; ".join(problems))
+    else:
+        found.add("operating update", True, f"{len(present)} file(s) hash as the manifest records")
+
+
 def _site_file(inputs: Path) -> Path:
     inputs = Path(inputs)
     site_file = inputs / "site.toml" if inputs.is_dir() else inputs
@@ -470,6 +491,7 @@ def verify_pdf(
     )
     _check_folder(found, pdf, files)
     _check_tenant_statements(found, pdf, manifest)
+    _check_operating_update(found, pdf, manifest)
     restatement = manifest.get("restatement")
     if isinstance(restatement, dict):
         old = (restatement.get("supersedes") or {}).get("report_id")

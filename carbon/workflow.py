@@ -223,6 +223,7 @@ def _write_report(
     Nothing already written is touched.
     """
     from carbon.report.disclosure import report_context
+    from carbon.report.operating_update import operating_update_files
     from carbon.report.render import html_to_pdf, render_html
     from carbon.report.tenants import tenant_statements
 
@@ -253,6 +254,8 @@ def _write_report(
         names = ["manifest.json", "results.csv", "results.json"]
         statements = tenant_statements(results)
         statement_hashes = {name: sha256_hex(data) for name, data in statements.items()}
+        update = operating_update_files(results)  # operating-update.pdf and .json
+        update_hashes = {name: sha256_hex(data) for name, data in update.items()}
         signoff = outcome.site.reporting.signoff.model_dump(mode="json")
         recorded = {"restatement": restatement, "signoff": signoff}
         context = report_context(
@@ -264,7 +267,12 @@ def _write_report(
             results,
             results_json=results_json,
             results_csv=results_csv,
-            extra={**extra_manifest, "signoff": signoff, "tenant_statements": statement_hashes},
+            extra={
+                **extra_manifest,
+                "signoff": signoff,
+                "tenant_statements": statement_hashes,
+                "operating_update": update_hashes,
+            },
             restatement=restatement,
             rendered_html_sha256=html_sha256,
         )
@@ -284,6 +292,7 @@ def _write_report(
             "results.csv": results_csv,
             "manifest.json": manifest_json,
             **statements,
+            **update,
         }
         folder = version_dir(out, site_id, period.label, version)
         entry = {
@@ -300,6 +309,7 @@ def _write_report(
             "manifest_sha256": sha256_hex(manifest_json),
             "rendered_html_sha256": html_sha256,
             "tenant_statements_sha256": statement_hashes,
+            "operating_update_sha256": update_hashes,
             "supersedes": restatement["supersedes"]["report_id"] if restatement else None,
             "reason": restatement["reason"] if restatement else None,
             "changed_figures": len(restatement["changed_figures"]) if restatement else None,

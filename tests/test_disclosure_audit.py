@@ -135,7 +135,7 @@ def test_a_statement_per_ai_tenant_is_written_and_recorded(tenanted) -> None:
     out, written = tenanted
     names = sorted(p.relative_to(written.path).as_posix() for p in written.path.rglob("*.pdf"))
     odd = statement_name(ODD_TENANT)
-    assert names == sorted(["disclosure.pdf", "tenants/acme-ai.pdf", odd])
+    assert names == sorted(["disclosure.pdf", "operating-update.pdf", "tenants/acme-ai.pdf", odd])
     assert odd.startswith("tenants/b_Beta__b__Co-") and odd.endswith(".pdf")
     hashes = {
         n: hashlib.sha256((written.path / n).read_bytes()).hexdigest()
@@ -239,7 +239,7 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
     results = written.results
     sections = [{"id": "scopes", "number": 3, "title": "Emissions by scope"}]
     tables = {t["id"]: t for t in framework_tables(results, sections)}
-    assert set(tables) == {"ghg", "esrs", "eed", "ifrs"}
+    assert set(tables) == {"ghg", "esrs", "eed", "ifrs", "sasb", "gri", "cdp", "sb253"}
     for table in tables.values():
         for row in table["rows"]:
             if row["status"]:
@@ -276,7 +276,7 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
 
 
 def test_the_datapoint_map_is_checked(tmp_path: Path) -> None:
-    assert len(load_datapoints()) == 4
+    assert len(load_datapoints()) == 8
     bad = tmp_path / "map.toml"
     bad.write_text(
         '[[framework]]\nid = "x"\ntitle = "X"\n[[framework.row]]\nitem = "a"\n'

@@ -97,6 +97,8 @@ def test_installed_wheel_runs_the_demo_from_another_directory(wheel: Path, tmp_p
         "results.json",
         "results.csv",
         "manifest.json",
+        "operating-update.json",
+        "operating-update.pdf",
         "tenants",
     }
     # one statement per AI tenant of the demo (METHODOLOGY 1.1 allocations to customers)

@@ -64,6 +64,7 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
         "recomputed figures": True,
         "rendered content": True,
         "tenant statements": True,  # the demo has three AI tenants
+        "operating update": True,
     }
     assert found["differing_figures"] == [] and found["differing_inputs"] == []
 
@@ -171,3 +172,15 @@ def test_inputs_folder_without_site_file_is_a_usage_error(site_issued, tmp_path:
     )
     assert result.exit_code != 0
     assert "no site.toml" in str(result.exception)
+
+
+def test_the_operating_update_is_recorded_and_checked(demo_issued, tmp_path: Path) -> None:
+    recorded = demo_issued.manifest["operating_update"]
+    assert set(recorded) == {"operating-update.pdf", "operating-update.json"}
+    assert demo_issued.ledger_entry["operating_update_sha256"] == recorded
+    copy = tmp_path / "v1"
+    shutil.copytree(demo_issued.path, copy)
+    (copy / "operating-update.json").write_bytes(b"{}\n")
+    found = verify_pdf(copy / "disclosure.pdf", recompute=False)
+    check = {c.name: c for c in found.checks}["operating update"]
+    assert check.ok is False and "operating-update.json hashes to" in check.detail

@@ -22,7 +22,15 @@ def written(tmp_path_factory: pytest.TempPathFactory):
 def test_writes_the_four_files(written) -> None:
     assert written.path.parts[-3:] == ("demo", "2025-07", "v1")
     names = sorted(p.name for p in written.path.iterdir())
-    assert names == ["disclosure.pdf", "manifest.json", "results.csv", "results.json", "tenants"]
+    assert names == [
+        "disclosure.pdf",
+        "manifest.json",
+        "operating-update.json",
+        "operating-update.pdf",
+        "results.csv",
+        "results.json",
+        "tenants",
+    ]
     assert sorted(p.name for p in (written.path / "tenants").iterdir()) == [
         "tenant-1.pdf",
         "tenant-2.pdf",

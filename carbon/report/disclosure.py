@@ -20,6 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from carbon.report.register_context import REGISTER_SECTIONS, register_context
 from carbon.units import ureg
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
 
 #: Sections appended after the core sections: (anchor id, title).
 AUDIT_SECTIONS: tuple[tuple[str, str], ...] = (
+    *REGISTER_SECTIONS,  # boundary, credits, hardware; network comparison
     ("restatements", "Restatements"),
     ("frameworks", "Framework mapping"),
     ("signoff", "Sign-off"),
@@ -239,6 +241,7 @@ def audit_context(context: dict[str, Any], results: dict[str, Any], recorded: di
         "restatement": _restatement(recorded.get("restatement")),
         "frameworks": framework_tables(results, sections),
         "signoff": _signoff(recorded.get("signoff")),
+        **register_context(results),  # boundary, credits, hardware, network, assurance
     }
 
 

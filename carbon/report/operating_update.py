@@ -1,0 +1,284 @@
+"""The monthly operating update: a one-page PDF/A-3b (and JSON) beside the disclosure.
+
+The shape of a miner's monthly production release (energy, average MW, BTC,
+fleet efficiency, AI GPU-hours), but every figure is metered or taken from the
+disclosure's ``results.json`` as is, with its definition in a footnote:
+
+- energy [MWh]: the revenue meter, ``energy_kwh.total`` (and per workload);
+- average power [MW] = energy ÷ elapsed hours of the period (``period.hours``);
+- BTC mined, self-mining and hosted clients apart (``intensities.btc_mined_*``);
+- realised fleet efficiency [J/TH] = metered mining IT energy ÷ hashes delivered
+  (``intensities.j_per_th``);
+- AI GPU-hours sold and available (``sector_metrics.activity``);
+- Scope 1, Scope 2 location-based and market-based [t CO2e], never added together;
+- the three clean-energy shares (``clean_energy_shares``), each with its fixed
+  label and definition, or "not available" when the results do not hold them.
+
+Written as ``operating-update.pdf`` and ``operating-update.json`` in the version
+folder; the manifest records their SHA-256 (``operating_update``) and
+``carbon verify`` checks them. Dates come from the issue date, so the same
+results give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from carbon.units import ureg
+
+__all__ = ["UPDATE_JSON", "UPDATE_PDF", "operating_update_figures", "operating_update_files"]
+
+UPDATE_PDF = "operating-update.pdf"
+UPDATE_JSON = "operating-update.json"
+_TEMPLATE = "operating-update.html.j2"
+NOT_AVAILABLE = "not available"
+
+_SHARES = (
+    ("grid_carbon_free_location", "Grid-mix carbon-free share (location-based)"),
+    ("certificate_renewable_annual", "Certificate-backed renewable share (annual matching)"),
+    ("hourly_matched_cfe", "Hourly-matched carbon-free share"),
+)
+
+
+def _get(results: dict[str, Any], dotted: str) -> Any:
+    node: Any = results
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or node.get(part) is None:
+            return None
+        node = node[part]
+    return node
+
+
+def _convert(value: Any, unit: str, target: str) -> float | None:
+    if value is None:
+        return None
+    return float(ureg.Quantity(float(value), unit).to(target).magnitude)
+
+
+def _figure(
+    key: str, label: str, value: float | None, unit: str, definition: str, source: str
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "value": value,
+        "unit": unit,
+        "definition": definition,
+        "source": source,
+    }
+
+
+def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
+    """The operating update's figures (plain numbers, unit beside each) from `results`."""
+    period = results.get("period") or {}
+    hours = period.get("hours")
+    energy_kwh = _get(results, "energy_kwh.total")
+    energy = ureg.Quantity(float(energy_kwh), "kWh") if energy_kwh is not None else None
+    average = (
+        float((energy / ureg.Quantity(float(hours), "hour")).to("MW").magnitude)
+        if energy is not None and hours
+        else None
+    )
+    figures = [
+        _figure(
+            "energy_mwh",
+            "Energy consumed, site",
+            _convert(energy_kwh, "kWh", "MWh"),
+            "MWh",
+            "metered at the site's revenue meter over the period, all workloads",
+            "energy_kwh.total",
+        ),
+        _figure(
+            "energy_mining_mwh",
+            "of which Bitcoin mining",
+            _convert(_get(results, "energy_kwh.mining"), "kWh", "MWh"),
+            "MWh",
+            "mining IT energy plus its allocated share of shared and unmetered load",
+            "energy_kwh.mining",
+        ),
+        _figure(
+            "energy_ai_mwh",
+            "of which AI hosting",
+            _convert(_get(results, "energy_kwh.ai"), "kWh", "MWh"),
+            "MWh",
+            "AI IT energy plus its allocated share of shared and unmetered load",
+            "energy_kwh.ai",
+        ),
+        _figure(
+            "average_mw",
+            "Average power draw",
+            average,
+            "MW",
+            f"site energy ÷ elapsed hours of the period ({hours:g} h); not a capacity figure"
+            if hours
+            else "site energy ÷ elapsed hours of the period",
+            "energy_kwh.total, period.hours",
+        ),
+        _figure(
+            "btc_mined_self",
+            "BTC mined, self-mining",
+            _get(results, "intensities.btc_mined_self"),
+            "BTC",
+            "BTC credited to the company's own fleet (activity record of the period)",
+            "intensities.btc_mined_self",
+        ),
+        _figure(
+            "btc_mined_hosted",
+            "BTC mined, hosted clients",
+            _get(results, "intensities.btc_mined_hosted"),
+            "BTC",
+            "BTC mined by hosted clients' machines; theirs, not the company's",
+            "intensities.btc_mined_hosted",
+        ),
+        _figure(
+            "j_per_th_realised",
+            "Fleet efficiency, realised",
+            _get(results, "intensities.j_per_th"),
+            "J/TH",
+            "metered mining IT energy ÷ (average operating hashrate × seconds); not nameplate",
+            "intensities.j_per_th",
+        ),
+        _figure(
+            "gpu_hours_sold",
+            "AI GPU-hours sold",
+            _get(results, "sector_metrics.activity.gpu_hours_sold"),
+            "GPU-h",
+            "GPU-hours billed to tenants in the period (activity record)",
+            "sector_metrics.activity.gpu_hours_sold",
+        ),
+        _figure(
+            "gpu_hours_available",
+            "AI GPU-hours available",
+            _get(results, "sector_metrics.activity.gpu_hours_available"),
+            "GPU-h",
+            "GPUs energised × hours, as stated in the activity record",
+            "sector_metrics.activity.gpu_hours_available",
+        ),
+        _figure(
+            "scope1_tco2e",
+            "Scope 1 (on-site fuel)",
+            _convert(_get(results, "scope1_kgco2e.total"), "kg", "t"),
+            "t CO2e",
+            "combustion in owned gensets, GHG Protocol Corporate Standard",
+            "scope1_kgco2e.total",
+        ),
+        _figure(
+            "scope2_location_tco2e",
+            "Scope 2, location-based",
+            _convert(_get(results, "scope2_location_kgco2e.total"), "kg", "t"),
+            "t CO2e",
+            "metered energy × grid emission factor per interval (GHG Protocol Scope 2 Guidance)",
+            "scope2_location_kgco2e.total",
+        ),
+        _figure(
+            "scope2_market_tco2e",
+            "Scope 2, market-based",
+            _convert(_get(results, "scope2_market_kgco2e.total"), "kg", "t"),
+            "t CO2e",
+            "contractual instruments applied with annual matching (2015 guidance), residual "
+            "or grid factor for the rest; never added to the location-based figure",
+            "scope2_market_kgco2e.total",
+        ),
+    ]
+    shares = results.get("clean_energy_shares") or {}
+    clean = []
+    for key, fallback in _SHARES:
+        block = shares.get(key) or {}
+        value = block.get("value")
+        clean.append(
+            {
+                "key": key,
+                "label": block.get("label") or fallback,
+                "value": None if value is None else float(value),
+                "unit": "fraction",
+                "definition": block.get("definition")
+                or "not available: the results of this period do not hold this share",
+                "source": f"clean_energy_shares.{key}",
+            }
+        )
+    site = results.get("site") or {}
+    return {
+        "title": "Monthly operating update",
+        "parent_report_id": results.get("report_id"),
+        "parent_version": results.get("version"),
+        "parent_status": results.get("status"),
+        "issue_date": results.get("issue_date"),
+        "site_id": site.get("id"),
+        "period": {k: period.get(k) for k in ("label", "start", "end", "timezone", "hours")},
+        "figures": figures,
+        "clean_energy_shares": clean,
+        "note": "Every figure is taken from the disclosure named here (results.json) without "
+        "recomputation; the three clean-energy shares are separate figures and are never "
+        "merged into one total.",
+        "software_version": results.get("software_version"),
+    }
+
+
+def _display(value: Any, unit: str) -> str:
+    if value is None:
+        return NOT_AVAILABLE
+    decimals = {"BTC": 4, "J/TH": 2, "MW": 1, "GPU-h": 0}.get(unit, 1)
+    return f"{float(value):,.{decimals}f}"
+
+
+def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    from carbon.report.context import period_in_words
+
+    site = results.get("site") or {}
+    period = results.get("period") or {}
+    start = datetime.fromisoformat(str(period["start"]))
+    end = datetime.fromisoformat(str(period["end"]))
+    status = str(results.get("status", "draft")).lower()
+    rows = [
+        {**f, "display": _display(f["value"], f["unit"]), "note": n}
+        for n, f in enumerate(data["figures"], start=1)
+    ]
+    offset = len(rows)
+    shares = [
+        {
+            **s,
+            "display": NOT_AVAILABLE if s["value"] is None else f"{s['value'] * 100:.1f}",
+            "note": offset + n,
+        }
+        for n, s in enumerate(data["clean_energy_shares"], start=1)
+    ]
+    return {
+        "rows": rows,
+        "shares": shares,
+        "note": data["note"],
+        "report": {
+            "id": str(results.get("report_id")),
+            "version": results.get("version"),
+            "status": status,
+            "status_label": status.upper(),
+            "issue_date": str(results.get("issue_date")),
+            "software_version": str(results.get("software_version", "")),
+        },
+        "site": {"id": str(site.get("id", "")), "name": str(site.get("name", site.get("id", "")))},
+        "period": {"label": str(period.get("label", "")), "words": period_in_words(start, end)},
+        "synthetic": bool(site.get("synthetic", False)),
+    }
+
+
+def render_update_html(results: dict[str, Any]) -> str:
+    """The operating update as HTML (autoescaped)."""
+    from carbon.report.render import _environment, templates_dir
+
+    context = _context(results, operating_update_figures(results))
+    return _environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
+
+
+def operating_update_files(results: dict[str, Any]) -> dict[str, bytes]:
+    """``operating-update.pdf`` and ``operating-update.json`` for the version folder."""
+    from carbon.report.render import html_to_pdf
+
+    data = (
+        json.dumps(operating_update_figures(results), indent=2, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    ).encode()
+    day = date.fromisoformat(str(results["issue_date"])[:10])
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    pdf = html_to_pdf(render_update_html(results), moment=moment, attachments={UPDATE_JSON: data})
+    return {UPDATE_PDF: pdf, UPDATE_JSON: data}

@@ -1,0 +1,228 @@
+"""The fiscal roll-up files: ``rollup.json``, ``rollup.csv`` and a short PDF/A-3b.
+
+Display only: the sums and intensities come from :func:`carbon.rollup.rollup_document`
+and are converted to display units here. The PDF's dates come from the document's
+``issue_date`` (the first local day after the period), so the same inputs give the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from carbon.units import ureg
+
+__all__ = ["rollup_csv_bytes", "rollup_files", "rollup_json_bytes"]
+
+_TEMPLATE = "rollup.html.j2"
+
+#: (sum key, label, display unit, decimals); labels starting "of which" are indented.
+_SUM_ROWS = (
+    ("energy_kwh.total", "Energy consumed, site", "MWh", 1),
+    ("energy_kwh.mining", "of which Bitcoin mining", "MWh", 1),
+    ("energy_kwh.ai", "of which AI hosting", "MWh", 1),
+    ("energy_kwh.other", "of which other (no IT load)", "MWh", 1),
+    ("it_energy_kwh.total", "IT energy (hall feeders)", "MWh", 1),
+    ("scope1_kgco2e", "Scope 1", "t CO2e", 1),
+    ("scope2_location_kgco2e.total", "Scope 2, location-based", "t CO2e", 1),
+    ("scope2_location_kgco2e.mining", "of which mining", "t CO2e", 1),
+    ("scope2_location_kgco2e.ai", "of which AI", "t CO2e", 1),
+    ("scope2_market_kgco2e.total", "Scope 2, market-based (annual matching)", "t CO2e", 1),
+    ("scope2_market_kgco2e.mining", "of which mining", "t CO2e", 1),
+    ("scope2_market_kgco2e.ai", "of which AI", "t CO2e", 1),
+    (
+        "scope2_market_hourly_matching_kgco2e",
+        "Scope 2, market-based (hourly matching)",
+        "t CO2e",
+        1,
+    ),
+    ("scope3_3_td_losses_kgco2e", "Scope 3 category 3(c), T&D losses", "t CO2e", 1),
+    ("btc_mined_self", "BTC mined, self-mining", "BTC", 4),
+    ("btc_mined_hosted", "BTC mined, hosted clients", "BTC", 4),
+    ("gpu_hours_sold", "AI GPU-hours sold", "hour", 0),
+    ("gpu_hours_available", "AI GPU-hours available", "hour", 0),
+    ("offsets_retired_tco2e", "Memo: offset credits retired (not netted)", "t CO2e", 1),
+    ("avoided_methane_retired_tco2e", "Memo: avoided-methane credits (not netted)", "t CO2e", 1),
+    ("retired_hardware_t", "Retired hardware (ASICs, GPUs)", "t", 2),
+)
+#: (intensity key, label, unit of the key, display unit, decimals)
+_INTENSITY_ROWS = (
+    ("pue", "PUE", "", "", 3),
+    ("average_mw", "Average power draw", "MW", "MW", 1),
+    (
+        "grid_intensity_location_gco2e_per_kwh",
+        "Grid intensity, location-based",
+        "g CO2e/kWh",
+        "g CO2e/kWh",
+        1,
+    ),
+    ("j_per_th", "Fleet efficiency, realised", "J/TH", "J/TH", 2),
+    ("kwh_per_btc", "Energy per BTC (self-mining)", "kWh/BTC", "MWh/BTC", 1),
+    (
+        "kgco2e_per_btc_location",
+        "Emissions per BTC, location-based",
+        "kg CO2e/BTC",
+        "t CO2e/BTC",
+        2,
+    ),
+    ("kgco2e_per_btc_market", "Emissions per BTC, market-based", "kg CO2e/BTC", "t CO2e/BTC", 2),
+    ("kwh_per_gpu_hour", "Energy per GPU-hour, facility", "kWh/hour", "kWh/hour", 3),
+    ("kwh_per_gpu_hour_it", "Energy per GPU-hour, IT", "kWh/hour", "kWh/hour", 3),
+    (
+        "gco2e_per_gpu_hour_location",
+        "Emissions per GPU-hour, location-based",
+        "g CO2e/hour",
+        "g CO2e/hour",
+        1,
+    ),
+    (
+        "gco2e_per_gpu_hour_market",
+        "Emissions per GPU-hour, market-based",
+        "g CO2e/hour",
+        "g CO2e/hour",
+        1,
+    ),
+    ("gpu_utilisation", "GPU utilisation", "", "percent", 1),
+)
+_LABELS = {
+    "hour": "GPU-h",
+    "kWh/hour": "kWh/GPU-h",
+    "g CO2e/hour": "g CO2e/GPU-h",
+    "percent": "%",
+    "": "",
+}
+
+
+def rollup_json_bytes(document: dict[str, Any]) -> bytes:
+    """Canonical JSON bytes (sorted keys, two-space indentation, trailing newline)."""
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def rollup_csv_bytes(document: dict[str, Any]) -> bytes:
+    """Tidy table: site_id, fiscal_period, kind (sum/intensity), figure, value, unit."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["site_id", "fiscal_period", "kind", "figure", "value", "unit"])
+    site_id = document["site"]["id"]
+    units = document["units"]
+    blocks = [document["period"]]
+    if document["comparative"].get("available"):
+        blocks.append(document["comparative"])
+    for block in blocks:
+        for name, value in block["sums"].items():
+            writer.writerow(
+                [
+                    site_id,
+                    block["label"],
+                    "sum",
+                    name,
+                    "" if value is None else repr(value),
+                    units[name],
+                ]
+            )
+        for key, _, unit, *_ in _INTENSITY_ROWS:
+            value = block["intensities"].get(key)
+            writer.writerow(
+                [
+                    site_id,
+                    block["label"],
+                    "intensity",
+                    key,
+                    "" if value is None else repr(value),
+                    unit or "1",
+                ]
+            )
+    return buffer.getvalue().encode()
+
+
+def _convert(value: Any, unit: str, target: str) -> float | None:
+    if value is None:
+        return None
+    if unit == target:
+        return float(value)
+    if unit.endswith("/BTC") and target.endswith("/BTC"):  # per coin: convert the numerator
+        unit, target = unit[: -len("/BTC")], target[: -len("/BTC")]
+    return float(ureg.Quantity(float(value), unit or "dimensionless").to(target).magnitude)
+
+
+def _fmt(value: float | None, decimals: int) -> str:
+    return "–" if value is None else f"{value:,.{decimals}f}".replace("-", "\u2212")
+
+
+def _change(now: float | None, before: float | None) -> str:
+    if now is None or before is None or before == 0:
+        return "–"
+    return f"{(now - before) / abs(before):+.1%}".replace("-", "\u2212")
+
+
+def _context(document: dict[str, Any]) -> dict[str, Any]:
+    units = document["units"]
+    this, comp = document["period"], document["comparative"]
+    has_prior = bool(comp.get("available"))
+
+    def row(label: str, now: Any, before: Any, unit_label: str, decimals: int) -> dict:
+        return {
+            "label": label,
+            "sub": label.startswith("of which"),
+            "now": _fmt(now, decimals),
+            "before": _fmt(before, decimals) if has_prior else "–",
+            "change": _change(now, before) if has_prior else "–",
+            "unit": unit_label,
+        }
+
+    sums = []
+    for key, label, target, decimals in _SUM_ROWS:
+        now = _convert(this["sums"].get(key), units[key], target)
+        before = _convert(comp["sums"].get(key), units[key], target) if has_prior else None
+        sums.append(row(label, now, before, _LABELS.get(target, target), decimals))
+    intensities = []
+    for key, label, unit, target, decimals in _INTENSITY_ROWS:
+        now = _convert(this["intensities"].get(key), unit, target)
+        before = _convert(comp["intensities"].get(key), unit, target) if has_prior else None
+        r = row(label, now, before, _LABELS.get(target, target), decimals)
+        r["definition"] = document["intensity_definitions"][key]
+        intensities.append(r)
+    sources = list(this["sources"]) + (list(comp["sources"]) if has_prior else [])
+    fy = document["fiscal_year"]
+    return {
+        "doc": document,
+        "site": document["site"],
+        "label": document["label"],
+        "prior_label": comp["label"],
+        "has_prior": has_prior,
+        "prior_reason": comp.get("reason", ""),
+        "months": f"{this['months'][0]} to {this['months'][-1]}",
+        "fy_words": f"fiscal year starting in month {fy['start_month']}, named by the calendar "
+        f"year in which it {'ends' if fy['naming'] == 'end-year' else 'begins'}",
+        "sums": sums,
+        "intensities": intensities,
+        "sources": sources,
+        "issue_date": document["issue_date"],
+        "version": document["version"],
+        "software_version": document["software_version"],
+    }
+
+
+def render_rollup_html(document: dict[str, Any]) -> str:
+    from carbon.report.render import _environment, templates_dir
+
+    return _environment(str(templates_dir())).get_template(_TEMPLATE).render(**_context(document))
+
+
+def rollup_files(document: dict[str, Any]) -> dict[str, bytes]:
+    """``rollup.json``, ``rollup.csv`` and ``rollup.pdf`` (PDF/A-3b, both files embedded)."""
+    from carbon.report.render import html_to_pdf
+
+    data = rollup_json_bytes(document)
+    table = rollup_csv_bytes(document)
+    day = date.fromisoformat(document["issue_date"])
+    pdf = html_to_pdf(
+        render_rollup_html(document),
+        moment=datetime(day.year, day.month, day.day, tzinfo=UTC),
+        attachments={"rollup.json": data, "rollup.csv": table},
+    )
+    return {"rollup.json": data, "rollup.csv": table, "rollup.pdf": pdf}
