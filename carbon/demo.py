@@ -91,7 +91,9 @@ class DemoInputs:
     generator_version: str = GENERATOR_VERSION
 
 
-def demo_site(activity: list[dict] | None = None) -> SiteConfig:
+def demo_site(
+    activity: list[dict] | None = None, operating: dict | None = None
+) -> SiteConfig:
     """The demo site's configuration (the same model a TOML site file produces).
 
     `activity` holds the ``[[activity]]`` rows (:func:`generate` derives them from the
@@ -162,12 +164,14 @@ def demo_site(activity: list[dict] | None = None) -> SiteConfig:
                 for month, gallons in enumerate(_GENSET_GALLONS, start=1)
             ],
             **({"activity": activity} if activity else {}),
+            **_operating_site_keys(operating or {}),
             # evaporative assist on the AI halls' dry coolers: more water in the hot months
             "water": [
                 {
                     "period": f"{YEAR}-{month:02d}",
                     "withdrawal": f"{m3} m^3",
                     "potable": f"{round(m3 * 0.1)} m^3",
+                    "consumption": f"{round(m3 * 0.78)} m^3",  # evaporated; the rest discharged
                     "source": "synthetic: monthly utility water bills",
                 }
                 for month, m3 in enumerate(_WATER_M3, start=1)
@@ -242,6 +246,7 @@ def _grid_intensity(target_gco2e_per_kwh: float, rng: np.random.Generator) -> pd
             "interval_start": hours,
             "intensity_gco2e_per_kwh": intensity,
             "system_load_gw": w["load"],
+            "carbon_free_share": carbon_free,
         }
     )
 
@@ -405,7 +410,7 @@ def generate() -> DemoInputs:
     times = _year_index("15min")
     curtailed = curtail.reindex(times.floor("h").to_numpy()).to_numpy(dtype=bool)
     power = _meter_power_mw(times, curtailed, rng)
-    site = demo_site(_activity(times, power))
+    site = demo_site(_activity(times, power), _operating_from(grid, curtail, times, power))
     hours_per_interval = INTERVAL / pd.Timedelta(hours=1)
     order = [m.id for m in site.meters]
     frames = []
@@ -537,3 +542,15 @@ def frame_sha256(frame: pd.DataFrame) -> str:
         else:
             digest.update("\x1f".join(column.astype(str)).encode())
     return digest.hexdigest()
+
+
+def _operating_site_keys(extra: dict) -> dict:
+    from carbon.demo_operating import operating_site_keys
+
+    return operating_site_keys(extra)
+
+
+def _operating_from(grid: pd.DataFrame, curtail: pd.Series, times, power: dict) -> dict:
+    from carbon.demo_operating import operating_from
+
+    return operating_from(grid, curtail, times, power)
