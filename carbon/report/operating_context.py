@@ -196,8 +196,17 @@ def _demand_response(block: dict[str, Any]) -> dict[str, Any]:
 
 def operating_context(results: dict[str, Any]) -> dict[str, Any]:
     """The ``operating`` entry of the report context."""
-    water = results.get("water") or {}
+    water = {
+        "withdrawal_m3": None,
+        "consumption_m3": None,
+        "wue_l_per_kwh": None,
+        "cooling_by_hall": [],
+        "note": "",
+        "source": None,
+        **(results.get("water") or {}),
+    }
     return {
+        "available": "capacity" in results,
         "capacity": _capacity(results.get("capacity") or {}),
         "hashrate": _hashrate(results.get("hashrate") or {}),
         "production": _production(results.get("production") or {}),
