@@ -463,3 +463,46 @@ def test_sites_without_the_new_keys_keep_their_hash() -> None:
     site = tiny_site()
     assert site.sha256() == "448e4fa0f51bb332889853e78aee55513f391ddf1dfa44072612555f122cfa8c"
     assert _capacity_site().sha256() != site.sha256()
+
+
+# --- hand-computed flat month (tests/test_activity.py's site) -------------------------------
+def test_flat_month_hand_computed_with_hosted_clients() -> None:
+    """Flat January (744 h): REV 10 kWh per 15 min = 40 kW; mining IT 17,856 kWh, mining total
+    19,840 kWh; 1.0 PH/s average of which 0.25 PH/s hosted."""
+    from tests.test_activity import METERS, MINING_TOTAL, ROW, _results
+
+    row = {**ROW, "hashrate_average_hosted": "250 TH/s", "btc_mined_hosted": 0.2}
+    site = tiny_site(
+        meters=METERS,
+        activity=[row],
+        capacity=[{"measure": "gross_energised", "value": "50 kW", "effective_from": "2024-12-01"}],
+        energy_cost=[
+            {"period": "2025-01", "energy_charges": "1000 USD", "hedge_settlements": "-100 USD"}
+        ],
+    )
+    results = _results(site)
+    h = results["hashrate"]
+    assert h["installed"]["value"] == pytest.approx(1.1)
+    assert h["energised"]["value"] == pytest.approx(1.05)
+    assert h["average_operating_self"]["value"] == pytest.approx(0.75)
+    assert h["average_operating_hosted"]["value"] == pytest.approx(0.25)
+    assert h["uptime"]["value"] == pytest.approx(1.0 / 1.05)
+    # realised: 17,856 kWh × 3.6e6 J/kWh / (1,000 TH/s × 2,678,400 s) = 24 J/TH
+    assert h["fleet_efficiency_realised"]["value"] == pytest.approx(24.0)
+    f = results["production"]["figures"]
+    assert f["energy_per_btc_self_mwh"]["value"] == pytest.approx(0.75 * MINING_TOTAL / 1000 / 0.5)
+    assert f["energy_per_btc_hosted_mwh"]["value"] == pytest.approx(
+        0.25 * MINING_TOTAL / 1000 / 0.2
+    )
+    assert f["energy_per_ph_day_kwh"]["value"] == pytest.approx(MINING_TOTAL / (1.0 * 31))
+    cap = results["capacity"]
+    assert cap["average_mw"] == pytest.approx(0.04)  # 29,760 kWh / 744 h
+    assert cap["load_factor"] == pytest.approx(0.8)  # 0.04 MW / 0.05 MW
+    cost = results["energy_cost"]
+    assert cost["net"] == pytest.approx(900.0)
+    assert cost["gross_per_mwh"] == pytest.approx(1000 / 29.76)
+    assert cost["net_per_btc"] == pytest.approx(900 * (0.75 * MINING_TOTAL / 29760) / 0.5)
+    # no grid share row: not computed, never borrowed from another share
+    grid = results["clean_energy_shares"]["grid_carbon_free_location"]
+    assert grid["value"] is None and "no [[grid_carbon_free]]" in grid["not_computed"]
+    assert results["water"]["withdrawal_m3"] is None
