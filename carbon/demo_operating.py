@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from carbon import demo
+from carbon import clean_shares, demo
 
 __all__ = ["operating_from", "operating_site_keys"]
 
@@ -105,16 +106,36 @@ def operating_from(
 ) -> dict[str, Any]:
     """Monthly grid carbon-free shares, DR events and cost rows from the generated data."""
     hours = pd.DatetimeIndex(grid["interval_start"]).tz_convert(demo.TIMEZONE)
+    step_h = demo.INTERVAL / pd.Timedelta(hours=1)
+    # the site's hourly energy [MWh] on the grid model's hours, for the load weighting
+    site_mwh = (
+        pd.Series(power["REV"] * step_h, index=times)
+        .resample("1h")
+        .sum()
+        .reindex(pd.DatetimeIndex(grid["interval_start"]))
+    ).to_numpy()
     share = grid["carbon_free_share"].to_numpy()
-    grid_rows = [
-        {
-            "period": f"{demo.YEAR}-{m:02d}",
-            "share": round(float(share[hours.month == m].mean()), 4),
-            "source": "synthetic: the demo grid model's carbon-free share (nuclear, wind, solar "
-            "÷ system load), mean of the month's hours",
-        }
-        for m in range(1, 13)
-    ]
+    grid_rows = []
+    for m in range(1, 13):
+        in_month = np.asarray(hours.month == m)
+        stamps = (
+            pd.DatetimeIndex(grid["interval_start"]).tz_convert("UTC").tz_localize(None)[in_month]
+        )
+        load = xr.DataArray(
+            site_mwh[in_month], coords={"time": stamps.to_numpy()}, dims="time"
+        ).pint.quantify("MWh")
+        c_h = xr.DataArray(
+            share[in_month], coords={"time": stamps.to_numpy()}, dims="time"
+        ).pint.quantify("dimensionless")
+        value = clean_shares.grid_carbon_free_share(load, c_h).to("dimensionless").magnitude
+        grid_rows.append(
+            {
+                "period": f"{demo.YEAR}-{m:02d}",
+                "share": round(float(value), 4),
+                "source": "synthetic: the demo grid model's hourly carbon-free share (nuclear, "
+                "wind, solar ÷ system load), weighted by the site's metered hourly energy",
+            }
+        )
     flagged = curtail.to_numpy(dtype=bool)
     local = pd.DatetimeIndex(curtail.index).tz_convert(demo.TIMEZONE)
     events = []
@@ -140,7 +161,6 @@ def operating_from(
                 "source": "synthetic: programme settlement statements",
             }
         )
-    step_h = demo.INTERVAL / pd.Timedelta(hours=1)
     months = times.tz_convert(demo.TIMEZONE).month
     cost_rows = []
     for m in range(1, 13):
