@@ -218,20 +218,65 @@ def test_three_shares_hand_computed() -> None:
         clean_shares.grid_carbon_free_share(load, _series([0.5, 1.2], "dimensionless", "1h"))
 
 
+def _share_outcome(*, c: float, cert_mwh: float, gen_mwh: list[float]):
+    """A two-hour outcome with just what the three shares read (load 1 and 3 MWh)."""
+    times = pd.date_range("2025-07-01T05:00", periods=2, freq="1h")
+    load = xr.DataArray(
+        np.array([[1.0, 3.0]]), coords={"workload": ["mining"], "time": times}
+    ).pint.quantify("MWh")
+    gen = xr.DataArray(
+        np.array([[gen_mwh]]),
+        coords={"instrument": ["ppa-wind"], "workload": ["mining"], "time": times},
+    ).pint.quantify("MWh")
+    register = [
+        SimpleNamespace(
+            instrument_id="ppa-wind",
+            status="applied",
+            kind="certificate",
+            technology="wind",
+            available_mwh=cert_mwh,
+        )
+    ]
+    return SimpleNamespace(
+        period=SimpleNamespace(label="2025-07"),
+        hourly_energy=load,
+        site=SimpleNamespace(
+            grid_carbon_free=[SimpleNamespace(period="2025-07", share=c, source="test")]
+        ),
+        attribution=SimpleNamespace(revenue=load.sel(workload="mining")),
+        scopes=SimpleNamespace(
+            market=SimpleNamespace(register=register, generation_hourly=gen, load=load)
+        ),
+    )
+
+
 def test_shares_are_independent_of_each_other() -> None:
-    """Changing one share's input moves that share only."""
-    load = _series([1.0, 3.0], "MWh", freq="1h")
-    gen_a, gen_b = _series([2.0, 1.0], "MWh", "1h"), _series([0.0, 0.0], "MWh", "1h")
-    c_a, c_b = _series([0.5, 0.1], "dimensionless", "1h"), _series([0.9, 0.9], "", "1h")
-    assert clean_shares.grid_carbon_free_share(load, c_a) == clean_shares.grid_carbon_free_share(
-        load, c_a
+    """Changing one share's own input moves that share and no other."""
+    from carbon.operating import _clean_shares
+
+    def values(**kw):
+        args = {"c": 0.3, "cert_mwh": 2.0, "gen_mwh": [2.0, 1.0], **kw}
+        s = _clean_shares(_share_outcome(**args))
+        return {k: s[k]["value"] for k in clean_shares.SHARE_LABELS}
+
+    base = values()
+    # by hand: grid 0.3; certificates 2/4; hourly (min(1,2) + min(3,1)) / 4
+    assert base == pytest.approx(
+        {
+            "grid_carbon_free_location": 0.3,
+            "certificate_renewable_annual": 0.5,
+            "hourly_matched_cfe": 0.5,
+        }
     )
-    assert clean_shares.hourly_matched_share(load, gen_a) != clean_shares.hourly_matched_share(
-        load, gen_b
-    )
-    assert clean_shares.grid_carbon_free_share(load, c_a) != clean_shares.grid_carbon_free_share(
-        load, c_b
-    )
+    for change, moved in (
+        ({"c": 0.6}, "grid_carbon_free_location"),
+        ({"cert_mwh": 3.0}, "certificate_renewable_annual"),
+        ({"gen_mwh": [0.0, 3.0]}, "hourly_matched_cfe"),
+    ):
+        after = values(**change)
+        assert after[moved] != pytest.approx(base[moved])
+        for key in set(base) - {moved}:
+            assert after[key] == pytest.approx(base[key]), (change, key)
 
 
 def test_demo_shares_each_from_its_own_input(demo) -> None:
