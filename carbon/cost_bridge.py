@@ -79,8 +79,8 @@ def _money(q: Any, what: str, currency: str) -> pint.Quantity:
     return q.to(currency)
 
 
-class CostBridge(dict):
-    """The bridge as quantities (a dict of pint quantities, keyed by line)."""
+#: The bridge as quantities, keyed by line (``gross`` … ``net_per_btc``).
+CostBridge = dict[str, pint.Quantity]
 
 
 def cost_bridge(
@@ -128,7 +128,7 @@ def cost_bridge(
     if float(energy.magnitude) <= 0:
         raise InputDataError("metered energy of the period must be positive for $/MWh")
     zero = Q_(0.0, currency)
-    out = CostBridge()
+    out: CostBridge = {}
     out["gross"] = energy_charges.to(currency)
     out["credits"] = zero if credits is None else _money(credits, "credits", currency)
     out["hedges"] = zero if hedges is None else _money(hedges, "hedges", currency)
