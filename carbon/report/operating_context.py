@@ -39,6 +39,15 @@ _PRODUCTION_ROWS = (
     ("emissions_per_ph_day_location_kgco2e", "Emissions per PH/s-day, LB", 1),
     ("emissions_per_ph_day_market_kgco2e", "Emissions per PH/s-day, MB", 1),
 )
+_PRODUCTION_UNITS = {
+    "energy_per_btc_self_mwh": "MWh/BTC",
+    "energy_per_btc_hosted_mwh": "MWh/BTC",
+    "emissions_per_btc_self_location_tco2e": "t CO2e/BTC",
+    "emissions_per_btc_self_market_tco2e": "t CO2e/BTC",
+    "energy_per_ph_day_kwh": "kWh/(PH/s·day)",
+    "emissions_per_ph_day_location_kgco2e": "kg CO2e/(PH/s·day)",
+    "emissions_per_ph_day_market_kgco2e": "kg CO2e/(PH/s·day)",
+}
 _COST_ROWS = (
     ("gross", "Gross energy and delivery charges", ""),
     ("credits", "Demand-response credits received", "−"),
@@ -112,7 +121,7 @@ def _production(block: dict[str, Any]) -> dict[str, Any]:
         rows.append(
             {
                 "name": name,
-                "unit": (f or {}).get("unit", ""),
+                "unit": (f or {}).get("unit") or _PRODUCTION_UNITS[key],
                 "value": None if f is None else f.get("value"),
                 "decimals": decimals,
                 "definition": (f or {}).get("definition")
