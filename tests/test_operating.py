@@ -551,3 +551,27 @@ def test_flat_month_hand_computed_with_hosted_clients() -> None:
     grid = results["clean_energy_shares"]["grid_carbon_free_location"]
     assert grid["value"] is None and "no [[grid_carbon_free]]" in grid["not_computed"]
     assert results["water"]["withdrawal_m3"] is None
+
+
+def test_demo_html_shows_each_item_under_its_definition(demo) -> None:
+    """The rendered sections carry the fixed share labels, the named hashrate definitions,
+    the pipeline apart from actuals, and no 'sustainable' / 'zero-carbon' wording."""
+    import html as html_lib
+    import re
+
+    from carbon.report.context import build_context
+    from carbon.report.render import render_html
+
+    outcome, results = demo
+    page = render_html(build_context(results, outcome.power_by_workload))
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", page))
+    text = re.sub(r"\s+", " ", text)
+    for label in clean_shares.SHARE_LABELS.values():
+        assert label in text
+    assert "Contracted pipeline: not actuals" in text
+    assert "Capacity stack at the month end (2025-07-31), actuals" in text
+    assert "Σ P_rated / Σ H_rated" in text and "hashes delivered" in text
+    assert "Curtailed vs baseline" in text and "Energy cost bridge (money, not energy)" in text
+    assert "Water withdrawal (total site input)" in text and "adiabatic" in text
+    lowered = text.lower()
+    assert "sustainable" not in lowered and "zero-carbon" not in lowered
