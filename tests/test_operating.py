@@ -575,3 +575,13 @@ def test_demo_html_shows_each_item_under_its_definition(demo) -> None:
     assert "Water withdrawal (total site input)" in text and "adiabatic" in text
     lowered = text.lower()
     assert "sustainable" not in lowered and "zero-carbon" not in lowered
+
+
+def test_hourly_matched_share_methodology_2_worked_example() -> None:
+    """METHODOLOGY 2 worked example: flat 10 MW for 24 h (240 MWh), solar PPA 30 MW for 8 h:
+    matched 80 MWh, M_hr = 80 / 240 = 33 % (exact; no tolerance needed)."""
+    load = _series([10.0] * 24, "MWh", freq="1h")
+    solar = _series([0.0] * 8 + [30.0] * 8 + [0.0] * 8, "MWh", freq="1h")
+    assert clean_shares.hourly_matched_share(load, solar).magnitude == pytest.approx(80 / 240)
+    # annual certificates for the same 240 MWh would back 100 %: a different share
+    assert clean_shares.certificate_renewable_share(Q_(240, "MWh"), Q_(240, "MWh")).magnitude == 1
