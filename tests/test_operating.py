@@ -18,6 +18,8 @@ import pandas as pd
 import pint
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carbon import capacity, clean_shares, sector
 from carbon.config import site_from_dict
@@ -585,3 +587,35 @@ def test_hourly_matched_share_methodology_2_worked_example() -> None:
     assert clean_shares.hourly_matched_share(load, solar).magnitude == pytest.approx(80 / 240)
     # annual certificates for the same 240 MWh would back 100 %: a different share
     assert clean_shares.certificate_renewable_share(Q_(240, "MWh"), Q_(240, "MWh")).magnitude == 1
+
+
+_HOURS = st.integers(min_value=1, max_value=48)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_share_invariants(data) -> None:
+    """0 ≤ M_hr ≤ min(1, ΣG/ΣL); the grid share lies between the smallest and largest c_h."""
+    n = data.draw(_HOURS)
+    pos = st.floats(min_value=0.01, max_value=100.0, allow_nan=False)
+    load = data.draw(st.lists(pos, min_size=n, max_size=n))
+    gen = data.draw(st.lists(st.floats(0.0, 100.0), min_size=n, max_size=n))
+    c = data.draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n))
+    l_da, g_da = _series(load, "MWh", "1h"), _series(gen, "MWh", "1h")
+    m_hr = clean_shares.hourly_matched_share(l_da, g_da).magnitude
+    assert 0.0 <= m_hr <= min(1.0, sum(gen) / sum(load)) + 1e-12
+    grid = clean_shares.grid_carbon_free_share(l_da, _series(c, "dimensionless", "1h")).magnitude
+    assert min(c) - 1e-12 <= grid <= max(c) + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(min_value=0.1, max_value=1e6),
+    st.floats(min_value=1.0, max_value=8784.0),
+    st.floats(min_value=0.1, max_value=1e3),
+)
+def test_load_factor_times_capacity_and_hours_gives_back_the_energy(mwh, hours, cap_mw) -> None:
+    avg = capacity.average_power(Q_(mwh, "MWh"), Q_(hours, "h"))
+    lf = capacity.load_factor(avg, Q_(cap_mw, "MW"))
+    back = (lf * Q_(cap_mw, "MW") * Q_(hours, "h")).to("MWh").magnitude
+    assert back == pytest.approx(mwh, rel=1e-9)
