@@ -97,7 +97,9 @@ def demo_site(
     """The demo site's configuration (the same model a TOML site file produces).
 
     `activity` holds the ``[[activity]]`` rows (:func:`generate` derives them from the
-    generated meter data); without it the site has no activity block.
+    generated meter data); without it the site has no activity block. `operating` holds the
+    data-derived operating tables (``grid_carbon_free``, ``demand_response``, ``energy_cost``);
+    the static ones (capacity, pipeline, cooling) are always present (carbon/demo_operating.py).
     """
     conversion = CONVERSION_AT.isoformat()
     meters = [
@@ -550,7 +552,9 @@ def _operating_site_keys(extra: dict) -> dict:
     return operating_site_keys(extra)
 
 
-def _operating_from(grid: pd.DataFrame, curtail: pd.Series, times, power: dict) -> dict:
+def _operating_from(
+    grid: pd.DataFrame, curtail: pd.Series, times: pd.DatetimeIndex, power: dict
+) -> dict:
     from carbon.demo_operating import operating_from
 
     return operating_from(grid, curtail, times, power)
