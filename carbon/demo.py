@@ -91,9 +91,7 @@ class DemoInputs:
     generator_version: str = GENERATOR_VERSION
 
 
-def demo_site(
-    activity: list[dict] | None = None, operating: dict | None = None
-) -> SiteConfig:
+def demo_site(activity: list[dict] | None = None, operating: dict | None = None) -> SiteConfig:
     """The demo site's configuration (the same model a TOML site file produces).
 
     `activity` holds the ``[[activity]]`` rows (:func:`generate` derives them from the
