@@ -569,6 +569,196 @@ DISCLOSURE_REGISTER_KEYS = (
 )
 
 
+# --- Operating disclosures (capacity, demand response, energy cost, cooling, grid CFE) -----
+#: The capacity stack's measures, in the order the report prints them (MW, in effect at a date).
+CapacityMeasure = Literal[
+    "interconnect_approved",
+    "gross_energised",
+    "mining",
+    "critical_it_contracted",
+    "critical_it_energised",
+    "critical_it_billable",
+]
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+_OPERATING_KEYS = (
+    "capacity",
+    "capacity_pipeline",
+    "demand_response",
+    "energy_cost",
+    "cooling",
+    "grid_carbon_free",
+)
+
+
+def _checked_money(value: str | None, what: str) -> str | None:
+    """Validate ``"<number> <currency>"`` (negative allowed for signed settlements)."""
+    if value is None:
+        return None
+    from carbon.cost_bridge import parse_money
+    from carbon.errors import CarbonError
+
+    try:
+        parse_money(value, what)
+    except CarbonError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+class CapacityRecord(_Frozen):
+    """A capacity figure in effect from a date (until the next record or `effective_to`)."""
+
+    measure: CapacityMeasure
+    value: str = Field(description="capacity, e.g. '120 MW'")
+    effective_from: date
+    effective_to: date | None = Field(default=None, description="last day in effect (inclusive)")
+    status: str | None = Field(default=None, description="e.g. 'energised', 'ERCOT approval'")
+    source: str | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _power(cls, value: str) -> str:
+        return _checked_quantity(value, "MW", "value")
+
+    @model_validator(mode="after")
+    def _dates(self) -> CapacityRecord:
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(
+                f"{self.measure}: effective_to {self.effective_to} is before effective_from "
+                f"{self.effective_from}"
+            )
+        return self
+
+
+class PipelineEntry(_Frozen):
+    """Future capacity with an expected date: a contract or plan, never an actual."""
+
+    name: Annotated[str, Field(min_length=1)]
+    measure: CapacityMeasure
+    capacity: str = Field(description="capacity expected, e.g. '200 MW'")
+    expected: date = Field(description="expected energisation or start date")
+    status: Literal["planned", "approved", "contracted", "under_construction", "energising"]
+    counterparty: str | None = None
+    source: str | None = None
+
+    @field_validator("capacity")
+    @classmethod
+    def _power(cls, value: str) -> str:
+        return _checked_quantity(value, "MW", "capacity")
+
+
+class DemandResponseEvent(_Frozen):
+    """One curtailment / demand-response event of a programme (credits are revenue)."""
+
+    programme: Annotated[str, Field(min_length=1)]
+    event_id: Annotated[str, Field(min_length=1)]
+    start: datetime
+    end: datetime
+    baseline: str = Field(description="stated baseline power of the curtailed load, e.g. '48 MW'")
+    credits: str | None = Field(default=None, description="programme credits, e.g. '125000 USD'")
+    power_resold: str | None = Field(default=None, description="energy resold, e.g. '310 MWh'")
+    resale_revenue: str | None = Field(default=None, description="revenue of the resale")
+    source: str | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: datetime, info: Any) -> datetime:
+        if value.utcoffset() is None:
+            raise ValueError(
+                f"'{info.field_name}' needs a UTC offset, e.g. 2025-08-01T15:00:00-05:00"
+            )
+        return value
+
+    @field_validator("baseline")
+    @classmethod
+    def _baseline(cls, value: str) -> str:
+        return _checked_quantity(value, "MW", "baseline")
+
+    @field_validator("power_resold")
+    @classmethod
+    def _resold(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_quantity(value, "MWh", "power_resold")
+
+    @field_validator("credits", "resale_revenue")
+    @classmethod
+    def _money(cls, value: str | None, info: Any) -> str | None:
+        return _checked_money(value, info.field_name)
+
+    @model_validator(mode="after")
+    def _order(self) -> DemandResponseEvent:
+        if self.end <= self.start:
+            raise ValueError(
+                f"event {self.event_id!r}: end {self.end} is not after start {self.start}"
+            )
+        return self
+
+
+class EnergyCostPeriod(_Frozen):
+    """The energy cost bridge of one month, in one currency (never converted)."""
+
+    period: Annotated[str, Field(pattern=_MONTH)]
+    energy_charges: str = Field(description="gross energy and delivery charges, e.g. '2.1e6 USD'")
+    demand_response_credits: str | None = Field(default=None, description="credits received")
+    hedge_settlements: str | None = Field(
+        default=None, description="net hedge settlement: positive = paid, negative = received"
+    )
+    certificate_spend: str | None = Field(default=None, description="spend on certificates/EACs")
+    source: str | None = None
+
+    @field_validator(
+        "energy_charges", "demand_response_credits", "hedge_settlements", "certificate_spend"
+    )
+    @classmethod
+    def _money(cls, value: str | None, info: Any) -> str | None:
+        return _checked_money(value, info.field_name)
+
+    @model_validator(mode="after")
+    def _one_currency(self) -> EnergyCostPeriod:
+        from carbon.cost_bridge import parse_money
+
+        names = (
+            "energy_charges",
+            "demand_response_credits",
+            "hedge_settlements",
+            "certificate_spend",
+        )
+        units = {
+            n: str(parse_money(getattr(self, n), n).units)
+            for n in names
+            if getattr(self, n) is not None
+        }
+        if len(set(units.values())) > 1:
+            raise ValueError(
+                f"{self.period}: one currency per row (no conversion is made); got "
+                + ", ".join(f"{n} in {u}" for n, u in units.items())
+            )
+        return self
+
+
+class HallCooling(_Frozen):
+    """The cooling type of one hall (an IT meter)."""
+
+    hall: Annotated[str, Field(min_length=1)]
+    cooling: Literal[
+        "air",
+        "evaporative",
+        "adiabatic",
+        "dry_cooler",
+        "chilled_water",
+        "direct_to_chip_liquid",
+        "immersion",
+        "hybrid",
+    ]
+    note: str | None = None
+
+
+class GridCarbonFreePeriod(_Frozen):
+    """Carbon-free share of the grid supply in one month, as the grid source states it."""
+
+    period: Annotated[str, Field(pattern=_MONTH)]
+    share: Annotated[float, Field(ge=0, le=1)] = Field(description="fraction 0..1")
+    source: Annotated[str, Field(min_length=1)]
+
+
 class SiteConfig(_Frozen):
     """A whole site: identity, grid sources and meters."""
 
@@ -595,6 +785,22 @@ class SiteConfig(_Frozen):
     )
     marginal_rate: MarginalRateSource | None = Field(
         default=None, description="marginal emission rate for avoided emissions (outside Scope 2)"
+    )
+    capacity: list[CapacityRecord] = Field(
+        default_factory=list, description="effective-dated capacity stack (MW), actuals only"
+    )
+    capacity_pipeline: list[PipelineEntry] = Field(
+        default_factory=list, description="contracted/planned future capacity (not actuals)"
+    )
+    demand_response: list[DemandResponseEvent] = Field(
+        default_factory=list, description="demand-response events: credits and power resold"
+    )
+    energy_cost: list[EnergyCostPeriod] = Field(
+        default_factory=list, description="monthly energy cost bridge rows (currency)"
+    )
+    cooling: list[HallCooling] = Field(default_factory=list, description="cooling type per hall")
+    grid_carbon_free: list[GridCarbonFreePeriod] = Field(
+        default_factory=list, description="monthly carbon-free share of the grid supply"
     )
     offsets: list[OffsetCredit] = Field(
         default_factory=list, description="retired carbon credits, shown beside the inventory"
@@ -663,6 +869,19 @@ class SiteConfig(_Frozen):
                         f"tenant {tenant!r} appears under workloads {tenant_workload[tenant]!r} "
                         f"and {workload!r} (meter {m.id!r}); a tenant belongs to one workload"
                     )
+        for c in self.cooling:
+            if c.hall not in known:
+                raise ValueError(
+                    f"cooling: hall {c.hall!r} is not a meter (known: {', '.join(sorted(known))})"
+                )
+        for name, rows in (
+            ("energy_cost", self.energy_cost),
+            ("grid_carbon_free", self.grid_carbon_free),
+        ):
+            months = [r.period for r in rows]
+            again = sorted({p for p in months if months.count(p) > 1})
+            if again:
+                raise ValueError(f"{name} periods must be unique; repeated: {', '.join(again)}")
         for a in self.activity:
             for group in a.miners:
                 if group.hall is not None and group.hall not in known:
@@ -742,12 +961,10 @@ class SiteConfig(_Frozen):
     def sha256(self) -> str:
         """Hash of the canonical JSON form of the configuration (for the manifest)."""
         data = self.model_dump(mode="json")
-        for key in ("activity", "activity_file", "water", "heat_reuse"):
+        optional = ("activity", "activity_file", "water", "heat_reuse")
+        for key in (*optional, *_OPERATING_KEYS, *DISCLOSURE_REGISTER_KEYS):
             if not data.get(key):
                 data.pop(key, None)  # sites without them keep the hash they had
-        for key in DISCLOSURE_REGISTER_KEYS:
-            if not data.get(key):
-                data.pop(key, None)
         if data.get("reporting", {}).get("signoff") == SignOff().model_dump(mode="json"):
             data["reporting"].pop("signoff")
         for meter in data.get("meters", []):

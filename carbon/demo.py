@@ -92,11 +92,13 @@ class DemoInputs:
     generator_version: str = GENERATOR_VERSION
 
 
-def demo_site(activity: list[dict] | None = None) -> SiteConfig:
+def demo_site(activity: list[dict] | None = None, operating: dict | None = None) -> SiteConfig:
     """The demo site's configuration (the same model a TOML site file produces).
 
     `activity` holds the ``[[activity]]`` rows (:func:`generate` derives them from the
-    generated meter data); without it the site has no activity block.
+    generated meter data); without it the site has no activity block. `operating` holds the
+    data-derived operating tables (``grid_carbon_free``, ``demand_response``, ``energy_cost``);
+    the static ones (capacity, pipeline, cooling) are always present (carbon/demo_operating.py).
     """
     conversion = CONVERSION_AT.isoformat()
     meters = [
@@ -164,12 +166,14 @@ def demo_site(activity: list[dict] | None = None) -> SiteConfig:
             ],
             **({"activity": activity} if activity else {}),
             **demo_register(REPORTER, YEAR),  # credits, boundary, hardware, network, fiscal year
+            **_operating_site_keys(operating or {}),
             # evaporative assist on the AI halls' dry coolers: more water in the hot months
             "water": [
                 {
                     "period": f"{YEAR}-{month:02d}",
                     "withdrawal": f"{m3} m^3",
                     "potable": f"{round(m3 * 0.1)} m^3",
+                    "consumption": f"{round(m3 * 0.78)} m^3",  # evaporated; the rest discharged
                     "source": "synthetic: monthly utility water bills",
                 }
                 for month, m3 in enumerate(_WATER_M3, start=1)
@@ -244,6 +248,7 @@ def _grid_intensity(target_gco2e_per_kwh: float, rng: np.random.Generator) -> pd
             "interval_start": hours,
             "intensity_gco2e_per_kwh": intensity,
             "system_load_gw": w["load"],
+            "carbon_free_share": carbon_free,
         }
     )
 
@@ -407,7 +412,7 @@ def generate() -> DemoInputs:
     times = _year_index("15min")
     curtailed = curtail.reindex(times.floor("h").to_numpy()).to_numpy(dtype=bool)
     power = _meter_power_mw(times, curtailed, rng)
-    site = demo_site(_activity(times, power))
+    site = demo_site(_activity(times, power), _operating_from(grid, curtail, times, power))
     hours_per_interval = INTERVAL / pd.Timedelta(hours=1)
     order = [m.id for m in site.meters]
     frames = []
@@ -539,3 +544,17 @@ def frame_sha256(frame: pd.DataFrame) -> str:
         else:
             digest.update("\x1f".join(column.astype(str)).encode())
     return digest.hexdigest()
+
+
+def _operating_site_keys(extra: dict) -> dict:
+    from carbon.demo_operating import operating_site_keys
+
+    return operating_site_keys(extra)
+
+
+def _operating_from(
+    grid: pd.DataFrame, curtail: pd.Series, times: pd.DatetimeIndex, power: dict
+) -> dict:
+    from carbon.demo_operating import operating_from
+
+    return operating_from(grid, curtail, times, power)

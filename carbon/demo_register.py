@@ -140,11 +140,11 @@ def demo_register(reporter: str, year: int) -> dict[str, Any]:
         ],
         "network_reference": [
             {
-                "name": "CCAF: sustainable share of network power",
+                "name": "CCAF: renewable and nuclear share of network power",
                 "metric": "clean_share",
                 "value": "37.6 percent",
-                "definition": "share of the network's electricity from renewables and nuclear "
-                "(CCAF's 'sustainable'), from a modelled location of hashrate",
+                "definition": "share of the network's electricity from renewables and nuclear, "
+                "from a modelled location of hashrate",
                 "coverage": "whole Bitcoin network, modelled; not company data",
                 "source": "Cambridge Centre for Alternative Finance (CCAF), as quoted by "
                 "lockmeta.com",

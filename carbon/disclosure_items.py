@@ -48,8 +48,8 @@ AVOIDED_METHANE_LABEL = "Avoided-methane credits (flare-gas generation): outside
 OFFSETS_NOTE = (
     "Credits retired in the period, listed beside the gross inventory and never deducted from "
     "it: Scope 1, Scope 2 (both bases) and Scope 3 are gross figures (GHG Protocol; ESRS E1-7; "
-    "IFRS S2 29(a)). A claim that offsets make consumption 'sustainable' is a reconciliation "
-    "line at most, not an inventory figure."
+    "IFRS S2 29(a)). A claim that offsets neutralise consumption is a reconciliation line at "
+    "most, not an inventory figure."
 )
 AVOIDED_METHANE_NOTE = (
     "Credits for methane destroyed by burning flare or associated gas in on-site gensets are "

@@ -29,6 +29,7 @@ from carbon.factors import load_dataset
 from carbon.flags import Flag
 from carbon.grid_chain import source_shares
 from carbon.headline import headline_keys, kpis_extra, td_block
+from carbon.operating import operating_blocks
 from carbon.pipeline import PeriodOutcome, pue_of
 from carbon.tenants import tenants_block
 
@@ -314,6 +315,7 @@ def build_results(
         "scope2_location_factor_levels": _factor_levels(outcome),
         "sector_metrics": sector_metrics_dict(outcome.sector, outcome.period.label),
         "tenants": tenants_block(outcome),
+        **operating_blocks(outcome),
         "kpis": {
             "pue": pue,
             "pue_by_workload": pue_workload,

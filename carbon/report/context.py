@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from carbon.errors import ReportContextError
 from carbon.report.charts import chart_resolution, stacked_power_svg, workload_label
+from carbon.report.operating_context import operating_context
 from carbon.report.tenants_context import more_kpi_rows, tenants_context
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +39,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("scopes", "Emissions by scope"),
     ("tenants", "Tenants and hourly factors"),
     ("operations", "Operations and intensities"),
+    ("site_operations", "Operations: capacity, hashrate and production"),
+    ("clean_cost_water", "Clean-energy shares, curtailment, cost and water"),
     ("meters", "Energy by meter"),
     ("methodology", "Methodology"),
     ("quality", "Data quality"),
@@ -942,6 +945,7 @@ def build_context(
         "quality": _quality(results),
         "scopes": _scopes(results),
         "operations": _operations(results),
+        "operating": operating_context(results),
         "factor_levels": _factor_levels(results),
         "tenants": tenants_context(results),
         "lineage": lineage,
