@@ -224,13 +224,8 @@ def _display(value: Any, unit: str) -> str:
 
 
 def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    from carbon.report.context import period_in_words
+    from carbon.report.header import document_header
 
-    site = results.get("site") or {}
-    period = results.get("period") or {}
-    start = datetime.fromisoformat(str(period["start"]))
-    end = datetime.fromisoformat(str(period["end"]))
-    status = str(results.get("status", "draft")).lower()
     rows = [
         {**f, "display": _display(f["value"], f["unit"]), "note": n}
         for n, f in enumerate(data["figures"], start=1)
@@ -248,17 +243,7 @@ def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "shares": shares,
         "note": data["note"],
-        "report": {
-            "id": str(results.get("report_id")),
-            "version": results.get("version"),
-            "status": status,
-            "status_label": status.upper(),
-            "issue_date": str(results.get("issue_date")),
-            "software_version": str(results.get("software_version", "")),
-        },
-        "site": {"id": str(site.get("id", "")), "name": str(site.get("name", site.get("id", "")))},
-        "period": {"label": str(period.get("label", "")), "words": period_in_words(start, end)},
-        "synthetic": bool(site.get("synthetic", False)),
+        **document_header(results),
     }
 
 

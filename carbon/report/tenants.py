@@ -97,21 +97,16 @@ def _display(value: Any, unit: str, target: str) -> str:
     return f"{float(ureg.Quantity(float(value), unit).to(target).magnitude):,.1f}"
 
 
-
 def _workload_label(workload: object) -> str:
     """The workload's display name, as in the disclosure's charts and tables."""
     from carbon.report.charts import WORKLOAD_STYLE
 
     return WORKLOAD_STYLE.get(str(workload), {}).get("label", str(workload))
 
-def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
-    from carbon.report.context import period_in_words
 
-    site = results.get("site") or {}
-    period = results.get("period") or {}
-    start = datetime.fromisoformat(str(period["start"]))
-    end = datetime.fromisoformat(str(period["end"]))
-    status = str(results.get("status", "draft")).lower()
+def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
+    from carbon.report.header import document_header
+
     return {
         "tenant": {
             "id": figures["tenant_id"],
@@ -123,17 +118,7 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
                 for key, label, unit, target in _ROWS
             ],
         },
-        "report": {
-            "id": str(results.get("report_id")),
-            "version": results.get("version"),
-            "status": status,
-            "status_label": status.upper(),
-            "issue_date": str(results.get("issue_date")),
-            "software_version": str(results.get("software_version", "")),
-        },
-        "site": {"id": str(site.get("id", "")), "name": str(site.get("name", site.get("id", "")))},
-        "period": {"label": str(period.get("label", "")), "words": period_in_words(start, end)},
-        "synthetic": bool(site.get("synthetic", False)),
+        **document_header(results),
     }
 
 
