@@ -145,6 +145,29 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
         return _svg(fig)
 
 
+def _plot_bases(ax: Any, x: Any, lb: Any, mb: Any, w: str, color: str, label: str | None) -> None:
+    """One workload's location-based (filled markers) and market-based (open) lines."""
+    common = {"color": color, "linestyle": _LINES.get(w, "-"), "marker": _MARKERS.get(w, "o")}
+    ax.plot(
+        x,
+        lb,
+        **common,
+        markersize=3,
+        linewidth=1.2,
+        **({"label": f"{label}, LB"} if label else {}),
+    )
+    ax.plot(
+        x,
+        mb,
+        **common,
+        markersize=3,
+        linewidth=0.8,
+        markerfacecolor="white",
+        alpha=0.9,
+        **({"label": f"{label}, MB"} if label else {}),
+    )
+
+
 def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str:
     """Monthly location- and market-based Scope 2 [t CO2e] and intensity [t CO2e/MWh] per workload.
 
@@ -168,51 +191,11 @@ def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str
             mb = np.array([r["scope2_market_kgco2e"].get(w, 0.0) for r in rows]) / 1000.0
             mwh = np.array([r["energy_kwh"].get(w, 0.0) for r in rows]) / 1000.0
             label = workload_label(w)
-            ax_e.plot(
-                x,
-                lb,
-                color=style["color"],
-                linestyle=_LINES.get(w, "-"),
-                marker=_MARKERS.get(w, "o"),
-                markersize=3,
-                linewidth=1.2,
-                label=f"{label}, LB",
-            )
-            ax_e.plot(
-                x,
-                mb,
-                color=style["color"],
-                linestyle=_LINES.get(w, "-"),
-                marker=_MARKERS.get(w, "o"),
-                markersize=3,
-                linewidth=0.8,
-                markerfacecolor="white",
-                alpha=0.9,
-                label=f"{label}, MB",
-            )
             with np.errstate(divide="ignore", invalid="ignore"):
                 lb_i = np.where(mwh > 0, lb / mwh, np.nan)
                 mb_i = np.where(mwh > 0, mb / mwh, np.nan)
-            ax_i.plot(
-                x,
-                lb_i,
-                color=style["color"],
-                linestyle=_LINES.get(w, "-"),
-                marker=_MARKERS.get(w, "o"),
-                markersize=3,
-                linewidth=1.2,
-            )
-            ax_i.plot(
-                x,
-                mb_i,
-                color=style["color"],
-                linestyle=_LINES.get(w, "-"),
-                marker=_MARKERS.get(w, "o"),
-                markersize=3,
-                linewidth=0.8,
-                markerfacecolor="white",
-                alpha=0.9,
-            )
+            _plot_bases(ax_e, x, lb, mb, w, style["color"], label)
+            _plot_bases(ax_i, x, lb_i, mb_i, w, style["color"], None)
         for ax in (ax_e, ax_i):
             ax.set_xticks(x)
             ax.set_xticklabels([lab[2:] for lab in labels], rotation=90, fontsize=6.5)
