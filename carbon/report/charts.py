@@ -21,7 +21,7 @@ used directly, which is equivalent to Agg for our purposes.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -50,6 +50,24 @@ WORKLOAD_STYLE: dict[str, dict[str, str]] = {
 _EXTRA_COLORS = ("#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 _HASH_SALT = "carbon-report"
+
+
+def chart_rc() -> dict[str, Any]:
+    """The matplotlib settings of every report chart: deterministic SVG (fixed hash salt,
+    text as paths), the shipped font, thin lines and hatches that print in grey."""
+    return {
+        "svg.hashsalt": _HASH_SALT,
+        "svg.fonttype": "path",
+        "font.family": "DejaVu Sans",
+        "font.size": 8,
+        "axes.linewidth": 0.6,
+        "hatch.linewidth": 0.5,
+        "hatch.color": "#3a3a3a",
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
+        "legend.frameon": False,
+    }
+
 
 #: Series longer than this many steps (three weeks of 15-minute intervals) are
 #: drawn as hourly means: a month of 15-minute steps is finer than print can
@@ -141,19 +159,7 @@ def stacked_power_svg(power_by_workload: xr.DataArray, *, timezone: str) -> str:
             }
         styles.append(style)
 
-    rc = {
-        "svg.hashsalt": _HASH_SALT,
-        "svg.fonttype": "path",
-        "font.family": "DejaVu Sans",
-        "font.size": 8,
-        "axes.linewidth": 0.6,
-        "hatch.linewidth": 0.5,
-        "hatch.color": "#3a3a3a",
-        "xtick.major.width": 0.6,
-        "ytick.major.width": 0.6,
-        "legend.frameon": False,
-    }
-    with mpl.rc_context(rc):
+    with mpl.rc_context(chart_rc()):
         fig = Figure(figsize=(6.7, 3.1))
         ax = fig.add_subplot()
         polys = ax.stackplot(

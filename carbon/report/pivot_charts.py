@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from carbon.report.charts import WORKLOAD_STYLE, workload_label
+from carbon.report.charts import WORKLOAD_STYLE, chart_rc, workload_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -34,21 +34,6 @@ _DOWN = {"color": "#56B4E9", "hatch": "\\\\\\\\"}  # sky blue, back-hatched: dec
 _TOTAL = {"color": "#555555", "hatch": ""}
 _LINES = {"mining": "-", "ai": "--", "other": ":"}
 _MARKERS = {"mining": "o", "ai": "s", "other": "^"}
-
-
-def _rc() -> dict[str, Any]:
-    return {
-        "svg.hashsalt": "carbon-report",
-        "svg.fonttype": "path",
-        "font.family": "DejaVu Sans",
-        "font.size": 8,
-        "axes.linewidth": 0.6,
-        "hatch.linewidth": 0.5,
-        "hatch.color": "#3a3a3a",
-        "xtick.major.width": 0.6,
-        "ytick.major.width": 0.6,
-        "legend.frameon": False,
-    }
 
 
 def _thousands():
@@ -74,7 +59,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
 
     bases = [b for b in ("location", "market") if b in decomposition]
     titles = {"location": "Location-based Scope 2", "market": "Market-based Scope 2"}
-    with mpl.rc_context(_rc()):
+    with mpl.rc_context(chart_rc()):
         fig = Figure(figsize=(6.7, 3.0))
         axes = fig.subplots(1, len(bases), sharey=True, squeeze=False)[0]
         for ax, basis in zip(axes, bases, strict=True):
@@ -182,7 +167,7 @@ def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str
     labels = [r["period"] for r in rows]
     x = np.arange(len(rows))
     names = [w for w in ("mining", "ai") if any(r["energy_kwh"].get(w, 0.0) > 0 for r in rows)]
-    with mpl.rc_context(_rc()):
+    with mpl.rc_context(chart_rc()):
         fig = Figure(figsize=(6.7, 3.6))
         ax_e, ax_i = fig.subplots(1, 2)
         for w in names:
@@ -253,7 +238,7 @@ def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, tim
 
     values, days = grid_of(factor)
     load, load_days = grid_of(power)
-    with mpl.rc_context({**_rc(), "hatch.color": "white", "hatch.linewidth": 0.6}):
+    with mpl.rc_context({**chart_rc(), "hatch.color": "white", "hatch.linewidth": 0.6}):
         fig = Figure(figsize=(6.7, 3.4))
         ax = fig.add_subplot()
         image = ax.imshow(
