@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from carbon.dotted import lookup
 from carbon.units import ureg
 
 __all__ = [
@@ -72,11 +73,8 @@ _DERIVED_UNITS = {
 
 
 def _get(results: dict[str, Any], dotted: str) -> Any:
-    node: Any = results
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or node.get(part) is None:
-            return None
-        node = node[part]
+    """The number at `dotted` as a float, or None (absent, null or not a number)."""
+    node = lookup(results, dotted)
     if isinstance(node, bool) or not isinstance(node, int | float):
         return None
     return float(node)

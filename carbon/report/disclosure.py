@@ -20,6 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from carbon.dotted import lookup
 from carbon.report.register_context import REGISTER_SECTIONS, register_context
 from carbon.units import ureg
 
@@ -81,15 +82,6 @@ def load_datapoints(path: Path | None = None) -> list[dict[str, Any]]:
     return frameworks
 
 
-def _lookup(results: dict[str, Any], dotted: str) -> Any:
-    node: Any = results
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -116,12 +108,12 @@ def _row(row: dict[str, Any], results: dict[str, Any], sections: dict[str, dict]
     if row.get("status"):
         return {**out, "status": row["status"], "note": row["reason"]}
     if "text" in row:
-        text = _lookup(results, row["text"])
+        text = lookup(results, row["text"])
         if text in (None, ""):
             return {**out, "status": NOT_AVAILABLE, "note": row.get("missing", "not in results")}
         return {**out, "value": str(text), "where": where}
     keys = row["value"] if isinstance(row["value"], list) else [row["value"]]
-    numbers = [_number(_lookup(results, k)) for k in keys]
+    numbers = [_number(lookup(results, k)) for k in keys]
     if any(n is None for n in numbers):
         missing = [k for k, n in zip(keys, numbers, strict=True) if n is None]
         reason = row.get("missing") or f"not in the results ({', '.join(missing)})"

@@ -26,6 +26,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from carbon.dotted import lookup
 from carbon.units import ureg
 
 __all__ = ["UPDATE_JSON", "UPDATE_PDF", "operating_update_figures", "operating_update_files"]
@@ -40,15 +41,6 @@ _SHARES = (
     ("certificate_renewable_annual", "Certificate-backed renewable share (annual matching)"),
     ("hourly_matched_cfe", "Hourly-matched carbon-free share"),
 )
-
-
-def _get(results: dict[str, Any], dotted: str) -> Any:
-    node: Any = results
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or node.get(part) is None:
-            return None
-        node = node[part]
-    return node
 
 
 def _convert(value: Any, unit: str, target: str) -> float | None:
@@ -74,7 +66,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
     """The operating update's figures (plain numbers, unit beside each) from `results`."""
     period = results.get("period") or {}
     hours = period.get("hours")
-    energy_kwh = _get(results, "energy_kwh.total")
+    energy_kwh = lookup(results, "energy_kwh.total")
     energy = ureg.Quantity(float(energy_kwh), "kWh") if energy_kwh is not None else None
     average = (
         float((energy / ureg.Quantity(float(hours), "hour")).to("MW").magnitude)
@@ -93,7 +85,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "energy_mining_mwh",
             "of which Bitcoin mining",
-            _convert(_get(results, "energy_kwh.mining"), "kWh", "MWh"),
+            _convert(lookup(results, "energy_kwh.mining"), "kWh", "MWh"),
             "MWh",
             "mining IT energy plus its allocated share of shared and unmetered load",
             "energy_kwh.mining",
@@ -101,7 +93,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "energy_ai_mwh",
             "of which AI hosting",
-            _convert(_get(results, "energy_kwh.ai"), "kWh", "MWh"),
+            _convert(lookup(results, "energy_kwh.ai"), "kWh", "MWh"),
             "MWh",
             "AI IT energy plus its allocated share of shared and unmetered load",
             "energy_kwh.ai",
@@ -119,7 +111,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "btc_mined_self",
             "BTC mined, self-mining",
-            _get(results, "intensities.btc_mined_self"),
+            lookup(results, "intensities.btc_mined_self"),
             "BTC",
             "BTC credited to the company's own fleet (activity record of the period)",
             "intensities.btc_mined_self",
@@ -127,7 +119,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "btc_mined_hosted",
             "BTC mined, hosted clients",
-            _get(results, "intensities.btc_mined_hosted"),
+            lookup(results, "intensities.btc_mined_hosted"),
             "BTC",
             "BTC mined by hosted clients' machines; theirs, not the company's",
             "intensities.btc_mined_hosted",
@@ -135,7 +127,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "j_per_th_realised",
             "Fleet efficiency, realised",
-            _get(results, "intensities.j_per_th"),
+            lookup(results, "intensities.j_per_th"),
             "J/TH",
             "metered mining IT energy ÷ (average operating hashrate × seconds); not nameplate",
             "intensities.j_per_th",
@@ -143,7 +135,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "gpu_hours_sold",
             "AI GPU-hours sold",
-            _get(results, "sector_metrics.activity.gpu_hours_sold"),
+            lookup(results, "sector_metrics.activity.gpu_hours_sold"),
             "GPU-h",
             "GPU-hours billed to tenants in the period (activity record)",
             "sector_metrics.activity.gpu_hours_sold",
@@ -151,7 +143,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "gpu_hours_available",
             "AI GPU-hours available",
-            _get(results, "sector_metrics.activity.gpu_hours_available"),
+            lookup(results, "sector_metrics.activity.gpu_hours_available"),
             "GPU-h",
             "GPUs energised × hours, as stated in the activity record",
             "sector_metrics.activity.gpu_hours_available",
@@ -159,7 +151,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "scope1_tco2e",
             "Scope 1 (on-site fuel)",
-            _convert(_get(results, "scope1_kgco2e.total"), "kg", "t"),
+            _convert(lookup(results, "scope1_kgco2e.total"), "kg", "t"),
             "t CO2e",
             "combustion in owned gensets, GHG Protocol Corporate Standard",
             "scope1_kgco2e.total",
@@ -167,7 +159,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "scope2_location_tco2e",
             "Scope 2, location-based",
-            _convert(_get(results, "scope2_location_kgco2e.total"), "kg", "t"),
+            _convert(lookup(results, "scope2_location_kgco2e.total"), "kg", "t"),
             "t CO2e",
             "metered energy × grid emission factor per interval (GHG Protocol Scope 2 Guidance)",
             "scope2_location_kgco2e.total",
@@ -175,7 +167,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "scope2_market_tco2e",
             "Scope 2, market-based",
-            _convert(_get(results, "scope2_market_kgco2e.total"), "kg", "t"),
+            _convert(lookup(results, "scope2_market_kgco2e.total"), "kg", "t"),
             "t CO2e",
             "contractual instruments applied with annual matching (2015 guidance), residual "
             "or grid factor for the rest; never added to the location-based figure",
