@@ -54,7 +54,7 @@ def to_resolution(
         return energy
     steps = resolution // interval
     if time.size % steps == 0 and time.size and time[0] == time[0].floor(resolution):
-        regular = time.size == 1 or bool(np.all(np.diff(time.asi8) == interval.value))
+        regular = time.size == 1 or bool(np.all((time[1:] - time[:-1]) == interval))
         if regular:
             return _coarsen_sum(energy, steps)
     return energy.resample(time=resolution).sum(skipna=False)

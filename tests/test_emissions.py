@@ -59,3 +59,31 @@ def test_interval_must_divide_and_align_with_the_hour() -> None:
         to_hourly(energy_da([1.0] * 4, freq="25min"), pd.Timedelta("25min"))
     with pytest.raises(InputDataError, match="crosses a 0 days 01:00:00 factor boundary"):
         to_hourly(energy_da([1.0] * 4, start="2025-01-01 00:10"), pd.Timedelta("15min"))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_complete_grid_is_summed_by_reshape_whatever_the_time_resolution(unit, monkeypatch) -> None:
+    """A complete, hour-aligned grid takes the reshape sum whatever the datetime64 unit of its
+    time coordinate (pandas 3 parses text stamps to microseconds); the per-group resample
+    loop is only for grids with holes."""
+    values = np.arange(1.0, 9.0)
+    time = pd.date_range("2025-01-01 00:00", periods=8, freq="15min").as_unit(unit)
+    energy = xr.DataArray(values, dims="time", coords={"time": time}).pint.quantify(
+        "kWh", unit_registry=ureg
+    )
+
+    def no_resample(*args, **kwargs):
+        raise AssertionError("resample used on a complete grid")
+
+    monkeypatch.setattr(xr.DataArray, "resample", no_resample)
+    hourly = to_hourly(energy, pd.Timedelta("15min"))
+    assert hourly.pint.magnitude.tolist() == [10.0, 26.0]
+    assert str(hourly.pint.units) == "kilowatt_hour"
+
+
+def test_grid_with_a_hole_is_still_summed_per_hour() -> None:
+    time = pd.date_range("2025-01-01 00:00", periods=8, freq="15min").delete(5)
+    energy = xr.DataArray(np.ones(7), dims="time", coords={"time": time}).pint.quantify(
+        "kWh", unit_registry=ureg
+    )
+    assert to_hourly(energy, pd.Timedelta("15min")).pint.magnitude.tolist() == [4.0, 3.0]
