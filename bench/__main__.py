@@ -340,7 +340,8 @@ def table(doc: dict[str, object]) -> str:
         lines += [
             "",
             f"PDF (demo disclosure): {p['pages']} pages, {p['pdf_bytes'] / 1e3:.0f} kB; "
-            f"render_pdf {p['seconds_per_page_render']:.3f} s/page; results+context+render "
+            f"render (HTML + PDF) {p['seconds_per_page_render']:.3f} s/page; "
+            f"results+context+render "
             f"{p['seconds_per_page_report']:.3f} s/page; {stages} (first run); "
             f"total min/median {p['seconds_min']:.2f} / {p['seconds_median']:.2f} s",
         ]
