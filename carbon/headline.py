@@ -23,6 +23,8 @@ import xarray as xr
 
 from carbon import kpis
 from carbon.activity import parse_quantity
+from carbon.boundary_energy import boundary_energy
+from carbon.kpis import total_of
 from carbon.units import Q_
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,13 +85,15 @@ def renewable_energy(outcome: PeriodOutcome) -> tuple[pint.Quantity, pint.Quanti
 def kpi_metrics(outcome: PeriodOutcome) -> dict[str, kpis.Metric]:
     """The METHODOLOGY 3 KPIs of the period as :class:`carbon.kpis.Metric` objects.
 
-    E_DC is the revenue meter (the site's only supply; on-site generation and fuels
-    do not supply the IT load at the sites this version accounts), E_IT the
-    sub-metered IT energy. CUE uses Scope 2 on each basis.
+    E_DC is the revenue meter plus the fuel burnt on site
+    (:func:`carbon.boundary_energy.boundary_energy`), E_IT the sub-metered IT energy.
+    CUE divides Scope 2 on each basis plus the period's Scope 1 (the actual fuel
+    emissions) by E_IT.
     """
     split = outcome.attribution
     months = months_in(outcome)
-    e_dc = split.revenue
+    boundary = boundary_energy(outcome)
+    e_dc = boundary.total
     e_it = split.it
     out: dict[str, kpis.Metric] = {
         "pue": kpis.pue(e_dc, e_it, it_metered_at=IT_METERED_AT, months=months)
@@ -107,12 +111,24 @@ def kpi_metrics(outcome: PeriodOutcome) -> dict[str, kpis.Metric]:
     out["erf"] = kpis.erf(e_dc, reused, months=months)
     out["ere"] = kpis.ere(e_dc, e_it, reused, months=months)
     market = outcome.scopes.market
+    combustion = boundary.combustion
     out["cue_location"] = kpis.cue(
-        outcome.hourly_emissions, e_it, basis="location-based", months=months
+        total_of(outcome.hourly_emissions, "kg CO2e", "location-based emissions") + combustion,
+        e_it,
+        basis="location-based",
+        months=months,
     )
-    out["cue_market"] = kpis.cue(market.total_annual, e_it, basis="market-based", months=months)
+    out["cue_market"] = kpis.cue(
+        total_of(market.total_annual, "kg CO2e", "market-based emissions") + combustion,
+        e_it,
+        basis="market-based",
+        months=months,
+    )
     out["cue_market_hourly_matching"] = kpis.cue(
-        market.total_hourly, e_it, basis="market-based", months=months
+        total_of(market.total_hourly, "kg CO2e", "market-based emissions") + combustion,
+        e_it,
+        basis="market-based",
+        months=months,
     )
     water = outcome.site.water_for(outcome.period.label)
     if water is not None:
@@ -138,6 +154,9 @@ def _partial_pue(outcome: PeriodOutcome, months: int) -> dict[str, Any]:
         m.id: metered.sel(meter=m.id) for m in outcome.site.meters_with_role("shared")
     }
     subsystems["unmetered residual"] = split.unmetered
+    fuels = boundary_energy(outcome).fuels
+    if fuels.magnitude > 0:  # E_DC holds the genset fuel: it is a subsystem of its own
+        subsystems["on-site fuel"] = fuels
     partials = kpis.partial_pue_subsystems(split.it, subsystems, months=months)
     return {
         "zones": zones,
@@ -145,7 +164,8 @@ def _partial_pue(outcome: PeriodOutcome, months: int) -> dict[str, Any]:
         "pue_from_subsystems": float(kpis.pue_from_partials(partials).magnitude),
         "note": "zone = the IT meters of one workload with the shared loads and residual "
         "allocated to it, (E_IT,z + E_infra,z)/E_IT,z; subsystem pPUE_j = (E_IT + E_j)/E_IT "
-        "per shared meter and the unmetered residual, PUE = Σ pPUE_j − (n − 1)",
+        "per shared meter, the unmetered residual and any on-site fuel, "
+        "PUE = Σ pPUE_j − (n − 1)",
     }
 
 
@@ -204,8 +224,16 @@ def kpis_extra(outcome: PeriodOutcome) -> dict[str, Any]:
     _, _, ren_notes = renewable_energy(outcome)
     details = {k: _details(m, units.get(k, "dimensionless")) for k, m in metrics.items()}
     details["ref"]["notes"] += ren_notes
-    details["cue_location"]["notes"].append("Scope 2 location-based (hourly factors) ÷ E_IT")
-    details["cue_market"]["notes"].append("Scope 2 market-based (2015 annual matching) ÷ E_IT")
+    details["cue_location"]["notes"].append(
+        "(Scope 2 location-based (hourly factors) + Scope 1) ÷ E_IT"
+    )
+    details["cue_market"]["notes"].append(
+        "(Scope 2 market-based (2015 annual matching) + Scope 1) ÷ E_IT"
+    )
+    boundary = boundary_energy(outcome)
+    details["pue"]["notes"].append(boundary.note())
+    for key in ("ref", "erf", "ere"):
+        details[key]["notes"].append("E_DC as for PUE")
     water = outcome.site.water_for(outcome.period.label)
     heat = outcome.site.heat_reuse_for(outcome.period.label)
     retired, tariff, _ = renewable_energy(outcome)
@@ -226,6 +254,11 @@ def kpis_extra(outcome: PeriodOutcome) -> dict[str, Any]:
             else f"site water withdrawal {water.withdrawal}"
             + (f" ({water.source})" if water.source else "")
         ),
+        "dc_energy_kwh": {
+            "electricity": float(boundary.electricity.to("kWh").magnitude),
+            "fuels_hhv": float(boundary.fuels.to("kWh").magnitude),
+            "total": float(boundary.total.to("kWh").magnitude),
+        },
         "heat_reuse_kwh": 0.0
         if heat is None
         else float(parse_quantity(heat.energy, "kWh", "heat reuse").to("kWh").magnitude),

@@ -22,6 +22,7 @@ import xarray as xr
 
 from carbon import __version__
 from carbon.activity import sector_metrics_dict
+from carbon.boundary_energy import facility_pue
 from carbon.csv_rows import extra_csv_rows
 from carbon.disclosure_items import register_keys
 from carbon.emissions import FACTOR_LEVELS
@@ -101,6 +102,7 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
         for o in market.register
     ]
     s1 = scopes.scope1
+    s1_kg = float(s1.co2e.to("kg CO2e").magnitude)
     td = scopes.td_losses
     return {
         "scope2_market_kgco2e": annual,
@@ -126,9 +128,13 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
         },
         "scope3_3_td_losses_kgco2e": td_block(td, scopes.td_unavailable),
         "cue_kgco2e_per_kwh_it": {
-            "location_based": lb_total / it_total_kwh if it_total_kwh else None,
-            "market_based": market.total_annual_kgco2e / it_total_kwh if it_total_kwh else None,
-            "note": "Scope 2 only (no on-site generation supplies the site); "
+            "location_based": (lb_total + s1_kg) / it_total_kwh if it_total_kwh else None,
+            "market_based": (market.total_annual_kgco2e + s1_kg) / it_total_kwh
+            if it_total_kwh
+            else None,
+            "scope1_included_kgco2e": s1_kg,
+            "note": "(Scope 2 on the basis + Scope 1 of on-site fuel) ÷ IT energy "
+            "(ISO/IEC 30134-8: on-site combustion at its actual emissions); "
             "interim below 12 months",
         },
     }
@@ -245,7 +251,8 @@ def build_results(
 ) -> dict[str, object]:
     """Assemble the ``results.json`` document of one period."""
     split = outcome.attribution
-    pue, pue_workload = pue_of(outcome)
+    _, pue_workload = pue_of(outcome)  # per workload: electricity only (boundary_energy)
+    pue = facility_pue(outcome)  # E_DC with the on-site fuel (METHODOLOGY 3)
     intensity_hours = outcome.intensity_used
     grid_flags = outcome.grid.flags.reindex(time=outcome.hourly_energy["time"], fill_value=1)
     total_kwh = _number(split.revenue.sum(), "kWh")

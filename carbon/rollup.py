@@ -44,6 +44,7 @@ _WORKLOADS = ("mining", "ai", "other", "total")
 _PATHS: dict[str, tuple[str, str]] = {
     **{f"energy_kwh.{w}": (f"energy_kwh.{w}", "kWh") for w in _WORKLOADS},
     **{f"it_energy_kwh.{w}": (f"it_energy_kwh.{w}", "kWh") for w in _WORKLOADS},
+    "dc_energy_kwh": ("kpis.dc_energy_kwh.total", "kWh"),
     "scope1_kgco2e": ("scope1_kgco2e.total", "kg CO2e"),
     **{
         f"scope2_location_kgco2e.{w}": (f"scope2_location_kgco2e.{w}", "kg CO2e")
@@ -140,7 +141,13 @@ def recomputed_intensities(sums: dict[str, float | None]) -> dict[str, float | N
     """Intensities of a period from its sums (never an average of monthly intensities)."""
     s = sums
     return {
-        "pue": _ratio(s["energy_kwh.total"], "kWh", s["it_energy_kwh.total"], "kWh", ""),
+        "pue": _ratio(
+            s["energy_kwh.total"] if s.get("dc_energy_kwh") is None else s["dc_energy_kwh"],
+            "kWh",
+            s["it_energy_kwh.total"],
+            "kWh",
+            "",
+        ),
         "average_mw": _ratio(s["energy_kwh.total"], "kWh", s["hours"], "hour", "MW"),
         "grid_intensity_location_gco2e_per_kwh": _ratio(
             s["scope2_location_kgco2e.total"],
@@ -190,7 +197,8 @@ def recomputed_intensities(sums: dict[str, float | None]) -> dict[str, float | N
 
 
 INTENSITY_DEFINITIONS: dict[str, str] = {
-    "pue": "Σ site energy ÷ Σ IT energy",
+    "pue": "Σ E_DC (electricity + on-site fuel) ÷ Σ IT energy; Σ site electricity ÷ Σ IT "
+    "energy when a month's results carry no kpis.dc_energy_kwh",
     "average_mw": "Σ site energy ÷ Σ elapsed hours [MW]",
     "grid_intensity_location_gco2e_per_kwh": "Σ Scope 2 location-based ÷ Σ site energy",
     "j_per_th": "Σ mining IT energy ÷ Σ (average operating hashrate × seconds) [J/TH]",

@@ -32,7 +32,7 @@ def test_ref_counts_retired_renewable_instruments_only(demo) -> None:
         and r["kind"] in ("certificate", "ppa")
         and r["technology"] in ("wind", "solar")
     )
-    e_dc_mwh = results["energy_kwh"]["total"] / 1000
+    e_dc_mwh = results["kpis"]["dc_energy_kwh"]["total"] / 1000
     assert results["kpis"]["ref"] == pytest.approx(min(1.0, renewable / e_dc_mwh), rel=1e-12)
     assert 0 < results["kpis"]["ref"] < 1
     notes = " ".join(results["kpis"]["details"]["ref"]["notes"])
@@ -54,20 +54,30 @@ def test_heat_reuse_gives_erf_and_ere(demo) -> None:
     data["heat_reuse"] = [{"period": "2025-07", "energy": "3000 MWh", "destination": "greenhouse"}]
     outcome = replace(outcome, site=site_from_dict(data))
     extra = kpis_extra(outcome)
-    e_dc = results["energy_kwh"]["total"]
+    e_dc = results["kpis"]["dc_energy_kwh"]["total"]
     assert extra["erf"] == pytest.approx(3.0e6 / e_dc, rel=1e-12)
     assert extra["ere"] == pytest.approx((1 - extra["erf"]) * results["kpis"]["pue"], rel=1e-12)
     assert extra["heat_reuse_kwh"] == pytest.approx(3.0e6)
 
 
 def test_cue_both_bases_and_wue(demo) -> None:
-    """CUE = Scope 2 ÷ E_IT on each basis [kg CO2e/kWh]; WUE = water [L] ÷ E_IT [kWh]:
-    17 600 m³ in July 2025 at the demo = 1.76e7 L."""
+    """CUE = (Scope 2 + Scope 1 of on-site combustion) ÷ E_IT on each basis [kg CO2e/kWh]
+    (ISO/IEC 30134-8, METHODOLOGY 3); WUE = water [L] ÷ E_IT [kWh]: 17 600 m³ in July 2025
+    at the demo = 1.76e7 L."""
     _, results = demo
     k = results["kpis"]
     it = results["it_energy_kwh"]["total"]
-    assert k["cue_location"] == pytest.approx(results["scope2_location_kgco2e"]["total"] / it)
-    assert k["cue_market"] == pytest.approx(results["scope2_market_kgco2e"]["total"] / it)
+    s1 = results["scope1_kgco2e"]["total"]
+    assert s1 > 0  # the demo's diesel test runs
+    assert k["cue_location"] == pytest.approx(
+        (results["scope2_location_kgco2e"]["total"] + s1) / it, rel=1e-12
+    )
+    assert k["cue_market"] == pytest.approx(
+        (results["scope2_market_kgco2e"]["total"] + s1) / it, rel=1e-12
+    )
+    assert k["cue_market"] == pytest.approx(
+        results["cue_kgco2e_per_kwh_it"]["market_based"], rel=1e-12
+    )
     assert k["cue_location"] == pytest.approx(
         results["cue_kgco2e_per_kwh_it"]["location_based"], rel=1e-12
     )
@@ -80,7 +90,13 @@ def test_subsystem_partial_pues_rebuild_the_pue(demo) -> None:
     _, results = demo
     partial = results["kpis"]["partial_pue"]
     assert partial["pue_from_subsystems"] == pytest.approx(results["kpis"]["pue"], rel=1e-12)
-    assert set(partial["subsystems"]) == {"COOL-MINING", "COOL-AI", "OFFICE", "unmetered residual"}
+    assert set(partial["subsystems"]) == {
+        "COOL-MINING",
+        "COOL-AI",
+        "OFFICE",
+        "unmetered residual",
+        "on-site fuel",
+    }
     assert partial["zones"]["ai"] == pytest.approx(results["kpis"]["pue_by_workload"]["ai"])
 
 
@@ -171,3 +187,44 @@ def test_hall_partial_pues_weighted_by_it_rebuild_the_attributed_energy(demo) ->
     assert rebuilt == pytest.approx(attributed, rel=1e-9)
     # HALL-D is all AI in July: its pPUE is the AI halls' one
     assert halls["HALL-D"] == pytest.approx(results["kpis"]["pue_by_workload"]["ai"], rel=2e-3)
+
+
+def test_e_dc_adds_the_genset_fuel_to_the_electricity(demo) -> None:
+    """E_DC = all energy crossing the boundary (ISO/IEC 30134-2, METHODOLOGY 3): the revenue
+    meter plus the demo's July diesel, 2,900 gal × 0.138 MMBtu/gal (HHV, as its [[fuel]]
+    record states) × 293.0711 kWh/MMBtu = 117,287.04 kWh; PUE = E_DC ÷ E_IT."""
+    _, results = demo
+    dc = results["kpis"]["dc_energy_kwh"]
+    assert dc["electricity"] == pytest.approx(results["energy_kwh"]["total"], rel=1e-12)
+    assert dc["fuels_hhv"] == pytest.approx(2900 * 0.138 * 293.0710701722, rel=1e-9)
+    assert dc["fuels_hhv"] == pytest.approx(
+        results["scope1_gases"]["fuel_energy_mmbtu_hhv"] * 293.0710701722, rel=1e-9
+    )
+    assert dc["total"] == pytest.approx(dc["electricity"] + dc["fuels_hhv"], rel=1e-12)
+    it = results["it_energy_kwh"]["total"]
+    assert results["kpis"]["pue"] == pytest.approx(dc["total"] / it, rel=1e-12)
+    assert results["kpis"]["details"]["pue"]["value"] == pytest.approx(
+        results["kpis"]["pue"], rel=1e-12
+    )
+    assert results["kpis"]["pue"] > results["energy_kwh"]["total"] / it
+    assert any("on-site fuel" in n for n in results["kpis"]["details"]["pue"]["notes"])
+
+
+def test_e_dc_is_the_electricity_alone_without_fuel(demo) -> None:
+    """A period without [[fuel]] records: E_DC is the revenue meter, CUE is Scope 2 ÷ E_IT."""
+    from carbon.boundary_energy import boundary_energy, facility_pue
+    from carbon.scope1 import scope1_emissions
+
+    outcome, results = demo
+    scopes = replace(outcome.scopes, scope1=scope1_emissions([]))
+    bare = replace(outcome, scopes=scopes)
+    boundary = boundary_energy(bare)
+    assert boundary.fuels.magnitude == 0 and boundary.combustion.magnitude == 0
+    assert boundary.total.to("kWh").magnitude == pytest.approx(results["energy_kwh"]["total"])
+    it = results["it_energy_kwh"]["total"]
+    assert facility_pue(bare) == pytest.approx(results["energy_kwh"]["total"] / it, rel=1e-12)
+    extra = kpis_extra(bare)
+    assert "on-site fuel" not in extra["partial_pue"]["subsystems"]
+    assert extra["cue_location"] == pytest.approx(
+        results["scope2_location_kgco2e"]["total"] / it, rel=1e-12
+    )

@@ -446,7 +446,7 @@ def _operations(results: dict) -> dict:
             "unit": "ratio",
             "value": kpis.get("pue"),
             "decimals": 3,
-            "definition": f"{category}; {status}",
+            "definition": f"E_DC (revenue meter + on-site fuel, HHV) ÷ E_IT; {category}; {status}",
         },
     ]
     by_workload = kpis.get("pue_by_workload", {}) or {}
@@ -459,8 +459,8 @@ def _operations(results: dict) -> dict:
                 "unit": "ratio",
                 "value": by_workload[w],
                 "decimals": 3,
-                "definition": f"workload energy incl. allocated overhead ÷ its IT energy; "
-                f"{category}; {status}",
+                "definition": f"workload electricity incl. allocated overhead ÷ its IT "
+                f"energy (on-site fuel not allocated); {category}; {status}",
             }
         )
     cue = results.get("cue_kgco2e_per_kwh_it", {}) or {}
@@ -472,8 +472,8 @@ def _operations(results: dict) -> dict:
                     "unit": "kg CO₂e/kWh IT",
                     "value": cue.get(key),
                     "decimals": 3,
-                    "definition": f"Scope 2 {basis} ÷ IT energy (ISO/IEC 30134-8); "
-                    f"{cue.get('note', '')}".rstrip("; "),
+                    "definition": f"(Scope 2 {basis} + Scope 1) ÷ IT energy "
+                    "(ISO/IEC 30134-8); interim below 12 months",
                 }
             )
     kpi_rows.extend(more_kpi_rows(kpis))

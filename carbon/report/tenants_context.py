@@ -161,19 +161,19 @@ def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
         "CUE, market-based (hourly matching)",
         "kg CO₂e/kWh IT",
         3,
-        "Scope 2 market-based with hourly matching ÷ IT energy",
+        "(Scope 2 market-based with hourly matching + Scope 1) ÷ IT energy",
     )
     add(
         "ref",
         "REF",
         "ratio",
         3,
-        "renewable energy retired for the site ÷ total energy (ISO/IEC 30134-3), capped at 1; "
+        "renewable energy retired for the site ÷ E_DC (ISO/IEC 30134-3), capped at 1; "
         f"E_ren {_number(kpis.get('ref_renewable_kwh'), 'kWh', 'MWh')} MWh "
         "(certificates and PPAs with certificates retained, documented green tariffs)",
     )
-    add("erf", "ERF", "ratio", 3, "heat reused outside the site ÷ total energy (ISO/IEC 30134-6)")
-    add("ere", "ERE", "ratio", 3, "(total energy − reused) ÷ IT energy = (1 − ERF)·PUE")
+    add("erf", "ERF", "ratio", 3, "heat reused outside the site ÷ E_DC (ISO/IEC 30134-6)")
+    add("ere", "ERE", "ratio", 3, "(E_DC − reused) ÷ IT energy = (1 − ERF)·PUE")
     if kpis.get("wue") is None and "wue" in kpis:
         rows.append(
             {
