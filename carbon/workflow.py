@@ -25,7 +25,9 @@ from carbon.ledger import (
     diff_figures,
     latest_version,
     ledger_lock,
+    ledger_path,
     prior_serial_uses,  # re-exported: the reading side of the serial ledger
+    read_ledger,
     serial_use_to_dict,
     sha256_hex,
 )
@@ -136,9 +138,32 @@ def parse_issue_date(text: str | None) -> date | None:
         raise ConfigError(f"--issue-date must be a date YYYY-MM-DD; got {text!r}") from None
 
 
-def _refuse_existing(out: Path, site_id: str, period_label: str, restate: bool) -> int:
-    """The latest version of the period (0 if none); refuse a new one without `restate`."""
+def _issued_versions(out: Path, site_id: str, period_label: str) -> list[int]:
+    """The versions of a period recorded in the ledger (issued; drafts are not recorded)."""
+    return sorted(
+        int(e["version"])
+        for e in read_ledger(ledger_path(out, site_id))
+        if e.get("site_id") == site_id and e.get("period") == period_label
+    )
+
+
+def _refuse_existing(
+    out: Path, site_id: str, period_label: str, restate: bool, status: str = "draft"
+) -> int:
+    """The latest version of the period (0 if none); refuse a new one without `restate`.
+
+    Issuing a period whose versions so far are all drafts needs no `restate`: nothing
+    was published, so the issued report takes the next number and restates nothing
+    (the drafts stay as they are; none is overwritten).
+    """
     prior = latest_version(out, site_id, period_label)
+    if (
+        prior
+        and not restate
+        and status == "issued"
+        and not _issued_versions(out, site_id, period_label)
+    ):
+        return prior
     if prior and not restate:
         raise OutputExistsError(
             f"{version_dir(out, site_id, period_label, prior)} already exists; a written "
@@ -233,7 +258,7 @@ def _write_report(
     day = issue_date or default_issue_date(period)
     with ledger_lock(out, site_id):
         recover(out, site_id, period.label)
-        prior = _refuse_existing(out, site_id, period.label, restate)
+        prior = _refuse_existing(out, site_id, period.label, restate, status)
         version = prior + 1
         meta = ReportMeta(
             report_id=f"{site_id}-{period.label}-v{version}",
@@ -245,7 +270,17 @@ def _write_report(
         if extend is not None:  # the pivot analysis (carbon.comparison.extend_results)
             results.update(extend(outcome, results))
         restatement = (
-            _restatement(out, site_id, period.label, prior, reason or "", results, extra_manifest)
+            _restatement(
+                out,
+                site_id,
+                period.label,
+                # a restatement supersedes the latest issued version (a later draft was
+                # never published); with drafts only, the latest draft
+                max(_issued_versions(out, site_id, period.label), default=prior),
+                reason or "",
+                results,
+                extra_manifest,
+            )
             if restate
             else None
         )
@@ -351,7 +386,7 @@ def write_demo_report(
 
     _check_options(status, restate, reason)
     period = demo_period(period_label)
-    _refuse_existing(out, demo.demo_site().site.id, period.label, restate)  # before computing
+    _refuse_existing(out, demo.demo_site().site.id, period.label, restate, status)  # early
     if baseline:
         from carbon.baseline import baseline_period
 
@@ -442,7 +477,7 @@ def write_site_report(
 
     _check_options(status, restate, reason)
     site_id = load_site(site_file).site.id
-    _refuse_existing(out, site_id, period_label, restate)  # before computing
+    _refuse_existing(out, site_id, period_label, restate, status)  # before computing
     data = site_data(site_file)
     outcome = data.run(
         month(period_label, data.site.site.timezone),

@@ -303,3 +303,31 @@ def test_history_of_a_site_file(issued) -> None:
     assert v2["restated_by"] is None
     pdf = (issued["v2"].path / "disclosure.pdf").read_bytes()
     assert v2["pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
+
+
+def test_issuing_after_drafts_only_takes_the_next_number_without_restating(tmp_path: Path) -> None:
+    """Drafts are never published: the first issued version of a period needs no --restate,
+    takes the number after the drafts, restates nothing, and leaves the drafts untouched.
+    Drafting again after that needs --restate, and a restatement supersedes the latest
+    issued version, not a later draft."""
+    write_example(tmp_path)
+    site = tmp_path / "site.toml"
+    out = tmp_path / "reports"
+    draft = write_site_report(site, "2023-11", out)
+    draft_pdf = (draft.path / "disclosure.pdf").read_bytes()
+    with pytest.raises(OutputExistsError, match="--restate"):
+        write_site_report(site, "2023-11", out)  # a second draft still needs --restate
+    issued = write_site_report(site, "2023-11", out, status="issued")
+    assert issued.path.name == "v2" and issued.results["status"] == "issued"
+    manifest = json.loads((issued.path / "manifest.json").read_text())
+    assert manifest["restatement"] is None
+    assert [e["version"] for e in read_ledger(ledger_path(out, "pecos"))] == [2]
+    assert (draft.path / "disclosure.pdf").read_bytes() == draft_pdf
+    with pytest.raises(OutputExistsError, match="--restate"):
+        write_site_report(site, "2023-11", out, status="issued")
+    later_draft = write_site_report(site, "2023-11", out, restate=True, reason="review")
+    assert later_draft.path.name == "v3"
+    v4 = write_site_report(site, "2023-11", out, status="issued", restate=True, reason="fix")
+    restatement = json.loads((v4.path / "manifest.json").read_text())["restatement"]
+    assert restatement["supersedes"]["version"] == 2
+    assert restatement["supersedes"]["status"] == "issued"
