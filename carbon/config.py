@@ -236,6 +236,11 @@ class Reporting(_Frozen):
     )
     gwp_set: Literal["AR4", "AR5", "AR6"] = "AR6"
     instruments: str | None = Field(default=None, description="instruments CSV, relative path")
+    it_metered_at: Literal["ups_output", "pdu_output", "it_input"] = Field(
+        default="ups_output",
+        description="where the IT meters read E_IT (the PUE category, ISO/IEC 30134-2): UPS "
+        "output or hall feeders (PUE1, basic), PDU output (PUE2), IT equipment input (PUE3)",
+    )
     signoff: SignOff = Field(default_factory=SignOff)
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "kpi_metrics",
     "kpis_extra",
     "months_in",
+    "pue_category",
     "renewable_energy",
 ]
 
@@ -44,8 +45,23 @@ __all__ = [
 RENEWABLE_TECHNOLOGIES: frozenset[str] = frozenset(
     {"wind", "solar", "hydro", "geothermal", "biomass", "biogas"}
 )
-#: The location where E_IT is metered at the demo and at sites without a declaration.
+#: The location where E_IT is metered at sites without a declaration
+#: (``[reporting] it_metered_at``); the demo's hall feeders are UPS outputs.
 IT_METERED_AT: kpis.ItMeteringPoint = "ups_output"
+#: Words for each metering point, as the PDF and results.json state the PUE category.
+METERING_WORDS: dict[str, str] = {
+    "ups_output": "IT energy metered at the UPS output (hall feeders)",
+    "pdu_output": "IT energy metered at the PDU outputs",
+    "it_input": "IT energy metered at the IT equipment input",
+}
+
+
+def pue_category(outcome: PeriodOutcome) -> str:
+    """The PUE measurement category of the site, e.g. ``"PUE1 (basic): IT energy metered at
+    the UPS output (hall feeders)"`` (Green Grid PUE1/2/3, ISO/IEC 30134-2 levels)."""
+    point = outcome.site.reporting.it_metered_at
+    category, level = kpis.PUE_CATEGORIES[point]
+    return f"{category} ({level}): {METERING_WORDS[point]}"
 
 
 def months_in(outcome: PeriodOutcome) -> int:
@@ -96,7 +112,9 @@ def kpi_metrics(outcome: PeriodOutcome) -> dict[str, kpis.Metric]:
     e_dc = boundary.total
     e_it = split.it
     out: dict[str, kpis.Metric] = {
-        "pue": kpis.pue(e_dc, e_it, it_metered_at=IT_METERED_AT, months=months)
+        "pue": kpis.pue(
+            e_dc, e_it, it_metered_at=outcome.site.reporting.it_metered_at, months=months
+        )
     }
     retired, tariff, _ = renewable_energy(outcome)
     out["ref"] = kpis.ref(

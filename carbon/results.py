@@ -29,7 +29,7 @@ from carbon.emissions import FACTOR_LEVELS
 from carbon.factors import load_dataset
 from carbon.flags import Flag
 from carbon.grid_chain import source_shares
-from carbon.headline import headline_keys, kpis_extra, td_block
+from carbon.headline import headline_keys, kpis_extra, pue_category, td_block
 from carbon.operating import operating_blocks
 from carbon.pipeline import PeriodOutcome, pue_of
 from carbon.tenants import tenants_block
@@ -326,7 +326,7 @@ def build_results(
         "kpis": {
             "pue": pue,
             "pue_by_workload": pue_workload,
-            "pue_category": "PUE1 (basic): IT energy metered at the hall feeders",
+            "pue_category": pue_category(outcome),  # [reporting] it_metered_at
             "pue_interim": True,
             **kpis_extra(outcome),
         },

@@ -228,3 +228,20 @@ def test_e_dc_is_the_electricity_alone_without_fuel(demo) -> None:
     assert extra["cue_location"] == pytest.approx(
         results["scope2_location_kgco2e"]["total"] / it, rel=1e-12
     )
+
+
+def test_pue_category_follows_where_the_site_meters_it(demo) -> None:
+    """[reporting] it_metered_at sets the PUE category (Green Grid PUE1/2/3, ISO/IEC 30134-2
+    basic/intermediate/advanced) in results.json and in the KPI details alike."""
+    from carbon.headline import pue_category
+
+    outcome, results = demo
+    assert results["kpis"]["pue_category"].startswith("PUE1 (basic): ")
+    data = outcome.site.model_dump(mode="json")
+    data["reporting"]["it_metered_at"] = "pdu_output"
+    pdu = replace(outcome, site=site_from_dict(data))
+    assert pue_category(pdu) == "PUE2 (intermediate): IT energy metered at the PDU outputs"
+    assert kpi_metrics(pdu)["pue"].category == "PUE2"
+    data["reporting"]["it_metered_at"] = "hall_feeders"
+    with pytest.raises(ValueError, match="it_metered_at"):
+        site_from_dict(data)
