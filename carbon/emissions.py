@@ -107,7 +107,9 @@ def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.D
     wanted = pd.DatetimeIndex(hours.values)
     missing = wanted.difference(available)
     if not len(missing):
-        factor = intensity.sel(time=hours)
+        # the factors already on the wanted hours (what the hierarchy gives) need no selection
+        same = available.is_unique and available.equals(wanted)
+        factor = intensity if same else intensity.sel(time=hours)
         unusable = np.isnan(np.asarray(factor.pint.magnitude))
         missing = wanted[unusable]
     if len(missing):
@@ -115,7 +117,6 @@ def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.D
             f"grid intensity is missing for {len(missing)} interval(s) of the period, first "
             f"{missing[0].isoformat()}Z; every interval needs a factor (none is filled in)"
         )
-    factor = intensity.sel(time=hours)
     return (energy_hourly * factor).pint.to("kg CO2e")
 
 

@@ -834,9 +834,8 @@ def market_based(
             )
 
     def da(values: np.ndarray, dims: tuple[str, ...], unit: str, **coords: Any) -> xr.DataArray:
-        return xr.DataArray(values, dims=dims, coords=coords).pint.quantify(
-            unit, unit_registry=ureg
-        )
+        # the quantity built first and wrapped once (``.pint.quantify`` costs more than this)
+        return xr.DataArray(ureg.Quantity(values, unit), dims=dims, coords=coords)
 
     time = hours.to_numpy()
     return MarketBasedResult(

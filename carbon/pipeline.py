@@ -180,10 +180,12 @@ def slice_flags(flags: xr.DataArray, period: Period, interval: pd.Timedelta) -> 
 
 
 def _on_grid(data: xr.DataArray, expected: pd.DatetimeIndex) -> bool:
-    """True when `data`'s time axis is exactly `expected` (UTC), values and dtype."""
+    """True when `data`'s time axis already holds exactly the `expected` (UTC) stamps.
+
+    Only for nanosecond stamps, the resolution a reindex gives the time axis.
+    """
     have = data.indexes["time"]
-    naive = expected.tz_localize(None)
-    return have.dtype == naive.dtype and have.equals(naive)
+    return have.dtype == "datetime64[ns]" and have.equals(expected.tz_localize(None))
 
 
 def run_period(
