@@ -29,6 +29,7 @@ import xarray as xr
 
 from carbon.config import WORKLOADS, SiteConfig
 from carbon.errors import ConfigError, InputDataError
+from carbon.quantified import quantified
 from carbon.units import ureg
 
 
@@ -204,13 +205,8 @@ def _quantity(
     values: Any, time: Any, *, name: str | None = None, attrs: dict | None = None
 ) -> xr.DataArray:
     """``values(workload, time)`` [kWh magnitudes] as a DataArray [kWh] on `time`."""
-    return xr.DataArray(
-        ureg.Quantity(values, "kWh"),
-        dims=("workload", "time"),
-        coords={"workload": list(WORKLOADS), "time": time},
-        name=name,
-        attrs=attrs,
-    )
+    coords = {"workload": list(WORKLOADS), "time": time}
+    return quantified(values, "kWh", ("workload", "time"), coords, name=name, attrs=attrs)
 
 
 def _check_supported_tree(site: SiteConfig) -> None:

@@ -55,6 +55,7 @@ from carbon.instruments import (
     check_serials,
     same_label,
 )
+from carbon.quantified import quantified
 from carbon.units import ureg
 
 __all__ = [
@@ -834,8 +835,7 @@ def market_based(
             )
 
     def da(values: np.ndarray, dims: tuple[str, ...], unit: str, **coords: Any) -> xr.DataArray:
-        # the quantity built first and wrapped once (``.pint.quantify`` costs more than this)
-        return xr.DataArray(ureg.Quantity(values, unit), dims=dims, coords=coords)
+        return quantified(values, unit, dims, coords)
 
     time = hours.to_numpy()
     return MarketBasedResult(
