@@ -30,6 +30,7 @@ import xarray as xr
 from carbon.config import WORKLOADS, SiteConfig
 from carbon.errors import ConfigError, InputDataError
 from carbon.quantified import quantified
+from carbon.rows import take_rows
 from carbon.units import ureg
 
 
@@ -71,8 +72,14 @@ def workload_shares(
     start_ns = pd.DatetimeIndex(time).as_unit("ns").asi8
     end_ns = start_ns + interval.value
     share = np.zeros((len(it_meters), len(WORKLOADS), len(time)))
+    done: dict[tuple, int] = {}  # meters with the same schedule share the same rows
     for m_index, meter in enumerate(it_meters):  # loops over configuration, never readings
-        for span_start, span_end, workload in meter.workload_spans():
+        spans = tuple(meter.workload_spans())
+        if spans in done:
+            share[m_index] = share[done[spans]]
+            continue
+        done[spans] = m_index
+        for span_start, span_end, workload in spans:
             lo, hi = _span_ns(span_start, span_end)
             overlap = np.clip(np.minimum(end_ns, hi) - np.maximum(start_ns, lo), 0, None)
             share[m_index, WORKLOADS.index(workload)] += overlap / interval.value
@@ -127,11 +134,11 @@ def _it_by_workload_values(
         if isinstance(values, np.ndarray) and np.isin(matrix, (0.0, 1.0)).all():
             parts.append(_sum_by_workload(values, steady, matrix))
         else:
-            parts.append(np.einsum("...ab,...ac->...bc", _take(values, steady), matrix))
+            parts.append(np.einsum("...ab,...ac->...bc", take_rows(values, steady), matrix))
     if changing:
         share = workload_shares(site, time, interval, meters=[ids[i] for i in changing]).values
         # xr.dot over "meter" with "time" broadcast: both operands with time first
-        block = _take(values, changing)
+        block = take_rows(values, changing)
         parts.append(np.einsum("...a,...ac->...c", block.transpose(1, 0), share.transpose(2, 0, 1)))
     if not parts:  # no IT meter: no IT energy
         return np.zeros((len(time), len(WORKLOADS)))
@@ -154,22 +161,6 @@ def _sum_by_workload(values: np.ndarray, rows: list[int], matrix: np.ndarray) ->
             total += values[rows[k]]
         out[:, column] = total
     return out
-
-
-def _take(values: Any, rows: list[int]) -> Any:
-    """``values[rows]``, as a view when `rows` are consecutive rows of a C-ordered array.
-
-    The view has the same C layout as the copy fancy indexing makes, so reductions over it
-    add in the same order.
-    """
-    if (
-        isinstance(values, np.ndarray)
-        and values.flags.c_contiguous
-        and rows
-        and rows == list(range(rows[0], rows[0] + len(rows)))
-    ):
-        return values[rows[0] : rows[0] + len(rows)]
-    return values[rows]
 
 
 def _it_by_workload(
@@ -263,15 +254,20 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
     child_ids = it_ids + [m.id for m in shared_meters]
     rows = _rows(energy, [revenue_id, *child_ids])
     values = energy.data.magnitude
+    child_rows = [rows[m] for m in child_ids]
     # A missing sub-meter reading contributes no metered energy; its energy is still inside
     # the revenue meter and so lands in the unmetered residual. The quality stage reports it.
-    # (A sum that is not NaN proves there is no NaN to replace: the copy is skipped.)
-    if isinstance(values, np.ndarray) and not np.isnan(values.sum()):
+    # The children's sum is first taken over the readings as they are: without a NaN in it
+    # no child reading is missing (a NaN stays NaN through a sum), so the readings are the
+    # metered energy and no NaN-free copy of the cube is needed.
+    children = take_rows(values, child_rows).sum(axis=0) if isinstance(values, np.ndarray) else None
+    if children is not None and not np.isnan(children).any():
         metered = values
     else:
         metered = np.where(np.isnan(values), 0.0, values)
+        children = take_rows(metered, child_rows).sum(axis=0)
     it = _it_by_workload_values(
-        _take(metered, [rows[m] for m in it_ids]), it_ids, site, time, interval
+        take_rows(metered, [rows[m] for m in it_ids]), it_ids, site, time, interval
     ).transpose(1, 0)
 
     key_it = _it_energy_key_values(it)
@@ -284,7 +280,7 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
             key = key_it
         shared_total = shared_total + reading * key
 
-    unmetered = revenue.data.magnitude - _take(metered, [rows[m] for m in child_ids]).sum(axis=0)
+    unmetered = revenue.data.magnitude - children
     residual = unmetered * key_it
     times = energy["time"].values
     # names and attributes as the xarray formulation of these sums left them (the it-energy
