@@ -196,7 +196,7 @@ def _quantity(
     values: Any, time: Any, *, name: str | None = None, attrs: dict | None = None
 ) -> xr.DataArray:
     """``values(workload, time)`` [kWh magnitudes] as a DataArray [kWh] on `time`."""
-    coords = {"workload": list(WORKLOADS), "time": time}
+    coords = {"time": time, "workload": list(WORKLOADS)}  # in the order xr.dot gave them
     return quantified(values, "kWh", ("workload", "time"), coords, name=name, attrs=attrs)
 
 
@@ -286,13 +286,13 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
     # names and attributes as the xarray formulation of these sums left them (the it-energy
     # key carried a "units" attribute from dequantifying the IT energy)
     units = {"units": "kilowatt_hour"}
-    by_key = any(m.allocation != "dedicated" for m in shared_meters)
+    by_key = [m for m in shared_meters if m.allocation != "dedicated"]
     return Attribution(
         it=_quantity(it, times, name=energy.name),
         shared=_quantity(
             shared_total,
             times,
-            name=None if shared_meters else energy.name,
+            name=None if len(by_key) < len(shared_meters) else energy.name,
             attrs=units if by_key else None,
         ),
         residual=_quantity(residual, times, name=energy.name, attrs=units),
