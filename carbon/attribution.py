@@ -103,17 +103,26 @@ def _fixed_workloads(
     start = pd.DatetimeIndex(time).as_unit("ns").asi8[0]
     end = pd.DatetimeIndex(time).as_unit("ns").asi8[-1] + interval.value
     fixed = {}
+    seen: dict[tuple, np.ndarray | None] = {}  # meters with the same schedule: the same share
     for meter in site.meters_with_role("it"):  # loops over configuration, never readings
-        share = np.zeros(len(WORKLOADS))
-        for span_start, span_end, workload in meter.workload_spans():
-            lo, hi = _span_ns(span_start, span_end)
-            overlap = max(0.0, min(end, hi) - max(start, lo))
-            if overlap not in (0.0, float(end - start)):
-                break  # a change inside the window: per-interval shares needed
-            share[WORKLOADS.index(workload)] += overlap / (end - start)
-        else:
-            fixed[meter.id] = share
+        spans = tuple(meter.workload_spans())
+        if spans not in seen:
+            seen[spans] = _fixed_share(spans, start, end)
+        if seen[spans] is not None:
+            fixed[meter.id] = seen[spans]
     return fixed
+
+
+def _fixed_share(spans: tuple, start: int, end: int) -> np.ndarray | None:
+    """The share per workload of a schedule over ``[start, end)`` [ns], or None if it changes."""
+    share = np.zeros(len(WORKLOADS))
+    for span_start, span_end, workload in spans:
+        lo, hi = _span_ns(span_start, span_end)
+        overlap = max(0.0, min(end, hi) - max(start, lo))
+        if overlap not in (0.0, float(end - start)):
+            return None  # a change inside the window: per-interval shares needed
+        share[WORKLOADS.index(workload)] += overlap / (end - start)
+    return share
 
 
 def _it_by_workload_values(

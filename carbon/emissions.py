@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon.errors import InputDataError, UnitError
+from carbon.quantified import quantified
 from carbon.units import ureg
 
 HOUR = pd.Timedelta(hours=1)
@@ -43,7 +44,10 @@ def to_resolution(
             "factors cannot be applied without splitting readings"
         )
     time = pd.DatetimeIndex(energy["time"].values)
-    misaligned = (time - time.floor(resolution)) % interval != pd.Timedelta(0)
+    if time.hasnans:
+        misaligned = (time - time.floor(resolution)) % interval != pd.Timedelta(0)
+    else:  # the same test on the integer nanoseconds (floor = t - t mod resolution)
+        misaligned = (time.as_unit("ns").asi8 % resolution.value) % interval.value != 0
     if misaligned.any():
         first = time[np.argmax(misaligned)]
         raise InputDataError(
@@ -65,17 +69,18 @@ def _coarsen_sum(energy: xr.DataArray, steps: int) -> xr.DataArray:
 
     ``resample(...).sum()`` runs a Python loop over the output intervals on pint-wrapped data
     (744 groups for a month of hours); this is one reshape and one sum over the new axis,
-    and it works unchanged on dask arrays. The units are taken off around that core and put
+    and it works unchanged on dask arrays. The sum runs on the magnitudes and the units go
     back once, because reshaping an xarray object is not a pint-aware operation.
     """
     units = energy.pint.units
-    plain = energy.pint.dequantify()
-    axis = plain.get_axis_num("time")
-    data = plain.data  # numpy, or dask (whose reshape keeps the time chunks whole multiples)
+    axis = energy.get_axis_num("time")
+    data = energy.data.magnitude  # numpy, or dask (reshape keeps its time chunks whole)
     shape = (*data.shape[:axis], data.shape[axis] // steps, steps, *data.shape[axis + 1 :])
     summed = data.reshape(shape).sum(axis=axis + 1)
-    starts = plain.isel(time=slice(None, None, steps))  # each output interval's first start
-    return starts.copy(data=summed).pint.quantify(units, unit_registry=ureg)
+    starts = energy.isel(time=slice(None, None, steps))  # each output interval's first start
+    out = starts.copy(data=ureg.Quantity(summed, units))
+    out.attrs.pop("units", None)  # as dequantify + quantify leave it: the unit is in the data
+    return out
 
 
 def to_hourly(energy: xr.DataArray, interval: pd.Timedelta) -> xr.DataArray:
@@ -168,13 +173,20 @@ def apply_factor_hierarchy(
         (time,) int8 level codes (:data:`FACTOR_LEVELS` index) on `times`.
     """
     _require(intensity, "g CO2e/kWh", "grid intensity")
-    source = intensity.pint.to("g CO2e/kWh").pint.dequantify()
-    on_times = source.reindex(time=times.values)
-    values = np.asarray(on_times.values, dtype="float64")
+    source = intensity.pint.to("g CO2e/kWh")
+    wanted = pd.DatetimeIndex(times.values)
+    if _same_times(source, wanted):  # already on the wanted intervals: nothing to reindex
+        values = np.asarray(source.data.magnitude, dtype="float64")
+    else:
+        on_times = source.pint.dequantify().reindex(time=times.values)
+        values = np.asarray(on_times.values, dtype="float64")
     ok = np.isfinite(values)
     if usable is not None:
-        flags_ok = usable.reindex(time=times.values, fill_value=False)
-        ok &= np.asarray(flags_ok.values, dtype=bool)
+        if _same_times(usable, wanted):
+            ok &= np.asarray(usable.values, dtype=bool)
+        else:
+            flags_ok = usable.reindex(time=times.values, fill_value=False)
+            ok &= np.asarray(flags_ok.values, dtype=bool)
     if subregion_rate is not None:
         fallback = float(ureg.Quantity(subregion_rate).to("g CO2e/kWh").magnitude)
         fallback_level = LEVEL_SUBREGION_ANNUAL
@@ -186,9 +198,7 @@ def apply_factor_hierarchy(
     filled = np.where(ok, values, fallback)
     codes = np.where(ok, LEVEL_HOURLY_SOURCE, fallback_level).astype(np.int8)
     coords = {"time": times.values}
-    factor = xr.DataArray(filled, dims=("time",), coords=coords, name="intensity").pint.quantify(
-        "g CO2e/kWh", unit_registry=ureg
-    )
+    factor = quantified(filled, "g CO2e/kWh", ("time",), coords, name="intensity")
     levels = xr.DataArray(
         codes,
         dims=("time",),
@@ -197,3 +207,9 @@ def apply_factor_hierarchy(
         attrs={"levels": ", ".join(f"{i}={n}" for i, n in enumerate(FACTOR_LEVELS))},
     )
     return factor, levels
+
+
+def _same_times(data: xr.DataArray, wanted: pd.DatetimeIndex) -> bool:
+    """True when `data`'s time axis is `wanted`, stamp for stamp (a reindex would not move)."""
+    have = data.indexes["time"]
+    return have.is_unique and have.equals(wanted)
