@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from carbon.attribution import attribute
 from carbon.config import WORKLOADS, site_from_dict
-from carbon.emissions import location_based
+from carbon.emissions import apply_factor_hierarchy, location_based, to_resolution
 from carbon.errors import InputDataError
 from carbon.flags import Flag
 from carbon.period import Period
@@ -289,3 +289,44 @@ def test_location_based_with_factors_on_the_hours_or_beyond_them(extra_hours: in
     got = location_based(energy, factors)
     want = (energy * factors.sel(time=energy["time"])).pint.to("kg CO2e")
     same_array(got, want)
+
+
+@pytest.mark.parametrize("with_flags", [True, False])
+def test_factor_hierarchy_on_the_wanted_hours_or_beyond_them(with_flags: bool) -> None:
+    hours = pd.date_range(START, periods=48, freq="h")
+    wider = pd.date_range(START - pd.Timedelta(hours=5), periods=60, freq="h")
+    rng = np.random.default_rng(7)
+    values = rng.random(wider.size) * 400
+    values[[6, 20]] = np.nan
+    ok = rng.random(wider.size) > 0.2
+    results = []
+    for axis in (hours, wider):  # the source exactly on the hours, then around them
+        take = wider.get_indexer(axis)
+        source = xr.DataArray(values[take], dims=("time",), coords={"time": axis})
+        usable = xr.DataArray(ok[take], dims=("time",), coords={"time": axis})
+        results.append(
+            apply_factor_hierarchy(
+                source.pint.quantify("g CO2e/kWh", unit_registry=ureg),
+                usable if with_flags else None,
+                xr.DataArray(hours, dims=("time",), coords={"time": hours}),
+                subregion_rate=ureg.Quantity(380.0, "g CO2e/kWh"),
+                national_rate=ureg.Quantity(370.0, "g CO2e/kWh"),
+            )
+        )
+    (exact, exact_levels), (wide, wide_levels) = results
+    same_array(exact, wide)
+    xr.testing.assert_identical(exact_levels, wide_levels)
+    assert (exact_levels.values == 1).sum() >= 2  # the NaN hours took the subregion rate
+
+
+def test_alignment_check_on_integer_nanoseconds() -> None:
+    time = pd.date_range("1969-12-31T22:00", periods=12, freq="15min")  # across the epoch
+    energy = xr.DataArray(
+        np.ones((1, 12)), dims=("workload", "time"), coords={"workload": ["ai"], "time": time}
+    ).pint.quantify("kWh", unit_registry=ureg)
+    hourly = to_resolution(energy, STEP, pd.Timedelta(hours=1))
+    assert hourly.sizes["time"] == 3
+    assert hourly.attrs == {}
+    shifted = energy.assign_coords(time=time + pd.Timedelta(minutes=5))
+    with pytest.raises(InputDataError, match="crosses a 0 days 01:00:00 factor boundary"):
+        to_resolution(shifted, STEP, pd.Timedelta(hours=1))
