@@ -204,9 +204,16 @@ def _it_energy_key_values(it: Any) -> Any:
 def _quantity(
     values: Any, time: Any, *, name: str | None = None, attrs: dict | None = None
 ) -> xr.DataArray:
-    """``values(workload, time)`` [kWh magnitudes] as a DataArray [kWh] on `time`."""
-    coords = {"time": time, "workload": list(WORKLOADS)}  # in the order xr.dot gave them
-    return quantified(values, "kWh", ("workload", "time"), coords, name=name, attrs=attrs)
+    """``values(workload, time)`` [kWh magnitudes] as a DataArray [kWh] on `time` (stamps,
+    or :func:`_coords`)."""
+    if not isinstance(time, xr.Coordinates):
+        time = _coords(time)
+    return quantified(values, "kWh", ("workload", "time"), time, name=name, attrs=attrs)
+
+
+def _coords(time: Any) -> xr.Coordinates:
+    """The (time, workload) coordinates, in the order xr.dot gave them; built once, shared."""
+    return xr.Coordinates({"time": time, "workload": list(WORKLOADS)})
 
 
 def _check_supported_tree(site: SiteConfig) -> None:
@@ -291,7 +298,7 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
 
     unmetered = revenue.data.magnitude - children
     residual = unmetered * key_it
-    times = energy["time"].values
+    times = _coords(energy["time"].values)
     # names and attributes as the xarray formulation of these sums left them (the it-energy
     # key carried a "units" attribute from dequantifying the IT energy)
     units = {"units": "kilowatt_hour"}
