@@ -175,15 +175,17 @@ def apply_factor_hierarchy(
     _require(intensity, "g CO2e/kWh", "grid intensity")
     source = intensity.pint.to("g CO2e/kWh")
     wanted = pd.DatetimeIndex(times.values)
-    if _same_times(source, wanted):  # already on the wanted intervals: nothing to reindex
-        values = np.asarray(source.data.magnitude, dtype="float64")
+    magnitude = source.data.magnitude
+    if isinstance(magnitude, np.ndarray) and source.indexes["time"].is_unique:
+        # what reindex does (exact labels, NaN where the source has no value), on numpy
+        values = _on_times(np.asarray(magnitude, dtype="float64"), source, wanted, np.nan)
     else:
         on_times = source.pint.dequantify().reindex(time=times.values)
         values = np.asarray(on_times.values, dtype="float64")
     ok = np.isfinite(values)
     if usable is not None:
-        if _same_times(usable, wanted):
-            ok &= np.asarray(usable.values, dtype=bool)
+        if isinstance(usable.data, np.ndarray) and usable.indexes["time"].is_unique:
+            ok &= _on_times(np.asarray(usable.values, dtype=bool), usable, wanted, False)
         else:
             flags_ok = usable.reindex(time=times.values, fill_value=False)
             ok &= np.asarray(flags_ok.values, dtype=bool)
@@ -209,7 +211,14 @@ def apply_factor_hierarchy(
     return factor, levels
 
 
-def _same_times(data: xr.DataArray, wanted: pd.DatetimeIndex) -> bool:
-    """True when `data`'s time axis is `wanted`, stamp for stamp (a reindex would not move)."""
+def _on_times(
+    values: np.ndarray, data: xr.DataArray, wanted: pd.DatetimeIndex, fill: object
+) -> np.ndarray:
+    """`values` on `data`'s (unique) time axis, taken onto `wanted`; `fill` where absent."""
     have = data.indexes["time"]
-    return have.is_unique and have.equals(wanted)
+    if have.equals(wanted):
+        return values
+    at = have.get_indexer(wanted)
+    if not len(values):
+        return np.full(len(wanted), fill, dtype=values.dtype)
+    return np.where(at >= 0, values[at], fill)

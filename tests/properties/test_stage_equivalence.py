@@ -316,6 +316,14 @@ def test_factor_hierarchy_on_the_wanted_hours_or_beyond_them(with_flags: bool) -
     (exact, exact_levels), (wide, wide_levels) = results
     same_array(exact, wide)
     xr.testing.assert_identical(exact_levels, wide_levels)
+    # and what xarray's reindex gives (the formulation the hierarchy was written with)
+    plain = xr.DataArray(values, dims=("time",), coords={"time": wider}).reindex(time=hours)
+    good = np.isfinite(plain.values)
+    if with_flags:
+        flags = xr.DataArray(ok, dims=("time",), coords={"time": wider})
+        good &= flags.reindex(time=hours, fill_value=False).values
+    want = np.where(good, plain.values, 380.0)
+    assert np.asarray(wide.pint.magnitude).tobytes() == want.tobytes()
     assert (exact_levels.values == 1).sum() >= 2  # the NaN hours took the subregion rate
 
 
