@@ -69,12 +69,26 @@ def workload_shares(
     limits it to those IT meters (default: all).
     """
     it_meters = [m for m in site.meters_with_role("it") if meters is None or m.id in set(meters)]
+    ids = [m.id for m in it_meters]
+    return xr.DataArray(
+        _share_values(site, time, interval, ids),
+        dims=("meter", "workload", "time"),
+        coords={"meter": ids, "workload": list(WORKLOADS), "time": time},
+        name="share",
+    )
+
+
+def _share_values(
+    site: SiteConfig, time: pd.DatetimeIndex, interval: pd.Timedelta, ids: list[str]
+) -> np.ndarray:
+    """The numbers of :func:`workload_shares` for the IT meters `ids`, in that order."""
+    by_id = {m.id: m for m in site.meters_with_role("it")}
     start_ns = pd.DatetimeIndex(time).as_unit("ns").asi8
     end_ns = start_ns + interval.value
-    share = np.zeros((len(it_meters), len(WORKLOADS), len(time)))
+    share = np.zeros((len(ids), len(WORKLOADS), len(time)))
     done: dict[tuple, int] = {}  # meters with the same schedule share the same rows
-    for m_index, meter in enumerate(it_meters):  # loops over configuration, never readings
-        spans = tuple(meter.workload_spans())
+    for m_index, meter_id in enumerate(ids):  # loops over configuration, never readings
+        spans = tuple(by_id[meter_id].workload_spans())
         if spans in done:
             share[m_index] = share[done[spans]]
             continue
@@ -83,12 +97,7 @@ def workload_shares(
             lo, hi = _span_ns(span_start, span_end)
             overlap = np.clip(np.minimum(end_ns, hi) - np.maximum(start_ns, lo), 0, None)
             share[m_index, WORKLOADS.index(workload)] += overlap / interval.value
-    return xr.DataArray(
-        share,
-        dims=("meter", "workload", "time"),
-        coords={"meter": [m.id for m in it_meters], "workload": list(WORKLOADS), "time": time},
-        name="share",
-    )
+    return share
 
 
 def _fixed_workloads(
@@ -145,7 +154,7 @@ def _it_by_workload_values(
         else:
             parts.append(np.einsum("...ab,...ac->...bc", take_rows(values, steady), matrix))
     if changing:
-        share = workload_shares(site, time, interval, meters=[ids[i] for i in changing]).values
+        share = _share_values(site, time, interval, [ids[i] for i in changing])
         # xr.dot over "meter" with "time" broadcast: both operands with time first
         block = take_rows(values, changing)
         parts.append(np.einsum("...a,...ac->...c", block.transpose(1, 0), share.transpose(2, 0, 1)))

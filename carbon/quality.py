@@ -110,8 +110,13 @@ def assess(
     values = np.asarray(energy.pint.to("kWh").pint.magnitude)
     n_time = codes.shape[1]
     counts = flag_counts(codes, len(Flag)).tolist()  # (meter, flag)
-    gaps = np.isnan(values)
-    missing = np.count_nonzero(gaps, axis=1).tolist()
+    # a row whose sum is not NaN has no NaN (NaN stays NaN through a sum): only the others
+    # are searched cell by cell
+    searched = np.flatnonzero(np.isnan(values.sum(axis=1)))
+    gaps = {int(i): np.isnan(values[i]) for i in searched}
+    missing = [0] * len(values)
+    for i, row in gaps.items():  # loop over meters with a NaN
+        missing[i] = int(np.count_nonzero(row))
     times = pd.DatetimeIndex(energy["time"].values).tz_localize("UTC")
     start, end = times[0], times[-1] if n_time else times[0]
     named = [(int(f), FLAG_NAMES[int(f)]) for f in Flag if f != Flag.MEASURED]
