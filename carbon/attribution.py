@@ -30,7 +30,7 @@ import xarray as xr
 from carbon.config import WORKLOADS, SiteConfig
 from carbon.errors import ConfigError, InputDataError
 from carbon.quantified import quantified
-from carbon.rows import take_rows
+from carbon.rows import sum_rows, take_rows
 from carbon.units import ureg
 
 
@@ -285,12 +285,12 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
     # The children's sum is first taken over the readings as they are: without a NaN in it
     # no child reading is missing (a NaN stays NaN through a sum), so the readings are the
     # metered energy and no NaN-free copy of the cube is needed.
-    children = take_rows(values, child_rows).sum(axis=0) if isinstance(values, np.ndarray) else None
+    children = sum_rows(values, child_rows) if isinstance(values, np.ndarray) else None
     if children is not None and not np.isnan(children).any():
         metered = values
     else:
         metered = np.where(np.isnan(values), 0.0, values)
-        children = take_rows(metered, child_rows).sum(axis=0)
+        children = sum_rows(metered, child_rows)
     it = _it_by_workload_values(
         take_rows(metered, [rows[m] for m in it_ids]), it_ids, site, time, interval
     ).transpose(1, 0)

@@ -22,3 +22,25 @@ def take_rows(values: Any, rows: list[int]) -> Any:
     ):
         return values[rows[0] : rows[0] + len(rows)]
     return values[rows]
+
+
+def sum_rows(values: Any, rows: list[int]) -> Any:
+    """``values[rows].sum(axis=0)`` bit for bit, without copying the rows.
+
+    numpy sums a C-ordered (rows, time) array over its rows one row after the other (the
+    output starts as the first row and each next row is added to it), as long as there are
+    at least two columns; so the first run of consecutive rows is summed as a view and the
+    rows after it are added one at a time, in order. Anything else (one column, another
+    layout, dask) takes the copy.
+    """
+    if not (isinstance(values, np.ndarray) and values.flags.c_contiguous and values.ndim == 2):
+        return values[rows].sum(axis=0)
+    if values.shape[1] < 2 or not rows:
+        return values[rows].sum(axis=0)
+    run = 1
+    while run < len(rows) and rows[run] == rows[0] + run:
+        run += 1
+    total = values[rows[0] : rows[0] + run].sum(axis=0)
+    for row in rows[run:]:  # loops over meters, never readings
+        total += values[row]
+    return total

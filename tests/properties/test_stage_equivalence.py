@@ -32,7 +32,7 @@ from carbon.pipeline import slice_flags, slice_period
 from carbon.quality import assess, flag_counts
 from carbon.quantified import quantified
 from carbon.reconcile import reconcile
-from carbon.rows import take_rows
+from carbon.rows import sum_rows, take_rows
 from carbon.units import ureg
 from tests.properties.reference_stages import (
     assess_reference,
@@ -356,3 +356,26 @@ def test_market_hourly_values_equal_the_reindexed_series(dtype: str, shift: int,
     want = data.pint.to(unit).pint.dequantify().reindex(time=hours).to_numpy()
     assert got.dtype == want.dtype
     assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 40),
+    st.lists(st.integers(0, 11), min_size=0, max_size=15),
+    st.integers(0, 2**32 - 1),
+)
+def test_row_sums_without_copies_equal_the_sum_of_the_copy(
+    n_rows: int, n_time: int, rows: list[int], seed: int
+) -> None:
+    rows = [r % n_rows for r in rows]
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal((n_rows, n_time)) * 10.0 ** rng.integers(-8, 8, (n_rows, n_time))
+    values[rng.random(values.shape) < 0.05] = -0.0
+    for layout in (values, np.asfortranarray(values)):
+        got, want = sum_rows(layout, rows), layout[rows].sum(axis=0)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes()
+    if n_rows > 3 and n_time > 1:  # the attribution's case: a run of rows, then a few others
+        order = [*range(3, n_rows), 0, 2, 1]
+        assert sum_rows(values, order).tobytes() == values[order].sum(axis=0).tobytes()
