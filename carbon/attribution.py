@@ -135,13 +135,19 @@ def _fixed_share(spans: tuple, start: int, end: int) -> np.ndarray | None:
 
 
 def _it_by_workload_values(
-    values: Any, ids: list[str], site: SiteConfig, time: pd.DatetimeIndex, interval: pd.Timedelta
+    values: Any,
+    ids: list[str],
+    site: SiteConfig,
+    time: pd.DatetimeIndex,
+    interval: pd.Timedelta,
+    finite: bool | None = None,
 ) -> Any:
     """The numpy core of :func:`_it_by_workload`: ``values(meter, time)`` [kWh] of the IT
     meters `ids` (no NaN) to IT energy ``(time, workload)`` [kWh] (magnitudes).
 
     The contractions are the ``np.einsum`` calls ``xr.dot`` makes (same subscripts, same
     operand layouts), so the sums are the same bit for bit. `values` may be a dask array.
+    `finite` says whether every value is finite (None: find out).
     """
     fixed = _fixed_workloads(site, time, interval)
     steady = [i for i, m in enumerate(ids) if m in fixed]
@@ -149,7 +155,11 @@ def _it_by_workload_values(
     parts = []
     if steady:
         matrix = np.array([fixed[ids[i]] for i in steady])  # (meter, workload)
-        if isinstance(values, np.ndarray) and np.isin(matrix, (0.0, 1.0)).all():
+        if (
+            isinstance(values, np.ndarray)
+            and np.isin(matrix, (0.0, 1.0)).all()
+            and (bool(np.isfinite(values.sum())) if finite is None else finite)
+        ):
             parts.append(_sum_by_workload(values, steady, matrix))
         else:
             parts.append(np.einsum("...ab,...ac->...bc", take_rows(values, steady), matrix))
@@ -167,10 +177,11 @@ def _sum_by_workload(values: np.ndarray, rows: list[int], matrix: np.ndarray) ->
     """``np.einsum("...ab,...ac->...bc", values[rows], matrix)`` for a 0/1 `matrix`, bit for bit.
 
     einsum zeroes its output and adds the products meter by meter in row order; with shares
-    of 0 or 1 a product is the reading itself or a zero, and adding a zero to a sum that
-    starts at +0 changes nothing. So each workload's column is the readings of its meters
-    added in row order to a zero, which is what this does, a row at a time (no copy of the
-    rows, no product array).
+    of 0 or 1 and finite readings a product is the reading itself or a zero, and adding a
+    zero to a sum that starts at +0 changes nothing. So each workload's column is the
+    readings of its meters added in row order to a zero, which is what this does, a row at
+    a time (no copy of the rows, no product array). (An infinite reading times a zero share
+    is NaN, so readings that are not all finite go through einsum.)
     """
     out = np.zeros((values.shape[1], matrix.shape[1]))
     for column in range(matrix.shape[1]):  # loops over workloads and meters, never readings
@@ -201,10 +212,10 @@ def _it_energy_key_values(it: Any) -> Any:
     """The it-energy key k(i, t) from ``it(workload, time)`` [kWh] magnitudes; all weight on
     ``other`` where no IT load exists.
 
-    ``total`` is the plain sum over the workloads; xarray's NaN-skipping sum gives the same
-    bits here (``it`` has no NaN), and the key only divides by totals above zero.
+    ``total`` skips NaN as xarray's sum over the workloads did (NaN only comes from infinite
+    readings), in the same way: NaN replaced by zeros, then summed.
     """
-    total = it.sum(axis=0)
+    total = np.where(np.isnan(it), np.zeros_like(it), it).sum(axis=0)
     has_it = total > 0
     other = np.array([w == "other" for w in WORKLOADS], dtype=float)[:, None]
     return np.where(has_it, it / np.where(has_it, total, 1.0), other)
@@ -291,8 +302,10 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
     else:
         metered = np.where(np.isnan(values), 0.0, values)
         children = sum_rows(metered, child_rows)
+    # finite column sums over all the children: no child reading is infinite (or NaN)
+    finite = bool(np.isfinite(children).all()) if isinstance(values, np.ndarray) else None
     it = _it_by_workload_values(
-        take_rows(metered, [rows[m] for m in it_ids]), it_ids, site, time, interval
+        take_rows(metered, [rows[m] for m in it_ids]), it_ids, site, time, interval, finite
     ).transpose(1, 0)
 
     key_it = _it_energy_key_values(it)
