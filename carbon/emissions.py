@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon.errors import InputDataError, UnitError
+from carbon.quantified import quantified
 from carbon.units import ureg
 
 HOUR = pd.Timedelta(hours=1)
@@ -43,7 +44,10 @@ def to_resolution(
             "factors cannot be applied without splitting readings"
         )
     time = pd.DatetimeIndex(energy["time"].values)
-    misaligned = (time - time.floor(resolution)) % interval != pd.Timedelta(0)
+    if time.hasnans:
+        misaligned = (time - time.floor(resolution)) % interval != pd.Timedelta(0)
+    else:  # the same test on the integer nanoseconds (floor = t - t mod resolution)
+        misaligned = (time.as_unit("ns").asi8 % resolution.value) % interval.value != 0
     if misaligned.any():
         first = time[np.argmax(misaligned)]
         raise InputDataError(
@@ -65,17 +69,18 @@ def _coarsen_sum(energy: xr.DataArray, steps: int) -> xr.DataArray:
 
     ``resample(...).sum()`` runs a Python loop over the output intervals on pint-wrapped data
     (744 groups for a month of hours); this is one reshape and one sum over the new axis,
-    and it works unchanged on dask arrays. The units are taken off around that core and put
+    and it works unchanged on dask arrays. The sum runs on the magnitudes and the units go
     back once, because reshaping an xarray object is not a pint-aware operation.
     """
     units = energy.pint.units
-    plain = energy.pint.dequantify()
-    axis = plain.get_axis_num("time")
-    data = plain.data  # numpy, or dask (whose reshape keeps the time chunks whole multiples)
+    axis = energy.get_axis_num("time")
+    data = energy.data.magnitude  # numpy, or dask (reshape keeps its time chunks whole)
     shape = (*data.shape[:axis], data.shape[axis] // steps, steps, *data.shape[axis + 1 :])
     summed = data.reshape(shape).sum(axis=axis + 1)
-    starts = plain.isel(time=slice(None, None, steps))  # each output interval's first start
-    return starts.copy(data=summed).pint.quantify(units, unit_registry=ureg)
+    starts = energy.isel(time=slice(None, None, steps))  # each output interval's first start
+    out = starts.copy(data=ureg.Quantity(summed, units))
+    out.attrs.pop("units", None)  # as dequantify + quantify leave it: the unit is in the data
+    return out
 
 
 def to_hourly(energy: xr.DataArray, interval: pd.Timedelta) -> xr.DataArray:
@@ -107,7 +112,9 @@ def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.D
     wanted = pd.DatetimeIndex(hours.values)
     missing = wanted.difference(available)
     if not len(missing):
-        factor = intensity.sel(time=hours)
+        # the factors already on the wanted hours (what the hierarchy gives) need no selection
+        same = available.is_unique and available.equals(wanted)
+        factor = intensity if same else intensity.sel(time=hours)
         unusable = np.isnan(np.asarray(factor.pint.magnitude))
         missing = wanted[unusable]
     if len(missing):
@@ -115,7 +122,6 @@ def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.D
             f"grid intensity is missing for {len(missing)} interval(s) of the period, first "
             f"{missing[0].isoformat()}Z; every interval needs a factor (none is filled in)"
         )
-    factor = intensity.sel(time=hours)
     return (energy_hourly * factor).pint.to("kg CO2e")
 
 
@@ -167,13 +173,22 @@ def apply_factor_hierarchy(
         (time,) int8 level codes (:data:`FACTOR_LEVELS` index) on `times`.
     """
     _require(intensity, "g CO2e/kWh", "grid intensity")
-    source = intensity.pint.to("g CO2e/kWh").pint.dequantify()
-    on_times = source.reindex(time=times.values)
-    values = np.asarray(on_times.values, dtype="float64")
+    source = intensity.pint.to("g CO2e/kWh")
+    wanted = pd.DatetimeIndex(times.values)
+    magnitude = source.data.magnitude
+    if isinstance(magnitude, np.ndarray) and source.indexes["time"].is_unique:
+        # what reindex does (exact labels, NaN where the source has no value), on numpy
+        values = _on_times(np.asarray(magnitude, dtype="float64"), source, wanted, np.nan)
+    else:
+        on_times = source.pint.dequantify().reindex(time=times.values)
+        values = np.asarray(on_times.values, dtype="float64")
     ok = np.isfinite(values)
     if usable is not None:
-        flags_ok = usable.reindex(time=times.values, fill_value=False)
-        ok &= np.asarray(flags_ok.values, dtype=bool)
+        if isinstance(usable.data, np.ndarray) and usable.indexes["time"].is_unique:
+            ok &= _on_times(np.asarray(usable.values, dtype=bool), usable, wanted, False)
+        else:
+            flags_ok = usable.reindex(time=times.values, fill_value=False)
+            ok &= np.asarray(flags_ok.values, dtype=bool)
     if subregion_rate is not None:
         fallback = float(ureg.Quantity(subregion_rate).to("g CO2e/kWh").magnitude)
         fallback_level = LEVEL_SUBREGION_ANNUAL
@@ -185,9 +200,7 @@ def apply_factor_hierarchy(
     filled = np.where(ok, values, fallback)
     codes = np.where(ok, LEVEL_HOURLY_SOURCE, fallback_level).astype(np.int8)
     coords = {"time": times.values}
-    factor = xr.DataArray(filled, dims=("time",), coords=coords, name="intensity").pint.quantify(
-        "g CO2e/kWh", unit_registry=ureg
-    )
+    factor = quantified(filled, "g CO2e/kWh", ("time",), coords, name="intensity")
     levels = xr.DataArray(
         codes,
         dims=("time",),
@@ -196,3 +209,16 @@ def apply_factor_hierarchy(
         attrs={"levels": ", ".join(f"{i}={n}" for i, n in enumerate(FACTOR_LEVELS))},
     )
     return factor, levels
+
+
+def _on_times(
+    values: np.ndarray, data: xr.DataArray, wanted: pd.DatetimeIndex, fill: object
+) -> np.ndarray:
+    """`values` on `data`'s (unique) time axis, taken onto `wanted`; `fill` where absent."""
+    have = data.indexes["time"]
+    if have.equals(wanted):
+        return values
+    at = have.get_indexer(wanted)
+    if not len(values):
+        return np.full(len(wanted), fill, dtype=values.dtype)
+    return np.where(at >= 0, values[at], fill)

@@ -62,11 +62,12 @@ def impute(
     if method not in METHODS:
         raise ValueError(f"unknown imputation method {method!r}; choose one of {METHODS}")
     meters = [str(m) for m in energy["meter"].values]
-    values = np.array(energy.pint.to("kWh").pint.magnitude, dtype=float)
-    codes = np.array(flags.values, dtype=np.int8)
-    if method == "none":
+    in_kwh = energy.pint.to("kWh")  # refuses a quantity that is not energy
+    if method == "none":  # nothing to fill: no copy of the cube
         zero = dict.fromkeys(meters, 0)
         return Imputation(energy, flags, method, zero, {m: 0.0 for m in meters})
+    values = np.array(in_kwh.pint.magnitude, dtype=float)
+    codes = np.array(flags.values, dtype=np.int8)
     missing = np.isnan(values)
     fill = _short_interior_runs(missing, int(max_gap // interval))
     filled = (

@@ -55,6 +55,7 @@ from carbon.instruments import (
     check_serials,
     same_label,
 )
+from carbon.quantified import quantified
 from carbon.units import ureg
 
 __all__ = [
@@ -180,7 +181,19 @@ def _on_hours(
     if data.dims != ("time",):
         raise InputDataError(f"{what} must have the single dimension 'time', got {data.dims}")
     _hours(data["time"].values, what, consecutive=False)
-    values = data.pint.to(unit).pint.dequantify().reindex(time=hours).to_numpy()
+    converted = data.pint.to(unit)
+    magnitude = converted.data.magnitude
+    have = converted.indexes["time"]
+    if isinstance(magnitude, np.ndarray) and magnitude.dtype.kind == "f" and have.is_unique:
+        # what the reindex below does (exact stamps, NaN where absent), on numpy
+        at = have.get_indexer(hours)
+        values = (
+            np.where(at >= 0, magnitude[at], np.nan)
+            if len(magnitude)
+            else np.full(len(hours), np.nan)
+        )
+    else:
+        values = converted.pint.dequantify().reindex(time=hours).to_numpy()
     need = np.ones(len(hours), bool) if need is None else need
     missing = np.isnan(values) & need
     if missing.any():
@@ -371,7 +384,8 @@ def _load_kwh(load: xr.DataArray) -> xr.DataArray:
     _require(load, "kWh", "load")
     if set(load.dims) != {"workload", "time"}:
         raise InputDataError(f"load must have dims (workload, time), got {load.dims}")
-    lod = load.pint.to("kWh").pint.dequantify().transpose("workload", "time")
+    in_kwh = load.pint.to("kWh").transpose("workload", "time")
+    lod = in_kwh.copy(data=np.asarray(in_kwh.data.magnitude))  # the magnitudes [kWh]
     values = lod.to_numpy()
     bad = np.isnan(values) | (values < 0)
     if bad.any():
@@ -834,9 +848,7 @@ def market_based(
             )
 
     def da(values: np.ndarray, dims: tuple[str, ...], unit: str, **coords: Any) -> xr.DataArray:
-        return xr.DataArray(values, dims=dims, coords=coords).pint.quantify(
-            unit, unit_registry=ureg
-        )
+        return quantified(values, unit, dims, coords)
 
     time = hours.to_numpy()
     return MarketBasedResult(

@@ -166,13 +166,26 @@ def slice_period(energy: xr.DataArray, period: Period, interval: pd.Timedelta) -
             f"(grid origin {have[0].isoformat()}); readings that straddle a period boundary must "
             "be split explicitly"
         )
+    if _on_grid(energy, expected):
+        return energy  # already the period's grid: reindexing would only copy it
     return energy.reindex(time=expected.tz_localize(None))
 
 
 def slice_flags(flags: xr.DataArray, period: Period, interval: pd.Timedelta) -> xr.DataArray:
     """The period's flags; intervals outside the data are gaps."""
     expected = pd.date_range(period.start_utc, period.end_utc, freq=interval, inclusive="left")
+    if _on_grid(flags, expected):
+        return flags
     return flags.reindex(time=expected.tz_localize(None), fill_value=int(Flag.GAP))
+
+
+def _on_grid(data: xr.DataArray, expected: pd.DatetimeIndex) -> bool:
+    """True when `data`'s time axis already holds exactly the `expected` (UTC) stamps.
+
+    Only for nanosecond stamps, the resolution a reindex gives the time axis.
+    """
+    have = data.indexes["time"]
+    return have.dtype == "datetime64[ns]" and have.equals(expected.tz_localize(None))
 
 
 def run_period(

@@ -63,6 +63,27 @@ class QualityReport:
         }
 
 
+def flag_counts(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """``counts[meter, code]``: how often each code in ``range(n_codes)`` occurs per row.
+
+    Equal to ``(codes == code).sum(axis=1)`` for every code (codes outside the range are not
+    counted), in one pass: the non-zero cells (normally few) are counted by one
+    ``np.bincount`` of ``row * n_codes + code``, and the zeros are what is left of each row.
+    """
+    n_rows, n_time = codes.shape
+    flat = codes.reshape(-1)
+    cells = np.flatnonzero(flat)
+    code = flat[cells].astype(np.intp)
+    row = cells // max(n_time, 1)
+    counted = (code > 0) & (code < n_codes)
+    counts = np.bincount(
+        row[counted] * n_codes + code[counted], minlength=n_rows * n_codes
+    ).reshape(n_rows, n_codes)
+    if n_codes:
+        counts[:, 0] = n_time - np.bincount(row, minlength=n_rows)
+    return counts
+
+
 def assess(
     energy: xr.DataArray,
     flags: xr.DataArray,
@@ -88,32 +109,34 @@ def assess(
     codes = np.asarray(flags.values)
     values = np.asarray(energy.pint.to("kWh").pint.magnitude)
     n_time = codes.shape[1]
-    counts = np.stack([(codes == int(f)).sum(axis=1) for f in Flag], axis=1)  # (meter, flag)
-    usable = ~np.isnan(values)
-    missing = (~usable).sum(axis=1)
-    first_gap = np.argmax(~usable, axis=1)
+    counts = flag_counts(codes, len(Flag)).tolist()  # (meter, flag)
+    # a row whose sum is not NaN has no NaN (NaN stays NaN through a sum): only the others
+    # are searched cell by cell
+    searched = np.flatnonzero(np.isnan(values.sum(axis=1)))
+    gaps = {int(i): np.isnan(values[i]) for i in searched}
+    missing = [0] * len(values)
+    for i, row in gaps.items():  # loop over meters with a NaN
+        missing[i] = int(np.count_nonzero(row))
     times = pd.DatetimeIndex(energy["time"].values).tz_localize("UTC")
     start, end = times[0], times[-1] if n_time else times[0]
+    named = [(int(f), FLAG_NAMES[int(f)]) for f in Flag if f != Flag.MEASURED]
     meters = []
     for i, meter in enumerate(energy["meter"].values.tolist()):  # loop over meters
+        row = counts[i]
         meters.append(
             MeterQuality(
                 id=meter,
                 role=roles[meter],
                 expected_intervals=n_time,
-                present=int(usable[i].sum()),
-                missing=int(missing[i]),
-                negatives=int(counts[i, int(Flag.NEGATIVE)]),
-                estimated=int(counts[i, int(Flag.SOURCE_ESTIMATED)]),
+                present=n_time - missing[i],
+                missing=missing[i],
+                negatives=row[int(Flag.NEGATIVE)],
+                estimated=row[int(Flag.SOURCE_ESTIMATED)],
                 duplicates=int(duplicates.get(meter, 0)),
-                conflicting=int(counts[i, int(Flag.DUPLICATE_CONFLICTING)]),
+                conflicting=row[int(Flag.DUPLICATE_CONFLICTING)],
                 rows_read=int(rows_read.get(meter, 0)),
-                first_gap=times[first_gap[i]].isoformat() if missing[i] else None,
-                flag_counts={
-                    FLAG_NAMES[int(f)]: int(counts[i, int(f)])
-                    for f in Flag
-                    if counts[i, int(f)] and f != Flag.MEASURED
-                },
+                first_gap=times[int(np.argmax(gaps[i]))].isoformat() if missing[i] else None,
+                flag_counts={name: row[code] for code, name in named if row[code]},
             )
         )
     in_period = tuple(c for c in conflicts if start <= pd.Timestamp(c.interval_start) <= end)

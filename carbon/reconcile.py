@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon.config import SiteConfig
+from carbon.rows import take_rows
 
 MAX_LISTED = 10
 
@@ -71,9 +72,11 @@ def reconcile(
     for parent in parents:  # loop over the meter tree, not readings
         children = tuple(m.id for m in site.meters if m.parent == parent)
         p = values[index[parent]]
-        c = values[[index[ch] for ch in children]]
-        complete = ~np.isnan(p) & ~np.isnan(c).any(axis=0)
+        c = take_rows(values, [index[ch] for ch in children])
         c_sum = c.sum(axis=0)
+        # a sum without NaN proves no child reading is missing (NaN stays NaN through a sum)
+        gap = np.isnan(c).any(axis=0) if np.isnan(c_sum).any() else np.zeros(len(c_sum), bool)
+        complete = ~np.isnan(p) & ~gap
         residual = p - c_sum
         with np.errstate(divide="ignore", invalid="ignore"):
             relative = np.where(p != 0, residual / p, np.nan)

@@ -29,6 +29,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import re
 import tokenize
 from collections.abc import Iterator, Mapping
@@ -120,7 +121,23 @@ def _build_registry() -> pint.UnitRegistry:
     # on_redefinition="ignore": units.txt redefines the names in REDEFINED_BY_CARBON
     # on purpose (pint would otherwise log a warning for each); the test suite
     # checks that no other name collides with pint's defaults.
-    return pint.UnitRegistry(lines, on_redefinition="ignore", force_ndarray_like=True)
+    registry = pint.UnitRegistry(lines, on_redefinition="ignore", force_ndarray_like=True)
+    _cache_unit_parsing(registry)
+    return registry
+
+
+def _cache_unit_parsing(registry: pint.UnitRegistry) -> None:
+    """Remember every parsed unit expression of `registry`.
+
+    pint keeps a parsed expression only when the whole expression is one defined unit name,
+    which ``"kWh"`` or ``"g CO2e/kWh"`` are not, so each ``Quantity(values, "kWh")`` or
+    ``.to("kg CO2e")`` parses its string again (about 80 times in one run of the pipeline).
+    A string parses to the same units for as long as the registry holds the same
+    definitions, which is for good here: it is built in one pass and never redefined.
+    Errors are not remembered (a refused expression is refused again).
+    """
+    parse = functools.lru_cache(maxsize=4096)(registry.parse_units_as_container)
+    registry.parse_units_as_container = parse
 
 
 #: The single unit registry of `carbon` (also pint's application registry).
