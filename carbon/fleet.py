@@ -247,7 +247,7 @@ def run_fleet(
                 for site_file, listed in zip(fleet.sites, fleet.listed, strict=True)
             }
             for future in as_completed(futures):
-                listed = futures[future]
+                listed = futures.pop(future)  # released once its row is read
                 try:
                     row = future.result()
                 except Exception as exc:  # the task itself failed (e.g. a worker died)
