@@ -37,6 +37,7 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow  # two runs of the fleet, one on spawned workers that import carbon: ~30 s
 def test_two_workers_write_the_serial_run_byte_for_byte(
     fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
