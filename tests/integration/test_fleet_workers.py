@@ -41,6 +41,16 @@ def _files(root: Path) -> dict[str, bytes]:
 def test_two_workers_write_the_serial_run_byte_for_byte(
     fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import carbon.site_pool
+
+    pools: list[int] = []
+    original = carbon.site_pool.report_sites_in_processes
+
+    def spy(jobs, period, out, options, workers, record):
+        pools.append(workers)
+        return original(jobs, period, out, options, workers, record)
+
+    monkeypatch.setattr(carbon.site_pool, "report_sites_in_processes", spy)
     outputs = {}
     for name, extra in (("serial", []), ("pool", ["--workers", "2"])):
         folder = tmp_path / name
@@ -51,6 +61,7 @@ def test_two_workers_write_the_serial_run_byte_for_byte(
         assert result.exit_code == 1, result.output  # the broken site fails in both runs
         assert "broken/site.toml" in result.output and "not a number" in result.output
         outputs[name] = _files(folder / "reports")
+    assert pools == [2]  # the second run went through the process pool, the first did not
     serial, pool = outputs["serial"], outputs["pool"]
     assert sorted(pool) == sorted(serial)
     for name in ("pecos", "ely"):
