@@ -44,9 +44,8 @@ def chunk_cube(
     With a dask.distributed `client`, each array is scattered to the workers once and the
     chunks are slices of that copy: the task graphs then hold the scattered array's key,
     not the numbers. Embedded in the graph instead, the cube travels with every ``compute``
-    (run_period computes a few dozen scalars on the way), and the client's and scheduler's
-    logs of recent messages (``distributed.admin.low-level-log-length``, 1,000 messages)
-    keep each copy alive: about 0.4 GiB more per site of 4.5 M readings.
+    (run_period computes a few dozen scalars on the way), and on a cluster in this process
+    the streams' logs of recent messages kept every copy (see :data:`IN_PROCESS_LOG_LENGTH`).
     """
     chunks = {"meter": meter, "time": time}
     units = cube.energy.pint.units
