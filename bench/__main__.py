@@ -36,8 +36,9 @@ ORDER = (
     "naive_pandas",
     "carbon_dask",
 )
-#: run by default (carbon_dask only with --scheduler or --dask)
-DEFAULT_PATHS = ORDER[:-1]
+#: run by default (carbon_dask only with --scheduler or --dask; carbon_pool with --paths: it
+#: takes as long as carbon again, plus starting its workers, for every repeat)
+DEFAULT_PATHS = tuple(p for p in ORDER if p not in ("carbon_pool", "carbon_dask"))
 #: bytes per reading assumed before running naive pandas (PERFORMANCE-NOTES: 262 B measured,
 #: the run on the quick fleet here measures its own figure)
 NAIVE_BYTES_PER_READING = 300
@@ -404,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--paths",
         default=None,
-        help=f"comma-separated subset of {','.join(ORDER)} (default: all but carbon_dask)",
+        help=f"comma-separated subset of {','.join(ORDER)} "
+        "(default: all but carbon_pool and carbon_dask)",
     )
     parser.add_argument(
         "--scheduler",
