@@ -21,14 +21,24 @@ from pathlib import Path
 import pandas as pd
 
 from bench.fleet import FleetSpec, cached, generate
-from bench.paths import compare, readings_in_memory_bytes
+from bench.paths import compare, pool_workers, readings_in_memory_bytes
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CACHE = HERE / ".cache"
-ORDER = ("floor", "floor_literal", "carbon", "prototype", "duckdb", "naive_pandas", "carbon_dask")
-#: run by default (carbon_dask only with --scheduler or --dask)
-DEFAULT_PATHS = ORDER[:-1]
+ORDER = (
+    "floor",
+    "floor_literal",
+    "carbon",
+    "carbon_pool",
+    "prototype",
+    "duckdb",
+    "naive_pandas",
+    "carbon_dask",
+)
+#: run by default (carbon_dask only with --scheduler or --dask; carbon_pool with --paths: it
+#: takes as long as carbon again, plus starting its workers, for every repeat)
+DEFAULT_PATHS = tuple(p for p in ORDER if p not in ("carbon_pool", "carbon_dask"))
 #: bytes per reading assumed before running naive pandas (PERFORMANCE-NOTES: 262 B measured,
 #: the run on the quick fleet here measures its own figure)
 NAIVE_BYTES_PER_READING = 300
@@ -198,6 +208,11 @@ def run(
                 continue
             if carbon_sites is not None and carbon_sites < spec.sites:
                 args += [s.id for s in fleet.sites[:carbon_sites]]
+        if name == "carbon_pool":
+            need = CARBON_BYTES_PER_SITE_READING * n / spec.sites * pool_workers()
+            if need > 0.6 * available:
+                doc["skipped"][name] = f"not run: its workers need about {need / 2**30:.1f} GiB"
+                continue
         if name == "duckdb":
             try:
                 import duckdb  # noqa: F401
@@ -323,6 +338,8 @@ def table(doc: dict[str, object]) -> str:
         seconds = f"{r['seconds_min']:.2f} / {r['seconds_median']:.2f} ({r['runs']})"
         extra = r.get("extrapolated")
         label = name
+        if r.get("workers"):
+            label += f" ({r['workers']} processes, RSS summed)"
         if extra:
             seconds += f"; **extrapolated** to {spec['sites']} sites: {extra['seconds_min']:.1f}"
             label += f" ({r['sites_measured']} sites measured)"
@@ -345,12 +362,15 @@ def table(doc: dict[str, object]) -> str:
             f"{p['seconds_per_page_report']:.3f} s/page; {stages} (first run); "
             f"total min/median {p['seconds_min']:.2f} / {p['seconds_median']:.2f} s",
         ]
-    for name in ("carbon", "carbon_dask"):
+    for name in ("carbon", "carbon_pool", "carbon_dask"):
         if name in doc["paths"]:
             stages = doc["paths"][name]["stages"]
+            workers = doc["paths"][name].get("workers")
             lines += [
                 "",
-                f"{name} stages (first run, summed over sites): "
+                f"{name} stages (first run, summed over sites"
+                + (f" and {workers} workers, which overlap in time" if workers else "")
+                + "): "
                 + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()),
             ]
     if doc["targets"]:
@@ -386,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--paths",
         default=None,
-        help=f"comma-separated subset of {','.join(ORDER)} (default: all but carbon_dask)",
+        help=f"comma-separated subset of {','.join(ORDER)} "
+        "(default: all but carbon_pool and carbon_dask)",
     )
     parser.add_argument(
         "--scheduler",

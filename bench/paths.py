@@ -489,9 +489,109 @@ def carbon_dask_path(fleet: Fleet, watch: Stopwatch, sites: list[str] | None = N
     return carbon_path(fleet, watch, sites, scheduler=scheduler)
 
 
+# --------------------------------------------------------------------------- carbon on N processes
+
+
+def pool_workers() -> int:
+    """Worker processes of ``carbon_pool``: $CARBON_BENCH_WORKERS, else one per core."""
+    return int(os.environ.get("CARBON_BENCH_WORKERS") or os.cpu_count() or 1)
+
+
+def _pool_worker_start(ready) -> None:
+    """In each worker, before any work: the imports the carbon path does before its clock."""
+    import importlib
+
+    from bench.child import _IMPORTS
+
+    for module in _IMPORTS["carbon"]:
+        importlib.import_module(module)
+    ready.put((os.getpid(), peak_rss_gib()))
+
+
+_POOL_FLEETS: dict[str, Fleet] = {}
+
+
+def _pool_site(root: str, site_id: str) -> dict[str, object]:
+    """In a worker: carbon's per-site work (the carbon path on one site); rows and figures."""
+    from bench.fleet import load
+
+    if root not in _POOL_FLEETS:
+        _POOL_FLEETS[root] = load(Path(root))
+    watch = Stopwatch()
+    totals = _carbon_sites(_POOL_FLEETS[root], watch, [site_id], prototype=False, dask=False)
+    return {
+        "pid": os.getpid(),
+        "rows": list(totals.reset_index().itertuples(index=False, name=None)),
+        "stages": watch.seconds,
+        "peak_rss_gib": peak_rss_gib(),
+    }
+
+
+class CarbonPool:
+    """N worker processes, started (``spawn``) with carbon imported before anything is timed.
+
+    Peak RSS is counted honestly: every worker's own high-water mark (``VmHWM``) summed, plus
+    the parent's. That sum bounds the machine's peak from above (the workers' peaks need not
+    coincide).
+    """
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # see carbon.site_pool on fork
+        ready = context.Queue()
+        self.workers = workers
+        self.pool = context.Pool(workers, initializer=_pool_worker_start, initargs=(ready,))
+        self.after_imports = dict(ready.get(timeout=600) for _ in range(workers))
+        self.peaks = dict(self.after_imports)
+
+    def sites(self, root: Path, site_ids: list[str]):
+        """Run the sites on the workers; yields each site's result as it finishes."""
+        from functools import partial
+
+        for result in self.pool.imap_unordered(partial(_pool_site, str(root)), site_ids):
+            pid = result["pid"]
+            self.peaks[pid] = max(self.peaks.get(pid, 0.0), result["peak_rss_gib"])
+            yield result
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+
+
+def carbon_pool_path(
+    fleet: Fleet,
+    watch: Stopwatch,
+    sites: list[str] | None = None,
+    *,
+    pool: CarbonPool | None = None,
+) -> Totals:
+    """carbon's per-site work (:func:`_carbon_sites` on one site) on a pool of processes.
+
+    Sites are independent; each worker takes the next site when it is free. Stages are summed
+    over the workers (they overlap in time). Without `pool`, one of :func:`pool_workers`
+    processes is started (and timed: :func:`run` starts it before the clock).
+    """
+    own = pool is None
+    if pool is None:
+        pool = CarbonPool(pool_workers())
+    try:
+        ids = [s.id for s in fleet.sites if sites is None or s.id in sites]
+        rows: list[tuple[str, str, float, float]] = []
+        for result in pool.sites(fleet.root, ids):
+            rows += [tuple(r) for r in result["rows"]]
+            for stage, seconds in result["stages"].items():
+                watch.seconds[stage] = watch.seconds.get(stage, 0.0) + seconds
+    finally:
+        if own:
+            pool.close()
+    return _totals(rows)
+
+
 PATHS: dict[str, Callable[[Fleet, Stopwatch], Totals]] = {
     "carbon_dask": carbon_dask_path,
     "carbon": carbon_path,
+    "carbon_pool": carbon_pool_path,
     "prototype": prototype_path,
     "floor": floor_path,
     "floor_literal": floor_literal_path,
@@ -536,14 +636,29 @@ def run(name: str, root: Path, sites: list[str] | None = None) -> dict[str, obje
     from bench.fleet import load
 
     fleet = load(root)
+    pool = CarbonPool(pool_workers()) if name == "carbon_pool" else None  # before the clock
     baseline = peak_rss_gib()
     watch = Stopwatch()
     start = time.perf_counter()
     if name in ("carbon", "carbon_dask"):
         totals = PATHS[name](fleet, watch, sites)
+    elif pool is not None:
+        totals = carbon_pool_path(fleet, watch, sites, pool=pool)
     else:
         totals = PATHS[name](fleet, watch)
     seconds = time.perf_counter() - start
+    if pool is not None:  # the workers' own peaks (VmHWM) count too: summed with the parent's
+        pool.close()
+        return {
+            "path": name,
+            "seconds": seconds,
+            "stages": watch.seconds,
+            "workers": pool.workers,
+            "peak_rss_gib": peak_rss_gib() + sum(pool.peaks.values()),
+            "rss_after_imports_gib": baseline + sum(pool.after_imports.values()),
+            "worker_peak_rss_gib": sorted(pool.peaks.values()),
+            "totals": totals.reset_index().to_dict(orient="list"),
+        }
     return {
         "path": name,
         "seconds": seconds,

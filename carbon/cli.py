@@ -204,6 +204,16 @@ def report(
             "('local' starts a LocalCluster).",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            min=1,
+            help="With --fleet: report N sites at a time in N worker processes (default: one "
+            "after the other); with --scheduler local, the LocalCluster's number of workers.",
+        ),
+    ] = None,
 ) -> None:
     """Report a site for one month: the same pipeline as the demo, on the site's own files.
 
@@ -216,7 +226,7 @@ def report(
     """
     from carbon.workflow import parse_issue_date, write_site_report
 
-    if fleet is not None or site is None or not period or scheduler is not None:
+    if fleet is not None or site is None or not period or scheduler is not None or workers:
         _report_fleet(
             site,
             fleet,
@@ -228,6 +238,7 @@ def report(
             scheduler,
             as_json,
             baseline,
+            workers,
         )
         return
 
@@ -259,6 +270,7 @@ def _report_fleet(
     scheduler: str | None,
     as_json: bool,
     baseline: str | None = None,
+    workers: int | None = None,
 ) -> None:
     """``carbon report --fleet``: every site with a progress bar, then the fleet summary."""
     from rich.console import Console
@@ -275,6 +287,8 @@ def _report_fleet(
         raise ConfigError("--period YYYY-MM is required")
     if scheduler is not None and fleet is None:
         raise ConfigError("--scheduler is used with --fleet only")
+    if workers is not None and fleet is None:
+        raise ConfigError("--workers is used with --fleet only")
     if restate:
         raise ConfigError("--restate applies to one site: use --site with --restate --reason")
     if as_json:
@@ -305,6 +319,7 @@ def _report_fleet(
             scheduler=scheduler,
             progress=advance,
             baseline=baseline,
+            workers=workers,
         )
     ok = sum(1 for r in done.rows if r["status"] == "ok")
     typer.echo(f"{ok} of {len(done.rows)} sites reported; summary: {done.summary}")

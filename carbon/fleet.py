@@ -15,7 +15,10 @@ market-based, PUE, or the error) is written as ``summary.json`` and ``summary.cs
 ``OUT/_fleets/NAME/PERIOD/v<N>/`` (atomically, a new version per run, never overwritten).
 
 With a dask.distributed scheduler the sites run as parallel tasks on its workers (which must
-see the same files); each site's pipeline is the in-memory one.
+see the same files); each site's pipeline is the in-memory one. With ``workers`` > 1 and no
+scheduler they run in a pool of local worker processes (:mod:`carbon.site_pool`). Either way
+the report files and the summary are those of the serial run; the ledger rows of issued
+reports are appended in the order the sites finish.
 """
 
 from __future__ import annotations
@@ -212,11 +215,23 @@ def run_fleet(
     scheduler: str | None = None,
     progress: Callable[[str, dict[str, Any]], None] | None = None,
     baseline: str | None = None,
+    workers: int | None = None,
 ) -> FleetRun:
     """Report every site of a fleet for `period`, then write the fleet summary.
 
     `progress` is called after each site with its listed path and its summary row.
+    `workers` > 1 reports that many sites at a time in worker processes
+    (:mod:`carbon.site_pool`); with ``scheduler="local"`` it is the LocalCluster's size.
     """
+    if workers is not None:
+        from carbon.site_pool import check_workers
+
+        check_workers(workers)
+        if scheduler not in (None, "local"):
+            raise ConfigError(
+                "--workers sizes the local process pool or --scheduler local; a scheduler at "
+                "an address has its own workers"
+            )
     if scheduler == "threads":
         raise ConfigError(
             "--scheduler with --fleet takes 'local' (a LocalCluster) or a scheduler address; "
@@ -231,7 +246,12 @@ def run_fleet(
         if progress is not None:
             progress(listed, row)
 
-    if scheduler is None:
+    if scheduler is None and workers is not None and workers > 1:
+        from carbon.site_pool import report_sites_in_processes
+
+        jobs = list(zip(fleet.sites, fleet.listed, strict=True))
+        report_sites_in_processes(jobs, period, Path(out), options, workers, record)
+    elif scheduler is None:
         for site_file, listed in zip(fleet.sites, fleet.listed, strict=True):  # loop over sites
             record(listed, report_site(site_file, listed, period, Path(out), options))
     else:
@@ -239,7 +259,7 @@ def run_fleet(
 
         from carbon.scale import dask_client
 
-        with dask_client(scheduler) as client:
+        with dask_client(scheduler, workers=workers) as client:
             futures = {
                 client.submit(
                     report_site, site_file, listed, period, Path(out), options, pure=False
@@ -247,7 +267,7 @@ def run_fleet(
                 for site_file, listed in zip(fleet.sites, fleet.listed, strict=True)
             }
             for future in as_completed(futures):
-                listed = futures[future]
+                listed = futures.pop(future)  # released once its row is read
                 try:
                     row = future.result()
                 except Exception as exc:  # the task itself failed (e.g. a worker died)

@@ -32,12 +32,58 @@ TIME_CHUNK = 10080
 METER_CHUNK = 50
 
 
-def chunk_cube(cube: MeterCube, *, time: int = TIME_CHUNK, meter: int = METER_CHUNK) -> MeterCube:
-    """The cube with its energy [kWh] and flags as dask arrays chunked along meter and time."""
+def chunk_cube(
+    cube: MeterCube,
+    *,
+    time: int = TIME_CHUNK,
+    meter: int = METER_CHUNK,
+    client: Any | None = None,
+) -> MeterCube:
+    """The cube with its energy [kWh] and flags as dask arrays chunked along meter and time.
+
+    With a dask.distributed `client`, each array is scattered to the workers once and the
+    chunks are slices of that copy: the task graphs then hold the scattered array's key,
+    not the numbers. Embedded in the graph instead, the cube travels with every ``compute``
+    (run_period computes a few dozen scalars on the way), and on a cluster in this process
+    the streams' logs of recent messages kept every copy (see :data:`IN_PROCESS_LOG_LENGTH`).
+    """
     chunks = {"meter": meter, "time": time}
     units = cube.energy.pint.units
-    energy = cube.energy.pint.dequantify().chunk(chunks).pint.quantify(units)
-    return dataclasses.replace(cube, energy=energy, flags=cube.flags.chunk(chunks))
+    energy = cube.energy.pint.dequantify()
+    if client is None:
+        return dataclasses.replace(
+            cube,
+            energy=energy.chunk(chunks).pint.quantify(units),
+            flags=cube.flags.chunk(chunks),
+        )
+    return dataclasses.replace(
+        cube,
+        energy=_scattered(energy, chunks, client).pint.quantify(units),
+        flags=_scattered(cube.flags, chunks, client),
+    )
+
+
+def _scattered(array: xr.DataArray, chunks: dict[str, int], client: Any) -> xr.DataArray:
+    """`array` (numpy-backed) scattered to the workers, as a dask array of `chunks`."""
+    import dask.array as da
+
+    values = array.values
+    future = client.scatter(values, hash=False)
+    lazy = da.from_delayed(future, shape=values.shape, dtype=values.dtype)
+    lazy = lazy.rechunk(tuple(chunks.get(d, -1) for d in array.dims))
+    return array.copy(data=lazy)
+
+
+def current_client() -> Any | None:
+    """The dask.distributed client dask computes on now, or None (another scheduler)."""
+    import dask.base
+
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        return None
+    client = getattr(dask.base.get_scheduler(), "__self__", None)
+    return client if isinstance(client, Client) else None
 
 
 def _lazy_arrays(value: Any, found: list[xr.DataArray], seen: set[int]) -> None:
@@ -115,8 +161,17 @@ def run_period_dask(
     """
     from carbon.pipeline import run_period
 
-    chunked = chunk_cube(cube, time=time_chunk, meter=meter_chunk)
+    chunked = chunk_cube(cube, time=time_chunk, meter=meter_chunk, client=current_client())
     return materialise(run_period(site, chunked, grid, period, instruments, prior_uses))
+
+
+#: messages each stream keeps in its log of recent messages (dask's default is 1,000) when
+#: the cluster runs in this process. Over TCP a message of 1 MB or more is logged as
+#: "large-message"; the in-process transport reports every message as 1 byte, so the log
+#: keeps whole task graphs, with any numpy array embedded in them (run_period combines a
+#: few, e.g. the switching meters' workload shares, 10 MB a site): without a bound that
+#: held 0.4 GiB more per site until 1,000 messages (about 35 sites) were logged.
+IN_PROCESS_LOG_LENGTH = 20
 
 
 @contextmanager
@@ -145,17 +200,22 @@ def dask_client(
             yield None
         return
     if scheduler == "local":
+        import dask
+
         if processes:
             shape = {"n_workers": workers, "threads_per_worker": 1}
+            logs = {}
         else:  # one worker whose threads share this process (numpy releases the GIL)
             shape = {"n_workers": 1, "threads_per_worker": workers or os.cpu_count() or 1}
-        cluster = LocalCluster(**shape, processes=processes, dashboard_address=None)
-        client = Client(cluster)
-        try:
-            yield client
-        finally:
-            client.close()
-            cluster.close()
+            logs = {"distributed.admin.low-level-log-length": IN_PROCESS_LOG_LENGTH}
+        with dask.config.set(logs):
+            cluster = LocalCluster(**shape, processes=processes, dashboard_address=None)
+            client = Client(cluster)
+            try:
+                yield client
+            finally:
+                client.close()
+                cluster.close()
         return
     if "://" not in scheduler and ":" not in scheduler:
         raise ConfigError(

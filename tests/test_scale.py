@@ -93,3 +93,40 @@ def test_scheduler_address_must_look_like_one() -> None:
         dask_client("nowhere"),
     ):
         pass
+
+
+def _bytes_in_graph(array) -> int:
+    """Bytes of the numpy arrays embedded in the task graph behind `array`."""
+    graph = dict(array.pint.dequantify().data.__dask_graph__())
+    values = [getattr(task, "value", task) for task in graph.values()]
+    return sum(v.nbytes for v in values if isinstance(v, np.ndarray))
+
+
+def test_on_a_cluster_the_cube_is_scattered_not_embedded(fleet) -> None:
+    _, cube, _, _ = _inputs(fleet, "s000")
+    embedded = chunk_cube(cube, time=96, meter=4)
+    assert _bytes_in_graph(embedded.energy) == cube.energy.pint.magnitude.nbytes
+    with dask_client("local", workers=1, processes=False) as client:
+        scattered = chunk_cube(cube, time=96, meter=4, client=client)
+        assert _bytes_in_graph(scattered.energy) == 0
+        assert scattered.energy.pint.magnitude.chunks == embedded.energy.pint.magnitude.chunks
+        assert scattered.energy.pint.units == cube.energy.pint.units
+        np.testing.assert_array_equal(_magnitude(scattered.energy), _magnitude(cube.energy))
+        np.testing.assert_array_equal(scattered.flags.values, cube.flags.values)
+
+
+def test_in_process_cluster_bounds_its_message_logs() -> None:
+    # the in-process transport counts every message as 1 byte, so dask's log of recent
+    # messages would keep whole task graphs (see carbon.scale.IN_PROCESS_LOG_LENGTH)
+    import dask
+
+    from carbon.scale import IN_PROCESS_LOG_LENGTH, current_client
+
+    default = dask.config.get("distributed.admin.low-level-log-length")
+    assert default > IN_PROCESS_LOG_LENGTH
+    with dask_client("local", workers=1, processes=False) as client:
+        assert current_client() is client
+        assert client.scheduler_comm.recent_message_log.maxlen == IN_PROCESS_LOG_LENGTH
+    assert dask.config.get("distributed.admin.low-level-log-length") == default
+    with dask_client("threads"):
+        assert current_client() is None
