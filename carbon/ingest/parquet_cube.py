@@ -137,7 +137,7 @@ def _bounds(pf: pq.ParquetFile, column: str, unit: str) -> tuple[int, int] | Non
             return None
         if len(stamps) == 0:
             continue
-        epoch = stamps.combine_chunks().to_numpy().view(np.int64)
+        epoch = stamps.combine_chunks().view(pa.int64()).to_numpy()
         low = int(epoch.min()) if low is None else min(low, int(epoch.min()))
         high = int(epoch.max()) if high is None else max(high, int(epoch.max()))
     return None if low is None else (low, high)
@@ -211,7 +211,7 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
         values = batch.column(spec.value_column)
         if stamps.null_count or ids.null_count:
             return None
-        epoch = stamps.to_numpy().view(np.int64)
+        epoch = stamps.view(pa.int64()).to_numpy()  # zero copy (to_numpy of a tz type is slow)
         if seen is None:  # the grid, once: declared, else suggested by the first stamps
             step = step or _grid_step(epoch)
             if step <= 0 or (high - low) % step:
@@ -432,7 +432,11 @@ def meters_parquet_cube(
         return None  # units per row or quality codes: the exact path reads them
     try:
         column, units = _value_column(
-            pd.DataFrame(columns=names), value_column, unit, ("energy", "power"), str(path),
+            pd.DataFrame(columns=names),
+            value_column,
+            unit,
+            ("energy", "power"),
+            str(path),
             np.arange(1, 2),
         )
     except CarbonError:
