@@ -211,7 +211,7 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
         values = batch.column(spec.value_column)
         if stamps.null_count or ids.null_count:
             return None
-        epoch = stamps.view(pa.int64()).to_numpy()  # zero copy (to_numpy of a tz type is slow)
+        epoch = stamps.view(pa.int64()).to_numpy()  # the epoch integers, zero copy
         if seen is None:  # the grid, once: declared, else suggested by the first stamps
             step = step or _grid_step(epoch)
             if step <= 0 or (high - low) % step:
