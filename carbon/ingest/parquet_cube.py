@@ -10,7 +10,7 @@ reading, and the whole table is never held at once.
 
 - The span comes from the row groups' statistics of the time column (else from a pass over
   that column alone) and is checked against the readings as they are scattered.
-- Each record batch (about half a million readings) is reduced in a few reused buffers: its
+- Each record batch (a quarter of a million readings) is reduced in a few reused buffers: its
   meter dictionary is mapped to cube rows with a small lookup, time becomes
   ``(t - t0) // step`` on the file's own epoch integers, and the values are scattered
   straight into the ``meter x time`` cube; a boolean mask of the cells read counts them.
@@ -46,7 +46,7 @@ from carbon.units import parse_unit, ureg
 __all__ = ["long_parquet_cube", "meters_parquet_cube"]
 
 _NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
-_BATCH = 1 << 19  # readings per record batch: 4 MB per int64 buffer, reused batch after batch
+_BATCH = 1 << 18  # readings per record batch: 2 MB per int64 buffer, reused batch after batch
 _SAMPLE = 1 << 16  # stamps of the first batch that suggest the grid when none is declared
 _DENSE_LIMIT = 8  # cube cells per reading beyond which the exact path is cheaper
 _UNIT_OF = {"milliseconds": "ms", "microseconds": "us", "nanoseconds": "ns"}
@@ -203,7 +203,7 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
     batches = pf.iter_batches(
         batch_size=_BATCH, columns=[spec.time_column, spec.id_column, spec.value_column]
     )
-    for batch in batches:  # loop over record batches (about half a million readings each)
+    for batch in batches:  # loop over record batches (a quarter of a million readings each)
         if batch.num_rows == 0:
             continue
         stamps = batch.column(spec.time_column)
