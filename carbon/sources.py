@@ -167,9 +167,9 @@ def _parquet_cube(
     """The cube straight from Parquet when every meter reads one Parquet file, else None.
 
     Same cube as the tables below give (:mod:`carbon.ingest.parquet_cube`); None, and so the
-    tables, for several files, rated capacities to check, or anything but the clean case.
+    tables, for several files or anything but the clean case.
     """
-    if len(groups) != 1 or any(m.rated_kw is not None for m in site.meters):
+    if len(groups) != 1:
         return None
     (file, fmt), meters = next(iter(groups.items()))
     if fmt != "parquet":
@@ -183,6 +183,7 @@ def _parquet_cube(
         {(m.source_id or m.id): m.id for m in meters},
         value_column=first.column or None,
         unit=first.unit or None,
+        rated_kw={m.id: m.rated_kw for m in site.meters if m.rated_kw is not None},
     )
     if cube is None:
         return None

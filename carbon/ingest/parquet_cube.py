@@ -63,6 +63,7 @@ class _Spec:
     interval: pd.Timedelta | None
     rows_of: Mapping[str, int]  # meter id as written in the file -> cube row
     strip_ids: bool  # ids are compared after str.strip() (the CSV/Parquet importers' rule)
+    rated_kw: np.ndarray | None = None  # per cube row [kW], NaN for none (ABOVE_RATED flags)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,24 @@ def _native_steps(seen: np.ndarray) -> np.ndarray:
     return steps
 
 
+def _median_step_is_one(seen: np.ndarray) -> bool:
+    """Whether the median step between consecutive readings of a meter, over every meter, is
+    one cell (what ``carbon.sources`` takes as the interval of the rated-capacity check).
+
+    Steps are at least one cell (no cell is read twice), so the median is one cell exactly
+    when more than half of the steps are (a loop over meters with gaps, not readings).
+    """
+    n_time = seen.shape[1]
+    counts = seen.sum(axis=1)
+    first = seen.argmax(axis=1)
+    last = n_time - 1 - seen[:, ::-1].argmax(axis=1)
+    steps = np.maximum(counts - 1, 0)
+    ones = steps.copy()
+    for m in np.flatnonzero((counts >= 2) & (last - first + 1 != counts)):  # loop over meters
+        ones[m] = np.count_nonzero(np.diff(np.flatnonzero(seen[m])) == 1)
+    return bool(steps.sum() > 0 and ones.sum() > steps.sum() // 2)
+
+
 def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid | None:
     """Scatter the file's readings into the cube; None when the input is not the clean case."""
     unit = _simple_schema(pf.schema_arrow, spec)
@@ -200,6 +219,8 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
     scaled = np.empty(min(_BATCH, n_rows)) if spec.to_kwh != 1.0 else None
     missing_cells: list[np.ndarray] = []
     negative_cells: list[np.ndarray] = []
+    above_cells: list[np.ndarray] = []
+    cap = None  # per cube row: the rated energy of one interval [kWh]
     batches = pf.iter_batches(
         batch_size=_BATCH,
         columns=[spec.time_column, spec.id_column, spec.value_column],
@@ -224,6 +245,8 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
             n_time = (high - low) // step + 1
             if n_meters * n_time > _DENSE_LIMIT * n_rows + 1024:
                 return None
+            if spec.rated_kw is not None:
+                cap = spec.rated_kw * (step_ns / HOUR)
             seen = np.zeros(n_meters * n_time, dtype=bool)
             energy = np.full(n_meters * n_time, np.nan)
         n = len(batch)
@@ -241,6 +264,7 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
         np.take(lookup, ids.indices.to_numpy(), out=cell, mode="clip")
         if lookup.min() < 0 and cell.min() < 0:
             return None  # an id not declared for this file
+        limit = cap[cell] if cap is not None else None  # NaN: no rated capacity
         cell *= n_time
         cell += index
         kwh = values.to_numpy(zero_copy_only=False)  # a null is NaN
@@ -254,15 +278,21 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
         below = kwh < 0
         if below.any():
             negative_cells.append(cell[below])
+        if limit is not None:
+            above = kwh > limit
+            if above.any():
+                above_cells.append(cell[above])
         seen[cell] = True
         energy[cell] = kwh
-    del batches, batch, stamps, ids, values, epoch, kwh, buffers, scaled  # (n_rows > 0: bound)
+    del batches, batch, stamps, ids, values, epoch, kwh, limit, buffers, scaled  # (n_rows > 0)
     pa.default_memory_pool().release_unused()  # the decoded batches' memory, back to the OS
     if seen is None or int(np.count_nonzero(seen)) != n_rows:
         return None  # a cell read twice: identical or conflicting is the exact path's to say
     grid = seen.reshape(n_meters, n_time)
     if not (grid[:, 0].any() and grid[:, -1].any()):
         return None  # the statistics did not hold
+    if cap is not None and not _median_step_is_one(grid):
+        return None  # the rated-capacity check would take another interval
     rows_read = grid.sum(axis=1)
     step_td = spec.interval if spec.interval is not None else pd.Timedelta(step_ns.value, unit="ns")
     if spec.interval is not None:
@@ -279,6 +309,8 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
     del seen
     for cells in negative_cells:  # loop over batches
         flags[cells] = int(Flag.NEGATIVE)
+    for cells in above_cells:  # loop over batches
+        flags[cells] = int(Flag.ABOVE_RATED)
     worst = _BY_SEVERITY[max(_SEVERITY[int(Flag.SOURCE_MISSING)], _SEVERITY[int(Flag.GAP)])]
     for cells in missing_cells:  # loop over batches
         energy[cells] = np.nan
@@ -415,14 +447,17 @@ def meters_parquet_cube(
     *,
     value_column: str | None = None,
     unit: str | None = None,
+    rated_kw: Mapping[str, float] | None = None,
 ) -> MeterCube | None:
     """The cube of a site whose every meter reads from the one long Parquet file `path`.
 
     `rows_of` maps the ids written in the file to the site's `meter_ids`. The result equals
     ``build_cube([table], meter_ids)`` where `table` is
     :func:`carbon.ingest.meters_csv.read_meters_parquet` (with `value_column` and `unit`)
-    with its ids mapped; its record names `path` as given. None outside the clean case: the
-    caller then takes that exact path, whose errors give 1-based row numbers.
+    with its ids mapped and, with `rated_kw` (site meter id -> rated capacity [kW]), readings
+    above the rated energy of an interval flagged ``ABOVE_RATED`` as ``carbon.sources`` flags
+    them; its record names `path` as given. None outside the clean case: the caller then
+    takes that exact path, whose errors give 1-based row numbers.
     """
     from carbon.ingest.meters_csv import _dimension, _value_column
     from carbon.ingest.records import file_sha256
@@ -459,6 +494,9 @@ def meters_parquet_cube(
         interval=None,
         rows_of={k: row[v] for k, v in rows_of.items()},
         strip_ids=True,
+        rated_kw=None
+        if not rated_kw
+        else np.array([rated_kw.get(m, np.nan) for m in meter_ids], dtype=np.float64),
     )
     grid = _scatter(pf, spec, meter_ids)
     if grid is None:

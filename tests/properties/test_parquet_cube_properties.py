@@ -13,13 +13,15 @@ Files hold several row groups and are read in record batches of a few rows (the 
 is drawn), with or without column statistics, dictionary or plain ids (some written with
 spaces around them), stamps in s/ms/us/ns, gaps, missing values (NaN and
 null), negatives, identical and conflicting duplicates, off-grid stamps, unknown ids, meters
-on different intervals and a declared interval or none.
+on different intervals, a declared interval or none, and rated capacities to flag readings
+above (the site reader).
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from unittest import mock
 
 import numpy as np
@@ -31,10 +33,12 @@ from hypothesis import strategies as st
 
 from carbon.align import build_cube
 from carbon.errors import CarbonError
+from carbon.flags import Flag
 from carbon.ingest import parquet_cube
 from carbon.ingest.meters_arrow import read_long_arrow
 from carbon.ingest.meters_csv import read_meters_parquet
 from carbon.ingest.records import MeterTable
+from carbon.sources import _flag_above_rated
 
 METERS = ["REV", "A", "B", "C"]
 START = pd.Timestamp("2025-03-09T04:00", tz="UTC")
@@ -111,6 +115,9 @@ def files(draw: st.DrawFn) -> dict:
         "interval": draw(st.sampled_from([None, pd.Timedelta(minutes=coarse)])),
         "value_unit": draw(st.sampled_from(["kWh", "kWh", "Wh"])),
         "statistics": draw(st.booleans()),
+        "rated_kw": draw(
+            st.dictionaries(st.sampled_from(ids), st.sampled_from([1.0, 40.0, 200.0]), max_size=2)
+        ),
     }
 
 
@@ -183,12 +190,15 @@ def _long_reference(path: Path, case: dict):
     return build_cube([table], case["ids"])
 
 
-def _meters_reference(path: Path, ids: list[str]):
-    """carbon.sources' path for one Parquet file: read_meters_parquet, ids mapped, build_cube."""
+def _meters_reference(path: Path, ids: list[str], rated_kw: dict[str, float] | None = None):
+    """carbon.sources' path for one Parquet file: read_meters_parquet, ids mapped, readings
+    above a rated capacity flagged, build_cube."""
     table = read_meters_parquet(path)
     frame = table.frame.assign(meter_id=table.frame["meter_id"].astype(str).to_numpy())
     mapped = MeterTable(frame, table.unit, table.interval, table.record, {})
-    return build_cube([mapped], ids)
+    meters = [SimpleNamespace(id=m, rated_kw=(rated_kw or {}).get(m)) for m in ids]
+    flagged = _flag_above_rated([mapped], SimpleNamespace(meters=meters))
+    return build_cube(flagged, ids)
 
 
 def _parquet_file(case: dict, folder: Path) -> Path:
@@ -237,16 +247,21 @@ def test_meters_parquet_cube_equals_the_site_path(case: dict) -> None:
     ):
         path = _parquet_file(case, Path(folder))
         ids = case["ids"]
-        got = _outcome(lambda: parquet_cube.meters_parquet_cube(path, ids, {m: m for m in ids}))
+        rated = case["rated_kw"]
+        got = _outcome(
+            lambda: parquet_cube.meters_parquet_cube(path, ids, {m: m for m in ids}, rated_kw=rated)
+        )
         if got is None:
             return  # handed back: carbon.sources reads the file by the table path
-        _same(got, _outcome(lambda: _meters_reference(path, ids)))
+        _same(got, _outcome(lambda: _meters_reference(path, ids, rated)))
 
 
 def test_the_direct_path_is_taken_and_refused() -> None:
     """The comparisons above are only as good as their inputs: over a fixed draw, the direct
-    path builds the cube for many files and hands many others back."""
+    path builds the cube for many files (some with readings above a rated capacity, gaps,
+    negatives and missing values) and hands many others back."""
     taken = {"direct": 0, "handed back": 0}
+    flagged: set[int] = set()
     scatter = parquet_cube._scatter
 
     def counted(*args, **kwargs):
@@ -263,10 +278,17 @@ def test_the_direct_path_is_taken_and_refused() -> None:
             mock.patch.object(parquet_cube, "_scatter", counted),
         ):
             path = _parquet_file(case, Path(folder))
-            parquet_cube.meters_parquet_cube(path, case["ids"], {m: m for m in case["ids"]})
+            ids = case["ids"]
+            cube = parquet_cube.meters_parquet_cube(
+                path, ids, {m: m for m in ids}, rated_kw=case["rated_kw"]
+            )
+            if cube is not None:
+                flagged.update(np.unique(cube.flags.values).tolist())
 
     count()
     assert taken["direct"] >= 20 and taken["handed back"] >= 20, taken
+    wanted = {Flag.ABOVE_RATED, Flag.GAP, Flag.NEGATIVE, Flag.SOURCE_MISSING, Flag.MEASURED}
+    assert {int(f) for f in wanted} <= flagged, flagged
 
 
 def test_site_reader_strips_ids_as_read_meters_parquet_does(tmp_path: Path) -> None:
@@ -287,3 +309,27 @@ def test_site_reader_strips_ids_as_read_meters_parquet_does(tmp_path: Path) -> N
     _same(got, _meters_reference(path, ["REV", "A"]))
     assert got.energy.pint.units == "kilowatt_hour"
     assert float(got.energy.pint.dequantify().sel(meter="A").values[1]) == -0.004
+
+
+def test_rated_check_on_another_interval_goes_to_the_table_path(tmp_path: Path) -> None:
+    """carbon.sources checks rated capacities over the median step between readings; when
+    gaps make that step longer than the grid, the direct cube hands the file back."""
+    cells = np.array([0, 1, 2, 4, 7, 11, 16])  # steps 1, 1, 2, 3, 4, 5: mode 1, median 2.5
+    stamps = pd.Timestamp("2025-03-09 05:00", tz="UTC") + pd.to_timedelta(cells * 15, unit="min")
+    table = pa.table(
+        {
+            "interval_start": pa.array(stamps),
+            "meter_id": pa.array(["REV"] * cells.size),
+            "energy_kwh": pa.array([10.0, 30.0, 10.0, 30.0, 10.0, 30.0, 10.0]),
+        }
+    )
+    path = tmp_path / "gappy.parquet"
+    pq.write_table(table, path)
+    rows = {"REV": "REV"}
+    plain = parquet_cube.meters_parquet_cube(path, ["REV"], rows)
+    assert plain is not None  # without a rated capacity the direct cube is built
+    _same(plain, _meters_reference(path, ["REV"]))
+    assert parquet_cube.meters_parquet_cube(path, ["REV"], rows, rated_kw={"REV": 50.0}) is None
+    # the table path flags by the 2.5-interval step: 30 kWh is under 50 kW x 37.5 min
+    reference = _meters_reference(path, ["REV"], {"REV": 50.0})
+    assert not (reference.flags.values == int(Flag.ABOVE_RATED)).any()
