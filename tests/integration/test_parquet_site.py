@@ -4,9 +4,10 @@
 (:mod:`carbon.ingest.parquet_cube`); these tests run the documented example site with its
 meters in Parquet both ways (direct, and with the direct path turned off so that the file goes
 through ``read_meters_parquet`` and ``build_cube``) and check that results.json is the same
-bytes, for a file with a ``source_id`` and for one with a gap, a negative and a missing
-value; that a duplicate hands the file to the table path; and that a row the site does not
-declare is still named with its 1-based row number.
+bytes, for a file with a ``source_id`` and a rated capacity that some readings exceed, and
+for one with a gap, a negative and a missing value; that a duplicate hands the file to the
+table path; and that a row the site does not declare is still named with its 1-based row
+number.
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ def _parquet_site(folder: Path, change: str) -> None:
         frame.loc[hall[5], "energy_kwh"] = -1.0
         frame.loc[hall[6], "energy_kwh"] = float("nan")
         frame = pd.concat([frame.drop(index=[hall[10]]), frame.loc[[hall[20]]]], ignore_index=True)
-    if change == "source_id":  # the file names the cooling meter differently
+    if change == "source_id":  # the file names the cooling meter differently; a rated hall
         frame["meter_id"] = frame["meter_id"].replace("COOL", "chiller-1")
         toml = toml.replace('id = "COOL"', 'id = "COOL"\nsource_id = "chiller-1"', 1)
-        assert "chiller-1" in toml
+        toml = toml.replace('id = "HALL-A"', 'id = "HALL-A"\nrated_kw = 20010', 1)
+        assert "chiller-1" in toml and "rated_kw" in toml
     if change == "ghost":
         frame.loc[7, "meter_id"] = "GHOST"
     (folder / "site.toml").write_text(toml, encoding="utf-8")
@@ -93,6 +95,8 @@ def test_direct_cube_gives_the_same_report(tmp_path: Path) -> None:
     assert tables.exit_code == 0, tables.output
     assert built == [True]
     results = json.loads(fast.output)
+    hall = next(m for m in results["quality"]["meters"] if m["id"] == "HALL-A")
+    assert hall["flag_counts"].get("above-rated", 0) > 100, hall
     assert {i["path"] for i in results["inputs"]} >= {"meters.parquet"}
     same = "pecos/2023-11/v1/results.json"
     assert (tmp_path / "fast" / same).read_bytes() == (tmp_path / "tables" / same).read_bytes()
