@@ -2,8 +2,10 @@
 
 This is orchestration only: it picks the importer named by each meter's
 ``format`` (or its file's extension), maps the ids used inside a file to the
-site's meter ids, and hands the tables to :func:`carbon.align.build_cube`. The
-reading itself lives in the ``carbon.ingest`` modules.
+site's meter ids, and hands the tables to :func:`carbon.align.build_cube`; a site
+whose meters all read one Parquet file gets the same cube straight from the file
+(:mod:`carbon.ingest.parquet_cube`). The reading itself lives in the ``carbon.ingest``
+modules.
 """
 
 from __future__ import annotations
