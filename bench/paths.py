@@ -158,7 +158,7 @@ def carbon_path(
     prototype: bool = False,
     scheduler: str | None = None,
 ) -> Totals:
-    """carbon as it is: pyarrow → read_long_arrow → build_cube → run_period, per site.
+    """carbon as it is: the cube straight from Parquet (`long_parquet_cube`) → run_period, per site.
 
     With `prototype`, the cube comes from :func:`bench.prototype.cube_from_parquet` instead
     (falling back to the exact path when its clean-case checks fail); the rest is unchanged.
@@ -180,9 +180,8 @@ def _carbon_sites(
 ) -> Totals:
     from bench.fleet import period, site_config
     from bench.prototype import cube_from_parquet
-    from carbon.align import build_cube
     from carbon.ingest.grid_table import read_hourly_intensity
-    from carbon.ingest.meters_arrow import read_long_arrow
+    from carbon.ingest.parquet_cube import long_parquet_cube
     from carbon.ingest.records import file_sha256
     from carbon.pipeline import run_period
     from carbon.scale import run_period_dask
@@ -200,10 +199,9 @@ def _carbon_sites(
             cube = cube_from_parquet(path, meter_ids, fleet.spec.interval_td)
             watch.lap("cube from parquet (prototype)")
         if cube is None:
-            arrow = pq.read_table(path)
-            watch.lap("read parquet")
-            table = read_long_arrow(
-                arrow,
+            cube = long_parquet_cube(
+                path,
+                meter_ids,
                 source=str(path),
                 sha256=file_sha256(path),
                 value_column="energy_kwh",
@@ -211,11 +209,7 @@ def _carbon_sites(
                 interval=fleet.spec.interval_td,
                 time_column="ts",
             )
-            del arrow
-            watch.lap("read_long_arrow")
-            cube = build_cube([table], meter_ids)
-            del table
-            watch.lap("build_cube")
+            watch.lap("read parquet + build cube")
         intensity_path = fleet.intensity_path(site.region)
         grid = read_hourly_intensity(
             pd.read_parquet(intensity_path),

@@ -2,8 +2,10 @@
 
 This is orchestration only: it picks the importer named by each meter's
 ``format`` (or its file's extension), maps the ids used inside a file to the
-site's meter ids, and hands the tables to :func:`carbon.align.build_cube`. The
-reading itself lives in the ``carbon.ingest`` modules.
+site's meter ids, and hands the tables to :func:`carbon.align.build_cube`; a site
+whose meters all read one Parquet file gets the same cube straight from the file
+(:mod:`carbon.ingest.parquet_cube`). The reading itself lives in the ``carbon.ingest``
+modules.
 """
 
 from __future__ import annotations
@@ -161,6 +163,35 @@ def _flag_above_rated(tables: list[MeterTable], site: SiteConfig) -> list[MeterT
     return out
 
 
+def _parquet_cube(
+    site: SiteConfig, base: Path, groups: dict[tuple[str, str], list[Meter]]
+) -> MeterCube | None:
+    """The cube straight from Parquet when every meter reads one Parquet file, else None.
+
+    Same cube as the tables below give (:mod:`carbon.ingest.parquet_cube`); None, and so the
+    tables, for several files or anything but the clean case.
+    """
+    if len(groups) != 1:
+        return None
+    (file, fmt), meters = next(iter(groups.items()))
+    if fmt != "parquet":
+        return None
+    from carbon.ingest.parquet_cube import meters_parquet_cube
+
+    first = meters[0]
+    cube = meters_parquet_cube(
+        _resolve(base, file, f"meter {first.id!r}"),
+        [m.id for m in site.meters],
+        {(m.source_id or m.id): m.id for m in meters},
+        value_column=first.column or None,
+        unit=first.unit or None,
+        rated_kw={m.id: m.rated_kw for m in site.meters if m.rated_kw is not None},
+    )
+    if cube is None:
+        return None
+    return replace(cube, records=tuple(_shown(r, base) for r in cube.records))
+
+
 def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict[str, str]]]:
     """Read every meter file of `site` (paths relative to `base`) into one cube."""
     groups: dict[tuple[str, str], list[Meter]] = {}
@@ -172,6 +203,9 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
                 "set 'file' on it or on its parent"
             )
         groups.setdefault((file, meter_format(meter, file)), []).append(meter)
+    direct = _parquet_cube(site, base, groups)
+    if direct is not None:
+        return direct, {}
     tables: list[MeterTable] = []
     for (file, fmt), meters in sorted(groups.items()):
         path = _resolve(base, file, f"meter {meters[0].id!r}")
