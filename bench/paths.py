@@ -20,6 +20,7 @@ readings by intensity before the per-interval split: every path reduces readings
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -238,7 +239,12 @@ def _carbon_sites(
                 )
             )
         del outcome
-        watch.lap("aggregate")
+        # The site's arrays sit in reference cycles (xarray caches each accessor, such as
+        # `.pint`, on the array it wraps), so only the cyclic collector frees them; without
+        # this, every site stays in memory until a full collection comes round (carbon.fleet
+        # collects after each site for the same reason).
+        gc.collect()
+        watch.lap("aggregate + collect")
     return _totals(rows)
 
 
