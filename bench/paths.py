@@ -204,13 +204,12 @@ def _carbon_sites(
                 path,
                 meter_ids,
                 source=str(path),
-                sha256=file_sha256(path),
                 value_column="energy_kwh",
                 unit="kWh",
                 interval=fleet.spec.interval_td,
                 time_column="ts",
-            )
-            watch.lap("read parquet + build cube")
+            )  # hashes the file on a second thread while it decodes the readings
+            watch.lap("read parquet + hash + build cube")
         intensity_path = fleet.intensity_path(site.region)
         grid = read_hourly_intensity(
             pd.read_parquet(intensity_path),
@@ -241,9 +240,10 @@ def _carbon_sites(
         del outcome
         # The site's arrays sit in reference cycles (xarray caches each accessor, such as
         # `.pint`, on the array it wraps), so only the cyclic collector frees them; without
-        # this, every site stays in memory until a full collection comes round (carbon.fleet
-        # collects after each site for the same reason).
-        gc.collect()
+        # this, every site stays in memory until a full collection comes round. carbon.fleet
+        # collects fully after each site (about 0.07 s against seconds of report writing);
+        # here the young generations suffice to free the site's cycles (about 1 ms).
+        gc.collect(1)
         watch.lap("aggregate + collect")
     return _totals(rows)
 

@@ -395,7 +395,7 @@ def long_parquet_cube(
     meter_ids: list[str],
     *,
     source: str,
-    sha256: str,
+    sha256: str | None = None,
     value_column: str = "energy_kwh",
     unit: str = "kWh",
     interval: pd.Timedelta | None = None,
@@ -406,8 +406,12 @@ def long_parquet_cube(
     The arguments are those of :func:`carbon.ingest.meters_arrow.read_long_arrow` (the file
     instead of its table) and the site's `meter_ids`. Outside the clean case (see the module
     notes) the file is read by ``read_long_arrow`` and ``build_cube``, whose errors name the
-    line as ``row + 2``.
+    line as ``row + 2``. Without `sha256`, the file is hashed on a second thread while
+    its readings are decoded (:func:`carbon.ingest.records.file_sha256_in_background`).
     """
+    from carbon.ingest.records import file_sha256_in_background
+
+    digest = (lambda: sha256) if sha256 is not None else file_sha256_in_background(path)
     to_kwh = _energy_factor(unit)
     pf = _open(path, "meter_id")
     if to_kwh is not None and pf is not None:
@@ -423,7 +427,7 @@ def long_parquet_cube(
         grid = _scatter(pf, spec, meter_ids)
         if grid is not None:
             span = interval or pd.Timedelta(0)
-            record = _record(grid, source, sha256, span, "meter readings (long)")
+            record = _record(grid, source, digest(), span, "meter readings (long)")
             return _cube(grid, meter_ids, record)
     from carbon.align import build_cube
     from carbon.ingest.meters_arrow import read_long_arrow
@@ -431,7 +435,7 @@ def long_parquet_cube(
     table = read_long_arrow(
         pq.read_table(path),
         source=source,
-        sha256=sha256,
+        sha256=digest(),
         value_column=value_column,
         unit=unit,
         interval=interval,
@@ -460,11 +464,12 @@ def meters_parquet_cube(
     takes that exact path, whose errors give 1-based row numbers.
     """
     from carbon.ingest.meters_csv import _dimension, _value_column
-    from carbon.ingest.records import file_sha256
+    from carbon.ingest.records import file_sha256_in_background
 
     pf = _open(path, "meter_id")
     if pf is None:
         return None
+    digest = file_sha256_in_background(path)  # hashed while the readings are decoded
     schema = pf.schema_arrow
     stored_index = (schema.pandas_metadata or {}).get("index_columns", [])
     if any(isinstance(c, str) for c in stored_index):
@@ -501,5 +506,5 @@ def meters_parquet_cube(
     grid = _scatter(pf, spec, meter_ids)
     if grid is None:
         return None
-    record = _record(grid, str(path), file_sha256(path), grid.step, "meter readings (Parquet)")
+    record = _record(grid, str(path), digest(), grid.step, "meter readings (Parquet)")
     return _cube(grid, meter_ids, record)

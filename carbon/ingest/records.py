@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +36,18 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_sha256_in_background(path: str | Path) -> Callable[[], str]:
+    """Start hashing `path` on a second thread; the function returned waits for the digest.
+
+    Reading and hashing release the GIL, so a file's hash costs no wall time while the
+    caller decodes the same file (the hash is of the bytes on disk, as :func:`file_sha256`).
+    """
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+    future = executor.submit(file_sha256, path)
+    executor.shutdown(wait=False)  # the thread ends with its one task
+    return future.result
 
 
 # --- What importers return -------------------------------------------------------------------
