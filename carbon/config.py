@@ -972,6 +972,8 @@ class SiteConfig(_Frozen):
                 data.pop(key, None)  # sites without them keep the hash they had
         if data.get("reporting", {}).get("signoff") == SignOff().model_dump(mode="json"):
             data["reporting"].pop("signoff")
+        if data.get("reporting", {}).get("it_metered_at") == "ups_output":
+            data["reporting"].pop("it_metered_at")  # the default: sites keep their hash
         for meter in data.get("meters", []):
             if meter.get("tenant") is None:
                 meter.pop("tenant", None)
