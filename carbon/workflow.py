@@ -227,6 +227,25 @@ def _applied_serial_uses(outcome: PeriodOutcome, instruments: Sequence[Any]) -> 
     return [serial_use_to_dict(u) for u in uses]
 
 
+def _recheck_serials(
+    out: Path, outcome: PeriodOutcome, restate: bool, instruments: Sequence[Any]
+) -> None:
+    """Under the ledger lock: the applied serials against every use issued by now.
+
+    The pipeline checked them against the ledger before computing; another run (a site
+    of a ``--workers`` fleet, or any concurrent issue under the same root) may have issued
+    a claim on the same certificates since. The first to take the lock wins; this one is
+    refused with both uses named, and nothing is written.
+    """
+    from carbon.instruments import check_serials
+
+    applied = {o.instrument_id for o in outcome.scopes.market.register if o.status == "applied"}
+    check_serials(
+        [i for i in instruments if getattr(i, "id", None) in applied],
+        prior_uses=prior_uses_for(out, outcome.site.site.id, outcome.period.label, restate),
+    )
+
+
 def _write_report(
     outcome: PeriodOutcome,
     out: Path,
@@ -259,6 +278,8 @@ def _write_report(
     with ledger_lock(out, site_id):
         recover(out, site_id, period.label)
         prior = _refuse_existing(out, site_id, period.label, restate, status)
+        if status == "issued":
+            _recheck_serials(out, outcome, restate, instruments)
         version = prior + 1
         meta = ReportMeta(
             report_id=f"{site_id}-{period.label}-v{version}",

@@ -71,3 +71,30 @@ def test_an_issued_demo_period_can_be_restated_and_a_later_month_issued(tmp_path
     write_demo_report(tmp_path, "2025-07", status="issued", restate=True, reason="correction")
     written = write_demo_report(tmp_path, "2025-08", status="issued")
     assert written.results["status"] == "issued"
+
+
+def test_a_claim_issued_while_this_run_computed_is_refused_under_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent run (e.g. another site of a --workers fleet) issues the same certificates
+    after this run read the ledger and before it issues: the check under the ledger lock
+    refuses it, naming both uses, and writes nothing."""
+    import carbon.workflow as workflow
+
+    real = workflow.prior_uses_for
+    calls: list[int] = []
+
+    def ledger_read_before_the_other_run_issued(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # the pipeline's read, before the other run issued
+            _issued(tmp_path, "west", "2025-07", [_use("west", "west-recs", 5001, 5100)])
+            return ()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workflow, "prior_uses_for", ledger_read_before_the_other_run_issued)
+    with pytest.raises(SerialOverlapError) as err:
+        write_demo_report(tmp_path, "2025-07", status="issued")
+    assert len(calls) == 2
+    assert "'west-recs' at site 'west'" in str(err.value)
+    assert "'rec-wind-2025-07' at site 'demo'" in str(err.value)
+    assert not (tmp_path / "demo" / "2025-07").exists()
