@@ -70,6 +70,18 @@ def fiscal_of_month(label: str, start_month: int, naming: Naming = "end-year") -
     return fy, offset // 3 + 1
 
 
+def year_ago_label(label: str) -> str | None:
+    """The same quarter one fiscal year earlier (``FY2025-Q3`` → ``FY2024-Q3``), the
+    comparative of a quarterly filing; None for a fiscal year, whose prior period already
+    is the year before (:func:`prior_label`)."""
+    match = _FY.match(label)
+    if not match:
+        raise PeriodError(f"not a fiscal period: {label!r} (expected FY2025 or FY2025-Q3)")
+    if match.group(2) is None:
+        return None
+    return f"FY{int(match.group(1)) - 1}-Q{match.group(2)}"
+
+
 def prior_label(label: str) -> str:
     """The fiscal period before `label`: the previous fiscal year for ``FY2025``
     (``FY2024``); the preceding quarter for a quarter (``FY2025-Q3`` → ``FY2025-Q2``,

@@ -235,6 +235,26 @@ class MonthResult:
     source: dict[str, Any]
 
 
+def _comparative(label: str, months: Sequence[MonthResult]) -> dict[str, Any]:
+    """A comparative period's block, or why it is not available (a month without data)."""
+    missing = [m.label for m in months if m.results is None]
+    if missing:
+        return {
+            "label": label,
+            "available": False,
+            "reason": "not available: no data or issued version for " + ", ".join(missing),
+        }
+    return {
+        "available": True,
+        **_period_block(
+            label,
+            [m.label for m in months],
+            [m.source for m in months],
+            [month_figures(m.results) for m in months if m.results is not None],
+        ),
+    }
+
+
 def rollup_document(
     site: dict[str, Any],
     label: str,
@@ -243,9 +263,11 @@ def rollup_document(
     prior_label: str,
     prior: Sequence[MonthResult],
     software_version: str,
+    year_ago: tuple[str, Sequence[MonthResult]] | None = None,
 ) -> dict[str, Any]:
     """The roll-up JSON: the period's sums and recomputed intensities, the prior period
-    as comparative (or why not), each month's source, and the definitions."""
+    as comparative (or why not), for a quarter also the same quarter a year earlier
+    (`year_ago`: its label and months), each month's source, and the definitions."""
     missing = [m.label for m in current if m.results is None]
     if missing:
         raise ValueError(f"{label}: months without data: {', '.join(missing)}")
@@ -255,23 +277,7 @@ def rollup_document(
         [m.source for m in current],
         [month_figures(m.results) for m in current if m.results is not None],
     )
-    prior_missing = [m.label for m in prior if m.results is None]
-    if prior_missing:
-        comparative: dict[str, Any] = {
-            "label": prior_label,
-            "available": False,
-            "reason": "not available: no data or issued version for " + ", ".join(prior_missing),
-        }
-    else:
-        comparative = {
-            "available": True,
-            **_period_block(
-                prior_label,
-                [m.label for m in prior],
-                [m.source for m in prior],
-                [month_figures(m.results) for m in prior if m.results is not None],
-            ),
-        }
+    comparative = _comparative(prior_label, prior)
     return {
         "kind": "fiscal-rollup",
         "site": site,
@@ -279,6 +285,7 @@ def rollup_document(
         "fiscal_year": fiscal,
         "period": this,
         "comparative": comparative,
+        "comparative_year_ago": None if year_ago is None else _comparative(*year_ago),
         "units": dict(FIGURE_UNITS),
         "intensity_definitions": dict(INTENSITY_DEFINITIONS),
         "method": "Monthly figures summed; intensities recomputed from the sums, never averaged. "
@@ -384,7 +391,7 @@ class Rollup:
 def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
     """The roll-up document of fiscal period `label` (``FY2025`` or ``FY2025-Q3``)."""
     from carbon import __version__
-    from carbon.fiscal import fiscal_label_months, prior_label
+    from carbon.fiscal import fiscal_label_months, prior_label, year_ago_label
     from carbon.period import month
     from carbon.results import ReportMeta, build_results
 
@@ -418,6 +425,10 @@ def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
             f"{last:%Y-%m-%d} UTC)"
         )
     prior = month_results(data, prior_months, out, compute)
+    year_ago = None
+    if (ago := year_ago_label(label)) is not None:
+        ago_months = fiscal_label_months(ago, start_month, naming)
+        year_ago = (ago, month_results(data, ago_months, out, compute))
     return rollup_document(
         {
             "id": site.site.id,
@@ -431,6 +442,7 @@ def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
         before,
         prior,
         __version__,
+        year_ago,
     )
 
 

@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 from carbon.cli import app
 from carbon.config import FiscalYear
 from carbon.errors import PeriodError
-from carbon.fiscal import fiscal_label_months, fiscal_of_month, fiscal_year_months, prior_label
+from carbon.fiscal import (
+    fiscal_label_months,
+    fiscal_of_month,
+    fiscal_year_months,
+    prior_label,
+    year_ago_label,
+)
 from carbon.ledger import append_entry, ledger_path
 from carbon.rollup import (
     month_figures,
@@ -61,6 +67,11 @@ def test_prior_periods_and_bad_labels() -> None:
     assert prior_label("FY2025") == "FY2024"
     assert prior_label("FY2025-Q3") == "FY2025-Q2"
     assert prior_label("FY2025-Q1") == "FY2024-Q4"
+    assert year_ago_label("FY2025-Q3") == "FY2024-Q3"
+    assert year_ago_label("FY2025-Q1") == "FY2024-Q1"
+    assert year_ago_label("FY2025") is None  # the prior fiscal year already is a year earlier
+    with pytest.raises(PeriodError, match="expected FY2025"):
+        year_ago_label("2025-Q3")
     with pytest.raises(PeriodError, match="expected FY2025"):
         fiscal_label_months("2025-Q3", 1)
     with pytest.raises(PeriodError, match="expected FY2025"):
@@ -292,3 +303,66 @@ def test_cli_refuses_a_year_without_data(tmp_path: Path) -> None:
     assert "needs every month" in str(result.exception)
     result = CliRunner().invoke(app, ["rollup", "--demo", "--out", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_a_quarter_is_also_compared_with_the_same_quarter_a_year_earlier() -> None:
+    """Quarterly filings compare with the same quarter of the prior year: the roll-up gives it
+    beside the preceding quarter, with its own sums and intensities, in the JSON, CSV and PDF
+    text; a fiscal year has none (its prior period is the year before)."""
+    from carbon.report.rollup import render_rollup_html, rollup_csv_bytes
+    from carbon.rollup import MonthResult
+
+    def source(m: str) -> dict[str, Any]:
+        return {
+            "month": m,
+            "source": "computed",
+            "report_id": None,
+            "status": "computed",
+            "restated": False,
+        }
+
+    def months(labels: list[str], energy: float) -> list[MonthResult]:
+        return [
+            MonthResult(m, _month(energy, energy * 0.8, energy * 0.8, 1e5, 744, 1.0), source(m))
+            for m in labels
+        ]
+
+    current = months(["2025-07", "2025-08", "2025-09"], 120.0)
+    preceding = months(["2025-04", "2025-05", "2025-06"], 110.0)
+    year_ago = months(["2024-07", "2024-08", "2024-09"], 100.0)
+    document = rollup_document(
+        {"id": "tiny", "name": "Tiny", "synthetic": True},
+        "FY2025-Q3",
+        {"start_month": 1, "naming": "end-year"},
+        current,
+        "FY2025-Q2",
+        preceding,
+        "test",
+        ("FY2024-Q3", year_ago),
+    )
+    ago = document["comparative_year_ago"]
+    assert ago["available"] and ago["label"] == "FY2024-Q3"
+    assert ago["sums"]["energy_kwh.total"] == pytest.approx(300.0)
+    assert document["comparative"]["sums"]["energy_kwh.total"] == pytest.approx(330.0)
+    rows = rollup_csv_bytes(document).decode().splitlines()
+    assert any(r.startswith("tiny,FY2024-Q3,sum,energy_kwh.total,300.0,") for r in rows)
+    document.update(issue_date="2025-10-01", version=1)
+    html = render_rollup_html(document)
+    assert "same quarter a year earlier: FY2024-Q3" in html and "Change y/y" in html
+    assert "+20.0%" in html  # 360 kWh against 300 kWh a year earlier
+
+    missing = [MonthResult(m, None, source(m)) for m in ("2024-07", "2024-08", "2024-09")]
+    document = rollup_document(
+        {"id": "tiny"},
+        "FY2025-Q3",
+        {},
+        current,
+        "FY2025-Q2",
+        preceding,
+        "t",
+        ("FY2024-Q3", missing),
+    )
+    assert document["comparative_year_ago"]["available"] is False
+    assert "2024-07" in document["comparative_year_ago"]["reason"]
+    yearly = rollup_document({"id": "tiny"}, "FY2025", {}, current, "FY2024", preceding, "t")
+    assert yearly["comparative_year_ago"] is None

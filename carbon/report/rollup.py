@@ -110,8 +110,9 @@ def rollup_csv_bytes(document: dict[str, Any]) -> bytes:
     site_id = document["site"]["id"]
     units = document["units"]
     blocks = [document["period"]]
-    if document["comparative"].get("available"):
-        blocks.append(document["comparative"])
+    for key in ("comparative", "comparative_year_ago"):
+        if (document.get(key) or {}).get("available"):
+            blocks.append(document[key])
     for block in blocks:
         for name, value in block["sums"].items():
             writer.writerow(
@@ -163,30 +164,40 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
     units = document["units"]
     this, comp = document["period"], document["comparative"]
     has_prior = bool(comp.get("available"))
+    ago = document.get("comparative_year_ago")  # quarters only; None for a fiscal year
+    has_ago = bool(ago and ago.get("available"))
 
-    def row(label: str, now: Any, before: Any, unit_label: str, decimals: int) -> dict:
+    def row(label: str, now: Any, before: Any, year_ago: Any, unit_label: str, decimals: int):
         return {
             "label": label,
             "sub": label.startswith("of which"),
             "now": _fmt(now, decimals),
             "before": _fmt(before, decimals) if has_prior else "–",
             "change": _change(now, before) if has_prior else "–",
+            "ago": _fmt(year_ago, decimals) if has_ago else "–",
+            "change_ago": _change(now, year_ago) if has_ago else "–",
             "unit": unit_label,
         }
+
+    def value(block: dict | None, available: bool, part: str, key: str, unit: str, target: str):
+        return _convert(block[part].get(key), unit, target) if available and block else None
 
     sums = []
     for key, label, target, decimals in _SUM_ROWS:
         now = _convert(this["sums"].get(key), units[key], target)
-        before = _convert(comp["sums"].get(key), units[key], target) if has_prior else None
-        sums.append(row(label, now, before, _LABELS.get(target, target), decimals))
+        before = value(comp, has_prior, "sums", key, units[key], target)
+        year_ago = value(ago, has_ago, "sums", key, units[key], target)
+        sums.append(row(label, now, before, year_ago, _LABELS.get(target, target), decimals))
     intensities = []
     for key, label, unit, target, decimals in _INTENSITY_ROWS:
         now = _convert(this["intensities"].get(key), unit, target)
-        before = _convert(comp["intensities"].get(key), unit, target) if has_prior else None
-        r = row(label, now, before, _LABELS.get(target, target), decimals)
+        before = value(comp, has_prior, "intensities", key, unit, target)
+        year_ago = value(ago, has_ago, "intensities", key, unit, target)
+        r = row(label, now, before, year_ago, _LABELS.get(target, target), decimals)
         r["definition"] = document["intensity_definitions"][key]
         intensities.append(r)
     sources = list(this["sources"]) + (list(comp["sources"]) if has_prior else [])
+    sources += list(ago["sources"]) if has_ago else []
     fy = document["fiscal_year"]
     return {
         "doc": document,
@@ -195,6 +206,10 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
         "prior_label": comp["label"],
         "has_prior": has_prior,
         "prior_reason": comp.get("reason", ""),
+        "show_ago": ago is not None,
+        "ago_label": ago["label"] if ago else "",
+        "has_ago": has_ago,
+        "ago_reason": ago.get("reason", "") if ago else "",
         "months": f"{this['months'][0]} to {this['months'][-1]}",
         "fy_words": f"fiscal year starting in month {fy['start_month']}, named by the calendar "
         f"year in which it {'ends' if fy['naming'] == 'end-year' else 'begins'}",
