@@ -156,7 +156,7 @@ def kpi_metrics(outcome: PeriodOutcome) -> dict[str, kpis.Metric]:
     return out
 
 
-def _partial_pue(outcome: PeriodOutcome, months: int) -> dict[str, Any]:
+def _partial_pue(outcome: PeriodOutcome, months: int, fuels: pint.Quantity) -> dict[str, Any]:
     """Zone pPUE per workload and subsystem pPUE per shared meter and the residual."""
     split = outcome.attribution
     zones = {}
@@ -172,7 +172,6 @@ def _partial_pue(outcome: PeriodOutcome, months: int) -> dict[str, Any]:
         m.id: metered.sel(meter=m.id) for m in outcome.site.meters_with_role("shared")
     }
     subsystems["unmetered residual"] = split.unmetered
-    fuels = boundary_energy(outcome).fuels
     if fuels.magnitude > 0:  # E_DC holds the genset fuel: it is a subsystem of its own
         subsystems["on-site fuel"] = fuels
     partials = kpis.partial_pue_subsystems(split.it, subsystems, months=months)
@@ -280,7 +279,7 @@ def kpis_extra(outcome: PeriodOutcome) -> dict[str, Any]:
         "heat_reuse_kwh": 0.0
         if heat is None
         else float(parse_quantity(heat.energy, "kWh", "heat reuse").to("kWh").magnitude),
-        "partial_pue": _partial_pue(outcome, months_in(outcome)),
+        "partial_pue": _partial_pue(outcome, months_in(outcome), boundary.fuels),
         "pue_by_hall": pue_by_hall(outcome),
         "details": details,
     }

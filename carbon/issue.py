@@ -25,7 +25,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from carbon.ledger import folder_status, ledger_path, read_ledger, recording
+from carbon.ledger import folder_status, ledger_path, recorded_versions, recording
 from carbon.output import existing_versions, write_version
 
 __all__ = ["UNRECORDED_PREFIX", "issue_version", "recover", "unrecorded_versions"]
@@ -54,11 +54,7 @@ def _fsync_dir(folder: Path) -> None:
 
 def unrecorded_versions(root: Path, site_id: str, period_label: str) -> list[Path]:
     """Version folders of a period that are neither recorded nor drafts."""
-    recorded = {
-        int(e["version"])
-        for e in read_ledger(ledger_path(root))
-        if e.get("site_id") == site_id and e.get("period") == period_label
-    }
+    recorded = recorded_versions(root, site_id, period_label)
     found = []
     for number in existing_versions(root, site_id, period_label):
         folder = Path(root) / site_id / period_label / f"v{number}"

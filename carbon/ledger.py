@@ -61,6 +61,7 @@ __all__ = [
     "ledger_path",
     "prior_serial_uses",
     "read_ledger",
+    "recorded_versions",
     "recording",
     "serial_use_from_dict",
     "serial_use_to_dict",
@@ -311,6 +312,15 @@ def folder_status(folder: Path) -> str | None:
     return str(status) if status is not None else None
 
 
+def recorded_versions(root: Path, site_id: str, period_label: str) -> set[int]:
+    """The versions of a period that have a ledger row (issued; drafts are not recorded)."""
+    return {
+        int(e["version"])
+        for e in read_ledger(ledger_path(root, site_id))
+        if e.get("site_id") == site_id and e.get("period") == period_label
+    }
+
+
 def latest_version(root: Path, site_id: str, period_label: str) -> int:
     """The highest version of a period written so far, 0 if none.
 
@@ -318,11 +328,7 @@ def latest_version(root: Path, site_id: str, period_label: str) -> int:
     A folder of an issued version without its ledger row (an issue that stopped
     before it committed) is not counted: :func:`carbon.issue.recover` sets it aside.
     """
-    recorded = {
-        int(e["version"])
-        for e in read_ledger(ledger_path(root, site_id))
-        if e.get("site_id") == site_id and e.get("period") == period_label
-    }
+    recorded = recorded_versions(root, site_id, period_label)
     versions = set(recorded)
     for number in existing_versions(root, site_id, period_label):
         folder = Path(root) / site_id / period_label / f"v{number}"

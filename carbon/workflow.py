@@ -25,9 +25,8 @@ from carbon.ledger import (
     diff_figures,
     latest_version,
     ledger_lock,
-    ledger_path,
     prior_serial_uses,  # re-exported: the reading side of the serial ledger
-    read_ledger,
+    recorded_versions,
     serial_use_to_dict,
     sha256_hex,
 )
@@ -138,15 +137,6 @@ def parse_issue_date(text: str | None) -> date | None:
         raise ConfigError(f"--issue-date must be a date YYYY-MM-DD; got {text!r}") from None
 
 
-def _issued_versions(out: Path, site_id: str, period_label: str) -> list[int]:
-    """The versions of a period recorded in the ledger (issued; drafts are not recorded)."""
-    return sorted(
-        int(e["version"])
-        for e in read_ledger(ledger_path(out, site_id))
-        if e.get("site_id") == site_id and e.get("period") == period_label
-    )
-
-
 def _refuse_existing(
     out: Path, site_id: str, period_label: str, restate: bool, status: str = "draft"
 ) -> int:
@@ -161,7 +151,7 @@ def _refuse_existing(
         prior
         and not restate
         and status == "issued"
-        and not _issued_versions(out, site_id, period_label)
+        and not recorded_versions(out, site_id, period_label)
     ):
         return prior
     if prior and not restate:
@@ -297,7 +287,7 @@ def _write_report(
                 period.label,
                 # a restatement supersedes the latest issued version (a later draft was
                 # never published); with drafts only, the latest draft
-                max(_issued_versions(out, site_id, period.label), default=prior),
+                max(recorded_versions(out, site_id, period.label), default=prior),
                 reason or "",
                 results,
                 extra_manifest,
