@@ -12,12 +12,12 @@ import sys
 import time
 
 _IMPORTS = {
-    "carbon": ("carbon.align", "carbon.pipeline", "carbon.ingest.meters_long", "xarray"),
-    "prototype": ("carbon.align", "carbon.pipeline", "carbon.ingest.meters_long", "xarray"),
+    "carbon": ("carbon.quality.align", "carbon.analysis.period", "carbon.ingest.meters_long", "xarray"),
+    "prototype": ("carbon.quality.align", "carbon.analysis.period", "carbon.ingest.meters_long", "xarray"),
     "duckdb": ("duckdb",),
     "pdf": (
-        "carbon.workflow",
-        "carbon.results",
+        "carbon.workflow.jobs",
+        "carbon.results.document",
         "carbon.report.disclosure",
         "carbon.report.operating_update",
         "carbon.report.render",
@@ -40,7 +40,7 @@ def _prepare(name: str) -> float:
 def pdf() -> dict[str, object]:
     """The demo disclosure as ``carbon demo`` writes it: compute, results, context, HTML, PDF.
 
-    The stages are the calls :func:`carbon.workflow._write_report` makes for the disclosure
+    The stages are the calls :func:`carbon.workflow.jobs._write_report` makes for the disclosure
     (``report_context`` with its charts, ``render_html``, ``html_to_pdf`` with the three
     embedded files); the tenant statements and the operating update are timed apart.
     """
@@ -54,14 +54,14 @@ def pdf() -> dict[str, object]:
     from carbon.report.operating_update import operating_update_files
     from carbon.report.render import html_to_pdf, render_html
     from carbon.report.tenants import tenant_statements
-    from carbon.results import (
+    from carbon.results.document import (
         ReportMeta,
         build_manifest,
         build_results,
         results_csv_bytes,
         results_json_bytes,
     )
-    from carbon.workflow import compute_demo, default_issue_date, demo_period
+    from carbon.workflow.jobs import compute_demo, default_issue_date, demo_period
 
     t0 = time.perf_counter()
     period = demo_period(None)

@@ -395,8 +395,8 @@ def cached(spec: FleetSpec, cache: Path) -> tuple[Fleet, bool]:
 
 
 def site_config(fleet: Fleet, site_id: str):
-    """The site as carbon's :class:`~carbon.config.SiteConfig`."""
-    from carbon.config import site_from_dict
+    """The site as carbon's :class:`~carbon.site.config.SiteConfig`."""
+    from carbon.site.config import site_from_dict
 
     site = fleet.site(site_id)
     meters = []
@@ -433,7 +433,7 @@ def site_config(fleet: Fleet, site_id: str):
 
 def period(fleet: Fleet, site_id: str):
     """The benchmark period of a site: its whole UTC span, shown in its timezone."""
-    from carbon.period import Period
+    from carbon.core.period import Period
 
     site = fleet.site(site_id)
     start = site.start

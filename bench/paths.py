@@ -3,7 +3,7 @@
 Every path returns the same thing, ``Totals``: per (site, workload) the facility energy
 [kWh] and the hourly location-based emissions [kg CO2e] over the site's span, with
 workloads ``mining``, ``ai``, ``other`` (carbon's set). The references reproduce
-carbon's method exactly (METHODOLOGY section 6, :mod:`carbon.attribution`):
+carbon's method exactly (METHODOLOGY section 6, :mod:`carbon.attribution.workloads`):
 
 * per interval ``t``: ``IT_w,t`` (IT meters by workload, the switching meters by the time
   of the reading), ``D_w,t`` (shared meters dedicated to ``w``) and the pool
@@ -164,10 +164,10 @@ def carbon_path(
     With `prototype`, the cube comes from :func:`bench.prototype.cube_from_parquet` instead
     (falling back to the exact path when its clean-case checks fail); the rest is unchanged.
     With `scheduler` (``local`` or a dask.distributed address), run_period runs on the cube
-    chunked for dask (:func:`carbon.scale.run_period_dask`), on that scheduler.
+    chunked for dask (:func:`carbon.workflow.scale.run_period_dask`), on that scheduler.
     """
     if scheduler is not None:
-        from carbon.scale import dask_client
+        from carbon.workflow.scale import dask_client
 
         with dask_client(scheduler, processes=False) as client:
             workers = "threads" if client is None else len(client.scheduler_info()["workers"])
@@ -182,10 +182,10 @@ def _carbon_sites(
     from bench.fleet import period, site_config
     from bench.prototype import cube_from_parquet
     from carbon.ingest.grid_table import read_hourly_intensity
-    from carbon.ingest.parquet_cube import long_parquet_cube
-    from carbon.ingest.records import file_sha256
-    from carbon.pipeline import run_period
-    from carbon.scale import run_period_dask
+    from carbon.quality.parquet_cube import long_parquet_cube
+    from carbon.core.lineage import file_sha256
+    from carbon.analysis.period import run_period
+    from carbon.workflow.scale import run_period_dask
 
     rows = []
     for site in fleet.sites:  # loops over sites
@@ -240,7 +240,7 @@ def _carbon_sites(
         del outcome
         # The site's arrays sit in reference cycles (xarray caches each accessor, such as
         # `.pint`, on the array it wraps), so only the cyclic collector frees them; without
-        # this, every site stays in memory until a full collection comes round. carbon.fleet
+        # this, every site stays in memory until a full collection comes round. carbon.workflow.fleet
         # collects fully after each site (about 0.07 s against seconds of report writing);
         # here the young generations suffice to free the site's cycles (about 1 ms).
         gc.collect(1)
@@ -538,7 +538,7 @@ class CarbonPool:
     def __init__(self, workers: int) -> None:
         import multiprocessing
 
-        context = multiprocessing.get_context("spawn")  # see carbon.site_pool on fork
+        context = multiprocessing.get_context("spawn")  # see carbon.workflow.pool on fork
         ready = context.Queue()
         self.workers = workers
         self.pool = context.Pool(workers, initializer=_pool_worker_start, initargs=(ready,))

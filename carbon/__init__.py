@@ -6,6 +6,6 @@ stages that need them, so that ``carbon --help`` starts instantly.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from carbon.core.version import __version__
 
 __all__ = ["__version__"]

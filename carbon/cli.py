@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from carbon import __version__
-from carbon.errors import CarbonError
+from carbon.core.version import __version__
+from carbon.core.errors import CarbonError
 
 app = typer.Typer(
     name="carbon",
@@ -129,7 +129,7 @@ def demo(
     overwritten: re-issuing a period needs --restate --reason "..." and writes the next
     version.
     """
-    from carbon.workflow import parse_issue_date, write_demo_report
+    from carbon.workflow.jobs import parse_issue_date, write_demo_report
 
     written = write_demo_report(
         out,
@@ -157,7 +157,7 @@ def validate(
 
     Exit status: 0 clean, 1 data problems found, 2 configuration or usage error.
     """
-    from carbon.workflow import validate_site
+    from carbon.workflow.jobs import validate_site
 
     found = validate_site(site, period)
     if as_json:
@@ -224,7 +224,7 @@ def report(
     and writes the next version. With --fleet instead of --site, every site of the
     fleet file is reported and a fleet summary (JSON and CSV) is written.
     """
-    from carbon.workflow import parse_issue_date, write_site_report
+    from carbon.workflow.jobs import parse_issue_date, write_site_report
 
     if fleet is not None or site is None or not period or scheduler is not None or workers:
         _report_fleet(
@@ -277,9 +277,9 @@ def _report_fleet(
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from carbon.errors import ConfigError
-    from carbon.fleet import load_fleet, run_fleet
-    from carbon.workflow import _check_options, parse_issue_date
+    from carbon.core.errors import ConfigError
+    from carbon.workflow.fleet import load_fleet, run_fleet
+    from carbon.workflow.jobs import _check_options, parse_issue_date
 
     if (site is None) == (fleet is None):
         raise ConfigError("give either --site FILE or --fleet FILE (one of them)")
@@ -364,7 +364,7 @@ def verify(
 
     Exit status: 0 when every check holds, 1 with the list of what differs.
     """
-    from carbon.verify import verify_pdf
+    from carbon.workflow.verify import verify_pdf
 
     found = verify_pdf(pdf, inputs=inputs, ledger=ledger, recompute=not no_recompute)
     if as_json:
@@ -394,17 +394,17 @@ def history(
 
     Exit status: 0, or 1 when the ledger's hash chain does not hold.
     """
-    from carbon.history import site_history
+    from carbon.ledger.history import site_history
 
     chosen = [x for x in (site, site_id, demo_site or None) if x is not None]
     if len(chosen) != 1:
         raise typer.BadParameter("give exactly one of --site FILE, --site-id ID or --demo")
     if site is not None:
-        from carbon.config import load_site
+        from carbon.site.config import load_site
 
         name = load_site(site).site.id
     elif demo_site:
-        from carbon.demo import demo_site as build_demo_site
+        from carbon.demo.site import demo_site as build_demo_site
 
         name = build_demo_site().site.id
     else:
@@ -445,7 +445,7 @@ def rollup(
     folder OUT/SITE/LABEL/vN/ (never overwriting). Fiscal-year start and naming: the
     site file's fiscal_year table, see docs/disclosure-register.md.
     """
-    from carbon.rollup import write_rollup
+    from carbon.workflow.rollup import write_rollup
 
     if (site is None) == (not demo_site):
         raise typer.BadParameter("give exactly one of --site FILE or --demo")
@@ -457,11 +457,11 @@ def rollup(
     if quarter is not None and "-Q" not in quarter:
         raise typer.BadParameter("--quarter takes FY2025-Q3; use --fiscal-year for FY2025")
     if demo_site:
-        from carbon.workflow import demo_site_data
+        from carbon.workflow.jobs import demo_site_data
 
         data, _ = demo_site_data()
     else:
-        from carbon.workflow import site_data
+        from carbon.workflow.jobs import site_data
 
         data = site_data(site)
     written = write_rollup(data, label, out)

@@ -3,7 +3,7 @@
 Factor files are never edited by hand or built in a notebook: change the tables
 below, run the script, review the diff, commit. Each dataset folder gets a CSV
 (one row per value, with its unit and provenance) and ``metadata.json`` with the
-CSV's SHA-256, which :mod:`carbon.factors` verifies on every load.
+CSV's SHA-256, which :mod:`carbon.factors.catalogue` verifies on every load.
 
 Usage::
 
@@ -348,7 +348,7 @@ def egrid_metadata(edition: EgridEdition, csv_name: str, sha256: str) -> dict[st
         "gwp_set_note": (
             f"The published CO2e rates ({FIELD_CODES_SUBREGION['CO2e']}) embed IPCC "
             f"{edition.gwp_set} GWP-100 values. To report under another set, recompute from "
-            "the per-gas rates (carbon.factors.egrid_co2e_rate)."
+            "the per-gas rates (carbon.factors.catalogue.egrid_co2e_rate)."
         ),
         "field_codes": {
             "subregion": FIELD_CODES_SUBREGION,

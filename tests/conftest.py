@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carbon.config import SiteConfig, site_from_dict
+from carbon.site.config import SiteConfig, site_from_dict
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
 

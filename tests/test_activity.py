@@ -8,14 +8,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from carbon.activity import HASHRATE_DEFINITIONS, parse_quantity
-from carbon.align import build_cube
-from carbon.errors import AmbiguousUnitError, ConfigError, UnitError
+from carbon.analysis.activity import HASHRATE_DEFINITIONS, parse_quantity
+from carbon.quality.align import build_cube
+from carbon.core.errors import AmbiguousUnitError, ConfigError, UnitError
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
-from carbon.period import month
-from carbon.pipeline import run_period
-from carbon.results import ReportMeta, build_results
+from carbon.core.period import month
+from carbon.analysis.period import run_period
+from carbon.results.document import ReportMeta, build_results
 from tests.conftest import long_frame, tiny_site
 
 METERS = [

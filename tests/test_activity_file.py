@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon.config import load_site
-from carbon.errors import ConfigError
+from carbon.site.config import load_site
+from carbon.core.errors import ConfigError
 
 SITE = """
 activity_file = "activity.csv"
@@ -61,7 +61,7 @@ def test_file_rows_merge_with_inline_rows(tmp_path: Path) -> None:
 
 
 def test_file_rows_reach_the_sector_metrics(tmp_path: Path) -> None:
-    from carbon.activity import activity_from_config
+    from carbon.analysis.activity import activity_from_config
 
     site = load_site(_site(tmp_path, CSV))
     act = activity_from_config(site.activity_for("2025-07"))
@@ -106,7 +106,7 @@ def test_the_activity_file_is_listed_among_the_report_inputs(tmp_path: Path) -> 
     from typer.testing import CliRunner
 
     from carbon.cli import app
-    from carbon.ingest.records import file_sha256
+    from carbon.core.lineage import file_sha256
     from tests.integration.test_example_site import write_example
 
     write_example(tmp_path)

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.align import build_cube
-from carbon.errors import InputDataError
-from carbon.flags import Flag
+from carbon.quality.align import build_cube
+from carbon.core.errors import InputDataError
+from carbon.core.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
 from tests.conftest import long_frame
 
@@ -61,7 +61,7 @@ def test_duplicates_identical_counted_conflicting_flagged_and_listed() -> None:
 
 @pytest.mark.parametrize("reference", [False, True], ids=["fast", "reference"])
 def test_a_missing_reading_beside_a_value_conflicts_two_missing_agree(reference: bool) -> None:
-    from carbon.align import build_cube_reference
+    from carbon.quality.align import build_cube_reference
 
     build = build_cube_reference if reference else build_cube
     frame = long_frame({"REV": [1.0, 2.0, 3.0], "M": [1.0, 1.0, 1.0]})

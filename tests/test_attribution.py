@@ -2,12 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.align import build_cube
-from carbon.attribution import attribute, workload_shares
-from carbon.errors import ConfigError, InputDataError
-from carbon.flags import Flag
+from carbon.quality.align import build_cube
+from carbon.attribution.workloads import attribute, workload_shares
+from carbon.core.errors import ConfigError, InputDataError
+from carbon.core.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
-from carbon.quality import assess
+from carbon.quality.assess import assess
 from tests.conftest import long_frame, tiny_site
 
 INTERVAL = pd.Timedelta("15min")
@@ -54,7 +54,7 @@ def test_hand_computed_allocation() -> None:
 def test_dedicated_shared_meter_goes_to_its_workload() -> None:
     data = tiny_site().model_dump(mode="json")
     data["meters"][4].update(allocation="dedicated", dedicated_to="ai")
-    from carbon.config import site_from_dict
+    from carbon.site.config import site_from_dict
 
     site = site_from_dict(data)
     r = to_cube(site, {"REV": [100.0], "M": [50.0], "A": [20.0], "X": [0.0], "COOL": [10.0]})
@@ -127,7 +127,7 @@ def test_missing_revenue_reading_is_an_error_naming_the_interval() -> None:
 def test_generation_meters_are_refused_until_supported() -> None:
     data = tiny_site().model_dump(mode="json")
     data["meters"].append({"id": "GEN", "role": "generation"})
-    from carbon.config import site_from_dict
+    from carbon.site.config import site_from_dict
 
     site = site_from_dict(data)
     r = to_cube(site, {m.id: [1.0] for m in site.meters})

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon import demo
-from carbon.attribution import _fixed_workloads, _it_by_workload, workload_shares
-from carbon.units import ureg
+from carbon.demo import site as demo
+from carbon.attribution.workloads import _fixed_workloads, _it_by_workload, workload_shares
+from carbon.core.units import ureg
 
 STEP = pd.Timedelta("15min")
 

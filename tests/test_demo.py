@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from carbon import demo
-from carbon.factors import egrid_co2e_rate
+from carbon.demo import site as demo
+from carbon.factors.catalogue import egrid_co2e_rate
 
 
 def test_demo_is_deterministic_and_a_full_year_of_15_minute_data() -> None:

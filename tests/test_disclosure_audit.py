@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-import carbon.workflow as workflow
+import carbon.workflow.jobs as workflow
 from carbon.cli import app
-from carbon.ledger import ledger_path, read_ledger
+from carbon.ledger.index import ledger_path, read_ledger
 from carbon.report.disclosure import framework_tables, load_datapoints, report_context
 from carbon.report.render import render_html
 from carbon.report.tenants import statement_name, tenant_statements
@@ -322,7 +322,7 @@ def test_signoff_shows_names_and_blank_lines(tenanted) -> None:
 def test_verify_detects_a_changed_tenant_statement(tenanted, tmp_path: Path) -> None:
     import shutil
 
-    from carbon.verify import verify_pdf
+    from carbon.workflow.verify import verify_pdf
 
     out, written = tenanted
     copy = tmp_path / "demo" / "2025-07" / "v1"

@@ -14,18 +14,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbon.config import site_from_dict
-from carbon.disclosure_items import (
+from carbon.site.config import site_from_dict
+from carbon.analysis.register import (
     assurance_block,
     boundary_block,
     network_comparison_block,
     offsets_block,
     retired_hardware_block,
 )
-from carbon.errors import ConfigError
+from carbon.core.errors import ConfigError
 from carbon.report.operating_update import operating_update_figures, operating_update_files
-from carbon.results import ReportMeta, build_results
-from carbon.workflow import demo_period, demo_site_data
+from carbon.results.document import ReportMeta, build_results
+from carbon.workflow.jobs import demo_period, demo_site_data
 from tests.conftest import tiny_site
 
 META = ReportMeta("demo-2025-07-v1", 1, "draft", date(2025, 8, 1))
@@ -349,7 +349,7 @@ def test_credit_totals_are_sums_of_the_period_and_the_inventory_is_passed_throug
 ) -> None:
     from datetime import timedelta
 
-    from carbon.config import OffsetCredit
+    from carbon.site.config import OffsetCredit
 
     start, end = date(2025, 2, 1), date(2025, 3, 1)
     items = [

@@ -4,9 +4,9 @@ import pint
 import pytest
 import xarray as xr
 
-from carbon.emissions import location_based, to_hourly
-from carbon.errors import InputDataError, UnitError
-from carbon.units import ureg
+from carbon.accounting.location import location_based, to_hourly
+from carbon.core.errors import InputDataError, UnitError
+from carbon.core.units import ureg
 
 
 def energy_da(values, start="2025-01-01 00:00", freq="15min", unit="kWh") -> xr.DataArray:

@@ -1,4 +1,4 @@
-"""Tests of carbon.factors and the shipped datasets in factors/.
+"""Tests of carbon.factors.catalogue and the shipped datasets in factors/.
 
 The published figures below are typed in from DATA-FORMATS §1.3 (EPA eGRID2022
 and eGRID2023rev2 subregion total-output rates, lb/MWh, 3 decimals; grid gross
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon.errors import ChecksumError, FactorError, FactorNotFoundError
-from carbon.factors import (
+from carbon.core.errors import ChecksumError, FactorError, FactorNotFoundError
+from carbon.factors.catalogue import (
     FactorDataset,
     egrid_co2e_rate,
     egrid_grid_gross_loss,
@@ -31,8 +31,8 @@ from carbon.factors import (
     list_datasets,
     load_dataset,
 )
-from carbon.resources import factors_root
-from carbon.units import ureg
+from carbon.core.resources import factors_root
+from carbon.core.units import ureg
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
 BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_factors.py"
@@ -205,7 +205,7 @@ def test_provenance_egrid2023rev2():
 
 
 def test_units_column_parses():
-    from carbon.units import parse_unit
+    from carbon.core.units import parse_unit
 
     for dataset in list_datasets():
         for unit in set(dataset.table()["unit"]):
@@ -320,7 +320,7 @@ def test_tampered_copy_fails_in_list_datasets(factors_copy):
 
 def test_tampered_shipped_folder_is_detected(factors_copy, monkeypatch):
     """The same check runs on the default folder (factors_root monkeypatched)."""
-    import carbon.factors as factors
+    import carbon.factors.catalogue as factors
 
     csv_path = factors_copy / "epa" / "egrid2023rev2" / "subregion_rates.csv"
     csv_path.write_bytes(csv_path.read_bytes() + b"\n")
@@ -436,7 +436,7 @@ def test_embedded_gwp_set_closes_within_rounding(dataset_id, gwp_set, ch4, n2o, 
 
 
 def test_unknown_gwp_set_in_recompute():
-    from carbon.errors import UnitError
+    from carbon.core.errors import UnitError
 
     with pytest.raises(UnitError):
         egrid_co2e_rate("ERCT", "egrid2022", "AR7")

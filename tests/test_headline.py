@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from carbon.config import site_from_dict
-from carbon.headline import kpi_metrics, kpis_extra
-from carbon.results import ReportMeta, build_results
-from carbon.workflow import compute_demo, demo_period
+from carbon.site.config import site_from_dict
+from carbon.analysis.headline import kpi_metrics, kpis_extra
+from carbon.results.document import ReportMeta, build_results
+from carbon.workflow.jobs import compute_demo, demo_period
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_results_csv_carries_the_new_headline_rows(demo) -> None:
     import csv
     import io
 
-    from carbon.results import results_csv_bytes
+    from carbon.results.document import results_csv_bytes
 
     _, results = demo
     rows = list(csv.DictReader(io.StringIO(results_csv_bytes(results).decode())))
@@ -212,8 +212,8 @@ def test_e_dc_adds_the_genset_fuel_to_the_electricity(demo) -> None:
 
 def test_e_dc_is_the_electricity_alone_without_fuel(demo) -> None:
     """A period without [[fuel]] records: E_DC is the revenue meter, CUE is Scope 2 ÷ E_IT."""
-    from carbon.boundary_energy import boundary_energy, facility_pue
-    from carbon.scope1 import scope1_emissions
+    from carbon.analysis.boundary_energy import boundary_energy, facility_pue
+    from carbon.accounting.scope1 import scope1_emissions
 
     outcome, results = demo
     scopes = replace(outcome.scopes, scope1=scope1_emissions([]))
@@ -233,7 +233,7 @@ def test_e_dc_is_the_electricity_alone_without_fuel(demo) -> None:
 def test_pue_category_follows_where_the_site_meters_it(demo) -> None:
     """[reporting] it_metered_at sets the PUE category (Green Grid PUE1/2/3, ISO/IEC 30134-2
     basic/intermediate/advanced) in results.json and in the KPI details alike."""
-    from carbon.headline import pue_category
+    from carbon.analysis.headline import pue_category
 
     outcome, results = demo
     assert results["kpis"]["pue_category"].startswith("PUE1 (basic): ")

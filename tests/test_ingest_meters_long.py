@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.errors import InputDataError, UnitError
-from carbon.flags import Flag
+from carbon.core.errors import InputDataError, UnitError
+from carbon.core.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
 from tests.conftest import long_frame
 

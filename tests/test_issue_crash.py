@@ -1,6 +1,6 @@
 """An issue killed at any point leaves the ledger with the complete new version or none.
 
-A child process issues a version through :func:`carbon.issue.issue_version` (the
+A child process issues a version through :func:`carbon.ledger.issue.issue_version` (the
 code path ``carbon report`` takes) with small pauses wrapped around each file
 flush, the rename and the commit, so that random SIGKILL times land in every
 stage: before the row, with the row pending, while files are written, between
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon.issue import recover, unrecorded_versions
-from carbon.ledger import latest_version, ledger_path, read_ledger, verify_chain
+from carbon.ledger.issue import recover, unrecorded_versions
+from carbon.ledger.index import latest_version, ledger_path, read_ledger, verify_chain
 
 TRIALS = 30
 PAUSE_S = 0.02
@@ -33,8 +33,8 @@ CHILD = textwrap.dedent(
     import json, os, sys, time
     from pathlib import Path
 
-    import carbon.issue as issue
-    from carbon.ledger import ledger_lock
+    import carbon.ledger.issue as issue
+    from carbon.ledger.index import ledger_lock
 
     root, version, pause = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     real_fsync, real_rename, real_dir = os.fsync, os.rename, issue._fsync_dir

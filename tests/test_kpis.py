@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon.errors import InputDataError, UnitError
-from carbon.kpis import (
+from carbon.core.errors import InputDataError, UnitError
+from carbon.analysis.kpis import (
     EN50600_DIESEL_KWH_PER_L,
     EN50600_GAS_KWH_PER_M3,
     Metric,
@@ -28,13 +28,13 @@ from carbon.kpis import (
     wue,
     wue_source,
 )
-from carbon.units import Q_
+from carbon.core.units import Q_
 
 RTOL = 1e-9
 
 
 def cube(values, unit="kWh"):
-    """(workload, time) DataArray like carbon.attribution produces."""
+    """(workload, time) DataArray like carbon.attribution.workloads produces."""
     values = np.asarray(values, float)
     time = pd.date_range("2025-01-01", periods=values.shape[1], freq="h")
     return xr.DataArray(

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.errors import ConfigError, OutputExistsError
-from carbon.instruments import SerialOverlapError, SerialRange, SerialUse, check_serials
-from carbon.ledger import (
+from carbon.core.errors import ConfigError, OutputExistsError
+from carbon.site.instruments import SerialOverlapError, SerialRange, SerialUse, check_serials
+from carbon.ledger.index import (
     append_entry,
     diff_figures,
     latest_version,
@@ -25,7 +25,7 @@ from carbon.ledger import (
     serial_use_to_dict,
     verify_chain,
 )
-from carbon.workflow import write_site_report
+from carbon.workflow.jobs import write_site_report
 from tests.integration.test_example_site import write_example
 
 

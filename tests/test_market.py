@@ -18,8 +18,8 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
-from carbon.errors import ConfigError, InputDataError, UnitError
-from carbon.instruments import (
+from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.site.instruments import (
     CSV_COLUMNS,
     Certificate,
     ClaimContext,
@@ -35,7 +35,7 @@ from carbon.instruments import (
     read_instruments_csv,
     serial_uses,
 )
-from carbon.market import (
+from carbon.accounting.market import (
     GRID_AVERAGE_FLAG,
     METRICS,
     AllocationError,
@@ -45,7 +45,7 @@ from carbon.market import (
     market_based,
     matching_metrics,
 )
-from carbon.units import ureg
+from carbon.core.units import ureg
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "market-based.md"
 HOURS = pd.date_range("2025-06-01", periods=24, freq="h")

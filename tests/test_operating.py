@@ -21,16 +21,16 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon import capacity, clean_shares, sector
-from carbon.config import site_from_dict
-from carbon.cost_bridge import cost_bridge, parse_money
-from carbon.demand_response import curtailed_against_baseline
-from carbon.errors import ConfigError, InputDataError, UnitError
-from carbon.hashrate import uptime
-from carbon.operating import _capacity
-from carbon.results import ReportMeta, build_results
-from carbon.units import Q_
-from carbon.workflow import compute_demo, demo_period
+from carbon.analysis import capacity, clean_shares, sector
+from carbon.site.config import site_from_dict
+from carbon.analysis.cost_bridge import cost_bridge, parse_money
+from carbon.analysis.demand_response import curtailed_against_baseline
+from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.analysis.hashrate import uptime
+from carbon.analysis.operating import _capacity
+from carbon.results.document import ReportMeta, build_results
+from carbon.core.units import Q_
+from carbon.workflow.jobs import compute_demo, demo_period
 from tests.conftest import tiny_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,7 +254,7 @@ def _share_outcome(*, c: float, cert_mwh: float, gen_mwh: list[float]):
 
 def test_shares_are_independent_of_each_other() -> None:
     """Changing one share's own input moves that share and no other."""
-    from carbon.operating import _clean_shares
+    from carbon.analysis.operating import _clean_shares
 
     def values(**kw):
         args = {"c": 0.3, "cert_mwh": 2.0, "gen_mwh": [2.0, 1.0], **kw}

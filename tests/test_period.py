@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from carbon.errors import PeriodError
-from carbon.period import month, next_full_month_after
+from carbon.core.errors import PeriodError
+from carbon.core.period import month, next_full_month_after
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from carbon.instruments import SerialOverlapError, SerialRange, SerialUse
-from carbon.ledger import append_entry, ledger_path, serial_use_to_dict
-from carbon.prior_uses import prior_uses_for
-from carbon.workflow import write_demo_report
+from carbon.site.instruments import SerialOverlapError, SerialRange, SerialUse
+from carbon.ledger.index import append_entry, ledger_path, serial_use_to_dict
+from carbon.ledger.prior_uses import prior_uses_for
+from carbon.workflow.jobs import write_demo_report
 
 CDT = timezone(timedelta(hours=-5))
 
@@ -79,7 +79,7 @@ def test_a_claim_issued_while_this_run_computed_is_refused_under_the_lock(
     """A concurrent run (e.g. another site of a --workers fleet) issues the same certificates
     after this run read the ledger and before it issues: the check under the ledger lock
     refuses it, naming both uses, and writes nothing."""
-    import carbon.workflow as workflow
+    import carbon.workflow.jobs as workflow
 
     real = workflow.prior_uses_for
     calls: list[int] = []

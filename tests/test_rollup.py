@@ -17,17 +17,17 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.config import FiscalYear
-from carbon.errors import PeriodError
-from carbon.fiscal import (
+from carbon.site.config import FiscalYear
+from carbon.core.errors import PeriodError
+from carbon.core.fiscal import (
     fiscal_label_months,
     fiscal_of_month,
     fiscal_year_months,
     prior_label,
     year_ago_label,
 )
-from carbon.ledger import append_entry, ledger_path
-from carbon.rollup import (
+from carbon.ledger.index import append_entry, ledger_path
+from carbon.workflow.rollup import (
     month_figures,
     month_results,
     recomputed_intensities,
@@ -228,7 +228,7 @@ def test_months_come_from_the_latest_issued_version_else_computed(tmp_path: Path
 def april_rollup(tmp_path_factory: pytest.TempPathFactory):
     """The demo with a fiscal year starting in April, named by its starting year:
     FY2025-Q2 = July to September 2025, compared with FY2025-Q1 (April to June)."""
-    from carbon.workflow import demo_site_data
+    from carbon.workflow.jobs import demo_site_data
 
     data, _ = demo_site_data()
     site = data.site.model_copy(
@@ -260,8 +260,8 @@ def test_demo_quarter_with_april_start(april_rollup) -> None:
     assert doc["period"]["sums"]["offsets_retired_tco2e"] == pytest.approx(1200.0)
     assert all(s["source"] == "computed" for s in doc["period"]["sources"])
     # the month of July equals a report of July computed alone
-    from carbon.period import month
-    from carbon.results import ReportMeta, build_results
+    from carbon.core.period import month
+    from carbon.results.document import ReportMeta, build_results
 
     july = build_results(
         data.run(month("2025-07", "America/Chicago")),
@@ -288,7 +288,7 @@ def test_the_rollup_files_are_deterministic(april_rollup) -> None:
 def test_a_second_rollup_is_the_next_version(april_rollup, monkeypatch) -> None:
     data, out, written = april_rollup
     document = {k: v for k, v in written.document.items() if k not in ("version", "issue_date")}
-    monkeypatch.setattr("carbon.rollup.compute_rollup", lambda *_: document)
+    monkeypatch.setattr("carbon.workflow.rollup.compute_rollup", lambda *_: document)
     before = (written.path / "rollup.pdf").read_bytes()
     again = write_rollup(data, "FY2025-Q2", out)
     assert again.path.name == "v2" and again.document["version"] == 2
@@ -310,7 +310,7 @@ def test_a_quarter_is_also_compared_with_the_same_quarter_a_year_earlier() -> No
     beside the preceding quarter, with its own sums and intensities, in the JSON, CSV and PDF
     text; a fiscal year has none (its prior period is the year before)."""
     from carbon.report.rollup import render_rollup_html, rollup_csv_bytes
-    from carbon.rollup import MonthResult
+    from carbon.workflow.rollup import MonthResult
 
     def source(m: str) -> dict[str, Any]:
         return {

@@ -1,7 +1,7 @@
-"""The pipeline on dask-backed xarray gives the in-memory results (carbon.scale).
+"""The pipeline on dask-backed xarray gives the in-memory results (carbon.workflow.scale).
 
 A small bench fleet (2 sites x 6 meters x 15 min x 3 days, with a hall switching from
-mining to AI) runs through :func:`carbon.pipeline.run_period` twice: on the numpy cube and on
+mining to AI) runs through :func:`carbon.analysis.period.run_period` twice: on the numpy cube and on
 the same cube chunked along meter and time, computed on a dask.distributed LocalCluster.
 dask sums each chunk and then the partial sums, so additions happen in another order: the
 figures agree to rounding, held here to 1e-12 relative (observed: about 1e-16).
@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from bench.fleet import FleetSpec, generate, period, site_config
-from carbon.align import build_cube
+from carbon.quality.align import build_cube
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
-from carbon.pipeline import run_period
-from carbon.scale import chunk_cube, dask_client, run_period_dask
+from carbon.analysis.period import run_period
+from carbon.workflow.scale import chunk_cube, dask_client, run_period_dask
 
 SPEC = FleetSpec(sites=2, meters=6, days=3, interval="15min", seed=11)
 
@@ -86,7 +86,7 @@ def test_dask_outcome_equals_in_memory(fleet, site_id: str, scheduler: str) -> N
 
 
 def test_scheduler_address_must_look_like_one() -> None:
-    from carbon.errors import ConfigError
+    from carbon.core.errors import ConfigError
 
     with (
         pytest.raises(ConfigError, match="expected 'local', 'threads' or a scheduler address"),
@@ -117,10 +117,10 @@ def test_on_a_cluster_the_cube_is_scattered_not_embedded(fleet) -> None:
 
 def test_in_process_cluster_bounds_its_message_logs() -> None:
     # the in-process transport counts every message as 1 byte, so dask's log of recent
-    # messages would keep whole task graphs (see carbon.scale.IN_PROCESS_LOG_LENGTH)
+    # messages would keep whole task graphs (see carbon.workflow.scale.IN_PROCESS_LOG_LENGTH)
     import dask
 
-    from carbon.scale import IN_PROCESS_LOG_LENGTH, current_client
+    from carbon.workflow.scale import IN_PROCESS_LOG_LENGTH, current_client
 
     default = dask.config.get("distributed.admin.low-level-log-length")
     assert default > IN_PROCESS_LOG_LENGTH

@@ -17,15 +17,15 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
-from carbon.errors import (
+from carbon.core.errors import (
     ChecksumError,
     FactorNotFoundError,
     InputDataError,
     UnitError,
 )
-from carbon.factors import load_dataset
-from carbon.resources import factors_root
-from carbon.scope1 import (
+from carbon.factors.catalogue import load_dataset
+from carbon.core.resources import factors_root
+from carbon.accounting.scope1 import (
     DEFAULT_DATASET,
     FuelRecord,
     SiteFactors,
@@ -37,7 +37,7 @@ from carbon.scope1 import (
     scope1_emissions,
     stationary_fuels,
 )
-from carbon.units import Q_
+from carbon.core.units import Q_
 
 RTOL = 1e-9
 

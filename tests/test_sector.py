@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from carbon.errors import InputDataError, UnitError
-from carbon.kpis import Metric, pue
-from carbon.sector import (
+from carbon.core.errors import InputDataError, UnitError
+from carbon.analysis.kpis import Metric, pue
+from carbon.analysis.sector import (
     BLOCKS_PER_DAY,
     SUBSIDY_BTC_SINCE_2024_HALVING,
     MinerModel,
@@ -23,7 +23,7 @@ from carbon.sector import (
     realised_efficiency,
     utilisation,
 )
-from carbon.units import Q_
+from carbon.core.units import Q_
 
 RTOL = 1e-9
 

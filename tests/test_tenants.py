@@ -1,4 +1,4 @@
-"""Per-tenant energy and emissions (carbon.tenants, METHODOLOGY 6)."""
+"""Per-tenant energy and emissions (carbon.analysis.tenants, METHODOLOGY 6)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from carbon.errors import UnitError
-from carbon.tenants import split_by_tenant, tenant_it_energy
-from carbon.units import ureg
+from carbon.core.errors import UnitError
+from carbon.analysis.tenants import split_by_tenant, tenant_it_energy
+from carbon.core.units import ureg
 from tests.conftest import tiny_site
 
 Q = ureg.Quantity
@@ -122,7 +122,7 @@ def test_scheduled_meter_splits_its_interval_by_tenant_span() -> None:
     data = site.model_dump(mode="json")
     data["meters"][3]["workload"][1]["tenant"] = "acme"
     data["meters"][2]["tenant"] = "beta"
-    from carbon.config import site_from_dict
+    from carbon.site.config import site_from_dict
 
     site = site_from_dict(data)
     times = pd.date_range("2025-01-01", periods=2, freq="15min")
@@ -216,8 +216,8 @@ def test_tenants_and_remainder_add_up_to_site_totals(
 
 
 def test_demo_tenants_reconcile_to_site_totals() -> None:
-    from carbon.results import ReportMeta, build_results
-    from carbon.workflow import compute_demo, demo_period
+    from carbon.results.document import ReportMeta, build_results
+    from carbon.workflow.jobs import compute_demo, demo_period
 
     outcome, _ = compute_demo(demo_period(None))
     results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
@@ -241,8 +241,8 @@ def test_demo_tenants_reconcile_to_site_totals() -> None:
 def test_demo_report_shows_the_tenants_table() -> None:
     from carbon.report.context import build_context
     from carbon.report.render import render_html
-    from carbon.results import ReportMeta, build_results
-    from carbon.workflow import compute_demo, demo_period
+    from carbon.results.document import ReportMeta, build_results
+    from carbon.workflow.jobs import compute_demo, demo_period
 
     outcome, _ = compute_demo(demo_period(None))
     results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
@@ -261,8 +261,8 @@ def test_report_html_does_not_depend_on_key_order() -> None:
 
     from carbon.report.context import build_context
     from carbon.report.render import render_html
-    from carbon.results import ReportMeta, build_results, results_json_bytes
-    from carbon.workflow import compute_demo, demo_period
+    from carbon.results.document import ReportMeta, build_results, results_json_bytes
+    from carbon.workflow.jobs import compute_demo, demo_period
 
     outcome, _ = compute_demo(demo_period(None))
     results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))

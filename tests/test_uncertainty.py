@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from carbon.errors import UnitError
-from carbon.uncertainty import Components, propagate
-from carbon.units import ureg
+from carbon.core.errors import UnitError
+from carbon.pivot.uncertainty import Components, propagate
+from carbon.core.units import ureg
 
 
 def components(**change) -> Components:

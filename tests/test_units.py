@@ -1,4 +1,4 @@
-"""Tests of carbon.units: the registry, GHG dimensions, GWP sets, rejected tokens.
+"""Tests of carbon.core.units: the registry, GHG dimensions, GWP sets, rejected tokens.
 
 Expected values come from METHODOLOGY §9 (conversions, GWP-100 table) and from
 exact definitions (1 lb = 0.45359237 kg; 1 Btu_IT = 1055.05585262 J).
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbon.errors import AmbiguousUnitError, UnitError
-from carbon.units import (
+from carbon.core.errors import AmbiguousUnitError, UnitError
+from carbon.core.units import (
     AMBIGUOUS_TOKENS,
     Q_,
     REDEFINED_BY_CARBON,
@@ -71,7 +71,7 @@ def test_only_documented_names_are_redefined():
 
 
 def test_building_the_registry_logs_nothing(caplog):
-    from carbon.units import _build_registry
+    from carbon.core.units import _build_registry
 
     with caplog.at_level(logging.DEBUG, logger="pint"):
         _build_registry()

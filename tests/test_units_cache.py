@@ -5,7 +5,7 @@ from __future__ import annotations
 import pint
 import pytest
 
-from carbon.units import _build_registry, ureg
+from carbon.core.units import _build_registry, ureg
 
 EXPRESSIONS = ["kWh", "g CO2e/kWh", "kg CO2e", "kg CO2e/kWh", "MWh", "lb CO2 / MWh", "J/TH"]
 

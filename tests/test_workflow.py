@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.errors import OutputExistsError
-from carbon.workflow import write_demo_report
+from carbon.core.errors import OutputExistsError
+from carbon.workflow.jobs import write_demo_report
 
 
 @pytest.fixture(scope="module")

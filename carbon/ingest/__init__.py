@@ -4,6 +4,6 @@ One module per source family. Every reader returns data with pint units and an
 :class:`InputRecord` (hash, rows, time span) for the manifest.
 """
 
-from carbon.ingest.records import InputRecord
+from carbon.core.lineage import InputRecord
 
 __all__ = ["InputRecord"]

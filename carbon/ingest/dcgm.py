@@ -48,10 +48,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon.errors import InputDataError
-from carbon.flags import Flag
-from carbon.ingest.records import InputRecord, MeterTable, file_sha256
-from carbon.units import ureg
+from carbon.core.errors import InputDataError
+from carbon.core.flags import Flag
+from carbon.core.lineage import InputRecord, MeterTable, file_sha256
+from carbon.core.units import ureg
 
 __all__ = [
     "ENERGY_COUNTER",

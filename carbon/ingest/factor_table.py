@@ -40,14 +40,14 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.errors import (
+from carbon.core.errors import (
     FactorNotFoundError,
     InputDataError,
     PeriodError,
     UnitError,
 )
-from carbon.ingest.records import InputRecord, file_sha256
-from carbon.units import GAS_DIMENSIONS, gwp_sets, parse_unit, ureg
+from carbon.core.lineage import InputRecord, file_sha256
+from carbon.core.units import GAS_DIMENSIONS, gwp_sets, parse_unit, ureg
 
 __all__ = [
     "FACTOR_COLUMNS",

@@ -26,7 +26,7 @@ docs/importers/green-button.md):
   ``<meter>`` is `meter_id`, else ``UsagePoint-<id>`` from the UsagePoint's
   href (``UsagePoint-2`` for ``…/UsagePoint/2``). With several usage points
   and a `meter_id`, ids are ``<meter_id>:<usage point id>``.
-- ``ReadingQuality/quality`` codes map onto :class:`~carbon.flags.Flag` (see
+- ``ReadingQuality/quality`` codes map onto :class:`~carbon.core.flags.Flag` (see
   :data:`QUALITY_FLAGS`). ``cost`` (hundred-thousandths of the currency unit) is
   summed per meter into the labels (``cost_total``, ``currency``), not kept per
   interval. ``LocalTimeParameters`` go to the labels; computing stays in UTC.
@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.errors import InputDataError, UnitError
-from carbon.flags import Flag
-from carbon.ingest.records import InputRecord, MeterTable, file_sha256
-from carbon.units import parse_unit, ureg
+from carbon.core.errors import InputDataError, UnitError
+from carbon.core.flags import Flag
+from carbon.core.lineage import InputRecord, MeterTable, file_sha256
+from carbon.core.units import parse_unit, ureg
 
 __all__ = ["QUALITY_FLAGS", "UOM_UNITS", "read_green_button"]
 

@@ -48,11 +48,11 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.errors import ConfigError, InputDataError, UnitError
-from carbon.factors import load_dataset
-from carbon.flags import Flag
-from carbon.ingest.records import GridTable, span_record
-from carbon.units import parse_unit, ureg
+from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.factors.catalogue import load_dataset
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, span_record
+from carbon.core.units import parse_unit, ureg
 
 __all__ = ["DEFAULT_FUEL_FACTORS", "EIA930_TIME_FORMAT", "read_eia930_balance"]
 

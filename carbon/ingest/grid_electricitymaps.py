@@ -1,7 +1,7 @@
 """Electricity Maps CSV exports (the portal's "download" files), hourly.
 
 :func:`read_electricitymaps_csv` reads one zone's file into a
-:class:`~carbon.ingest.records.GridTable` in interval-start UTC. Both header
+:class:`~carbon.core.lineage.GridTable` in interval-start UTC. Both header
 generations are accepted (DATA-FORMATS 2.3):
 
 - older (2021–2023): ``Datetime (UTC), Country, Zone Name, Zone Id,
@@ -34,10 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon.errors import ConfigError, InputDataError, UnitError
-from carbon.flags import Flag
-from carbon.ingest.records import GridTable, span_record
-from carbon.units import parse_unit
+from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, span_record
+from carbon.core.units import parse_unit
 
 __all__ = ["read_electricitymaps_csv"]
 

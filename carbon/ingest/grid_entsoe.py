@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.errors import ConfigError, InputDataError, UnitError
-from carbon.factors import load_dataset
-from carbon.flags import Flag
-from carbon.ingest.records import GridTable, InputRecord, file_sha256
-from carbon.units import parse_unit, ureg
+from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.factors.catalogue import load_dataset
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, InputRecord, file_sha256
+from carbon.core.units import parse_unit, ureg
 
 __all__ = [
     "CURVE_TYPES",
@@ -295,7 +295,7 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
         (``"generation"``, or ``"consumption"`` for series with only an
         ``outBiddingZone_Domain``) and ``resolution`` (timedelta64).
         ``frame.attrs["record"]`` is the file's
-        :class:`~carbon.ingest.records.InputRecord` and ``frame.attrs["meta"]``
+        :class:`~carbon.core.lineage.InputRecord` and ``frame.attrs["meta"]``
         the document facts (mRID, curve types, series count).
 
     Raises

@@ -3,7 +3,7 @@
 :func:`read_gridemissions_co2i` reads one BA's consumption-based intensity from
 a wide gridemissions ``…_co2i.csv`` file (first column ``period``, then one
 ``CO2i_<BA>_D`` column per balancing authority, in kg/MWh) into a
-:class:`~carbon.ingest.records.GridTable`.
+:class:`~carbon.core.lineage.GridTable`.
 
 - Time: ``period`` is naive UTC and inherits EIA-930's hour-*ending* label, so
   interval start = ``period`` − 1 h (DATA-FORMATS 2.2, 7).
@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon.errors import ConfigError, InputDataError
-from carbon.flags import Flag
-from carbon.ingest.records import GridTable, span_record
-from carbon.units import parse_unit
+from carbon.core.errors import ConfigError, InputDataError
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, span_record
+from carbon.core.units import parse_unit
 
 __all__ = ["read_gridemissions_co2i"]
 

@@ -1,7 +1,7 @@
 """NESO (GB) Carbon Intensity API responses saved as JSON, half-hourly.
 
 :func:`read_neso` reads a response of ``https://api.carbonintensity.org.uk``
-into a :class:`~carbon.ingest.records.GridTable` (DATA-FORMATS 2.5). Three
+into a :class:`~carbon.core.lineage.GridTable` (DATA-FORMATS 2.5). Three
 shapes are accepted:
 
 - **national** (``/intensity…``): ``{"data": [{"from": "2020-05-24T20:30Z",
@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carbon.errors import InputDataError
-from carbon.flags import Flag
-from carbon.ingest.records import GridTable, InputRecord, file_sha256
-from carbon.units import parse_unit
+from carbon.core.errors import InputDataError
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, InputRecord, file_sha256
+from carbon.core.units import parse_unit
 
 __all__ = ["INDEX_VALUES", "NESO_UNIT", "read_neso"]
 

@@ -1,6 +1,6 @@
 """Grid carbon intensity as the accounting uses it: one regular series in interval-start UTC.
 
-Every grid importer returns a :class:`~carbon.ingest.records.GridTable`;
+Every grid importer returns a :class:`~carbon.core.lineage.GridTable`;
 :func:`grid_from_table` checks it for Scope 2 use and turns it into a
 pint-quantified :class:`GridIntensity`. Scope 2 location-based needs an
 *average*, *direct* (combustion) CO2e rate: a marginal series or a life-cycle
@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.errors import InputDataError, UnitError
-from carbon.flags import Flag
-from carbon.ingest.records import GridTable, InputRecord
-from carbon.units import parse_unit, ureg
+from carbon.core.errors import InputDataError, UnitError
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, InputRecord
+from carbon.core.units import parse_unit, ureg
 
 HOUR = pd.Timedelta(hours=1)
 

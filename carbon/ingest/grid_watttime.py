@@ -1,7 +1,7 @@
 """WattTime API v3 signals (MOER / AOER) saved as JSON or CSV.
 
 :func:`read_watttime` reads one region's ``co2_moer`` (marginal) or
-``co2_aoer`` (average) series into a :class:`~carbon.ingest.records.GridTable`
+``co2_aoer`` (average) series into a :class:`~carbon.core.lineage.GridTable`
 (DATA-FORMATS 2.4). Accepted files:
 
 - **JSON**, a ``/v3/historical`` or ``/v3/forecast`` response as saved::
@@ -56,10 +56,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carbon.errors import InputDataError, UnitError
-from carbon.flags import Flag
-from carbon.ingest.records import GridTable, span_record
-from carbon.units import parse_unit
+from carbon.core.errors import InputDataError, UnitError
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, span_record
+from carbon.core.units import parse_unit
 
 __all__ = ["DEFAULT_PERIOD", "SIGNAL_KINDS", "WATTTIME_UNITS", "read_watttime"]
 

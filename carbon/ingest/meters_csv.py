@@ -1,6 +1,6 @@
 """Meter files from a BMS, historian or sub-metering system: long, Parquet, wide, registers.
 
-Every reader returns a :class:`~carbon.ingest.records.MeterTable`: energy per
+Every reader returns a :class:`~carbon.core.lineage.MeterTable`: energy per
 interval, interval-start UTC, the source line of every row (docs/importers/meters-csv.md).
 
 - :func:`read_meters_csv`: long form, one row per (interval start, meter):
@@ -23,16 +23,16 @@ Rules shared by all four:
   time that does not exist (spring-forward gap) is an error naming its line.
 - **Units.** The unit is read from the column name (``energy_kwh``: the
   all-lowercase snake-case token, so ``mwh`` is megawatt-hours), from the header
-  (``[kWh]``, parsed with :func:`carbon.units.parse_unit`), from a ``unit``
+  (``[kWh]``, parsed with :func:`carbon.core.units.parse_unit`), from a ``unit``
   column, or given as ``unit=``. Energy is kept in its unit; average power is
   multiplied by the interval (given, or per meter the most common step between
   its readings) and returned in kWh. A power column whose interval is neither
-  given nor inferable is refused with :class:`~carbon.errors.UnitError`.
+  given nor inferable is refused with :class:`~carbon.core.errors.UnitError`.
 - **Rows.** Nothing is dropped: duplicates and negatives stay in (the align stage
   flags them); an empty value cell is NaN flagged ``SOURCE_MISSING``. Blank
   lines are not rows. ``line`` is the 1-based physical line of the row (files
   with quoted multi-line cells would shift it).
-- **Errors.** :class:`~carbon.errors.InputDataError` names the file, the line
+- **Errors.** :class:`~carbon.core.errors.InputDataError` names the file, the line
   and what was expected: empty file, bytes that are not UTF-8 (line and byte
   offset), missing columns, unparsable stamps or numbers.
 """
@@ -50,10 +50,10 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.errors import AmbiguousUnitError, ConfigError, InputDataError, UnitError
-from carbon.flags import Flag
-from carbon.ingest.records import InputRecord, MeterTable, file_sha256
-from carbon.units import parse_unit, ureg
+from carbon.core.errors import AmbiguousUnitError, ConfigError, InputDataError, UnitError
+from carbon.core.flags import Flag
+from carbon.core.lineage import InputRecord, MeterTable, file_sha256
+from carbon.core.units import parse_unit, ureg
 
 __all__ = ["read_meters_csv", "read_meters_parquet", "read_register_csv", "read_wide_csv"]
 

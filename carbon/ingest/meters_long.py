@@ -4,7 +4,7 @@
 unit) and returns it as a :class:`MeterTable` in interval-start UTC with the
 source line of every row. It drops nothing: duplicates, negatives and unknown
 meter ids are dealt with, and named, when the tables are aligned
-(:mod:`carbon.align`).
+(:mod:`carbon.quality.align`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from carbon.errors import InputDataError, UnitError
-from carbon.flags import Flag
-from carbon.ingest.records import InputRecord, MeterTable
-from carbon.units import parse_unit, ureg
+from carbon.core.errors import InputDataError, UnitError
+from carbon.core.flags import Flag
+from carbon.core.lineage import InputRecord, MeterTable
+from carbon.core.units import parse_unit, ureg
 
 REQUIRED_COLUMNS = ("interval_start", "meter_id")
 
@@ -41,7 +41,7 @@ def _categorical_ids(ids: pd.Series) -> pd.Categorical:
     """Meter ids as a categorical of strings: one string per distinct id, not per reading.
 
     A dictionary-encoded column (Parquet read through pyarrow) keeps its codes; the cube
-    builder then maps ids to cube rows once per category (:func:`carbon.cube.meter_codes`).
+    builder then maps ids to cube rows once per category (:func:`carbon.quality.cube.meter_codes`).
     """
     if isinstance(ids.dtype, pd.CategoricalDtype):
         names = ids.cat.categories.astype(str)

@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.errors import ConfigError, InputDataError
-from carbon.flags import Flag
-from carbon.ingest.records import InputRecord, MeterTable, file_sha256
-from carbon.units import Q_, ureg
+from carbon.core.errors import ConfigError, InputDataError
+from carbon.core.flags import Flag
+from carbon.core.lineage import InputRecord, MeterTable, file_sha256
+from carbon.core.units import Q_, ureg
 
 __all__ = [
     "HASHRATE_UNITS",

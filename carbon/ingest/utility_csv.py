@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.errors import InputDataError, UnitError
-from carbon.flags import Flag
+from carbon.core.errors import InputDataError, UnitError
+from carbon.core.flags import Flag
 from carbon.ingest.meters_csv import (
     check_timezone,
     first,
@@ -47,8 +47,8 @@ from carbon.ingest.meters_csv import (
     read_text,
     unit_from_token,
 )
-from carbon.ingest.records import InputRecord, MeterTable, file_sha256
-from carbon.units import ureg
+from carbon.core.lineage import InputRecord, MeterTable, file_sha256
+from carbon.core.units import ureg
 
 __all__ = ["DEFAULT_METER_ID", "read_utility_csv"]
 

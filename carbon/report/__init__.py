@@ -13,7 +13,7 @@ importing this package stays cheap.
 
 from __future__ import annotations
 
-from carbon.errors import ReportResourceError
+from carbon.core.errors import ReportResourceError
 from carbon.report.charts import stacked_power_svg
 from carbon.report.context import build_context
 from carbon.report.render import render_html, render_pdf

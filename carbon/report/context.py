@@ -19,7 +19,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from carbon.errors import ReportContextError
+from carbon.core.errors import ReportContextError
 from carbon.report.charts import chart_resolution, stacked_power_svg, workload_label
 from carbon.report.operating_context import operating_context
 from carbon.report.tenants_context import more_kpi_rows, tenants_context

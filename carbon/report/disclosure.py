@@ -20,9 +20,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from carbon.dotted import lookup
+from carbon.core.dotted import lookup
 from carbon.report.register_context import REGISTER_SECTIONS, register_context
-from carbon.units import ureg
+from carbon.core.units import ureg
 
 __all__ = [
     "AUDIT_SECTIONS",

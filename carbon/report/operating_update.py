@@ -26,8 +26,8 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from carbon.dotted import lookup
-from carbon.units import ureg
+from carbon.core.dotted import lookup
+from carbon.core.units import ureg
 
 __all__ = ["UPDATE_JSON", "UPDATE_PDF", "operating_update_figures", "operating_update_files"]
 

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from carbon.errors import CarbonError, ReportResourceError
-from carbon.resources import templates_root
+from carbon.core.errors import CarbonError, ReportResourceError
+from carbon.core.resources import templates_root
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2

@@ -1,6 +1,6 @@
 """The fiscal roll-up files: ``rollup.json``, ``rollup.csv`` and a short PDF/A-3b.
 
-Display only: the sums and intensities come from :func:`carbon.rollup.rollup_document`
+Display only: the sums and intensities come from :func:`carbon.workflow.rollup.rollup_document`
 and are converted to display units here. The PDF's dates come from the document's
 ``issue_date`` (the first local day after the period), so the same inputs give the
 same bytes.
@@ -14,7 +14,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from carbon.units import ureg
+from carbon.core.units import ureg
 
 __all__ = ["rollup_csv_bytes", "rollup_files", "rollup_json_bytes"]
 

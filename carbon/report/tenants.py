@@ -28,7 +28,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from carbon.units import ureg
+from carbon.core.units import ureg
 
 __all__ = ["TENANT_FOLDER", "statement_name", "tenant_figures", "tenant_statements"]
 

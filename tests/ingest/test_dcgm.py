@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.errors import InputDataError
-from carbon.flags import Flag
+from carbon.core.errors import InputDataError
+from carbon.core.flags import Flag
 from carbon.ingest.dcgm import (
     ENERGY_COUNTER,
     POWER_GAUGE,
@@ -19,8 +19,8 @@ from carbon.ingest.dcgm import (
     read_dcgm_csv,
     read_dcgm_scrapes,
 )
-from carbon.ingest.records import METER_COLUMNS
-from carbon.units import ureg
+from carbon.core.lineage import METER_COLUMNS
+from carbon.core.units import ureg
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "telemetry"
 REAL = Path(__file__).resolve().parents[3] / "shared" / "real-samples"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carbon.errors import (
+from carbon.core.errors import (
     AmbiguousUnitError,
     FactorNotFoundError,
     InputDataError,
@@ -17,7 +17,7 @@ from carbon.errors import (
     UnitError,
 )
 from carbon.ingest.factor_table import FACTOR_COLUMNS, METHODS, FactorTable, read_factor_table
-from carbon.units import Q_, parse_unit, to_co2e
+from carbon.core.units import Q_, parse_unit, to_co2e
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"
 SAMPLE = DATA / "factor_table_sample.csv"

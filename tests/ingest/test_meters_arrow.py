@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from carbon.errors import InputDataError
+from carbon.core.errors import InputDataError
 from carbon.ingest.meters_arrow import read_long_arrow
 from carbon.ingest.meters_long import read_long_frame
 

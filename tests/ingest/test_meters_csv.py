@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.errors import ConfigError, InputDataError, UnitError
-from carbon.flags import Flag
+from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.core.flags import Flag
 from carbon.ingest.meters_csv import (
     read_meters_csv,
     read_meters_parquet,
     read_register_csv,
     read_wide_csv,
 )
-from carbon.ingest.records import MeterTable
-from carbon.units import parse_unit
+from carbon.core.lineage import MeterTable
+from carbon.core.units import parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "meters"
 CHICAGO = "America/Chicago"

@@ -12,11 +12,11 @@ import pint
 import pytest
 import xarray as xr
 
-from carbon.errors import ConfigError, InputDataError
-from carbon.flags import Flag
+from carbon.core.errors import ConfigError, InputDataError
+from carbon.core.flags import Flag
 from carbon.ingest.miner import MinerTelemetry, parse_miner_response, read_miner_polls
-from carbon.ingest.records import METER_COLUMNS
-from carbon.units import Q_, ureg
+from carbon.core.lineage import METER_COLUMNS
+from carbon.core.units import Q_, ureg
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "telemetry"
 T0 = pd.Timestamp("2025-07-01T00:00:00Z")

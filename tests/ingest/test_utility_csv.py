@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.errors import ConfigError, InputDataError, UnitError
-from carbon.flags import Flag
+from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.core.flags import Flag
 from carbon.ingest.utility_csv import read_utility_csv
-from carbon.units import parse_unit
+from carbon.core.units import parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "meters"
 LA = "America/Los_Angeles"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carbon.errors import CarbonError
-from carbon.workflow import compute_site, validate_site
+from carbon.core.errors import CarbonError
+from carbon.workflow.jobs import compute_site, validate_site
 from tests.integration.test_example_site import write_example
 
 

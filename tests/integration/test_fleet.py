@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.errors import ConfigError
-from carbon.fleet import load_fleet
+from carbon.core.errors import ConfigError
+from carbon.workflow.fleet import load_fleet
 from tests.integration.test_example_site import write_example
 
 

@@ -1,5 +1,5 @@
 """``carbon report --fleet --workers N``: the sites reported in worker processes give the same
-files, byte for byte, as the serial run (carbon.site_pool)."""
+files, byte for byte, as the serial run (carbon.workflow.pool)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.errors import ConfigError
-from carbon.fleet import run_fleet
+from carbon.core.errors import ConfigError
+from carbon.workflow.fleet import run_fleet
 from tests.integration.test_fleet import _site
 
 
@@ -41,16 +41,16 @@ def _files(root: Path) -> dict[str, bytes]:
 def test_two_workers_write_the_serial_run_byte_for_byte(
     fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import carbon.site_pool
+    import carbon.workflow.pool
 
     pools: list[int] = []
-    original = carbon.site_pool.report_sites_in_processes
+    original = carbon.workflow.pool.report_sites_in_processes
 
     def spy(jobs, period, out, options, workers, record):
         pools.append(workers)
         return original(jobs, period, out, options, workers, record)
 
-    monkeypatch.setattr(carbon.site_pool, "report_sites_in_processes", spy)
+    monkeypatch.setattr(carbon.workflow.pool, "report_sites_in_processes", spy)
     outputs = {}
     for name, extra in (("serial", []), ("pool", ["--workers", "2"])):
         folder = tmp_path / name

@@ -1,7 +1,7 @@
 """A site whose meters read one Parquet file reports the same through the direct cube.
 
 ``carbon report`` builds such a site's cube straight from Parquet
-(:mod:`carbon.ingest.parquet_cube`); these tests run the documented example site with its
+(:mod:`carbon.quality.parquet_cube`); these tests run the documented example site with its
 meters in Parquet both ways (direct, and with the direct path turned off so that the file goes
 through ``read_meters_parquet`` and ``build_cube``) and check that results.json is the same
 bytes, for a file with a ``source_id`` and a rated capacity that some readings exceed, and

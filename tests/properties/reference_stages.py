@@ -1,7 +1,7 @@
 """The run_period stages as they were written with xarray operations: the oracle.
 
-carbon's stages now do their arithmetic on numpy magnitudes (:mod:`carbon.attribution`,
-:mod:`carbon.quality`, :mod:`carbon.reconcile`); these are the earlier formulations, kept
+carbon's stages now do their arithmetic on numpy magnitudes (:mod:`carbon.attribution.workloads`,
+:mod:`carbon.quality.assess`, :mod:`carbon.quality.reconcile`); these are the earlier formulations, kept
 verbatim (only renamed) so that tests can require the same results bit for bit.
 """
 
@@ -11,19 +11,19 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.align import ConflictingDuplicate
-from carbon.attribution import (
+from carbon.quality.align import ConflictingDuplicate
+from carbon.attribution.workloads import (
     Attribution,
     _check_supported_tree,
     _fixed_workloads,
     _span_ns,
 )
-from carbon.config import WORKLOADS, SiteConfig
-from carbon.errors import InputDataError
-from carbon.flags import FLAG_NAMES, Flag
-from carbon.quality import MeterQuality, QualityReport
-from carbon.reconcile import MAX_LISTED, Breach, ParentReconciliation
-from carbon.units import ureg
+from carbon.site.config import WORKLOADS, SiteConfig
+from carbon.core.errors import InputDataError
+from carbon.core.flags import FLAG_NAMES, Flag
+from carbon.quality.assess import MeterQuality, QualityReport
+from carbon.quality.reconcile import MAX_LISTED, Breach, ParentReconciliation
+from carbon.core.units import ureg
 
 
 def workload_shares_reference(

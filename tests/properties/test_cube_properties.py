@@ -1,6 +1,6 @@
 """The integer-key cube builder equals the reference builder on random inputs.
 
-``carbon.align.build_cube`` (carbon's path, :mod:`carbon.cube`) must give the same cube as
+``carbon.quality.align.build_cube`` (carbon's path, :mod:`carbon.quality.cube`) must give the same cube as
 ``build_cube_reference`` (the readable pandas implementation): the same energy bit for bit
 (NaN where the reference has NaN), the same flags, rows read, identical duplicates counted,
 conflicting duplicates listed with the same values and source lines, the same native
@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbon.align import build_cube, build_cube_reference
-from carbon.errors import InputDataError
-from carbon.flags import Flag
+from carbon.quality.align import build_cube, build_cube_reference
+from carbon.core.errors import InputDataError
+from carbon.core.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
 
 METERS = ["REV", "A", "B", "C"]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbon.kpis import (
+from carbon.analysis.kpis import (
     cue,
     ere,
     erf,
@@ -25,9 +25,9 @@ from carbon.kpis import (
     pue_from_partials,
     source_emissions,
 )
-from carbon.scope1 import FuelRecord, fuel_emissions
-from carbon.sector import realised_efficiency
-from carbon.units import Q_
+from carbon.accounting.scope1 import FuelRecord, fuel_emissions
+from carbon.analysis.sector import realised_efficiency
+from carbon.core.units import Q_
 
 RTOL = 1e-9
 energy = st.floats(min_value=1e-3, max_value=1e9, allow_nan=False, allow_infinity=False)

@@ -1,8 +1,8 @@
 """The cube read straight from Parquet equals the cube of the table readers, on random files.
 
-:func:`carbon.ingest.parquet_cube.long_parquet_cube` must give what
+:func:`carbon.quality.parquet_cube.long_parquet_cube` must give what
 ``build_cube([read_long_arrow(pq.read_table(path), ...)], meter_ids)`` gives, and
-:func:`carbon.ingest.parquet_cube.meters_parquet_cube` (when it does not hand the file back)
+:func:`carbon.quality.parquet_cube.meters_parquet_cube` (when it does not hand the file back)
 what ``build_cube`` gives on :func:`carbon.ingest.meters_csv.read_meters_parquet`'s table with
 its ids mapped to the site's: the same energy bit for bit (NaN included), flags, time axis,
 common and native intervals, rows read, duplicates, conflicts and input record; and where
@@ -31,14 +31,14 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbon.align import build_cube
-from carbon.errors import CarbonError
-from carbon.flags import Flag
+from carbon.quality.align import build_cube
+from carbon.core.errors import CarbonError
+from carbon.core.flags import Flag
 from carbon.ingest import parquet_cube
 from carbon.ingest.meters_arrow import read_long_arrow
 from carbon.ingest.meters_csv import read_meters_parquet
-from carbon.ingest.records import MeterTable
-from carbon.sources import _flag_above_rated
+from carbon.core.lineage import MeterTable
+from carbon.quality.sources import _flag_above_rated
 
 METERS = ["REV", "A", "B", "C"]
 START = pd.Timestamp("2025-03-09T04:00", tz="UTC")
@@ -191,7 +191,7 @@ def _long_reference(path: Path, case: dict):
 
 
 def _meters_reference(path: Path, ids: list[str], rated_kw: dict[str, float] | None = None):
-    """carbon.sources' path for one Parquet file: read_meters_parquet, ids mapped, readings
+    """carbon.quality.sources' path for one Parquet file: read_meters_parquet, ids mapped, readings
     above a rated capacity flagged, build_cube."""
     table = read_meters_parquet(path)
     frame = table.frame.assign(meter_id=table.frame["meter_id"].astype(str).to_numpy())
@@ -252,7 +252,7 @@ def test_meters_parquet_cube_equals_the_site_path(case: dict) -> None:
             lambda: parquet_cube.meters_parquet_cube(path, ids, {m: m for m in ids}, rated_kw=rated)
         )
         if got is None:
-            return  # handed back: carbon.sources reads the file by the table path
+            return  # handed back: carbon.quality.sources reads the file by the table path
         _same(got, _outcome(lambda: _meters_reference(path, ids, rated)))
 
 
@@ -318,7 +318,7 @@ def test_site_reader_strips_ids_as_read_meters_parquet_does(tmp_path: Path) -> N
 
 
 def test_rated_check_on_another_interval_goes_to_the_table_path(tmp_path: Path) -> None:
-    """carbon.sources checks rated capacities over the median step between readings; when
+    """carbon.quality.sources checks rated capacities over the median step between readings; when
     gaps make that step longer than the grid, the direct cube hands the file back."""
     cells = np.array([0, 1, 2, 4, 7, 11, 16])  # steps 1, 1, 2, 3, 4, 5: mode 1, median 2.5
     stamps = pd.Timestamp("2025-03-09 05:00", tz="UTC") + pd.to_timedelta(cells * 15, unit="min")

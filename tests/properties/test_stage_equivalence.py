@@ -22,18 +22,18 @@ import xarray as xr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbon.attribution import attribute
-from carbon.config import WORKLOADS, site_from_dict
-from carbon.emissions import apply_factor_hierarchy, location_based, to_resolution
-from carbon.errors import InputDataError
-from carbon.flags import Flag
-from carbon.period import Period
-from carbon.pipeline import slice_flags, slice_period
-from carbon.quality import assess, flag_counts
-from carbon.quantified import quantified
-from carbon.reconcile import reconcile
-from carbon.rows import sum_rows, take_rows
-from carbon.units import ureg
+from carbon.attribution.workloads import attribute
+from carbon.site.config import WORKLOADS, site_from_dict
+from carbon.accounting.location import apply_factor_hierarchy, location_based, to_resolution
+from carbon.core.errors import InputDataError
+from carbon.core.flags import Flag
+from carbon.core.period import Period
+from carbon.analysis.period import slice_flags, slice_period
+from carbon.quality.assess import assess, flag_counts
+from carbon.core.quantified import quantified
+from carbon.quality.reconcile import reconcile
+from carbon.core.arrays import sum_rows, take_rows
+from carbon.core.units import ureg
 from tests.properties.reference_stages import (
     assess_reference,
     attribute_reference,
@@ -346,7 +346,7 @@ def test_alignment_check_on_integer_nanoseconds() -> None:
 @pytest.mark.parametrize("dtype", ["float64", "int64"])
 @pytest.mark.parametrize("shift", [0, 2, -3])
 def test_market_hourly_values_equal_the_reindexed_series(dtype: str, shift: int, unit: str) -> None:
-    from carbon.market import _on_hours
+    from carbon.accounting.market import _on_hours
 
     hours = pd.date_range(START, periods=24, freq="h")
     axis = hours + pd.Timedelta(hours=shift)  # the same hours, or shifted (some absent)

@@ -1,0 +1,107 @@
+"""Scope 1, market-based Scope 2 and Scope 3.3 for one period: wiring only.
+
+The rules live in :mod:`carbon.accounting.market` and :mod:`carbon.site.instruments` (Scope 2
+market-based, METHODOLOGY 1.3, 1.4, 2), :mod:`carbon.accounting.scope1` (1.5) and
+:mod:`carbon.accounting.scope3` (1.6). This module feeds them the period's hourly load per
+workload, the site's instruments and fuel records, and one GWP set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import xarray as xr
+
+from carbon.core.errors import FactorNotFoundError
+from carbon.factors.catalogue import latest_egrid_for_year
+from carbon.site.instruments import ClaimContext, SerialUse
+from carbon.accounting.market import MarketBasedResult, market_based
+from carbon.accounting.scope1 import Scope1Result, fuel_record_from_dict, scope1_emissions
+from carbon.accounting.scope3 import TDLosses, td_losses_egrid
+
+
+@dataclass(frozen=True)
+class PeriodAccounting:
+    """The scopes beyond location-based Scope 2 for one period."""
+
+    gwp_set: str
+    market: MarketBasedResult
+    scope1: Scope1Result
+    td_losses: TDLosses | None  # None where no grid-loss factor exists for the region
+    context: ClaimContext
+    td_unavailable: str | None = None  # why 3.3(c) is not computed, when it is not
+
+
+def account_period(
+    *,
+    hourly_load: xr.DataArray,
+    location_intensity: xr.DataArray,
+    instruments: Sequence[Any],
+    fuel_records: Sequence[dict[str, Any]],
+    site_id: str,
+    reporter: str,
+    market_boundary: str,
+    grid_region: str,
+    year: int,
+    gwp_set: str,
+    prior_uses: Sequence[SerialUse] = (),
+    fuel_source: str = "site file [[fuel]]",
+) -> PeriodAccounting:
+    """Market-based Scope 2, Scope 1 and T&D losses of one period.
+
+    Parameters
+    ----------
+    hourly_load
+        Grid electricity per workload and hour ``L(workload, time)`` [kWh].
+    location_intensity
+        The location-based hourly rate [g CO2e/kWh]; used for hours without a
+        residual mix only, and flagged so.
+    instruments
+        Contractual instruments (:mod:`carbon.site.instruments` records).
+    fuel_records
+        On-site fuel records as mappings (validated here, errors name the key).
+    """
+    context = ClaimContext(reporter=reporter, site_id=site_id, market_boundary=market_boundary)
+    market = market_based(
+        hourly_load,
+        list(instruments),
+        context,
+        grid_average=location_intensity,
+        prior_uses=prior_uses,
+    )
+    records = [
+        fuel_record_from_dict(data, source=f"{fuel_source}[{i}]")
+        for i, data in enumerate(fuel_records)
+    ]
+    scope1 = scope1_emissions(records, gwp_set=gwp_set)
+    dataset_id, _ = latest_egrid_for_year(year)
+    purchased = hourly_load.sum().pint.to("kWh")
+    td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
+    return PeriodAccounting(
+        gwp_set=gwp_set,
+        market=market,
+        scope1=scope1,
+        td_losses=td,
+        context=context,
+        td_unavailable=why,
+    )
+
+
+def td_losses_or_reason(
+    purchased: Any, grid_region: str, dataset_id: str, gwp_set: str
+) -> tuple[TDLosses | None, str | None]:
+    """Scope 3.3(c) where eGRID has a grid gross loss for the region; else None and why.
+
+    A region unknown to eGRID (a site outside the US, with an hourly source only)
+    has no grid-loss factor shipped: 3.3(c) is reported as not available with the
+    reason, never computed from a guessed loss rate.
+    """
+    try:
+        return td_losses_egrid(purchased, grid_region, dataset_id, gwp_set=gwp_set), None
+    except FactorNotFoundError as exc:
+        return None, (
+            f"not available: no grid gross loss factor for region {grid_region!r} in "
+            f"{dataset_id} ({exc}); Scope 3 cat. 3(c) is not computed"
+        )

@@ -1,0 +1,109 @@
+"""Monthly activity rows read from a CSV file the site file names (``activity_file``).
+
+The CSV has a header row of ``[[activity]]`` keys (``period`` required, every other
+key optional; miner groups stay in the site file) and one row per month. Values
+are written as in the site file: hashrates and GPU-hours with their unit
+(``2.62 EH/s``, ``6380000 hour``), BTC amounts and counts as plain numbers. An
+empty cell means "not given". Rows merge with the inline ``[[activity]]`` rows;
+a month given in both places, or twice in the file, is an error naming both.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from carbon.site.config import ActivityPeriod, SiteConfig, site_from_dict
+from carbon.core.errors import ConfigError
+from carbon.core.lineage import InputRecord, file_sha256
+
+__all__ = ["ACTIVITY_COLUMNS", "activity_input_record", "read_activity_csv", "with_activity_file"]
+
+#: Columns an activity CSV may hold (every ``[[activity]]`` key but the nested miners).
+ACTIVITY_COLUMNS: tuple[str, ...] = tuple(k for k in ActivityPeriod.model_fields if k != "miners")
+
+
+def read_activity_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """``(line, row)`` pairs of a validated activity CSV; errors name the file and line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: activity file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if not header:
+        raise ConfigError(f"{path}: empty activity file; expected a header row with 'period'")
+    header = [h.strip() for h in header]
+    unknown = [h for h in header if h not in ACTIVITY_COLUMNS]
+    if unknown:
+        raise ConfigError(
+            f"{path}: line 1: unknown column(s) {', '.join(map(repr, unknown))}; "
+            f"expected some of: {', '.join(ACTIVITY_COLUMNS)} (miner groups stay in the site file)"
+        )
+    if "period" not in header:
+        raise ConfigError(f"{path}: line 1: the header needs a 'period' column (YYYY-MM)")
+    rows: list[tuple[int, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for line, cells in enumerate(reader, start=2):  # loops over monthly rows, not readings
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise ConfigError(
+                f"{path}: line {line}: {len(cells)} cells, expected {len(header)} (the header's)"
+            )
+        row = {k: c.strip() for k, c in zip(header, cells, strict=True) if c.strip()}
+        try:
+            record = ActivityPeriod.model_validate(row)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+            )
+            raise ConfigError(f"{path}: line {line}: {problems}") from None
+        if record.period in seen:
+            raise ConfigError(
+                f"{path}: line {line}: period {record.period} repeats line {seen[record.period]}"
+            )
+        seen[record.period] = line
+        rows.append((line, record.model_dump(mode="json", exclude_none=True)))
+    return rows
+
+
+def with_activity_file(site: SiteConfig, base: Path, source: str = "site file") -> SiteConfig:
+    """`site` with the rows of its ``activity_file`` (relative to `base`) merged in."""
+    if site.activity_file is None:
+        return site
+    path = Path(base) / site.activity_file
+    rows = read_activity_csv(path)
+    inline = {a.period for a in site.activity}
+    for line, row in rows:
+        if row["period"] in inline:
+            raise ConfigError(
+                f"activity period {row['period']} is given twice: in [[activity]] of {source} "
+                f"and in {path} line {line}; keep one"
+            )
+    data = site.model_dump(mode="json", exclude_none=True)
+    merged = [*data.get("activity", []), *(row for _, row in rows)]
+    data["activity"] = sorted(merged, key=lambda a: a["period"])
+    return site_from_dict(data, source=source)
+
+
+def activity_input_record(site: SiteConfig, base: Path) -> InputRecord | None:
+    """The lineage record of the site's activity file (path as written, SHA-256, rows)."""
+    if site.activity_file is None:
+        return None
+    path = Path(base) / site.activity_file
+    rows = read_activity_csv(path)
+    periods = sorted(row["period"] for _, row in rows)
+    return InputRecord(
+        path=site.activity_file,
+        sha256=file_sha256(path),
+        rows=len(rows),
+        start=periods[0] if periods else None,
+        end=periods[-1] if periods else None,
+        kind="activity",
+    )

@@ -1,0 +1,355 @@
+"""Wiring for the pivot analysis: baseline runs, monthly trend and the period's extra blocks.
+
+Thin orchestration over :mod:`carbon.pivot.baseline`, :mod:`carbon.pivot.effects`,
+:mod:`carbon.pivot.counterfactual`, :mod:`carbon.analysis.curtailment` and
+:mod:`carbon.pivot.uncertainty`. Every period (the baseline and each month of the
+trend) runs through the same :func:`carbon.analysis.period.run_period` as the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from carbon.quality.align import MeterCube
+from carbon.attribution.workloads import workload_shares
+from carbon.pivot.baseline import baseline_period, check_within
+from carbon.site.config import SiteConfig
+from carbon.pivot.counterfactual import REFERENCE_WINDOW, converted_meters, counterfactual, fleet_meters
+from carbon.analysis.curtailment import curtailment
+from carbon.core.errors import PeriodError
+from carbon.core.flags import Flag
+from carbon.ingest.grid_table import GridIntensity
+from carbon.core.period import Period, month
+from carbon.analysis.period import PeriodOutcome, run_period
+from carbon.pivot.effects import decomposition_block, load_shape_by_workload, timing_by_workload
+from carbon.results.document import ReportMeta, build_results
+from carbon.pivot.uncertainty import FACTOR_HALF_WIDTH, Components, method_note, propagate
+from carbon.core.units import ureg
+
+__all__ = ["SiteData", "extend_results", "uncertainty_components"]
+
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """Everything a site's periods are computed from (read once, run for many periods)."""
+
+    site: SiteConfig
+    cube: MeterCube
+    grid: GridIntensity
+    instruments: Sequence[Any] = ()
+    marginal: Any = None  # GridTable of a marginal rate (avoided emissions only), or None
+    more_grids: Sequence[GridIntensity] = ()  # further hourly sources, chained after `grid`
+    extra_inputs: tuple[Any, ...] = ()  # input records read outside the cube (activity CSV)
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First interval start and last interval end of the meter data (UTC)."""
+        times = pd.DatetimeIndex(self.cube.energy["time"].values)
+        return times[0].tz_localize("UTC"), (times[-1] + self.cube.interval).tz_localize("UTC")
+
+    def run(self, period: Period, prior_uses: Sequence[Any] = ()) -> PeriodOutcome:
+        """Run the pipeline on `period`. `prior_uses` (serial blocks of issued reports)
+        apply to the reported period only; a baseline or trend month is computed without
+        them, since its own issued claim would otherwise collide with itself."""
+        outcome = run_period(
+            self.site,
+            self.cube,
+            self.grid,
+            period,
+            self.instruments,
+            prior_uses=prior_uses,
+            more_grids=self.more_grids,
+        )
+        if not self.extra_inputs:
+            return outcome
+        return replace(outcome, inputs=(*outcome.inputs, *self.extra_inputs))
+
+
+# --- the period's own blocks -------------------------------------------------------------
+
+
+def _meter_intensity(outcome: PeriodOutcome) -> np.ndarray:
+    """The location-based factor of each meter interval [g CO2e/kWh] (its factor interval's)."""
+    step = max(outcome.grid.resolution, outcome.interval)
+    times = pd.DatetimeIndex(outcome.energy["time"].values)
+    factors = outcome.intensity_used.pint.to("g CO2e/kWh").pint.dequantify()
+    series = factors.to_series()
+    return series.reindex(times.floor(step)).to_numpy(dtype=float)
+
+
+def uncertainty_components(outcome: PeriodOutcome, results: dict[str, Any]) -> Components:
+    """The period totals :func:`carbon.pivot.uncertainty.propagate` perturbs, from one outcome."""
+    site = outcome.site
+    energy = outcome.energy.pint.to("kWh").pint.dequantify()
+    flags = outcome.imputation.flags
+    imputed = flags.isin([int(Flag.IMPUTED_LINEAR), int(Flag.IMPUTED_PROFILE)])
+    intensity_kg = _meter_intensity(outcome) / 1000.0  # kg CO2e per kWh
+    kwh = np.nan_to_num(energy.values)
+    weighted = kwh * intensity_kg[None, :]
+    imp = np.asarray(imputed.sel(meter=energy["meter"]).values)
+    rev = site.revenue_meter.id
+    r = list(energy["meter"].values).index(rev)
+    it_ids = [m.id for m in site.meters_with_role("it")]
+    times = pd.DatetimeIndex(energy["time"].values)
+    shares = workload_shares(site, times, outcome.interval).sel(meter=it_ids)
+    workloads = [str(w) for w in outcome.attribution.it["workload"].values]
+    shares = shares.sel(workload=workloads).values  # (m, w, t)
+    rows = [list(energy["meter"].values).index(m) for m in it_ids]
+
+    def by_mw(values: np.ndarray) -> np.ndarray:
+        return np.einsum("mwt,mt->mw", shares, values[rows])
+
+    overhead = (outcome.attribution.shared + outcome.attribution.residual).pint.to("kWh")
+    over = np.nan_to_num(overhead.pint.dequantify().sel(workload=workloads).values)
+    classes = {m.id: m.accuracy_class for m in site.meters}
+    from carbon.pivot.uncertainty import DEFAULT_CLASS
+
+    def cls(meter_id: str, role: str) -> float:
+        value = classes.get(meter_id)
+        return float(value) if value is not None else DEFAULT_CLASS[role]
+
+    levels = (results.get("scope2_location_factor_levels") or {}).get("kgco2e") or {}
+    total_level = sum(levels.values())
+    half_width = (
+        sum(FACTOR_HALF_WIDTH[k] * v for k, v in levels.items()) / total_level
+        if total_level > 0
+        else FACTOR_HALF_WIDTH["hourly_source"]
+    )
+    market = results["scope2_market_kgco2e"]
+    kg, kwh_u = ureg.Unit("kg CO2e"), ureg.Unit("kWh")
+    return Components(
+        workloads=workloads,
+        it_meters=it_ids,
+        revenue=ureg.Quantity(float(kwh[r].sum()), kwh_u),
+        revenue_weighted=ureg.Quantity(float(weighted[r].sum()), kg),
+        revenue_imputed=ureg.Quantity(float(kwh[r][imp[r]].sum()), kwh_u),
+        revenue_imputed_weighted=ureg.Quantity(float(weighted[r][imp[r]].sum()), kg),
+        it=ureg.Quantity(by_mw(kwh), kwh_u),
+        it_weighted=ureg.Quantity(by_mw(weighted), kg),
+        it_imputed=ureg.Quantity(by_mw(np.where(imp, kwh, 0.0)), kwh_u),
+        it_imputed_weighted=ureg.Quantity(by_mw(np.where(imp, weighted, 0.0)), kg),
+        overhead=ureg.Quantity(over.sum(axis=1), kwh_u),
+        overhead_weighted=ureg.Quantity((over * intensity_kg[None, :]).sum(axis=1), kg),
+        market=ureg.Quantity(np.array([float(market.get(w, 0.0)) for w in workloads]), kg),
+        revenue_class=cls(rev, "revenue"),
+        it_classes=[cls(m, "it") for m in it_ids],
+        factor_half_width=half_width,
+        keyed=[w != "other" for w in workloads],
+    )
+
+
+def _curtailment(outcome: PeriodOutcome, marginal: Any = None) -> dict[str, Any]:
+    mining = outcome.attribution.it.sel(workload="mining")
+    if marginal is None:
+        return curtailment(mining, outcome.interval)
+    from carbon.analysis.marginal import marginal_on_intervals
+
+    times = pd.DatetimeIndex(mining["time"].values)
+    rate = marginal_on_intervals(marginal, times, outcome.interval)
+    meta = marginal.meta
+    source = (
+        f"{meta.get('source', 'marginal rate')} {meta.get('signal_type', '')} "
+        f"{marginal.region}, model {meta.get('model_date', 'unknown')} "
+        f"({marginal.record.path}, SHA-256 {marginal.record.sha256})"
+    )
+    return curtailment(mining, outcome.interval, marginal_rate=rate, marginal_source=source)
+
+
+def period_blocks(
+    outcome: PeriodOutcome, results: dict[str, Any], marginal: Any = None
+) -> dict[str, Any]:
+    """Blocks that describe the period itself (present with or without a baseline)."""
+    components = uncertainty_components(outcome, results)
+    classes = {
+        outcome.site.revenue_meter.id: components.revenue_class,
+        **dict(zip(components.it_meters, components.it_classes, strict=True)),
+    }
+    assumptions = {
+        **method_note(),
+        "meter_accuracy_class_used_percent": classes,
+        "shared_meters": "their readings only split the overhead pool (revenue minus IT) among "
+        "workloads; that split is covered by the allocation-key range",
+    }
+    return {
+        "timing_effect_by_workload_kgco2e": timing_by_workload(results),
+        "load_shape_effect_by_workload_kgco2e": load_shape_by_workload(results),
+        "curtailment": _curtailment(outcome, marginal),
+        "uncertainty": {**propagate(components), "assumptions": assumptions},
+    }
+
+
+# --- baseline, counterfactual, trend -------------------------------------------------------
+
+
+def _figures(results: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "energy_kwh",
+        "it_energy_kwh",
+        "scope2_location_kgco2e",
+        "scope2_market_kgco2e",
+    )
+    return {k: results[k] for k in keys} | {
+        "pue_by_workload": results["kpis"]["pue_by_workload"],
+        "pue": results["kpis"]["pue"],
+    }
+
+
+def _meta(results: dict[str, Any]) -> ReportMeta:
+    return ReportMeta(
+        report_id=str(results["report_id"]),
+        version=int(results["version"]),
+        status=str(results["status"]),
+        issue_date=date.fromisoformat(str(results["issue_date"])[:10]),
+    )
+
+
+def _counterfactual(
+    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any]
+) -> dict[str, Any]:
+    converted = {
+        m: at
+        for m, at in converted_meters(data.site).items()
+        if at < outcome.period.end_utc  # converted by the end of the period
+    }
+    fleet = fleet_meters(data.site)
+    first = min(converted.values()) if converted else None
+    start, _ = data.span()
+    if first is not None and first - REFERENCE_WINDOW < start:
+        return {
+            "label": "Scenario, not inventory",
+            "available": False,
+            "reason": f"the {REFERENCE_WINDOW.days} days before the conversion at "
+            f"{first.isoformat()} are not all in the meter data (from {start.isoformat()})",
+        }
+    window_energy = None
+    if first is not None:
+        # Whole intervals that end by the first conversion (a straddling one is left out).
+        start_w = (first - REFERENCE_WINDOW).tz_localize(None)
+        last_w = first.tz_localize(None) - data.cube.interval
+        window_energy = data.cube.energy.sel(time=slice(start_w, last_w))
+    it = results["it_energy_kwh"]
+    energy = results["energy_kwh"]
+    market = results["scope2_market_kgco2e"]
+
+    def pue(w: str):
+        return ureg.Quantity(energy[w] / it[w], "") if it.get(w) else None
+
+    mining_pue = pue("mining")
+    if converted and mining_pue is None:
+        return {
+            "label": "Scenario, not inventory",
+            "available": False,
+            "reason": "no mining IT energy in the period, so no mining PUE or rate to apply",
+        }
+    j_per_th = (
+        ((results.get("sector_metrics") or {}).get("figures") or {})
+        .get("fleet_efficiency_realised_j_per_th", {})
+        .get("value")
+        if isinstance(results.get("sector_metrics"), dict)
+        else None
+    )
+    return counterfactual(
+        reference_energy=window_energy if window_energy is not None else outcome.energy,
+        period_energy=outcome.energy,
+        converted=converted,
+        fleet=fleet,
+        interval=outcome.interval,
+        factor_resolution=max(outcome.grid.resolution, outcome.interval),
+        intensity=outcome.intensity_used,
+        mining_pue=mining_pue if mining_pue is not None else ureg.Quantity(1.0, ""),
+        mining_market_rate=ureg.Quantity(
+            market["mining"] / energy["mining"] if energy.get("mining") else 0.0, "kg CO2e/kWh"
+        ),
+        ai_pue=pue("ai"),
+        realised_j_per_th=None if j_per_th is None else ureg.Quantity(float(j_per_th), "J/TH"),
+    )
+
+
+def _month_labels(first: pd.Timestamp, last: Period) -> list[str]:
+    """Labels of the whole local months from `first` (UTC instant) up to `last`."""
+    local = first.tz_convert(last.timezone)
+    start = month(f"{local.year:04d}-{local.month:02d}", last.timezone)
+    if start.start_utc < first:
+        nxt = start.end
+        start = month(f"{nxt.year:04d}-{nxt.month:02d}", last.timezone)
+    labels = []
+    cursor = start
+    while cursor.end <= last.end:
+        labels.append(cursor.label)
+        cursor = month(f"{cursor.end.year:04d}-{cursor.end.month:02d}", last.timezone)
+    return labels
+
+
+def _trend_row(results: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"period": results["period"]["label"]}
+    for key in ("energy_kwh", "it_energy_kwh", "scope2_location_kgco2e", "scope2_market_kgco2e"):
+        row[key] = {w: float(v) for w, v in results[key].items()}
+    return row
+
+
+def trend(
+    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], months: int = TREND_MONTHS
+) -> dict[str, Any]:
+    """Per-workload energy and Scope 2 of each whole month up to the period (at most `months`)."""
+    start, _ = data.span()
+    labels = _month_labels(start, outcome.period)[-months:]
+    meta = _meta(results)
+    rows, skipped = [], []
+    for label in labels:  # loops over months (≤ 12), each a vectorised pipeline run
+        if label == outcome.period.label:
+            rows.append(_trend_row(results))
+            continue
+        try:
+            other = data.run(month(label, outcome.period.timezone))
+        except PeriodError as exc:  # e.g. a month without meter data: named, not hidden
+            skipped.append({"period": label, "reason": str(exc)})
+            continue
+        rows.append(_trend_row(build_results(other, meta)))
+    return {
+        "months": rows,
+        "skipped": skipped,
+        "note": "each month computed by the same pipeline as the report, independently; "
+        "month-on-month changes are not chained into the decomposition",
+    }
+
+
+def baseline_blocks(
+    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], spec: str
+) -> dict[str, Any]:
+    """``baseline``, ``decomposition``, ``counterfactual`` and ``pivot_trend`` for one spec."""
+    base = baseline_period(spec, outcome.period)
+    start, end = data.span()
+    check_within(base, start, end)
+    base_outcome = data.run(base)
+    base_results = build_results(base_outcome, _meta(results))
+    return {
+        "baseline": {
+            "spec": spec,
+            "period": base.as_dict(),
+            **_figures(base_results),
+            "timing_effect_by_workload_kgco2e": timing_by_workload(base_results),
+            "load_shape_effect_by_workload_kgco2e": load_shape_by_workload(base_results),
+            "note": "computed with the same pipeline, site configuration, factors and "
+            "instruments as the period",
+        },
+        "decomposition": decomposition_block(base_results, results),
+        "counterfactual": _counterfactual(data, outcome, results),
+        "pivot_trend": trend(data, outcome, results),
+    }
+
+
+def extend_results(
+    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], baseline: str | None
+) -> dict[str, Any]:
+    """The keys this analysis adds to ``results.json`` (the baseline blocks only with one)."""
+    added = period_blocks(outcome, results, data.marginal)
+    if baseline:
+        added.update(baseline_blocks(data, outcome, results, baseline))
+    return added
