@@ -181,10 +181,10 @@ def _carbon_sites(
 ) -> Totals:
     from bench.fleet import period, site_config
     from bench.prototype import cube_from_parquet
+    from carbon.analysis.period import run_period
+    from carbon.core.lineage import file_sha256
     from carbon.ingest.grid_table import read_hourly_intensity
     from carbon.quality.parquet_cube import long_parquet_cube
-    from carbon.core.lineage import file_sha256
-    from carbon.analysis.period import run_period
     from carbon.workflow.scale import run_period_dask
 
     rows = []

@@ -26,11 +26,11 @@ def cube_from_parquet(path: Path, meter_ids: list[str], interval: pd.Timedelta):
     """``MeterCube`` of one long Parquet file, or None when the clean-case checks fail."""
     import xarray as xr
 
-    from carbon.quality.align import MeterCube
     from carbon.core.errors import InputDataError
     from carbon.core.flags import Flag
     from carbon.core.lineage import InputRecord, file_sha256
     from carbon.core.units import ureg
+    from carbon.quality.align import MeterCube
 
     table = pq.read_table(path, columns=["ts", "meter_id", "energy_kwh"])
     ts = table["ts"]

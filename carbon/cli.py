@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from carbon.core.version import __version__
 from carbon.core.errors import CarbonError
+from carbon.core.version import __version__
 
 app = typer.Typer(
     name="carbon",

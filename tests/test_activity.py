@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from carbon.analysis.activity import HASHRATE_DEFINITIONS, parse_quantity
-from carbon.quality.align import build_cube
+from carbon.analysis.period import run_period
 from carbon.core.errors import AmbiguousUnitError, ConfigError, UnitError
+from carbon.core.period import month
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
-from carbon.core.period import month
-from carbon.analysis.period import run_period
+from carbon.quality.align import build_cube
 from carbon.results.document import ReportMeta, build_results
 from tests.conftest import long_frame, tiny_site
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon.site.config import load_site
 from carbon.core.errors import ConfigError
+from carbon.site.config import load_site
 
 SITE = """
 activity_file = "activity.csv"

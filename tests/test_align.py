@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.quality.align import build_cube
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
+from carbon.quality.align import build_cube
 from tests.conftest import long_frame
 
 IDS = ["REV", "M"]

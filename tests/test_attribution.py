@@ -2,11 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.quality.align import build_cube
 from carbon.attribution.workloads import attribute, workload_shares
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
+from carbon.quality.align import build_cube
 from carbon.quality.assess import assess
 from tests.conftest import long_frame, tiny_site
 

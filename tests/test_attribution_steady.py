@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon.demo import site as demo
 from carbon.attribution.workloads import _fixed_workloads, _it_by_workload, workload_shares
 from carbon.core.units import ureg
+from carbon.demo import site as demo
 
 STEP = pd.Timedelta("15min")
 

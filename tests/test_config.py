@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon.site.config import load_site, site_from_dict
 from carbon.core.errors import ConfigError
+from carbon.site.config import load_site, site_from_dict
 from tests.conftest import tiny_site
 
 EXAMPLE_TOML = """

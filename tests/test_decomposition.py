@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon.pivot.decomposition import EFFECTS, PeriodFactors, lmdi, log_mean
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
+from carbon.pivot.decomposition import EFFECTS, PeriodFactors, lmdi, log_mean
 
 
 def period(**workloads: tuple[float, float, float]) -> PeriodFactors:

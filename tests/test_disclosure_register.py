@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbon.site.config import site_from_dict
 from carbon.analysis.register import (
     assurance_block,
     boundary_block,
@@ -25,6 +24,7 @@ from carbon.analysis.register import (
 from carbon.core.errors import ConfigError
 from carbon.report.operating_update import operating_update_figures, operating_update_files
 from carbon.results.document import ReportMeta, build_results
+from carbon.site.config import site_from_dict
 from carbon.workflow.jobs import demo_period, demo_site_data
 from tests.conftest import tiny_site
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 from carbon.core.errors import ChecksumError, FactorError, FactorNotFoundError
+from carbon.core.resources import factors_root
+from carbon.core.units import ureg
 from carbon.factors.catalogue import (
     FactorDataset,
     egrid_co2e_rate,
@@ -31,8 +33,6 @@ from carbon.factors.catalogue import (
     list_datasets,
     load_dataset,
 )
-from carbon.core.resources import factors_root
-from carbon.core.units import ureg
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
 BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_factors.py"

@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbon.quality.align import build_cube
+from carbon.accounting.grid_chain import NO_SOURCE, chain_sources
 from carbon.accounting.location import LEVEL_HOURLY_SOURCE, LEVEL_SUBREGION_ANNUAL
+from carbon.analysis.period import run_period
 from carbon.core.errors import ConfigError
 from carbon.core.flags import Flag
-from carbon.accounting.grid_chain import NO_SOURCE, chain_sources
-from carbon.ingest.grid_table import grid_from_table
-from carbon.ingest.meters_long import read_long_frame
 from carbon.core.lineage import GridTable, InputRecord
 from carbon.core.period import month
-from carbon.analysis.period import run_period
-from carbon.results.document import ReportMeta, build_results
 from carbon.core.units import parse_unit
+from carbon.ingest.grid_table import grid_from_table
+from carbon.ingest.meters_long import read_long_frame
+from carbon.quality.align import build_cube
+from carbon.results.document import ReportMeta, build_results
 from tests.conftest import long_frame, tiny_site
 
 JANUARY = pd.date_range("2025-01-01", periods=744, freq="h")

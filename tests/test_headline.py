@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from carbon.site.config import site_from_dict
 from carbon.analysis.headline import kpi_metrics, kpis_extra
 from carbon.results.document import ReportMeta, build_results
+from carbon.site.config import site_from_dict
 from carbon.workflow.jobs import compute_demo, demo_period
 
 
@@ -212,8 +212,8 @@ def test_e_dc_adds_the_genset_fuel_to_the_electricity(demo) -> None:
 
 def test_e_dc_is_the_electricity_alone_without_fuel(demo) -> None:
     """A period without [[fuel]] records: E_DC is the revenue meter, CUE is Scope 2 ÷ E_IT."""
-    from carbon.analysis.boundary_energy import boundary_energy, facility_pue
     from carbon.accounting.scope1 import scope1_emissions
+    from carbon.analysis.boundary_energy import boundary_energy, facility_pue
 
     outcome, results = demo
     scopes = replace(outcome.scopes, scope1=scope1_emissions([]))

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon.quality.align import build_cube
 from carbon.accounting.location import (
     FACTOR_LEVELS,
     LEVEL_HOURLY_SOURCE,
@@ -19,16 +18,17 @@ from carbon.accounting.location import (
     apply_factor_hierarchy,
     location_based,
 )
+from carbon.analysis.period import location_factors_for, run_period
 from carbon.core.errors import InputDataError
-from carbon.factors.catalogue import egrid_co2e_rate, latest_egrid_for_year
 from carbon.core.flags import Flag
-from carbon.ingest.grid_table import grid_from_table
-from carbon.ingest.meters_long import read_long_frame
 from carbon.core.lineage import GridTable, InputRecord
 from carbon.core.period import month
-from carbon.analysis.period import location_factors_for, run_period
-from carbon.results.document import ReportMeta, build_results
 from carbon.core.units import Q_, parse_unit, ureg
+from carbon.factors.catalogue import egrid_co2e_rate, latest_egrid_for_year
+from carbon.ingest.grid_table import grid_from_table
+from carbon.ingest.meters_long import read_long_frame
+from carbon.quality.align import build_cube
+from carbon.results.document import ReportMeta, build_results
 from tests.conftest import long_frame, tiny_site
 
 HOURS = pd.date_range("2025-01-01", periods=6, freq="h")

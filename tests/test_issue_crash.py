@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon.ledger.issue import recover, unrecorded_versions
 from carbon.ledger.index import latest_version, ledger_path, read_ledger, verify_chain
+from carbon.ledger.issue import recover, unrecorded_versions
 
 TRIALS = 30
 PAUSE_S = 0.02

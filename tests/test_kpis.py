@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon.core.errors import InputDataError, UnitError
 from carbon.analysis.kpis import (
     EN50600_DIESEL_KWH_PER_L,
     EN50600_GAS_KWH_PER_M3,
@@ -28,6 +27,7 @@ from carbon.analysis.kpis import (
     wue,
     wue_source,
 )
+from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import Q_
 
 RTOL = 1e-9

@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from carbon.cli import app
 from carbon.core.errors import ConfigError, OutputExistsError
-from carbon.site.instruments import SerialOverlapError, SerialRange, SerialUse, check_serials
 from carbon.ledger.index import (
     append_entry,
     diff_figures,
@@ -25,6 +24,7 @@ from carbon.ledger.index import (
     serial_use_to_dict,
     verify_chain,
 )
+from carbon.site.instruments import SerialOverlapError, SerialRange, SerialUse, check_serials
 from carbon.workflow.jobs import write_site_report
 from tests.integration.test_example_site import write_example
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from carbon.core.errors import OutputExistsError
-from carbon.ledger.issue import issue_version, recover, unrecorded_versions
 from carbon.ledger.index import (
     GENESIS_HASH,
     LedgerConflictError,
@@ -23,6 +22,7 @@ from carbon.ledger.index import (
     sha256_hex,
     verify_chain,
 )
+from carbon.ledger.issue import issue_version, recover, unrecorded_versions
 
 
 def _entry(site: str, period: str, version: int, status: str = "issued") -> dict:

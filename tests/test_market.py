@@ -18,7 +18,18 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
+from carbon.accounting.market import (
+    GRID_AVERAGE_FLAG,
+    METRICS,
+    AllocationError,
+    allocate,
+    annual_matching_emissions,
+    hourly_matching_emissions,
+    market_based,
+    matching_metrics,
+)
 from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.core.units import ureg
 from carbon.site.instruments import (
     CSV_COLUMNS,
     Certificate,
@@ -35,17 +46,6 @@ from carbon.site.instruments import (
     read_instruments_csv,
     serial_uses,
 )
-from carbon.accounting.market import (
-    GRID_AVERAGE_FLAG,
-    METRICS,
-    AllocationError,
-    allocate,
-    annual_matching_emissions,
-    hourly_matching_emissions,
-    market_based,
-    matching_metrics,
-)
-from carbon.core.units import ureg
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "market-based.md"
 HOURS = pd.date_range("2025-06-01", periods=24, freq="h")

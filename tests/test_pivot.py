@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon.pivot.baseline import baseline_period, check_within
-from carbon.pivot.counterfactual import counterfactual
 from carbon.analysis.curtailment import NO_MARGINAL_SOURCE, curtailment
 from carbon.core.errors import PeriodError, UnitError
 from carbon.core.period import month
-from carbon.pivot.effects import decomposition_block, load_shape_by_workload, timing_by_workload
 from carbon.core.units import ureg
+from carbon.pivot.baseline import baseline_period, check_within
+from carbon.pivot.counterfactual import counterfactual
+from carbon.pivot.effects import decomposition_block, load_shape_by_workload, timing_by_workload
 
 TZ = "America/Chicago"
 
@@ -304,8 +304,8 @@ def _moer_file(path, values, start="2023-11-01T05:00Z", step="5min"):
 def test_marginal_rate_is_averaged_onto_meter_intervals(tmp_path):
     """5-minute MOER 900..905 lb/MWh onto 15-minute intervals: means 901 and 904; a missing
     5-minute point leaves its meter interval without a rate (NaN), never filled."""
-    from carbon.ingest.grid_watttime import read_watttime
     from carbon.analysis.marginal import marginal_on_intervals
+    from carbon.ingest.grid_watttime import read_watttime
 
     table = read_watttime(_moer_file(tmp_path / "moer.json", [900, 901, 902, 903, 904, 905]))
     times = pd.date_range("2023-11-01T05:00", periods=3, freq=INTERVAL)
@@ -321,9 +321,9 @@ def test_marginal_rate_is_averaged_onto_meter_intervals(tmp_path):
 def test_site_with_a_marginal_rate_reports_avoided_emissions(tmp_path):
     """The example site (November 2023) with a flat 1,000 lb CO2/MWh MOER: avoided emissions =
     curtailed kWh × 0.45359237 kg/kWh, labelled outside the inventory with the source named."""
-    from carbon.workflow.compare import period_blocks
     from carbon.core.period import month
     from carbon.results.document import ReportMeta, build_results
+    from carbon.workflow.compare import period_blocks
     from carbon.workflow.jobs import site_data
     from tests.integration.test_example_site import write_example
 

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.site.config import FiscalYear
 from carbon.core.errors import PeriodError
 from carbon.core.fiscal import (
     fiscal_label_months,
@@ -27,6 +26,7 @@ from carbon.core.fiscal import (
     year_ago_label,
 )
 from carbon.ledger.index import append_entry, ledger_path
+from carbon.site.config import FiscalYear
 from carbon.workflow.rollup import (
     month_figures,
     month_results,

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from bench.fleet import FleetSpec, generate, period, site_config
-from carbon.quality.align import build_cube
+from carbon.analysis.period import run_period
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
-from carbon.analysis.period import run_period
+from carbon.quality.align import build_cube
 from carbon.workflow.scale import chunk_cube, dask_client, run_period_dask
 
 SPEC = FleetSpec(sites=2, meters=6, days=3, interval="15min", seed=11)

@@ -17,14 +17,6 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
-from carbon.core.errors import (
-    ChecksumError,
-    FactorNotFoundError,
-    InputDataError,
-    UnitError,
-)
-from carbon.factors.catalogue import load_dataset
-from carbon.core.resources import factors_root
 from carbon.accounting.scope1 import (
     DEFAULT_DATASET,
     FuelRecord,
@@ -37,7 +29,15 @@ from carbon.accounting.scope1 import (
     scope1_emissions,
     stationary_fuels,
 )
+from carbon.core.errors import (
+    ChecksumError,
+    FactorNotFoundError,
+    InputDataError,
+    UnitError,
+)
+from carbon.core.resources import factors_root
 from carbon.core.units import Q_
+from carbon.factors.catalogue import load_dataset
 
 RTOL = 1e-9
 

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon.core.errors import InputDataError, UnitError
-from carbon.factors.catalogue import egrid_co2e_rate, egrid_grid_gross_loss
 from carbon.accounting.scope3 import (
     loss_ratio,
     td_losses,
     td_losses_egrid,
     upstream_of_purchased_electricity,
 )
+from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import Q_
+from carbon.factors.catalogue import egrid_co2e_rate, egrid_grid_gross_loss
 
 RTOL = 1e-9
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from carbon.core.errors import InputDataError, UnitError
 from carbon.analysis.kpis import Metric, pue
 from carbon.analysis.sector import (
     BLOCKS_PER_DAY,
@@ -23,6 +22,7 @@ from carbon.analysis.sector import (
     realised_efficiency,
     utilisation,
 )
+from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import Q_
 
 RTOL = 1e-9

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from carbon.accounting.period_accounting import td_losses_or_reason
-from carbon.quality.align import build_cube
+from carbon.analysis.period import run_period
 from carbon.core.flags import Flag
-from carbon.ingest.grid_table import grid_from_table
-from carbon.ingest.meters_long import read_long_frame
 from carbon.core.lineage import GridTable, InputRecord
 from carbon.core.period import month
-from carbon.analysis.period import run_period
-from carbon.results.document import ReportMeta, build_results
 from carbon.core.units import Q_, parse_unit
+from carbon.ingest.grid_table import grid_from_table
+from carbon.ingest.meters_long import read_long_frame
+from carbon.quality.align import build_cube
+from carbon.results.document import ReportMeta, build_results
 from tests.conftest import long_frame, tiny_site
 
 

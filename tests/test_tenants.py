@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from carbon.core.errors import UnitError
 from carbon.analysis.tenants import split_by_tenant, tenant_it_energy
+from carbon.core.errors import UnitError
 from carbon.core.units import ureg
 from tests.conftest import tiny_site
 

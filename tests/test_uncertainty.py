@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from carbon.core.errors import UnitError
-from carbon.pivot.uncertainty import Components, propagate
 from carbon.core.units import ureg
+from carbon.pivot.uncertainty import Components, propagate
 
 
 def components(**change) -> Components:

@@ -20,8 +20,8 @@ import xarray as xr
 
 from carbon.core.errors import ConfigError
 from carbon.core.flags import Flag
-from carbon.ingest.grid_table import GridIntensity
 from carbon.core.units import ureg
+from carbon.ingest.grid_table import GridIntensity
 
 __all__ = ["NO_SOURCE", "SourceChain", "chain_grids", "chain_sources", "source_shares"]
 

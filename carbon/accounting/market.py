@@ -43,6 +43,8 @@ import pint
 import xarray as xr
 
 from carbon.core.errors import CarbonError, ConfigError, InputDataError, UnitError
+from carbon.core.quantified import quantified
+from carbon.core.units import ureg
 from carbon.site.instruments import (
     CONTRACTUAL,
     ClaimContext,
@@ -55,8 +57,6 @@ from carbon.site.instruments import (
     check_serials,
     same_label,
 )
-from carbon.core.quantified import quantified
-from carbon.core.units import ureg
 
 __all__ = [
     "GRID_AVERAGE_FLAG",

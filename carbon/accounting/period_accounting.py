@@ -14,12 +14,12 @@ from typing import Any
 
 import xarray as xr
 
-from carbon.core.errors import FactorNotFoundError
-from carbon.factors.catalogue import latest_egrid_for_year
-from carbon.site.instruments import ClaimContext, SerialUse
 from carbon.accounting.market import MarketBasedResult, market_based
 from carbon.accounting.scope1 import Scope1Result, fuel_record_from_dict, scope1_emissions
 from carbon.accounting.scope3 import TDLosses, td_losses_egrid
+from carbon.core.errors import FactorNotFoundError
+from carbon.factors.catalogue import latest_egrid_for_year
+from carbon.site.instruments import ClaimContext, SerialUse
 
 
 @dataclass(frozen=True)

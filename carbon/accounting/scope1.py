@@ -53,8 +53,8 @@ from carbon.core.errors import (
     InputDataError,
     UnitError,
 )
-from carbon.factors.catalogue import FactorDataset, gwp100_table, load_dataset
 from carbon.core.units import Q_, gwp, parse_unit, to_co2e, ureg
+from carbon.factors.catalogue import FactorDataset, gwp100_table, load_dataset
 
 __all__ = [
     "DEFAULT_DATASET",

@@ -28,8 +28,8 @@ from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import Q_, parse_unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.site.config import ActivityPeriod
     from carbon.analysis.period import PeriodOutcome
+    from carbon.site.config import ActivityPeriod
 
 __all__ = [
     "HASHRATE_DEFINITIONS",

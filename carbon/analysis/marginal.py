@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.site.config import SiteConfig
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable
+from carbon.site.config import SiteConfig
 
 __all__ = ["marginal_on_intervals", "read_marginal"]
 

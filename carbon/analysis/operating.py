@@ -21,13 +21,13 @@ from carbon.analysis import clean_shares as cs
 from carbon.analysis.cost_bridge import cost_bridge_from_config
 from carbon.analysis.curtailment import curtailment
 from carbon.analysis.demand_response import DR_LABEL, demand_response_rows
-from carbon.core.errors import CarbonError
 from carbon.analysis.hashrate import hashrate_block
 from carbon.analysis.headline import months_in, renewable_energy
-from carbon.site.instruments import CARBON_FREE_TECHNOLOGIES
 from carbon.analysis.production import production_block
-from carbon.core.units import Q_
 from carbon.analysis.water import water_block
+from carbon.core.errors import CarbonError
+from carbon.core.units import Q_
+from carbon.site.instruments import CARBON_FREE_TECHNOLOGIES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint

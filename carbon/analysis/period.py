@@ -15,22 +15,27 @@ import pandas as pd
 import pint
 import xarray as xr
 
-from carbon.attribution import workloads as attribution
 from carbon.accounting import location as emissions
-from carbon.analysis import metrics
-from carbon.quality import assess as quality
-from carbon.accounting.period_accounting import PeriodAccounting, account_period
-from carbon.quality.align import MeterCube
-from carbon.site.config import SiteConfig
-from carbon.core.errors import FactorNotFoundError, PeriodError
-from carbon.factors.catalogue import FactorDataset, egrid_co2e_rate, latest_egrid_for_year, load_dataset
-from carbon.core.flags import Flag
 from carbon.accounting.grid_chain import chain_grids
-from carbon.quality.impute import Imputation, impute
-from carbon.ingest.grid_table import GridIntensity
+from carbon.accounting.period_accounting import PeriodAccounting, account_period
+from carbon.analysis import metrics
+from carbon.attribution import workloads as attribution
+from carbon.core.errors import FactorNotFoundError, PeriodError
+from carbon.core.flags import Flag
 from carbon.core.period import Period
-from carbon.quality.reconcile import ParentReconciliation, reconcile
 from carbon.core.units import ureg
+from carbon.factors.catalogue import (
+    FactorDataset,
+    egrid_co2e_rate,
+    latest_egrid_for_year,
+    load_dataset,
+)
+from carbon.ingest.grid_table import GridIntensity
+from carbon.quality import assess as quality
+from carbon.quality.align import MeterCube
+from carbon.quality.impute import Imputation, impute
+from carbon.quality.reconcile import ParentReconciliation, reconcile
+from carbon.site.config import SiteConfig
 
 
 @dataclass(frozen=True)

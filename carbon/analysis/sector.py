@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.core.errors import InputDataError, UnitError
 from carbon.analysis.kpis import Basis, Metric, total_of
+from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import Q_, ureg
 
 __all__ = [

@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.site.config import SiteConfig
 from carbon.accounting.location import to_resolution
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
+from carbon.site.config import SiteConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from carbon.analysis.period import PeriodOutcome

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.site.config import WORKLOADS, SiteConfig
+from carbon.core.arrays import sum_rows, take_rows
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.quantified import quantified
-from carbon.core.arrays import sum_rows, take_rows
 from carbon.core.units import ureg
+from carbon.site.config import WORKLOADS, SiteConfig
 
 
 @dataclass(frozen=True)

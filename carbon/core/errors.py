@@ -8,15 +8,64 @@ callers may catch either.
 
 from __future__ import annotations
 
+#: The structured fields every :class:`CarbonError` carries beside its message.
+FIELDS = ("path", "line", "timestamp", "meter", "key")
+
 
 class CarbonError(Exception):
-    """Base class of all domain errors raised by `carbon`."""
+    """Base class of all domain errors raised by `carbon`.
+
+    The message (``str(error)``) is written for a person and already names what it
+    can. The same facts are kept as fields, for programs: ``path`` (the input file),
+    ``line`` (1-based line or row of that file), ``timestamp`` (the interval, as
+    written or as ISO 8601 UTC), ``meter`` (the site's meter id), ``key`` (the site
+    file's key path, e.g. ``meters[2].format``) and ``reason``, a short stable code
+    (``"non-finite"``, ``"unknown-format"``, ...) that a caller can branch on. A field
+    that does not apply is ``None``. ``carbon --json`` prints :meth:`to_dict`.
+    """
 
     exit_code: int = 1
+    #: The reason code used when a raise site gives none (one per class).
+    default_reason: str = "error"
+
+    def __init__(
+        self,
+        *args: object,
+        path: object | None = None,
+        line: int | None = None,
+        timestamp: object | None = None,
+        meter: str | None = None,
+        key: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(*args)
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.timestamp = None if timestamp is None else str(timestamp)
+        self.meter = meter
+        self.key = key
+        self.reason = reason or self.default_reason
+
+    @property
+    def message(self) -> str:
+        """The message for a person (what ``str()`` gives)."""
+        return str(self)
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as plain data: its class, reason code, message and fields."""
+        return {
+            "error": type(self).__name__,
+            "reason": self.reason,
+            "message": self.message,
+            **{name: getattr(self, name) for name in FIELDS},
+            "exit_code": self.exit_code,
+        }
 
 
 class ConfigError(CarbonError, ValueError):
     """A site file or option is invalid (names the key path and valid choices)."""
+
+    default_reason = "config"
 
     exit_code = 2
 
@@ -24,17 +73,25 @@ class ConfigError(CarbonError, ValueError):
 class UnitError(CarbonError, ValueError):
     """A unit is missing, ambiguous, or of the wrong dimension."""
 
+    default_reason = "unit"
+
 
 class AmbiguousUnitError(UnitError):
     """A unit token whose meaning differs between conventions (``ton``, ``kt``, ``month``)."""
+
+    default_reason = "ambiguous-unit"
 
 
 class FactorError(CarbonError, LookupError):
     """An emission factor or factor dataset cannot be found or fails its checksum."""
 
+    default_reason = "factor"
+
 
 class FactorNotFoundError(FactorError, KeyError):
     """No factor for the requested (dataset, region, gas)."""
+
+    default_reason = "factor-not-found"
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else ""
@@ -43,13 +100,19 @@ class FactorNotFoundError(FactorError, KeyError):
 class ChecksumError(FactorError):
     """A shipped data file does not match the SHA-256 recorded in its metadata."""
 
+    default_reason = "checksum"
+
 
 class InputDataError(CarbonError, ValueError):
     """Input data is malformed; the message names the file and line or timestamp."""
 
+    default_reason = "input-data"
+
 
 class PeriodError(CarbonError, ValueError):
     """A reporting period is malformed or not covered by the data."""
+
+    default_reason = "period"
 
     exit_code = 2
 
@@ -57,10 +120,16 @@ class PeriodError(CarbonError, ValueError):
 class OutputExistsError(CarbonError, FileExistsError):
     """An issued report folder already exists; issued reports are never overwritten."""
 
+    default_reason = "output-exists"
+
 
 class ReportContextError(CarbonError, ValueError):
     """``results`` lacks a key or value the disclosure cannot be written without."""
 
+    default_reason = "report-context"
+
 
 class ReportResourceError(CarbonError, PermissionError):
     """A template asked for a resource outside the templates folder (or the network)."""
+
+    default_reason = "report-resource"

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.site.config import SiteConfig, site_from_dict
 from carbon.demo.register import demo_register
+from carbon.site.config import SiteConfig, site_from_dict
 
 SEED = 20250614
 GENERATOR_VERSION = "demo-1"
@@ -402,7 +402,9 @@ def _meter_power_mw(
 
 def generate() -> DemoInputs:
     """Build the demo inputs: a local year (2025) of 15-minute meter data, hourly intensity."""
-    from carbon.factors.catalogue import egrid_co2e_rate  # the published ERCT rate the profile matches
+    from carbon.factors.catalogue import (
+        egrid_co2e_rate,  # the published ERCT rate the profile matches
+    )
 
     rate, _ = egrid_co2e_rate(GRID_REGION, CALIBRATION_DATASET)
     target = float(rate.to("g CO2e/kWh").magnitude)
@@ -442,12 +444,12 @@ def demo_instruments(target_gco2e_per_kwh: float) -> list:
     a virtual PPA whose certificates were sold (null power: excluded by criterion 7),
     and a synthetic ERCOT residual mix (no published ERCOT residual mix is shipped).
     """
+    from carbon.core.units import ureg
     from carbon.site.instruments import (
         Certificate,
         PowerPurchaseAgreement,
         ResidualMix,
     )
-    from carbon.core.units import ureg
 
     tz = ZoneInfo(TIMEZONE)
     year_start = datetime(YEAR, 1, 1, tzinfo=tz)

@@ -49,10 +49,10 @@ import pandas as pd
 import pint
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
-from carbon.factors.catalogue import load_dataset
 from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable, span_record
 from carbon.core.units import parse_unit, ureg
+from carbon.factors.catalogue import load_dataset
 
 __all__ = ["DEFAULT_FUEL_FACTORS", "EIA930_TIME_FORMAT", "read_eia930_balance"]
 

@@ -44,10 +44,10 @@ import pandas as pd
 import pint
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
-from carbon.factors.catalogue import load_dataset
 from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable, InputRecord, file_sha256
 from carbon.core.units import parse_unit, ureg
+from carbon.factors.catalogue import load_dataset
 
 __all__ = [
     "CURVE_TYPES",

@@ -17,9 +17,9 @@ import pyarrow.compute as pc
 
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
-from carbon.ingest.meters_long import read_long_frame
 from carbon.core.lineage import InputRecord, MeterTable
 from carbon.core.units import parse_unit, ureg
+from carbon.ingest.meters_long import read_long_frame
 
 _NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 

@@ -39,6 +39,8 @@ import pint
 
 from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
+from carbon.core.lineage import InputRecord, MeterTable, file_sha256
+from carbon.core.units import ureg
 from carbon.ingest.meters_csv import (
     check_timezone,
     first,
@@ -47,8 +49,6 @@ from carbon.ingest.meters_csv import (
     read_text,
     unit_from_token,
 )
-from carbon.core.lineage import InputRecord, MeterTable, file_sha256
-from carbon.core.units import ureg
 
 __all__ = ["DEFAULT_METER_ID", "read_utility_csv"]
 

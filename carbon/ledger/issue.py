@@ -25,8 +25,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from carbon.ledger.index import folder_status, ledger_path, recorded_versions, recording
 from carbon.ledger.folders import existing_versions, write_version
+from carbon.ledger.index import folder_status, ledger_path, recorded_versions, recording
 
 __all__ = ["UNRECORDED_PREFIX", "issue_version", "recover", "unrecorded_versions"]
 

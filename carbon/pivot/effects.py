@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from carbon.pivot.decomposition import EFFECTS, PeriodFactors, lmdi
 from carbon.core.units import ureg
+from carbon.pivot.decomposition import EFFECTS, PeriodFactors, lmdi
 
 __all__ = [
     "BASES",

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.quality.align import ConflictingDuplicate
 from carbon.core.flags import FLAG_NAMES, Flag
+from carbon.quality.align import ConflictingDuplicate
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from carbon.core.errors import InputDataError
+from carbon.core.flags import Flag
+from carbon.core.lineage import MeterTable
+from carbon.core.units import ureg
 from carbon.quality.align import (
     _BY_SEVERITY,
     _SEVERITY,
@@ -35,10 +39,6 @@ from carbon.quality.align import (
     MeterCube,
     _conflicting,
 )
-from carbon.core.errors import InputDataError
-from carbon.core.flags import Flag
-from carbon.core.lineage import MeterTable
-from carbon.core.units import ureg
 
 # The native-grid key space may exceed the number of readings by this factor before the
 # duplicate search falls back from one bincount to a sort (sparse data over a long span).

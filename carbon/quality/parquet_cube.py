@@ -37,11 +37,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xarray as xr
 
-from carbon.quality.align import _BY_SEVERITY, _SEVERITY, HOUR, MeterCube
 from carbon.core.errors import CarbonError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord
 from carbon.core.units import parse_unit, ureg
+from carbon.quality.align import _BY_SEVERITY, _SEVERITY, HOUR, MeterCube
 
 __all__ = ["long_parquet_cube", "meters_parquet_cube"]
 
@@ -429,8 +429,8 @@ def long_parquet_cube(
             span = interval or pd.Timedelta(0)
             record = _record(grid, source, digest(), span, "meter readings (long)")
             return _cube(grid, meter_ids, record)
-    from carbon.quality.align import build_cube
     from carbon.ingest.meters_arrow import read_long_arrow
+    from carbon.quality.align import build_cube
 
     table = read_long_arrow(
         pq.read_table(path),
@@ -463,8 +463,8 @@ def meters_parquet_cube(
     them; its record names `path` as given. None outside the clean case: the caller then
     takes that exact path, whose errors give 1-based row numbers.
     """
-    from carbon.ingest.meters_csv import _dimension, _value_column
     from carbon.core.lineage import file_sha256_in_background
+    from carbon.ingest.meters_csv import _dimension, _value_column
 
     pf = _open(path, "meter_id")
     if pf is None:

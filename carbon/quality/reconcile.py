@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.site.config import SiteConfig
 from carbon.core.arrays import take_rows
+from carbon.site.config import SiteConfig
 
 MAX_LISTED = 10
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbon.quality.align import MeterCube, build_cube
-from carbon.site.config import FORMAT_BY_SUFFIX, GridSource, Meter, SiteConfig
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
-from carbon.ingest.grid_table import GridIntensity, grid_from_table
 from carbon.core.lineage import GridTable, InputRecord, MeterTable
+from carbon.ingest.grid_table import GridIntensity, grid_from_table
+from carbon.quality.align import MeterCube, build_cube
+from carbon.site.config import FORMAT_BY_SUFFIX, GridSource, Meter, SiteConfig
 
 # format -> (module, function, how it is called)
 _METER_READERS: dict[str, tuple[str, str]] = {

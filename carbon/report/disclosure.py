@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from carbon.core.dotted import lookup
-from carbon.report.register_context import REGISTER_SECTIONS, register_context
 from carbon.core.units import ureg
+from carbon.report.register_context import REGISTER_SECTIONS, register_context
 
 __all__ = [
     "AUDIT_SECTIONS",

@@ -20,19 +20,19 @@ from datetime import date
 import pandas as pd
 import xarray as xr
 
-from carbon.core.version import __version__
+from carbon.accounting.grid_chain import source_shares
+from carbon.accounting.location import FACTOR_LEVELS
 from carbon.analysis.activity import sector_metrics_dict
 from carbon.analysis.boundary_energy import facility_pue
-from carbon.results.csv_rows import extra_csv_rows
-from carbon.analysis.register import register_keys
-from carbon.accounting.location import FACTOR_LEVELS
-from carbon.factors.catalogue import load_dataset
-from carbon.core.flags import Flag
-from carbon.accounting.grid_chain import source_shares
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
 from carbon.analysis.operating import operating_blocks
 from carbon.analysis.period import PeriodOutcome, pue_of
+from carbon.analysis.register import register_keys
 from carbon.analysis.tenants import tenants_block
+from carbon.core.flags import Flag
+from carbon.core.version import __version__
+from carbon.factors.catalogue import load_dataset
+from carbon.results.csv_rows import extra_csv_rows
 
 SCHEMA_VERSION = "1.0"
 

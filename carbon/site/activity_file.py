@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from carbon.site.config import ActivityPeriod, SiteConfig, site_from_dict
 from carbon.core.errors import ConfigError
 from carbon.core.lineage import InputRecord, file_sha256
+from carbon.site.config import ActivityPeriod, SiteConfig, site_from_dict
 
 __all__ = ["ACTIVITY_COLUMNS", "activity_input_record", "read_activity_csv", "with_activity_file"]
 

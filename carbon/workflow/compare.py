@@ -16,21 +16,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carbon.quality.align import MeterCube
-from carbon.attribution.workloads import workload_shares
-from carbon.pivot.baseline import baseline_period, check_within
-from carbon.site.config import SiteConfig
-from carbon.pivot.counterfactual import REFERENCE_WINDOW, converted_meters, counterfactual, fleet_meters
 from carbon.analysis.curtailment import curtailment
+from carbon.analysis.period import PeriodOutcome, run_period
+from carbon.attribution.workloads import workload_shares
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
-from carbon.ingest.grid_table import GridIntensity
 from carbon.core.period import Period, month
-from carbon.analysis.period import PeriodOutcome, run_period
-from carbon.pivot.effects import decomposition_block, load_shape_by_workload, timing_by_workload
-from carbon.results.document import ReportMeta, build_results
-from carbon.pivot.uncertainty import FACTOR_HALF_WIDTH, Components, method_note, propagate
 from carbon.core.units import ureg
+from carbon.ingest.grid_table import GridIntensity
+from carbon.pivot.baseline import baseline_period, check_within
+from carbon.pivot.counterfactual import (
+    REFERENCE_WINDOW,
+    converted_meters,
+    counterfactual,
+    fleet_meters,
+)
+from carbon.pivot.effects import decomposition_block, load_shape_by_workload, timing_by_workload
+from carbon.pivot.uncertainty import FACTOR_HALF_WIDTH, Components, method_note, propagate
+from carbon.quality.align import MeterCube
+from carbon.results.document import ReportMeta, build_results
+from carbon.site.config import SiteConfig
 
 __all__ = ["SiteData", "extend_results", "uncertainty_components"]
 

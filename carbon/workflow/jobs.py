@@ -13,14 +13,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from carbon.demo import site as demo
-from carbon.site.activity_file import activity_input_record
-from carbon.quality.align import build_cube
-from carbon.site.config import load_site
+from carbon.analysis.period import PeriodOutcome, slice_flags, slice_period
 from carbon.core.errors import ConfigError, OutputExistsError
+from carbon.core.period import Period, month, next_full_month_after
+from carbon.demo import site as demo
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
-from carbon.ledger.issue import issue_version, recover
+from carbon.ledger.folders import version_dir
 from carbon.ledger.index import (
     diff_figures,
     latest_version,
@@ -30,12 +29,12 @@ from carbon.ledger.index import (
     serial_use_to_dict,
     sha256_hex,
 )
-from carbon.ledger.folders import version_dir
-from carbon.core.period import Period, month, next_full_month_after
-from carbon.analysis.period import PeriodOutcome, slice_flags, slice_period
+from carbon.ledger.issue import issue_version, recover
 from carbon.ledger.prior_uses import prior_uses_for
+from carbon.quality.align import build_cube
 from carbon.quality.assess import assess
 from carbon.quality.reconcile import reconcile
+from carbon.quality.sources import read_site
 from carbon.results.document import (
     ReportMeta,
     build_manifest,
@@ -43,7 +42,8 @@ from carbon.results.document import (
     results_csv_bytes,
     results_json_bytes,
 )
-from carbon.quality.sources import read_site
+from carbon.site.activity_file import activity_input_record
+from carbon.site.config import load_site
 
 
 @dataclass(frozen=True)
@@ -431,8 +431,8 @@ def compute_site(
 
 def site_data(site_file: Path) -> Any:
     """A site's inputs read once (:class:`carbon.workflow.compare.SiteData`) for many periods."""
-    from carbon.workflow.compare import SiteData
     from carbon.analysis.marginal import read_marginal
+    from carbon.workflow.compare import SiteData
 
     site = load_site(site_file)
     base = Path(site_file).parent
@@ -483,8 +483,8 @@ def write_site_report(
 
     With `baseline` the report compares the period with it (:mod:`carbon.workflow.compare`).
     """
-    from carbon.workflow.compare import extend_results
     from carbon.core.lineage import file_sha256
+    from carbon.workflow.compare import extend_results
 
     _check_options(status, restate, reason)
     site_id = load_site(site_file).site.id

@@ -390,9 +390,9 @@ class Rollup:
 
 def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
     """The roll-up document of fiscal period `label` (``FY2025`` or ``FY2025-Q3``)."""
-    from carbon.core.version import __version__
     from carbon.core.fiscal import fiscal_label_months, prior_label, year_ago_label
     from carbon.core.period import month
+    from carbon.core.version import __version__
     from carbon.results.document import ReportMeta, build_results
 
     site = data.site
@@ -449,8 +449,8 @@ def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
 def write_rollup(data: Any, label: str, out: Path) -> Rollup:
     """Compute the roll-up of `label` and write ``<out>/<site>/<label>/v<N>/`` (the next N;
     nothing is overwritten) holding ``rollup.json``, ``rollup.csv`` and ``rollup.pdf``."""
-    from carbon.ledger.folders import existing_versions, write_version
     from carbon.core.period import month
+    from carbon.ledger.folders import existing_versions, write_version
     from carbon.report.rollup import rollup_files
 
     document = compute_rollup(data, label, out)

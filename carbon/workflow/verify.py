@@ -350,11 +350,11 @@ def _input_differences(manifest: dict, new_inputs: list[dict], extra: dict) -> l
 
 
 def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path | None) -> None:
-    from carbon.workflow.compare import extend_results
     from carbon.core.period import month
     from carbon.report.disclosure import report_context
     from carbon.report.render import render_html
     from carbon.results.document import ReportMeta, build_results
+    from carbon.workflow.compare import extend_results
     from carbon.workflow.jobs import demo_period, demo_site_data, site_data
 
     label = (results.get("period") or {}).get("label")

@@ -11,6 +11,8 @@ import pytest
 
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
+from carbon.core.lineage import METER_COLUMNS
+from carbon.core.units import ureg
 from carbon.ingest.dcgm import (
     ENERGY_COUNTER,
     POWER_GAUGE,
@@ -19,8 +21,6 @@ from carbon.ingest.dcgm import (
     read_dcgm_csv,
     read_dcgm_scrapes,
 )
-from carbon.core.lineage import METER_COLUMNS
-from carbon.core.units import ureg
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "telemetry"
 REAL = Path(__file__).resolve().parents[3] / "shared" / "real-samples"

@@ -16,8 +16,8 @@ from carbon.core.errors import (
     PeriodError,
     UnitError,
 )
-from carbon.ingest.factor_table import FACTOR_COLUMNS, METHODS, FactorTable, read_factor_table
 from carbon.core.units import Q_, parse_unit, to_co2e
+from carbon.ingest.factor_table import FACTOR_COLUMNS, METHODS, FactorTable, read_factor_table
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"
 SAMPLE = DATA / "factor_table_sample.csv"

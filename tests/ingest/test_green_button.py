@@ -10,8 +10,8 @@ import pytest
 
 from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.ingest.green_button import read_green_button
 from carbon.core.units import parse_unit
+from carbon.ingest.green_button import read_green_button
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "meters"
 REAL = Path(__file__).resolve().parents[3] / "shared" / "real-samples"

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
-from carbon.factors.catalogue import load_dataset
 from carbon.core.flags import Flag
+from carbon.core.units import Q_, parse_unit
+from carbon.factors.catalogue import load_dataset
 from carbon.ingest.grid_eia930 import DEFAULT_FUEL_FACTORS, read_eia930_balance
 from carbon.ingest.grid_table import grid_from_table
-from carbon.core.units import Q_, parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"
 REAL = Path(__file__).resolve().parents[3] / "shared" / "real-samples"

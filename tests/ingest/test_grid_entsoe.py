@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
-from carbon.factors.catalogue import load_dataset
 from carbon.core.flags import Flag
+from carbon.core.units import parse_unit
+from carbon.factors.catalogue import load_dataset
 from carbon.ingest.grid_entsoe import (
     DEFAULT_PSR_FACTORS,
     GENERATION_COLUMNS,
@@ -19,7 +20,6 @@ from carbon.ingest.grid_entsoe import (
     read_entsoe_generation,
 )
 from carbon.ingest.grid_table import grid_from_table
-from carbon.core.units import parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"
 BE = DATA / "entsoe_a75_be_dst_spring.xml"

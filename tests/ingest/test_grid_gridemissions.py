@@ -10,9 +10,9 @@ import pytest
 
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
+from carbon.core.units import parse_unit
 from carbon.ingest.grid_gridemissions import read_gridemissions_co2i
 from carbon.ingest.grid_table import grid_from_table
-from carbon.core.units import parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"
 REAL = Path(__file__).resolve().parents[3] / "shared" / "real-samples"

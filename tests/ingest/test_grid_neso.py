@@ -11,9 +11,9 @@ import pytest
 
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
+from carbon.core.units import parse_unit
 from carbon.ingest.grid_neso import read_neso
 from carbon.ingest.grid_table import grid_from_table
-from carbon.core.units import parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"
 NATIONAL = DATA / "neso_national_dst_spring.json"

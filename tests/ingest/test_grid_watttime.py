@@ -12,9 +12,9 @@ import pytest
 
 from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
+from carbon.core.units import Q_, parse_unit
 from carbon.ingest.grid_table import grid_from_table
 from carbon.ingest.grid_watttime import read_watttime
-from carbon.core.units import Q_, parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"
 MOER = DATA / "watttime_caiso_north_moer.json"

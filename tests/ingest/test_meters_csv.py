@@ -10,14 +10,14 @@ import pytest
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
+from carbon.core.lineage import MeterTable
+from carbon.core.units import parse_unit
 from carbon.ingest.meters_csv import (
     read_meters_csv,
     read_meters_parquet,
     read_register_csv,
     read_wide_csv,
 )
-from carbon.core.lineage import MeterTable
-from carbon.core.units import parse_unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "meters"
 CHICAGO = "America/Chicago"

@@ -14,9 +14,9 @@ import xarray as xr
 
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
-from carbon.ingest.miner import MinerTelemetry, parse_miner_response, read_miner_polls
 from carbon.core.lineage import METER_COLUMNS
 from carbon.core.units import Q_, ureg
+from carbon.ingest.miner import MinerTelemetry, parse_miner_response, read_miner_polls
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "telemetry"
 T0 = pd.Timestamp("2025-07-01T00:00:00Z")

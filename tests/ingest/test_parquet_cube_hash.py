@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from carbon.quality.parquet_cube import long_parquet_cube
 from carbon.core.lineage import file_sha256, file_sha256_in_background
+from carbon.quality.parquet_cube import long_parquet_cube
 
 
 def _file(tmp_path: Path) -> Path:

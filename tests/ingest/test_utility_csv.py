@@ -10,8 +10,8 @@ import pytest
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.ingest.utility_csv import read_utility_csv
 from carbon.core.units import parse_unit
+from carbon.ingest.utility_csv import read_utility_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "meters"
 LA = "America/Los_Angeles"

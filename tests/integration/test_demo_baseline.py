@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.workflow.verify import verify_pdf
 from carbon.workflow.jobs import write_demo_report
+from carbon.workflow.verify import verify_pdf
 
 
 @pytest.fixture(scope="module")

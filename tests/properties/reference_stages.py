@@ -11,19 +11,19 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.quality.align import ConflictingDuplicate
 from carbon.attribution.workloads import (
     Attribution,
     _check_supported_tree,
     _fixed_workloads,
     _span_ns,
 )
-from carbon.site.config import WORKLOADS, SiteConfig
 from carbon.core.errors import InputDataError
 from carbon.core.flags import FLAG_NAMES, Flag
+from carbon.core.units import ureg
+from carbon.quality.align import ConflictingDuplicate
 from carbon.quality.assess import MeterQuality, QualityReport
 from carbon.quality.reconcile import MAX_LISTED, Breach, ParentReconciliation
-from carbon.core.units import ureg
+from carbon.site.config import WORKLOADS, SiteConfig
 
 
 def workload_shares_reference(

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbon.quality.align import build_cube, build_cube_reference
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.ingest.meters_long import read_long_frame
+from carbon.quality.align import build_cube, build_cube_reference
 
 METERS = ["REV", "A", "B", "C"]
 # local midnights just before the 2025 DST changes in New York (spring forward, fall back)

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from carbon.quality.align import build_cube
-from carbon.attribution.workloads import attribute
 from carbon.accounting.location import location_based, to_hourly
-from carbon.ingest.meters_long import read_long_frame
+from carbon.attribution.workloads import attribute
 from carbon.core.units import ureg
+from carbon.ingest.meters_long import read_long_frame
+from carbon.quality.align import build_cube
 from tests.conftest import long_frame, tiny_site
 
 INTERVAL = pd.Timedelta("15min")

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from carbon.accounting.scope1 import FuelRecord, fuel_emissions
 from carbon.analysis.kpis import (
     cue,
     ere,
@@ -25,7 +26,6 @@ from carbon.analysis.kpis import (
     pue_from_partials,
     source_emissions,
 )
-from carbon.accounting.scope1 import FuelRecord, fuel_emissions
 from carbon.analysis.sector import realised_efficiency
 from carbon.core.units import Q_
 

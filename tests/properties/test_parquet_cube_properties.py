@@ -31,13 +31,13 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbon.quality.align import build_cube
 from carbon.core.errors import CarbonError
 from carbon.core.flags import Flag
+from carbon.core.lineage import MeterTable
 from carbon.ingest import parquet_cube
 from carbon.ingest.meters_arrow import read_long_arrow
 from carbon.ingest.meters_csv import read_meters_parquet
-from carbon.core.lineage import MeterTable
+from carbon.quality.align import build_cube
 from carbon.quality.sources import _flag_above_rated
 
 METERS = ["REV", "A", "B", "C"]

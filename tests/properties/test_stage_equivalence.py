@@ -22,18 +22,18 @@ import xarray as xr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbon.attribution.workloads import attribute
-from carbon.site.config import WORKLOADS, site_from_dict
 from carbon.accounting.location import apply_factor_hierarchy, location_based, to_resolution
+from carbon.analysis.period import slice_flags, slice_period
+from carbon.attribution.workloads import attribute
+from carbon.core.arrays import sum_rows, take_rows
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.core.period import Period
-from carbon.analysis.period import slice_flags, slice_period
-from carbon.quality.assess import assess, flag_counts
 from carbon.core.quantified import quantified
-from carbon.quality.reconcile import reconcile
-from carbon.core.arrays import sum_rows, take_rows
 from carbon.core.units import ureg
+from carbon.quality.assess import assess, flag_counts
+from carbon.quality.reconcile import reconcile
+from carbon.site.config import WORKLOADS, site_from_dict
 from tests.properties.reference_stages import (
     assess_reference,
     attribute_reference,
