@@ -50,7 +50,7 @@ def test_wheel_contains_the_shipped_data(wheel: Path) -> None:
     assert any(n.startswith("carbon/_data/factors/ipcc/") for n in names)
     assert any(n.startswith("carbon/_data/templates/") and n.endswith(".j2") for n in names)
     assert any(n.startswith("carbon/_data/templates/fonts/") for n in names)
-    assert "carbon/units.txt" in names
+    assert "carbon/core/units.txt" in names
 
 
 @pytest.mark.slow

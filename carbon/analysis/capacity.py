@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pint
 
-from carbon.analysis.activity import parse_quantity
 from carbon.core.errors import InputDataError, UnitError
-from carbon.core.units import ureg
+from carbon.core.units import parse_quantity, ureg
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from carbon.analysis import kpis
-from carbon.analysis.activity import parse_quantity
+from carbon.core.units import parse_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
     from carbon.site.config import HallCooling, WaterPeriod

@@ -402,7 +402,7 @@ def _meter_power_mw(
 
 def generate() -> DemoInputs:
     """Build the demo inputs: a local year (2025) of 15-minute meter data, hourly intensity."""
-    from carbon.factors.catalogue import (
+    from carbon.factors.egrid import (
         egrid_co2e_rate,  # the published ERCT rate the profile matches
     )
 
