@@ -28,7 +28,7 @@ from carbon.core.units import Q_, parse_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
     from carbon.analysis.period import PeriodOutcome
-    from carbon.site.config import ActivityPeriod
+    from carbon.site.activity import ActivityPeriod
 
 __all__ = [
     "HASHRATE_DEFINITIONS",

@@ -28,7 +28,7 @@ from carbon.core.units import parse_quantity, ureg
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
 
-    from carbon.site.config import CapacityRecord, PipelineEntry
+    from carbon.site.operating import CapacityRecord, PipelineEntry
 
 __all__ = [
     "CAPACITY_DEFINITIONS",

@@ -25,7 +25,7 @@ from carbon.core.money import currency_of, parse_money
 from carbon.core.units import Q_, ureg
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.site.config import EnergyCostPeriod
+    from carbon.site.operating import EnergyCostPeriod
 
 __all__ = ["CostBridge", "cost_bridge"]
 

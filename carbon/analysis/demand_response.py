@@ -26,7 +26,7 @@ from carbon.core.money import parse_money
 from carbon.core.units import Q_, parse_quantity, ureg
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.site.config import DemandResponseEvent
+    from carbon.site.operating import DemandResponseEvent
 
 __all__ = ["DR_LABEL", "curtailed_against_baseline", "demand_response_rows"]
 

@@ -31,7 +31,7 @@ from carbon.quality import assess as quality
 from carbon.quality.align import MeterCube
 from carbon.quality.impute import Imputation, impute
 from carbon.quality.reconcile import ParentReconciliation, reconcile
-from carbon.site.config import SiteConfig
+from carbon.site.model import SiteConfig
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from datetime import date
 from typing import Any
 
 from carbon.core.units import parse_quantity
-from carbon.site.config import (
+from carbon.site.model import SiteConfig
+from carbon.site.register import (
     Assurance,
     Boundary,
     NetworkReference,
     OffsetCredit,
     RetiredHardware,
-    SiteConfig,
 )
 
 __all__ = [

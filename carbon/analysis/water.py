@@ -13,7 +13,8 @@ from carbon.analysis import kpis
 from carbon.core.units import parse_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.site.config import HallCooling, WaterPeriod
+    from carbon.site.activity import WaterPeriod
+    from carbon.site.operating import HallCooling
 
 __all__ = ["COOLING_LABELS", "water_block"]
 

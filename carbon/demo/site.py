@@ -32,7 +32,8 @@ import pandas as pd
 import xarray as xr
 
 from carbon.demo.register import demo_register
-from carbon.site.config import SiteConfig, site_from_dict
+from carbon.site.load import site_from_dict
+from carbon.site.model import SiteConfig
 
 SEED = 20250614
 GENERATOR_VERSION = "demo-1"

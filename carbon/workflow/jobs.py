@@ -43,7 +43,7 @@ from carbon.results.document import (
     results_json_bytes,
 )
 from carbon.site.activity_file import activity_input_record
-from carbon.site.config import load_site
+from carbon.site.load import load_site
 
 
 @dataclass(frozen=True)
