@@ -69,10 +69,10 @@ def test_only_documented_names_are_redefined():
 
 
 def test_building_the_registry_logs_nothing(caplog):
-    from carbon.core.units import _build_registry
+    from carbon.core.units import build_registry
 
     with caplog.at_level(logging.DEBUG, logger="pint"):
-        _build_registry()
+        build_registry()
     assert [r for r in caplog.records if r.name.startswith("pint")] == []
 
 

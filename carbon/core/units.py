@@ -46,6 +46,7 @@ __all__ = [
     "NUMBER_AND_UNIT",
     "Q_",
     "REDEFINED_BY_CARBON",
+    "build_registry",
     "parse_quantity",
     "parse_unit",
     "ureg",
@@ -112,7 +113,12 @@ def _pint_definition_lines(name: str) -> Iterator[str]:
             yield line
 
 
-def _build_registry() -> pint.UnitRegistry:
+def build_registry() -> pint.UnitRegistry:
+    """A new registry: pint's definitions and ``units.txt`` in one pass, unit parsing cached.
+
+    :data:`ureg` is the one the package uses; build another only to check how the
+    registry is built (a quantity of a second registry cannot meet one of :data:`ureg`).
+    """
     lines = list(_pint_definition_lines("default_en.txt"))
     ours = resources.files("carbon.core") / _DEFINITIONS_FILE
     lines.extend(ours.read_text(encoding="utf-8").splitlines())
@@ -141,7 +147,7 @@ def _cache_unit_parsing(registry: pint.UnitRegistry) -> None:
 
 
 #: The single unit registry of `carbon` (also pint's application registry).
-ureg: pint.UnitRegistry = _build_registry()
+ureg: pint.UnitRegistry = build_registry()
 pint.set_application_registry(ureg)
 #: Quantity class bound to :data:`ureg`.
 Q_ = ureg.Quantity
