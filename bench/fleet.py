@@ -395,8 +395,8 @@ def cached(spec: FleetSpec, cache: Path) -> tuple[Fleet, bool]:
 
 
 def site_config(fleet: Fleet, site_id: str):
-    """The site as carbon's :class:`~carbon.site.config.SiteConfig`."""
-    from carbon.site.config import site_from_dict
+    """The site as carbon's :class:`~carbon.site.model.SiteConfig`."""
+    from carbon.site.load import site_from_dict
 
     site = fleet.site(site_id)
     meters = []

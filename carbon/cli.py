@@ -400,7 +400,7 @@ def history(
     if len(chosen) != 1:
         raise typer.BadParameter("give exactly one of --site FILE, --site-id ID or --demo")
     if site is not None:
-        from carbon.site.config import load_site
+        from carbon.site.load import load_site
 
         name = load_site(site).site.id
     elif demo_site:

@@ -348,7 +348,7 @@ def egrid_metadata(edition: EgridEdition, csv_name: str, sha256: str) -> dict[st
         "gwp_set_note": (
             f"The published CO2e rates ({FIELD_CODES_SUBREGION['CO2e']}) embed IPCC "
             f"{edition.gwp_set} GWP-100 values. To report under another set, recompute from "
-            "the per-gas rates (carbon.factors.egrid_co2e_rate)."
+            "the per-gas rates (carbon.factors.egrid.egrid_co2e_rate)."
         ),
         "field_codes": {
             "subregion": FIELD_CODES_SUBREGION,

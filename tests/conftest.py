@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carbon.site.config import SiteConfig, site_from_dict
+from carbon.site.load import site_from_dict
+from carbon.site.model import SiteConfig
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
 

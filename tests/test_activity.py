@@ -8,10 +8,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from carbon.analysis.activity import HASHRATE_DEFINITIONS, parse_quantity
+from carbon.analysis.activity import HASHRATE_DEFINITIONS
 from carbon.analysis.period import run_period
 from carbon.core.errors import AmbiguousUnitError, ConfigError, UnitError
 from carbon.core.period import month
+from carbon.core.units import parse_quantity
 from carbon.ingest.grid_table import read_hourly_intensity
 from carbon.ingest.meters_long import read_long_frame
 from carbon.quality.align import build_cube

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from carbon.core.errors import ConfigError
-from carbon.site.config import load_site
+from carbon.site.load import load_site
 
 SITE = """
 activity_file = "activity.csv"
@@ -72,14 +72,26 @@ def test_a_month_in_both_places_is_refused_naming_both(tmp_path: Path) -> None:
     text = CSV + "2025-06,1 EH/s,3,,,x\n"
     with pytest.raises(
         ConfigError, match=r"2025-06 is given twice.*site.toml.*activity.csv line 4"
-    ):
+    ) as err:
         load_site(_site(tmp_path, text))
+    fields = err.value.to_dict()
+    assert (fields["path"], fields["line"], fields["key"], fields["reason"]) == (
+        str(tmp_path / "activity.csv"),
+        4,
+        "activity_file",
+        "duplicate-period",
+    )
 
 
 def test_a_bad_value_names_the_file_and_line(tmp_path: Path) -> None:
     text = CSV.replace("2.5 EH/s", "2.5 EH")  # not a hashrate
-    with pytest.raises(ConfigError, match=r"activity.csv: line 2: hashrate_average"):
+    with pytest.raises(ConfigError, match=r"activity.csv: line 2: hashrate_average") as err:
         load_site(_site(tmp_path, text))
+    assert (err.value.path, err.value.line, err.value.reason) == (
+        str(tmp_path / "activity.csv"),
+        2,
+        "invalid-row",
+    )
     text = CSV.replace("41.2", "lots")
     with pytest.raises(ConfigError, match=r"line 2: btc_mined_self"):
         load_site(_site(tmp_path, text))
@@ -88,8 +100,9 @@ def test_a_bad_value_names_the_file_and_line(tmp_path: Path) -> None:
 def test_unknown_column_repeat_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"line 1: unknown column\(s\) 'btc'"):
         load_site(_site(tmp_path, "period,btc\n2025-07,1\n"))
-    with pytest.raises(ConfigError, match=r"line 3: period 2025-07 repeats line 2"):
+    with pytest.raises(ConfigError, match=r"line 3: period 2025-07 repeats line 2") as err:
         load_site(_site(tmp_path, "period,btc_mined_self\n2025-07,1\n2025-07,2\n"))
+    assert (err.value.line, err.value.reason) == (3, "duplicate-period")
     with pytest.raises(ConfigError, match=r"line 2: 1 cells, expected 2"):
         load_site(_site(tmp_path, "period,btc_mined_self\n2025-07\n"))
     path = _site(tmp_path, CSV)

@@ -54,7 +54,7 @@ def test_hand_computed_allocation() -> None:
 def test_dedicated_shared_meter_goes_to_its_workload() -> None:
     data = tiny_site().model_dump(mode="json")
     data["meters"][4].update(allocation="dedicated", dedicated_to="ai")
-    from carbon.site.config import site_from_dict
+    from carbon.site.load import site_from_dict
 
     site = site_from_dict(data)
     r = to_cube(site, {"REV": [100.0], "M": [50.0], "A": [20.0], "X": [0.0], "COOL": [10.0]})
@@ -127,7 +127,7 @@ def test_missing_revenue_reading_is_an_error_naming_the_interval() -> None:
 def test_generation_meters_are_refused_until_supported() -> None:
     data = tiny_site().model_dump(mode="json")
     data["meters"].append({"id": "GEN", "role": "generation"})
-    from carbon.site.config import site_from_dict
+    from carbon.site.load import site_from_dict
 
     site = site_from_dict(data)
     r = to_cube(site, {m.id: [1.0] for m in site.meters})

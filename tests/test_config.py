@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from carbon.core.errors import ConfigError
-from carbon.site.config import load_site, site_from_dict
+from carbon.site.load import load_site, site_from_dict
 from tests.conftest import tiny_site
 
 EXAMPLE_TOML = """
@@ -69,6 +69,12 @@ def test_unknown_key_names_its_path(tmp_path: Path) -> None:
     assert str(path) in message
     assert "meters[1].workload" in message
     assert "'mining'" in message and "'ai'" in message  # the valid choices are listed
+    fields = err.value.to_dict()
+    assert (fields["path"], fields["key"], fields["reason"]) == (
+        str(path),
+        "meters[1].workload",
+        "invalid-site",
+    )
 
 
 def test_invalid_role_lists_choices() -> None:
@@ -123,16 +129,38 @@ def test_config_hash_is_stable_and_sensitive() -> None:
 
 
 def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="not found") as err:
         load_site(tmp_path / "nope.toml")
+    assert (err.value.path, err.value.reason) == (str(tmp_path / "nope.toml"), "not-found")
     bad = tmp_path / "bad.toml"
     bad.write_text("[site\nid=1")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="not valid TOML") as err:
         load_site(bad)
+    assert (err.value.path, err.value.reason) == (str(bad), "invalid-toml")
     latin = tmp_path / "latin.toml"
     latin.write_bytes(b'[site]\nname = "Caf\xe9"\n')
-    with pytest.raises(ConfigError, match="not UTF-8"):
+    with pytest.raises(ConfigError, match="not UTF-8") as err:
         load_site(latin)
+    assert err.value.reason == "not-utf8"
+
+
+def test_a_site_built_in_code_has_no_path_but_names_the_key() -> None:
+    data = tiny_site().model_dump(mode="json")
+    data["meters"][0]["role"] = "main"
+    with pytest.raises(ConfigError) as err:
+        site_from_dict(data)
+    assert str(err.value).startswith("<site>: invalid site configuration\n  meters[0].role: ")
+    assert (err.value.path, err.value.key) == (None, "meters[0].role")
+
+
+def test_the_package_exports_the_model_and_the_loader() -> None:
+    import carbon.site as site_stage
+    from carbon.site.meters import WORKLOADS
+    from carbon.site.model import SiteConfig
+
+    assert site_stage.SiteConfig is SiteConfig and site_stage.load_site is load_site
+    assert site_stage.WORKLOADS is WORKLOADS
+    assert all(hasattr(site_stage, name) for name in site_stage.__all__)
 
 
 def test_a_timezone_folder_name_is_refused_cleanly() -> None:

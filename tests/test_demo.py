@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.demo import site as demo
-from carbon.factors.catalogue import egrid_co2e_rate
+from carbon.factors.egrid import egrid_co2e_rate
 
 
 def test_demo_is_deterministic_and_a_full_year_of_15_minute_data() -> None:

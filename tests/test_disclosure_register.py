@@ -24,7 +24,7 @@ from carbon.analysis.register import (
 from carbon.core.errors import ConfigError
 from carbon.report.operating_update import operating_update_figures, operating_update_files
 from carbon.results.document import ReportMeta, build_results
-from carbon.site.config import site_from_dict
+from carbon.site.load import site_from_dict
 from carbon.workflow.jobs import demo_period, demo_site_data
 from tests.conftest import tiny_site
 
@@ -349,7 +349,7 @@ def test_credit_totals_are_sums_of_the_period_and_the_inventory_is_passed_throug
 ) -> None:
     from datetime import timedelta
 
-    from carbon.site.config import OffsetCredit
+    from carbon.site.register import OffsetCredit
 
     start, end = date(2025, 2, 1), date(2025, 3, 1)
     items = [

@@ -23,16 +23,14 @@ import pytest
 from carbon.core.errors import ChecksumError, FactorError, FactorNotFoundError
 from carbon.core.resources import factors_root
 from carbon.core.units import ureg
-from carbon.factors.catalogue import (
-    FactorDataset,
+from carbon.factors.catalogue import FactorDataset, list_datasets, load_dataset
+from carbon.factors.egrid import (
     egrid_co2e_rate,
     egrid_grid_gross_loss,
     egrid_rate,
-    gwp100_table,
     latest_egrid_for_year,
-    list_datasets,
-    load_dataset,
 )
+from carbon.factors.gwp import gwp100_table
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
 BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_factors.py"

@@ -24,7 +24,7 @@ from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable, InputRecord
 from carbon.core.period import month
 from carbon.core.units import Q_, parse_unit, ureg
-from carbon.factors.catalogue import egrid_co2e_rate, latest_egrid_for_year
+from carbon.factors.egrid import egrid_co2e_rate, latest_egrid_for_year
 from carbon.ingest.grid_table import grid_from_table
 from carbon.ingest.meters_long import read_long_frame
 from carbon.quality.align import build_cube

@@ -7,7 +7,7 @@ from carbon.core.flags import Flag
 from carbon.core.units import ureg
 from carbon.quality.impute import impute
 from carbon.quality.reconcile import reconcile
-from carbon.site.config import site_from_dict
+from carbon.site.load import site_from_dict
 from tests.conftest import tiny_site
 
 Q = pd.Timedelta("15min")

@@ -22,14 +22,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carbon.analysis import capacity, clean_shares, sector
-from carbon.analysis.cost_bridge import cost_bridge, parse_money
+from carbon.analysis.cost_bridge import cost_bridge
 from carbon.analysis.demand_response import curtailed_against_baseline
 from carbon.analysis.hashrate import uptime
 from carbon.analysis.operating import _capacity
 from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.core.money import parse_money
 from carbon.core.units import Q_
 from carbon.results.document import ReportMeta, build_results
-from carbon.site.config import site_from_dict
+from carbon.site.load import site_from_dict
 from carbon.workflow.jobs import compute_demo, demo_period
 from tests.conftest import tiny_site
 

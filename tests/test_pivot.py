@@ -120,7 +120,7 @@ def test_load_shape_by_workload_hand_computed():
 
 
 def test_meter_accuracy_class_in_the_site_file():
-    from carbon.site.config import Meter
+    from carbon.site.meters import Meter
 
     assert Meter(id="REV", role="revenue", accuracy_class=0.2).accuracy_class == 0.2
     assert Meter(id="REV", role="revenue").accuracy_class is None

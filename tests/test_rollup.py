@@ -26,7 +26,7 @@ from carbon.core.fiscal import (
     year_ago_label,
 )
 from carbon.ledger.index import append_entry, ledger_path
-from carbon.site.config import FiscalYear
+from carbon.site.register import FiscalYear
 from carbon.workflow.rollup import (
     month_figures,
     month_results,

@@ -15,7 +15,7 @@ from carbon.accounting.scope3 import (
 )
 from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import Q_
-from carbon.factors.catalogue import egrid_co2e_rate, egrid_grid_gross_loss
+from carbon.factors.egrid import egrid_co2e_rate, egrid_grid_gross_loss
 
 RTOL = 1e-9
 

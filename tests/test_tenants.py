@@ -122,7 +122,7 @@ def test_scheduled_meter_splits_its_interval_by_tenant_span() -> None:
     data = site.model_dump(mode="json")
     data["meters"][3]["workload"][1]["tenant"] = "acme"
     data["meters"][2]["tenant"] = "beta"
-    from carbon.site.config import site_from_dict
+    from carbon.site.load import site_from_dict
 
     site = site_from_dict(data)
     times = pd.date_range("2025-01-01", periods=2, freq="15min")

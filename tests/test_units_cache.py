@@ -5,7 +5,7 @@ from __future__ import annotations
 import pint
 import pytest
 
-from carbon.core.units import _build_registry, ureg
+from carbon.core.units import build_registry, ureg
 
 EXPRESSIONS = ["kWh", "g CO2e/kWh", "kg CO2e", "kg CO2e/kWh", "MWh", "lb CO2 / MWh", "J/TH"]
 
@@ -23,7 +23,7 @@ def test_a_remembered_expression_parses_as_a_fresh_registry_parses_it(text: str)
 
 
 def test_each_registry_has_its_own_memory_and_refusals_are_not_remembered() -> None:
-    other = _build_registry()
+    other = build_registry()
     assert other.parse_units_as_container("kWh") == ureg.parse_units_as_container("kWh")
     assert other.parse_units_as_container is not ureg.parse_units_as_container
     for _ in range(2):  # refused both times

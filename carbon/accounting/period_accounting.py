@@ -18,7 +18,7 @@ from carbon.accounting.market import MarketBasedResult, market_based
 from carbon.accounting.scope1 import Scope1Result, fuel_record_from_dict, scope1_emissions
 from carbon.accounting.scope3 import TDLosses, td_losses_egrid
 from carbon.core.errors import FactorNotFoundError
-from carbon.factors.catalogue import latest_egrid_for_year
+from carbon.factors.egrid import latest_egrid_for_year
 from carbon.site.instruments import ClaimContext, SerialUse
 
 

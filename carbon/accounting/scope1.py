@@ -53,8 +53,9 @@ from carbon.core.errors import (
     InputDataError,
     UnitError,
 )
-from carbon.core.units import Q_, gwp, parse_unit, to_co2e, ureg
-from carbon.factors.catalogue import FactorDataset, gwp100_table, load_dataset
+from carbon.core.units import Q_, parse_unit, ureg
+from carbon.factors.catalogue import FactorDataset, load_dataset
+from carbon.factors.gwp import gwp, gwp100_table, to_co2e
 
 __all__ = [
     "DEFAULT_DATASET",

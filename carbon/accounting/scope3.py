@@ -29,7 +29,8 @@ import xarray as xr
 from carbon.analysis.kpis import total_of
 from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import Q_, ureg
-from carbon.factors.catalogue import egrid_co2e_rate, egrid_grid_gross_loss, load_dataset
+from carbon.factors.catalogue import load_dataset
+from carbon.factors.egrid import egrid_co2e_rate, egrid_grid_gross_loss
 
 __all__ = [
     "FactorBasis",

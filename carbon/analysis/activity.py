@@ -1,7 +1,7 @@
 """Activity data (hashrate, BTC, GPU-hours) and the sector metrics of a period (METHODOLOGY 8).
 
 The site file's optional ``[[activity]]`` rows (one per month, validated in
-:mod:`carbon.site.config`) carry what the meters cannot: hashrate on three separate
+:mod:`carbon.site.activity`) carry what the meters cannot: hashrate on three separate
 definitions (installed/nameplate, energised, average operating), BTC mined by
 the self-mining fleet and for hosted clients, GPU counts and GPU-hours
 available and sold. This module turns a row into pint quantities and computes,
@@ -16,7 +16,6 @@ Scope 2 under 2015 annual matching); nothing here re-does the accounting.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +23,12 @@ import pandas as pd
 import pint
 
 from carbon.analysis import kpis, sector
-from carbon.core.errors import InputDataError, UnitError
-from carbon.core.units import Q_, parse_unit
+from carbon.core.errors import InputDataError
+from carbon.core.units import Q_, parse_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
     from carbon.analysis.period import PeriodOutcome
-    from carbon.site.config import ActivityPeriod
+    from carbon.site.activity import ActivityPeriod
 
 __all__ = [
     "HASHRATE_DEFINITIONS",
@@ -37,7 +36,6 @@ __all__ = [
     "SectorFigure",
     "SectorMetrics",
     "activity_from_config",
-    "parse_quantity",
     "sector_metrics",
     "sector_metrics_dict",
 ]
@@ -50,38 +48,6 @@ HASHRATE_DEFINITIONS: dict[str, str] = {
 }
 #: What "GPU-hours delivered" means in the per-GPU-hour figures.
 GPU_HOURS_DEFINITION = "GPU-hours sold (delivered to tenants)"
-
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
-
-
-def parse_quantity(text: Any, unit: str, what: str) -> pint.Quantity:
-    """Parse ``"<number> <unit>"`` (e.g. ``"3.6 EH/s"``) and check it converts to `unit`.
-
-    Raises
-    ------
-    UnitError
-        No number, no unit, an unknown or ambiguous unit (:func:`carbon.core.units.parse_unit`),
-        or a unit of another dimension; the message names `what`.
-    InputDataError
-        A negative value.
-    """
-    if not isinstance(text, str):
-        raise UnitError(f"{what}: expected a string such as '1.5 EH/s', got {text!r}")
-    match = _NUMBER.match(text)
-    if not match:
-        raise UnitError(f"{what}: {text!r} does not start with a number (e.g. '1.5 EH/s')")
-    number, unit_text = match.groups()
-    if not unit_text:
-        raise UnitError(f"{what}: {text!r} has no unit; write it with one, e.g. '{number} {unit}'")
-    try:
-        quantity = Q_(float(number), parse_unit(unit_text))
-    except UnitError as exc:
-        raise type(exc)(f"{what}: {exc}") from None  # keeps AmbiguousUnitError
-    if not quantity.is_compatible_with(unit):
-        raise UnitError(f"{what}: {text!r} is not convertible to {unit}")
-    if float(quantity.magnitude) < 0:
-        raise InputDataError(f"{what}: {text!r} is negative")
-    return quantity
 
 
 @dataclass(frozen=True)

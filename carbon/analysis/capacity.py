@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import pint
 
-from carbon.analysis.activity import parse_quantity
 from carbon.core.errors import InputDataError, UnitError
-from carbon.core.units import ureg
+from carbon.core.units import parse_quantity, ureg
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
 
-    from carbon.site.config import CapacityRecord, PipelineEntry
+    from carbon.site.operating import CapacityRecord, PipelineEntry
 
 __all__ = [
     "CAPACITY_DEFINITIONS",

@@ -1,7 +1,7 @@
 """Energy cost bridge of one period: gross, credits, hedges, certificates, net (DISCLOSURES 16).
 
 Money is a pint quantity in a currency unit (``USD``, ``EUR``, ``CAD``, ``GBP``),
-each its own dimension in ``carbon/units.txt``: two currencies never add and no
+each its own dimension in ``carbon/core/units.txt``: two currencies never add and no
 exchange rate is applied. Money never converts to energy, so a cost figure
 cannot stand in for MWh; the per-MWh figures divide by *metered* energy.
 
@@ -16,59 +16,18 @@ allocated to self-mining (its share of metered site energy) by BTC mined (self).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import pint
 
 from carbon.core.errors import InputDataError, UnitError
-from carbon.core.units import Q_, parse_unit, ureg
+from carbon.core.money import currency_of, parse_money
+from carbon.core.units import Q_, ureg
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.site.config import EnergyCostPeriod
+    from carbon.site.operating import EnergyCostPeriod
 
-__all__ = ["CURRENCIES", "CostBridge", "cost_bridge", "parse_money"]
-
-#: Currency codes the unit registry knows (each its own dimension).
-CURRENCIES: tuple[str, ...] = ("USD", "EUR", "CAD", "GBP")
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
-
-
-def _currency_of(q: pint.Quantity) -> str:
-    for code in CURRENCIES:
-        if q.is_compatible_with(code) and q.units == ureg.Unit(code):
-            return code
-    raise UnitError(f"{q.units} is not a currency ({', '.join(CURRENCIES)})")
-
-
-def parse_money(text: Any, what: str) -> pint.Quantity:
-    """Parse ``"<number> <currency>"`` (e.g. ``"-12500 USD"``); sign allowed.
-
-    Raises
-    ------
-    UnitError
-        Not a string, no number, no unit, or a unit that is not a currency code.
-    """
-    if not isinstance(text, str):
-        raise UnitError(f"{what}: expected a string such as '125000 USD', got {text!r}")
-    match = _NUMBER.match(text)
-    if not match:
-        raise UnitError(f"{what}: {text!r} does not start with a number (e.g. '125000 USD')")
-    number, unit_text = match.groups()
-    if not unit_text:
-        raise UnitError(f"{what}: {text!r} has no currency; write e.g. '{number} USD'")
-    try:
-        q = Q_(float(number), parse_unit(unit_text))
-    except UnitError as exc:
-        raise UnitError(f"{what}: {exc}") from None
-    try:
-        _currency_of(q)
-    except UnitError:
-        raise UnitError(
-            f"{what}: {text!r} is not an amount of money; use a currency code "
-            f"({', '.join(CURRENCIES)})"
-        ) from None
-    return q
+__all__ = ["CostBridge", "cost_bridge"]
 
 
 def _money(q: Any, what: str, currency: str) -> pint.Quantity:
@@ -118,7 +77,7 @@ def cost_bridge(
     """
     if not isinstance(energy_charges, ureg.Quantity):
         raise UnitError("energy_charges must be a pint Quantity in a currency")
-    currency = _currency_of(energy_charges)
+    currency = currency_of(energy_charges)
     if not isinstance(metered_energy, ureg.Quantity) or not metered_energy.is_compatible_with(
         "MWh"
     ):

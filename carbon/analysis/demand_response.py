@@ -21,13 +21,12 @@ import pandas as pd
 import pint
 import xarray as xr
 
-from carbon.analysis.activity import parse_quantity
-from carbon.analysis.cost_bridge import parse_money
 from carbon.core.errors import InputDataError, UnitError
-from carbon.core.units import Q_, ureg
+from carbon.core.money import parse_money
+from carbon.core.units import Q_, parse_quantity, ureg
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.site.config import DemandResponseEvent
+    from carbon.site.operating import DemandResponseEvent
 
 __all__ = ["DR_LABEL", "curtailed_against_baseline", "demand_response_rows"]
 

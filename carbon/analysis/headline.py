@@ -22,10 +22,9 @@ import pint
 import xarray as xr
 
 from carbon.analysis import kpis
-from carbon.analysis.activity import parse_quantity
 from carbon.analysis.boundary_energy import boundary_energy
 from carbon.analysis.kpis import total_of
-from carbon.core.units import Q_
+from carbon.core.units import Q_, parse_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
     from carbon.analysis.period import PeriodOutcome

@@ -15,7 +15,7 @@ import xarray as xr
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable
-from carbon.site.config import SiteConfig
+from carbon.site.model import SiteConfig
 
 __all__ = ["marginal_on_intervals", "read_marginal"]
 

@@ -24,18 +24,14 @@ from carbon.core.errors import FactorNotFoundError, PeriodError
 from carbon.core.flags import Flag
 from carbon.core.period import Period
 from carbon.core.units import ureg
-from carbon.factors.catalogue import (
-    FactorDataset,
-    egrid_co2e_rate,
-    latest_egrid_for_year,
-    load_dataset,
-)
+from carbon.factors.catalogue import FactorDataset, load_dataset
+from carbon.factors.egrid import egrid_co2e_rate, latest_egrid_for_year
 from carbon.ingest.grid_table import GridIntensity
 from carbon.quality import assess as quality
 from carbon.quality.align import MeterCube
 from carbon.quality.impute import Imputation, impute
 from carbon.quality.reconcile import ParentReconciliation, reconcile
-from carbon.site.config import SiteConfig
+from carbon.site.model import SiteConfig
 
 
 @dataclass(frozen=True)

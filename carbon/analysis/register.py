@@ -8,7 +8,7 @@ avoided-methane credits from flare-gas generation stay apart from Scope 1
 (METHODOLOGY 1.5), and published network figures are context printed with their
 definitions, never a stand-in for metered data (METHODOLOGY 8, CBECI note).
 
-Quantities are parsed with units (:func:`carbon.analysis.activity.parse_quantity`) and
+Quantities are parsed with units (:func:`carbon.core.units.parse_quantity`) and
 converted explicitly; the returned blocks hold plain numbers with the unit in
 the key name (the results.json boundary).
 """
@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from carbon.analysis.activity import parse_quantity
-from carbon.site.config import (
+from carbon.core.units import parse_quantity
+from carbon.site.model import SiteConfig
+from carbon.site.register import (
     Assurance,
     Boundary,
     NetworkReference,
     OffsetCredit,
     RetiredHardware,
-    SiteConfig,
 )
 
 __all__ = [

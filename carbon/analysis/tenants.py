@@ -36,7 +36,7 @@ import xarray as xr
 from carbon.accounting.location import to_resolution
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
-from carbon.site.config import SiteConfig
+from carbon.site.model import SiteConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from carbon.analysis.period import PeriodOutcome

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from carbon.analysis import kpis
-from carbon.analysis.activity import parse_quantity
+from carbon.core.units import parse_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.site.config import HallCooling, WaterPeriod
+    from carbon.site.activity import WaterPeriod
+    from carbon.site.operating import HallCooling
 
 __all__ = ["COOLING_LABELS", "water_block"]
 

@@ -31,7 +31,8 @@ from carbon.core.arrays import sum_rows, take_rows
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.quantified import quantified
 from carbon.core.units import ureg
-from carbon.site.config import WORKLOADS, SiteConfig
+from carbon.site.meters import WORKLOADS
+from carbon.site.model import SiteConfig
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,8 @@ def file_sha256_in_background(path: str | Path) -> Callable[[], str]:
 # --- What importers return -------------------------------------------------------------------
 # Every `read_*` function of carbon.ingest returns one of the two tables below: long-form rows in
 # interval-start UTC, the unit as a pint Unit (never implied by a column name alone), the source's
-# own quality/estimation codes mapped to carbon.core.flags.Flag, and the source line (or record number)
-# of every row so that later stages can name it in errors.
+# own quality/estimation codes mapped to carbon.core.flags.Flag, and the source line (or record
+# number) of every row so that later stages can name it in errors.
 
 METER_COLUMNS = ("interval_start", "meter_id", "value", "flag", "line")
 GRID_COLUMNS = ("interval_start", "value", "flag", "line")

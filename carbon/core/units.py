@@ -2,11 +2,11 @@
 
 Import :data:`ureg` and :data:`Q_` from here and nowhere else: quantities from
 two registries cannot be combined. The registry is pint's default registry plus
-the domain definitions in ``carbon/units.txt``:
+the domain definitions in ``carbon/core/units.txt``:
 
 - ``CO2e`` and the gases ``CO2``, ``CH4``, ``N2O`` are base dimensions of their
   own. ``kg CO2`` + ``kg CO2e`` raises :class:`pint.DimensionalityError`; a gas
-  becomes CO2e only through a named GWP set (:func:`gwp`, :func:`to_co2e`).
+  becomes CO2e only through a named GWP set (:mod:`carbon.factors.gwp`).
 - Hashrate: ``hash`` and ``kH`` … ``ZH`` (steps of 10^3), so ``J/TH``, ``TH/s``
   and ``EH/s`` work (pint would otherwise read ``TH`` as tera-henry).
 - ``MMBtu`` = 10^6 Btu (International Table) [METHODOLOGY §9].
@@ -34,20 +34,21 @@ import re
 import tokenize
 from collections.abc import Iterator, Mapping
 from importlib import resources
+from typing import Any
 
 import pint
 
-from carbon.core.errors import AmbiguousUnitError, UnitError
+from carbon.core.errors import AmbiguousUnitError, InputDataError, UnitError
 
 __all__ = [
     "AMBIGUOUS_TOKENS",
     "GAS_DIMENSIONS",
+    "NUMBER_AND_UNIT",
     "Q_",
     "REDEFINED_BY_CARBON",
-    "gwp",
-    "gwp_sets",
+    "build_registry",
+    "parse_quantity",
     "parse_unit",
-    "to_co2e",
     "ureg",
 ]
 
@@ -112,7 +113,12 @@ def _pint_definition_lines(name: str) -> Iterator[str]:
             yield line
 
 
-def _build_registry() -> pint.UnitRegistry:
+def build_registry() -> pint.UnitRegistry:
+    """A new registry: pint's definitions and ``units.txt`` in one pass, unit parsing cached.
+
+    :data:`ureg` is the one the package uses; build another only to check how the
+    registry is built (a quantity of a second registry cannot meet one of :data:`ureg`).
+    """
     lines = list(_pint_definition_lines("default_en.txt"))
     ours = resources.files("carbon.core") / _DEFINITIONS_FILE
     lines.extend(ours.read_text(encoding="utf-8").splitlines())
@@ -141,7 +147,7 @@ def _cache_unit_parsing(registry: pint.UnitRegistry) -> None:
 
 
 #: The single unit registry of `carbon` (also pint's application registry).
-ureg: pint.UnitRegistry = _build_registry()
+ureg: pint.UnitRegistry = build_registry()
 pint.set_application_registry(ureg)
 #: Quantity class bound to :data:`ureg`.
 Q_ = ureg.Quantity
@@ -232,109 +238,36 @@ def parse_unit(text: str) -> pint.Unit:
         raise UnitError(f"cannot parse the unit {text!r}: {exc}") from exc
 
 
-def _gwp_table() -> Mapping[str, Mapping[str, float]]:
-    # Imported here, not at module level: carbon.factors.catalogue imports this module.
-    from carbon.factors.catalogue import gwp100_table
-
-    return gwp100_table()
+#: ``"<number> <unit>"`` as written in site and input files: group 1 is the number
+#: (sign and exponent allowed), group 2 the rest of the text, stripped.
+NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
-def gwp_sets() -> tuple[str, ...]:
-    """Names of the GWP-100 sets shipped in ``factors/ipcc/gwp100`` (e.g. ``AR6``)."""
-    return tuple(_gwp_table())
-
-
-def _normalise_set(gwp_set: str) -> str:
-    table = _gwp_table()
-    key = gwp_set.strip().upper() if isinstance(gwp_set, str) else gwp_set
-    if key not in table:
-        raise UnitError(f"unknown GWP set {gwp_set!r}; valid sets: {', '.join(table)}")
-    return key
-
-
-def gwp(gas: str, gwp_set: str) -> pint.Quantity:
-    """Global warming potential over 100 years of one gas in a named set.
-
-    Parameters
-    ----------
-    gas : str
-        ``"CO2"``, ``"CH4"``, ``"N2O"``, or a variant listed in the set's table
-        (``"CH4_fossil"``, ``"CH4_nonfossil"``). In AR6, ``"CH4"`` is the fossil
-        value (29.8), the consistent choice for combustion [METHODOLOGY §9].
-    gwp_set : str
-        ``"AR4"``, ``"AR5"`` or ``"AR6"`` (case-insensitive).
-
-    Returns
-    -------
-    pint.Quantity
-        The GWP [CO2e/<gas>], e.g. ``29.8 CO2e/CH4``.
+def parse_quantity(text: Any, unit: str, what: str) -> pint.Quantity:
+    """Parse ``"<number> <unit>"`` (e.g. ``"3.6 EH/s"``) and check it converts to `unit`.
 
     Raises
     ------
     UnitError
-        If the set or the gas is unknown; the message lists the valid choices.
-
-    References
-    ----------
-    .. [1] IPCC AR6 WG1 Table 7.15; AR5 WG1 Table 8.7; AR4 WG1 Table 2.14
-       (values and sources in ``factors/ipcc/gwp100/``).
+        No number, no unit, an unknown or ambiguous unit (:func:`parse_unit`),
+        or a unit of another dimension; the message names `what`.
+    InputDataError
+        A negative value.
     """
-    key = _normalise_set(gwp_set)
-    values = _gwp_table()[key]
-    if gas not in values:
-        raise UnitError(f"no GWP for gas {gas!r} in set {key}; valid gases: {', '.join(values)}")
-    base_gas = gas.split("_", 1)[0]
-    return Q_(values[gas], f"CO2e / {base_gas}")
-
-
-def to_co2e(q: pint.Quantity, gwp_set: str, *, gas_key: str | None = None) -> pint.Quantity:
-    """Convert an amount or rate of one gas to CO2e with a named GWP set.
-
-    Parameters
-    ----------
-    q : pint.Quantity
-        A quantity whose dimensionality holds exactly one gas dimension with
-        exponent 1, e.g. ``kg CH4`` or ``lb N2O/MWh`` [<mass> <gas> …]. A quantity
-        that is already CO2e (and holds no gas) is returned unchanged.
-    gwp_set : str
-        ``"AR4"``, ``"AR5"`` or ``"AR6"``.
-    gas_key : str, optional
-        A variant row of the GWP table for the same gas, e.g. ``"CH4_nonfossil"``.
-        Default: the gas itself (``"CH4"``; fossil in AR6).
-
-    Returns
-    -------
-    pint.Quantity
-        `q` with the gas replaced by CO2e, e.g. ``lb CO2e/MWh`` [<mass> CO2e …].
-
-    Raises
-    ------
-    UnitError
-        If `q` is not a quantity, holds no gas or several gases, or the GWP set
-        or gas key is unknown.
-    """
-    if not isinstance(q, ureg.Quantity):
-        raise UnitError(f"expected a pint Quantity of one gas, got {type(q).__name__}")
-    dims = q.dimensionality
-    present = {gas: dims[dim] for gas, dim in GAS_DIMENSIONS.items() if dims.get(dim, 0)}
-    if not present and dims.get("[co2e]", 0):
-        _normalise_set(gwp_set)  # still validate the set name
-        return q
-    if len(present) != 1:
-        raise UnitError(
-            f"to_co2e needs a quantity of exactly one gas ({', '.join(GAS_DIMENSIONS)}), "
-            f"got {q.units} with dimensionality {dims}"
-        )
-    ((gas, exponent),) = present.items()
-    if exponent != 1 or dims.get("[co2e]", 0):
-        raise UnitError(
-            f"cannot convert {q.units} to CO2e: the gas must appear once, in the "
-            "numerator, and not beside CO2e"
-        )
-    key = gas if gas_key is None else gas_key
-    if key.split("_", 1)[0] != gas:
-        raise UnitError(f"gas_key {gas_key!r} does not match the gas of {q.units} ({gas})")
-    factor = gwp(key, gwp_set)
-    # Swap the gas unit for CO2e, keeping the rest of the unit as written.
-    target = q.units / ureg.Unit(gas) * ureg.Unit("CO2e")
-    return (q * factor).to(target)
+    if not isinstance(text, str):
+        raise UnitError(f"{what}: expected a string such as '1.5 EH/s', got {text!r}")
+    match = NUMBER_AND_UNIT.match(text)
+    if not match:
+        raise UnitError(f"{what}: {text!r} does not start with a number (e.g. '1.5 EH/s')")
+    number, unit_text = match.groups()
+    if not unit_text:
+        raise UnitError(f"{what}: {text!r} has no unit; write it with one, e.g. '{number} {unit}'")
+    try:
+        quantity = Q_(float(number), parse_unit(unit_text))
+    except UnitError as exc:
+        raise type(exc)(f"{what}: {exc}") from None  # keeps AmbiguousUnitError
+    if not quantity.is_compatible_with(unit):
+        raise UnitError(f"{what}: {text!r} is not convertible to {unit}")
+    if float(quantity.magnitude) < 0:
+        raise InputDataError(f"{what}: {text!r} is negative")
+    return quantity

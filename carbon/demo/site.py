@@ -32,7 +32,8 @@ import pandas as pd
 import xarray as xr
 
 from carbon.demo.register import demo_register
-from carbon.site.config import SiteConfig, site_from_dict
+from carbon.site.load import site_from_dict
+from carbon.site.model import SiteConfig
 
 SEED = 20250614
 GENERATOR_VERSION = "demo-1"
@@ -402,7 +403,7 @@ def _meter_power_mw(
 
 def generate() -> DemoInputs:
     """Build the demo inputs: a local year (2025) of 15-minute meter data, hourly intensity."""
-    from carbon.factors.catalogue import (
+    from carbon.factors.egrid import (
         egrid_co2e_rate,  # the published ERCT rate the profile matches
     )
 

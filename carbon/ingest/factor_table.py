@@ -47,7 +47,8 @@ from carbon.core.errors import (
     UnitError,
 )
 from carbon.core.lineage import InputRecord, file_sha256
-from carbon.core.units import GAS_DIMENSIONS, gwp_sets, parse_unit, ureg
+from carbon.core.units import GAS_DIMENSIONS, parse_unit, ureg
+from carbon.factors.gwp import gwp_sets
 
 __all__ = [
     "FACTOR_COLUMNS",

@@ -32,7 +32,7 @@ import xarray as xr
 from carbon.accounting.location import location_based, to_resolution
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
-from carbon.site.config import SiteConfig
+from carbon.site.model import SiteConfig
 
 __all__ = ["LABEL", "REFERENCE_WINDOW", "converted_meters", "counterfactual", "fleet_meters"]
 

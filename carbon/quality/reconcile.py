@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon.core.arrays import take_rows
-from carbon.site.config import SiteConfig
+from carbon.site.model import SiteConfig
 
 MAX_LISTED = 10
 

@@ -23,7 +23,8 @@ from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable, InputRecord, MeterTable
 from carbon.ingest.grid_table import GridIntensity, grid_from_table
 from carbon.quality.align import MeterCube, build_cube
-from carbon.site.config import FORMAT_BY_SUFFIX, GridSource, Meter, SiteConfig
+from carbon.site.meters import FORMAT_BY_SUFFIX, GridSource, Meter
+from carbon.site.model import SiteConfig
 
 # format -> (module, function, how it is called)
 _METER_READERS: dict[str, tuple[str, str]] = {

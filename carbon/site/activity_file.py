@@ -4,8 +4,9 @@ The CSV has a header row of ``[[activity]]`` keys (``period`` required, every ot
 key optional; miner groups stay in the site file) and one row per month. Values
 are written as in the site file: hashrates and GPU-hours with their unit
 (``2.62 EH/s``, ``6380000 hour``), BTC amounts and counts as plain numbers. An
-empty cell means "not given". Rows merge with the inline ``[[activity]]`` rows;
-a month given in both places, or twice in the file, is an error naming both.
+empty cell means "not given". A month given twice in the file is an error naming
+both lines; :func:`carbon.site.load.with_activity_file` merges the rows with the
+inline ``[[activity]]`` rows.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from pydantic import ValidationError
 
 from carbon.core.errors import ConfigError
 from carbon.core.lineage import InputRecord, file_sha256
-from carbon.site.config import ActivityPeriod, SiteConfig, site_from_dict
+from carbon.site.activity import ActivityPeriod
+from carbon.site.model import SiteConfig
 
-__all__ = ["ACTIVITY_COLUMNS", "activity_input_record", "read_activity_csv", "with_activity_file"]
+__all__ = ["ACTIVITY_COLUMNS", "activity_input_record", "read_activity_csv"]
 
 #: Columns an activity CSV may hold (every ``[[activity]]`` key but the nested miners).
 ACTIVITY_COLUMNS: tuple[str, ...] = tuple(k for k in ActivityPeriod.model_fields if k != "miners")
@@ -31,22 +33,40 @@ def read_activity_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: activity file not found") from None
+        raise ConfigError(
+            f"{path}: activity file not found", path=path, reason="not-found"
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+            path=path,
+            reason="not-utf8",
+        ) from None
     reader = csv.reader(text.splitlines())
     header = next(reader, None)
     if not header:
-        raise ConfigError(f"{path}: empty activity file; expected a header row with 'period'")
+        raise ConfigError(
+            f"{path}: empty activity file; expected a header row with 'period'",
+            path=path,
+            reason="empty-file",
+        )
     header = [h.strip() for h in header]
     unknown = [h for h in header if h not in ACTIVITY_COLUMNS]
     if unknown:
         raise ConfigError(
             f"{path}: line 1: unknown column(s) {', '.join(map(repr, unknown))}; "
-            f"expected some of: {', '.join(ACTIVITY_COLUMNS)} (miner groups stay in the site file)"
+            f"expected some of: {', '.join(ACTIVITY_COLUMNS)} (miner groups stay in the site file)",
+            path=path,
+            line=1,
+            reason="unknown-column",
         )
     if "period" not in header:
-        raise ConfigError(f"{path}: line 1: the header needs a 'period' column (YYYY-MM)")
+        raise ConfigError(
+            f"{path}: line 1: the header needs a 'period' column (YYYY-MM)",
+            path=path,
+            line=1,
+            reason="no-period-column",
+        )
     rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for line, cells in enumerate(reader, start=2):  # loops over monthly rows, not readings
@@ -54,7 +74,10 @@ def read_activity_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
             continue
         if len(cells) != len(header):
             raise ConfigError(
-                f"{path}: line {line}: {len(cells)} cells, expected {len(header)} (the header's)"
+                f"{path}: line {line}: {len(cells)} cells, expected {len(header)} (the header's)",
+                path=path,
+                line=line,
+                reason="cell-count",
             )
         row = {k: c.strip() for k, c in zip(header, cells, strict=True) if c.strip()}
         try:
@@ -63,33 +86,19 @@ def read_activity_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
             )
-            raise ConfigError(f"{path}: line {line}: {problems}") from None
+            raise ConfigError(
+                f"{path}: line {line}: {problems}", path=path, line=line, reason="invalid-row"
+            ) from None
         if record.period in seen:
             raise ConfigError(
-                f"{path}: line {line}: period {record.period} repeats line {seen[record.period]}"
+                f"{path}: line {line}: period {record.period} repeats line {seen[record.period]}",
+                path=path,
+                line=line,
+                reason="duplicate-period",
             )
         seen[record.period] = line
         rows.append((line, record.model_dump(mode="json", exclude_none=True)))
     return rows
-
-
-def with_activity_file(site: SiteConfig, base: Path, source: str = "site file") -> SiteConfig:
-    """`site` with the rows of its ``activity_file`` (relative to `base`) merged in."""
-    if site.activity_file is None:
-        return site
-    path = Path(base) / site.activity_file
-    rows = read_activity_csv(path)
-    inline = {a.period for a in site.activity}
-    for line, row in rows:
-        if row["period"] in inline:
-            raise ConfigError(
-                f"activity period {row['period']} is given twice: in [[activity]] of {source} "
-                f"and in {path} line {line}; keep one"
-            )
-    data = site.model_dump(mode="json", exclude_none=True)
-    merged = [*data.get("activity", []), *(row for _, row in rows)]
-    data["activity"] = sorted(merged, key=lambda a: a["period"])
-    return site_from_dict(data, source=source)
 
 
 def activity_input_record(site: SiteConfig, base: Path) -> InputRecord | None:

@@ -35,7 +35,7 @@ from carbon.pivot.effects import decomposition_block, load_shape_by_workload, ti
 from carbon.pivot.uncertainty import FACTOR_HALF_WIDTH, Components, method_note, propagate
 from carbon.quality.align import MeterCube
 from carbon.results.document import ReportMeta, build_results
-from carbon.site.config import SiteConfig
+from carbon.site.model import SiteConfig
 
 __all__ = ["SiteData", "extend_results", "uncertainty_components"]
 

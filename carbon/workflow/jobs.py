@@ -43,7 +43,7 @@ from carbon.results.document import (
     results_json_bytes,
 )
 from carbon.site.activity_file import activity_input_record
-from carbon.site.config import load_site
+from carbon.site.load import load_site
 
 
 @dataclass(frozen=True)
@@ -372,7 +372,7 @@ def _write_report(
 
 def _demo_instruments() -> list:
     """The demo's instruments, rebuilt exactly as :func:`compute_demo` builds them."""
-    from carbon.factors.catalogue import egrid_co2e_rate
+    from carbon.factors.egrid import egrid_co2e_rate
 
     rate, _ = egrid_co2e_rate(demo.GRID_REGION, demo.CALIBRATION_DATASET)
     return demo.demo_instruments(float(rate.to("g CO2e/kWh").magnitude))

@@ -16,7 +16,8 @@ from carbon.core.errors import (
     PeriodError,
     UnitError,
 )
-from carbon.core.units import Q_, parse_unit, to_co2e
+from carbon.core.units import Q_, parse_unit
+from carbon.factors.gwp import to_co2e
 from carbon.ingest.factor_table import FACTOR_COLUMNS, METHODS, FactorTable, read_factor_table
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"

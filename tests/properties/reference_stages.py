@@ -23,7 +23,8 @@ from carbon.core.units import ureg
 from carbon.quality.align import ConflictingDuplicate
 from carbon.quality.assess import MeterQuality, QualityReport
 from carbon.quality.reconcile import MAX_LISTED, Breach, ParentReconciliation
-from carbon.site.config import WORKLOADS, SiteConfig
+from carbon.site.meters import WORKLOADS
+from carbon.site.model import SiteConfig
 
 
 def workload_shares_reference(

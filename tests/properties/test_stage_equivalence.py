@@ -33,7 +33,8 @@ from carbon.core.quantified import quantified
 from carbon.core.units import ureg
 from carbon.quality.assess import assess, flag_counts
 from carbon.quality.reconcile import reconcile
-from carbon.site.config import WORKLOADS, site_from_dict
+from carbon.site.load import site_from_dict
+from carbon.site.meters import WORKLOADS
 from tests.properties.reference_stages import (
     assess_reference,
     attribute_reference,

@@ -1,0 +1,331 @@
+"""The validated, frozen site model: :class:`SiteConfig` and its top-level sections.
+
+A site is read from a TOML file (:func:`carbon.site.load.load_site`) or built in
+code (the demo). The model is deliberately strict (``extra="forbid"``): a misspelt
+key is an error, never silently ignored. The sections live by concern in
+:mod:`carbon.site.meters`, :mod:`carbon.site.activity`, :mod:`carbon.site.operating`
+and :mod:`carbon.site.register`; this module holds the site's identity, quality
+and reporting settings, and the checks across sections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from carbon.site.activity import ActivityPeriod, HeatReusePeriod, WaterPeriod
+from carbon.site.meters import WORKLOADS, GridSource, MarginalRateSource, Meter
+from carbon.site.operating import (
+    OPERATING_KEYS,
+    CapacityRecord,
+    DemandResponseEvent,
+    EnergyCostPeriod,
+    GridCarbonFreePeriod,
+    HallCooling,
+    PipelineEntry,
+)
+from carbon.site.register import (
+    DISCLOSURE_REGISTER_KEYS,
+    Assurance,
+    Boundary,
+    FiscalYear,
+    NetworkReference,
+    OffsetCredit,
+    RetiredHardware,
+)
+from carbon.site.schema import Frozen
+
+__all__ = ["QualitySettings", "Reporting", "SignOff", "SiteConfig", "SiteInfo"]
+
+
+class SiteInfo(Frozen):
+    """Identity of a site and the rules that place it in time and on the grid."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: str
+    timezone: str
+    grid_region: str = Field(description="eGRID subregion, e.g. ERCT")
+    synthetic: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Pacific" is a folder
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'America/Chicago')") from exc
+        return value
+
+
+class QualitySettings(Frozen):
+    """How data quality is handled: imputation and reconciliation."""
+
+    impute: Literal["none", "linear"] = "none"
+    max_imputed_gap: str = Field(
+        default="PT1H", description="longest run of missing intervals linear imputation may fill"
+    )
+    reconciliation_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.02
+
+    @field_validator("max_imputed_gap")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        import pandas as pd
+
+        try:
+            delta = pd.Timedelta(value)
+        except ValueError as exc:
+            raise ValueError(f"not an ISO 8601 duration (e.g. PT1H, PT45M): {value!r}") from exc
+        if delta <= pd.Timedelta(0):
+            raise ValueError("must be positive")
+        return value
+
+
+class SignOff(Frozen):
+    """Who prepared, reviewed and approved a report, and when (the PDF's sign-off block)."""
+
+    prepared_by: str | None = None
+    prepared_on: str | None = None
+    reviewed_by: str | None = None
+    reviewed_on: str | None = None
+    approved_by: str | None = None
+    approved_on: str | None = None
+
+
+class Reporting(Frozen):
+    """Who reports, in which market, with which GWP set and contractual instruments."""
+
+    reporter: str | None = Field(
+        default=None, description="the company instruments must be retired for (default: site name)"
+    )
+    market_boundary: str | None = Field(
+        default=None, description="market boundary of the site (default: the grid region)"
+    )
+    gwp_set: Literal["AR4", "AR5", "AR6"] = "AR6"
+    instruments: str | None = Field(default=None, description="instruments CSV, relative path")
+    it_metered_at: Literal["ups_output", "pdu_output", "it_input"] = Field(
+        default="ups_output",
+        description="where the IT meters read E_IT (the PUE category, ISO/IEC 30134-2): UPS "
+        "output or hall feeders (PUE1, basic), PDU output (PUE2), IT equipment input (PUE3)",
+    )
+    signoff: SignOff = Field(default_factory=SignOff)
+
+
+class SiteConfig(Frozen):
+    """A whole site: identity, grid sources and meters."""
+
+    site: SiteInfo
+    grid: list[GridSource] = Field(default_factory=list)
+    meters: list[Meter]
+    quality: QualitySettings = Field(default_factory=QualitySettings)
+    reporting: Reporting = Field(default_factory=Reporting)
+    fuel: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="on-site fuel records (Scope 1), see docs/scope1-scope3.md",
+    )
+    activity: list[ActivityPeriod] = Field(
+        default_factory=list,
+        description="monthly production and hosting activity (hashrate, BTC, GPU-hours)",
+    )
+    activity_file: str | None = Field(
+        default=None,
+        description="CSV of monthly activity rows (columns: the [[activity]] keys), relative path",
+    )
+    water: list[WaterPeriod] = Field(default_factory=list, description="monthly site water (WUE)")
+    heat_reuse: list[HeatReusePeriod] = Field(
+        default_factory=list, description="monthly waste heat reused outside the site (ERF)"
+    )
+    marginal_rate: MarginalRateSource | None = Field(
+        default=None, description="marginal emission rate for avoided emissions (outside Scope 2)"
+    )
+    capacity: list[CapacityRecord] = Field(
+        default_factory=list, description="effective-dated capacity stack (MW), actuals only"
+    )
+    capacity_pipeline: list[PipelineEntry] = Field(
+        default_factory=list, description="contracted/planned future capacity (not actuals)"
+    )
+    demand_response: list[DemandResponseEvent] = Field(
+        default_factory=list, description="demand-response events: credits and power resold"
+    )
+    energy_cost: list[EnergyCostPeriod] = Field(
+        default_factory=list, description="monthly energy cost bridge rows (currency)"
+    )
+    cooling: list[HallCooling] = Field(default_factory=list, description="cooling type per hall")
+    grid_carbon_free: list[GridCarbonFreePeriod] = Field(
+        default_factory=list, description="monthly carbon-free share of the grid supply"
+    )
+    offsets: list[OffsetCredit] = Field(
+        default_factory=list, description="retired carbon credits, shown beside the inventory"
+    )
+    boundary: Boundary | None = Field(default=None, description="the organisational boundary")
+    retired_hardware: list[RetiredHardware] = Field(
+        default_factory=list, description="retired ASICs and GPUs per month"
+    )
+    network_reference: list[NetworkReference] = Field(
+        default_factory=list, description="published network figures for the comparison panel"
+    )
+    assurance: Assurance | None = Field(default=None, description="the assurance statement")
+    fiscal_year: FiscalYear | None = Field(default=None, description="fiscal-year start month")
+
+    @model_validator(mode="after")
+    def _meter_tree(self) -> SiteConfig:
+        ids = [m.id for m in self.meters]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"meter ids must be unique; repeated: {', '.join(dupes)}")
+        revenue = [m.id for m in self.meters if m.role == "revenue"]
+        if len(revenue) != 1:
+            raise ValueError(
+                f"exactly one meter with role 'revenue' is needed (found {len(revenue)}: {revenue})"
+            )
+        known = set(ids)
+        for m in self.meters:
+            if m.parent is not None and m.parent not in known:
+                raise ValueError(
+                    f"meter {m.id!r} names parent {m.parent!r}, which is not a meter "
+                    f"(known: {', '.join(sorted(known))})"
+                )
+        by_id = {m.id: m for m in self.meters}
+        for m in self.meters:
+            seen, current = {m.id}, m
+            while current.parent is not None:
+                if current.parent in seen:
+                    raise ValueError(f"meter {m.id!r}: the parent chain loops ({current.parent!r})")
+                seen.add(current.parent)
+                current = by_id[current.parent]
+        if not any(m.role == "it" for m in self.meters):
+            raise ValueError("at least one meter with role 'it' is needed to attribute energy")
+        periods = [a.period for a in self.activity]
+        repeated = sorted({p for p in periods if periods.count(p) > 1})
+        if repeated:
+            raise ValueError(f"activity periods must be unique; repeated: {', '.join(repeated)}")
+        for name, rows in (("water", self.water), ("heat_reuse", self.heat_reuse)):
+            months = [r.period for r in rows]
+            again = sorted({p for p in months if months.count(p) > 1})
+            if again:
+                raise ValueError(f"{name} periods must be unique; repeated: {', '.join(again)}")
+        tenant_workload: dict[str, str] = {}
+        for m in self.meters:
+            for (_, _, workload), (_, _, tenant) in zip(
+                m.workload_spans(), m.tenant_spans(), strict=True
+            ):
+                if tenant is None:
+                    continue
+                if tenant in WORKLOADS:
+                    raise ValueError(
+                        f"meter {m.id!r}: tenant {tenant!r} has the name of a workload; "
+                        f"tenant names must differ from {', '.join(WORKLOADS)}"
+                    )
+                if tenant_workload.setdefault(tenant, workload) != workload:
+                    raise ValueError(
+                        f"tenant {tenant!r} appears under workloads {tenant_workload[tenant]!r} "
+                        f"and {workload!r} (meter {m.id!r}); a tenant belongs to one workload"
+                    )
+        for c in self.cooling:
+            if c.hall not in known:
+                raise ValueError(
+                    f"cooling: hall {c.hall!r} is not a meter (known: {', '.join(sorted(known))})"
+                )
+        for name, rows in (
+            ("energy_cost", self.energy_cost),
+            ("grid_carbon_free", self.grid_carbon_free),
+        ):
+            months = [r.period for r in rows]
+            again = sorted({p for p in months if months.count(p) > 1})
+            if again:
+                raise ValueError(f"{name} periods must be unique; repeated: {', '.join(again)}")
+        for a in self.activity:
+            for group in a.miners:
+                if group.hall is not None and group.hall not in known:
+                    raise ValueError(
+                        f"activity {a.period}: miner group {group.model!r} names hall "
+                        f"{group.hall!r}, which is not a meter"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _register_parties(self) -> SiteConfig:
+        if self.boundary is None:
+            return self
+        known = set(self.tenants) | {c.name for c in self.boundary.hosted_clients}
+        for i, contract in enumerate(self.boundary.power_contracts):
+            if contract.party not in known:
+                raise ValueError(
+                    f"boundary.power_contracts[{i}]: party {contract.party!r} is neither a "
+                    "tenant of the meters nor a hosted client "
+                    f"(known: {', '.join(sorted(known)) or 'none'})"
+                )
+        return self
+
+    @property
+    def tenants(self) -> dict[str, str]:
+        """Tenant → its workload, in the order the meters name them."""
+        found: dict[str, str] = {}
+        for m in self.meters:
+            for (_, _, workload), (_, _, tenant) in zip(
+                m.workload_spans(), m.tenant_spans(), strict=True
+            ):
+                if tenant is not None:
+                    found.setdefault(tenant, workload)
+        return found
+
+    def water_for(self, period_label: str) -> WaterPeriod | None:
+        """The water record of a month, or None."""
+        return next((w for w in self.water if w.period == period_label), None)
+
+    def heat_reuse_for(self, period_label: str) -> HeatReusePeriod | None:
+        """The heat-reuse record of a month, or None."""
+        return next((h for h in self.heat_reuse if h.period == period_label), None)
+
+    def activity_for(self, period_label: str) -> ActivityPeriod | None:
+        """The activity record of a month, or None."""
+        return next((a for a in self.activity if a.period == period_label), None)
+
+    @property
+    def revenue_meter(self) -> Meter:
+        return next(m for m in self.meters if m.role == "revenue")
+
+    def meter_file(self, meter: Meter) -> str | None:
+        """The file a meter's rows come from: its own, else its nearest ancestor's."""
+        by_id = {m.id: m for m in self.meters}
+        current: Meter | None = meter
+        while current is not None:
+            if current.file is not None:
+                return current.file
+            current = by_id.get(current.parent) if current.parent else None
+        return None
+
+    def meters_with_role(self, role: str) -> list[Meter]:
+        return [m for m in self.meters if m.role == role]
+
+    @property
+    def reporter(self) -> str:
+        return self.reporting.reporter or self.site.name
+
+    @property
+    def market_boundary(self) -> str:
+        return self.reporting.market_boundary or self.site.grid_region
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.site.timezone)
+
+    def sha256(self) -> str:
+        """Hash of the canonical JSON form of the configuration (for the manifest)."""
+        data = self.model_dump(mode="json")
+        optional = ("activity", "activity_file", "water", "heat_reuse")
+        for key in (*optional, *OPERATING_KEYS, *DISCLOSURE_REGISTER_KEYS):
+            if not data.get(key):
+                data.pop(key, None)  # sites without them keep the hash they had
+        if data.get("reporting", {}).get("signoff") == SignOff().model_dump(mode="json"):
+            data["reporting"].pop("signoff")
+        if data.get("reporting", {}).get("it_metered_at") == "ups_output":
+            data["reporting"].pop("it_metered_at")  # the default: sites keep their hash
+        for meter in data.get("meters", []):
+            if meter.get("tenant") is None:
+                meter.pop("tenant", None)
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
