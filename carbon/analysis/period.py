@@ -32,7 +32,7 @@ from carbon.factors.catalogue import (
 )
 from carbon.ingest.grid_table import GridIntensity
 from carbon.quality import assess as quality
-from carbon.quality.align import MeterCube
+from carbon.quality.cube_model import MeterCube
 from carbon.quality.impute import Imputation, impute
 from carbon.quality.reconcile import ParentReconciliation, reconcile
 from carbon.site.config import SiteConfig

@@ -41,14 +41,9 @@ from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable, file_sha256
 from carbon.core.units import ureg
-from carbon.ingest.meters_csv import (
-    check_timezone,
-    first,
-    localise,
-    read_csv_text,
-    read_text,
-    unit_from_token,
-)
+from carbon.ingest.csv_text import first, read_csv_text, read_text
+from carbon.ingest.meter_values import unit_from_token
+from carbon.ingest.stamps import check_timezone, localise
 
 __all__ = ["DEFAULT_METER_ID", "read_utility_csv"]
 

@@ -1,4 +1,4 @@
-"""Build the meter cube with integer keys: the fast path behind :func:`carbon.quality.align.build_cube`.
+"""The meter cube with integer keys: the fast path behind :func:`carbon.quality.align.build_cube`.
 
 Same rules and results as :func:`carbon.quality.align.build_cube_reference` (DATA-FORMATS section 7:
 identical duplicates counted and used once, conflicting duplicates become gaps listing every
@@ -31,13 +31,13 @@ from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import MeterTable
 from carbon.core.units import ureg
-from carbon.quality.align import (
-    _BY_SEVERITY,
-    _SEVERITY,
+from carbon.quality.cube_model import (
+    BY_SEVERITY,
     HOUR,
+    SEVERITY,
     ConflictingDuplicate,
     MeterCube,
-    _conflicting,
+    is_conflicting,
 )
 
 # The native-grid key space may exceed the number of readings by this factor before the
@@ -302,7 +302,7 @@ def build_cube_fast(
         usable = np.bincount(cell, weights=~missing, minlength=size)
     del missing, count
     severity = np.zeros(size, dtype=np.int8)
-    rank = _SEVERITY[flag]
+    rank = SEVERITY[flag]
     for level in np.flatnonzero(np.bincount(rank)[1:]) + 1:  # loop over flag levels
         severity[cell[rank == level]] = level  # ascending: the most severe wins
     del cell, rank
@@ -311,9 +311,9 @@ def build_cube_fast(
     del usable
     energy = total  # in place: the sums of incomplete cells become gaps
     energy[~complete] = np.nan
-    gap = _SEVERITY[int(Flag.GAP)]
+    gap = SEVERITY[int(Flag.GAP)]
     severity[~complete] = np.maximum(severity[~complete], gap)
-    flags = _BY_SEVERITY[severity]
+    flags = BY_SEVERITY[severity]
 
     time = pd.date_range(pd.Timestamp(t0, tz="UTC"), periods=n_time, freq=step).tz_localize(None)
     coords = {"meter": list(meter_ids), "time": time}
@@ -357,7 +357,7 @@ def _resolve_duplicates(
     key_same = np.r_[False, (c[1:] == c[:-1]) & (t[1:] == t[:-1])]
     group = np.cumsum(~key_same)
     spread = pd.Series(kwh[rows]).groupby(group).agg(["min", "max", "size", "count"])
-    conflicting = spread.index[_conflicting(spread)]
+    conflicting = spread.index[is_conflicting(spread)]
     is_conflict = np.isin(group, conflicting.to_numpy())
     conflicts = []
     for g in conflicting:  # loops over conflicts only

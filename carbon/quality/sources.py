@@ -22,15 +22,16 @@ from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable, InputRecord, MeterTable
 from carbon.ingest.grid_table import GridIntensity, grid_from_table
-from carbon.quality.align import MeterCube, build_cube
+from carbon.quality.align import build_cube
+from carbon.quality.cube_model import MeterCube
 from carbon.site.config import FORMAT_BY_SUFFIX, GridSource, Meter, SiteConfig
 
 # format -> (module, function, how it is called)
 _METER_READERS: dict[str, tuple[str, str]] = {
-    "long-csv": ("carbon.ingest.meters_csv", "read_meters_csv"),
-    "parquet": ("carbon.ingest.meters_csv", "read_meters_parquet"),
-    "wide-csv": ("carbon.ingest.meters_csv", "read_wide_csv"),
-    "register-csv": ("carbon.ingest.meters_csv", "read_register_csv"),
+    "long-csv": ("carbon.ingest.meters_long_csv", "read_meters_csv"),
+    "parquet": ("carbon.ingest.meters_long_csv", "read_meters_parquet"),
+    "wide-csv": ("carbon.ingest.meters_wide_csv", "read_wide_csv"),
+    "register-csv": ("carbon.ingest.meters_register_csv", "read_register_csv"),
     "utility-csv": ("carbon.ingest.utility_csv", "read_utility_csv"),
     "green-button": ("carbon.ingest.green_button", "read_green_button"),
     "dcgm": ("carbon.ingest.dcgm", "read_dcgm_scrapes"),

@@ -3,7 +3,7 @@
 :func:`carbon.quality.parquet_cube.long_parquet_cube` must give what
 ``build_cube([read_long_arrow(pq.read_table(path), ...)], meter_ids)`` gives, and
 :func:`carbon.quality.parquet_cube.meters_parquet_cube` (when it does not hand the file back)
-what ``build_cube`` gives on :func:`carbon.ingest.meters_csv.read_meters_parquet`'s table with
+what ``build_cube`` gives on :func:`carbon.ingest.meters_long_csv.read_meters_parquet`'s table with
 its ids mapped to the site's: the same energy bit for bit (NaN included), flags, time axis,
 common and native intervals, rows read, duplicates, conflicts and input record; and where
 the table path refuses the input, the same error message (lines numbered as each reader
@@ -36,7 +36,7 @@ from carbon.core.flags import Flag
 from carbon.core.lineage import MeterTable
 from carbon.ingest import parquet_cube
 from carbon.ingest.meters_arrow import read_long_arrow
-from carbon.ingest.meters_csv import read_meters_parquet
+from carbon.ingest.meters_long_csv import read_meters_parquet
 from carbon.quality.align import build_cube
 from carbon.quality.sources import _flag_above_rated
 
