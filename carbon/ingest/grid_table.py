@@ -2,7 +2,8 @@
 
 Every grid importer returns a :class:`~carbon.core.lineage.GridTable`;
 :func:`grid_from_table` checks it for Scope 2 use and turns it into a
-pint-quantified :class:`GridIntensity`. Scope 2 location-based needs an
+pint-quantified :class:`GridIntensity`. :func:`read_grid_table_csv` reads a plain hourly
+table (the site file's ``source = "table"``). Scope 2 location-based needs an
 *average*, *direct* (combustion) CO2e rate: a marginal series or a life-cycle
 series is refused with the reason (METHODOLOGY 1.2, 1.6, 9). A CO2-only series
 is converted with CO2's GWP of 1 and labelled as excluding CH4 and N2O.
@@ -11,15 +12,18 @@ is converted with CO2's GWP of 1 and labelled as excluding CH4 and N2O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.core.errors import InputDataError, UnitError
+from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, InputRecord
+from carbon.core.lineage import GridTable, InputRecord, file_sha256
 from carbon.core.units import parse_unit, ureg
+from carbon.ingest.csv_text import read_csv_text, read_text
+from carbon.ingest.stamps import parse_stamps
 
 HOUR = pd.Timedelta(hours=1)
 
@@ -105,6 +109,65 @@ def grid_from_table(table: GridTable, description: str | None = None) -> GridInt
     )
 
 
+def hourly_table(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    sha256: str,
+    region: str,
+    value_column: str = "intensity_gco2e_per_kwh",
+    unit: str = "g CO2e/kWh",
+    basis: str = "direct",
+    lines: np.ndarray | None = None,
+) -> GridTable:
+    """A plain hourly table (interval_start in UTC, intensity) as an average grid table.
+
+    `lines` are the file lines of the rows (default: a header line, then one line per row).
+    """
+    for column in ("interval_start", value_column):
+        if column not in frame.columns:
+            raise InputDataError(f"{source}: missing column {column!r}")
+    units = parse_unit(unit)
+    stamps = pd.DatetimeIndex(frame["interval_start"])
+    if stamps.tz is None:
+        raise InputDataError(
+            f"{source}: interval_start has no timezone; expected UTC interval start"
+        )
+    if lines is None:
+        lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    values = pd.to_numeric(frame[value_column], errors="coerce").to_numpy(dtype="float64")
+    if np.isnan(values).any():
+        row = int(np.argmax(np.isnan(values)))
+        raise InputDataError(
+            f"{source}: line {lines[row]}: {value_column} is missing or not a number"
+        )
+    return GridTable(
+        frame=pd.DataFrame(
+            {
+                "interval_start": stamps.tz_convert("UTC").as_unit("ns"),
+                "value": values,
+                "flag": np.full(len(frame), int(Flag.MEASURED), dtype=np.int8),
+                "line": np.asarray(lines, dtype=np.int64),
+            }
+        ),
+        unit=units,
+        region=region,
+        gas="CO2e",
+        basis=basis,
+        kind="average",
+        resolution=HOUR,
+        record=InputRecord(
+            path=source,
+            sha256=sha256,
+            rows=len(frame),
+            start=stamps.min().tz_convert("UTC").isoformat(),
+            end=(stamps.max().tz_convert("UTC") + HOUR).isoformat(),
+            kind=f"grid intensity (average, {basis}, hourly)",
+        ),
+        meta={},
+    )
+
+
 def read_hourly_intensity(
     frame: pd.DataFrame,
     *,
@@ -116,42 +179,52 @@ def read_hourly_intensity(
     unit: str = "g CO2e/kWh",
 ) -> GridIntensity:
     """Read a plain hourly table (interval_start in UTC, intensity) as an average direct series."""
-    for column in ("interval_start", value_column):
-        if column not in frame.columns:
-            raise InputDataError(f"{source}: missing column {column!r}")
-    units = parse_unit(unit)
-    stamps = pd.DatetimeIndex(frame["interval_start"])
-    if stamps.tz is None:
-        raise InputDataError(
-            f"{source}: interval_start has no timezone; expected UTC interval start"
-        )
-    values = pd.to_numeric(frame[value_column], errors="coerce").to_numpy(dtype="float64")
-    if np.isnan(values).any():
-        row = int(np.argmax(np.isnan(values)))
-        raise InputDataError(f"{source}: line {row + 2}: {value_column} is missing or not a number")
-    table = GridTable(
-        frame=pd.DataFrame(
-            {
-                "interval_start": stamps.tz_convert("UTC").as_unit("ns"),
-                "value": values,
-                "flag": np.full(len(frame), int(Flag.MEASURED), dtype=np.int8),
-                "line": np.arange(2, len(frame) + 2, dtype=np.int64),
-            }
-        ),
-        unit=units,
-        region=region,
-        gas="CO2e",
-        basis="direct",
-        kind="average",
-        resolution=HOUR,
-        record=InputRecord(
-            path=source,
-            sha256=sha256,
-            rows=len(frame),
-            start=stamps.min().tz_convert("UTC").isoformat(),
-            end=(stamps.max().tz_convert("UTC") + HOUR).isoformat(),
-            kind="grid intensity (average, direct, hourly)",
-        ),
-        meta={},
+    table = hourly_table(
+        frame, source=source, sha256=sha256, region=region, value_column=value_column, unit=unit
     )
     return grid_from_table(table, description=description)
+
+
+def read_grid_table_csv(
+    path: str | Path, *, region: str | None = None, basis: str = "direct"
+) -> GridTable:
+    """Read a grid table CSV: hourly average intensity per interval start (``source = "table"``).
+
+    Columns ``interval_start`` (ISO 8601 with an offset; the start of the hour) and
+    ``intensity_gco2e_per_kwh``; an optional ``region`` column holds several zones, of which
+    the rows of `region` are read (a file with one zone needs no `region`). Without that
+    column, `region` names the zone of the whole file. `basis` is what the figures include
+    (``direct``, fit for Scope 2, or ``lifecycle``). Errors name the file and line.
+    """
+    source = str(path)
+    frame, lines = read_csv_text(read_text(path), source)
+    if "region" in frame.columns:
+        zones = frame["region"].str.strip()
+        found = list(dict.fromkeys(zones))
+        if region is None and len(found) > 1:
+            raise ConfigError(
+                f"{source}: the table holds the regions {', '.join(found)}; name one with 'region'"
+            )
+        region = found[0] if region is None else region
+        keep = (zones.str.casefold() == region.casefold()).to_numpy()
+        if not keep.any():
+            raise InputDataError(
+                f"{source}: no rows of region {region!r}; the table holds {', '.join(found)}"
+            )
+        frame, lines = frame.loc[keep].reset_index(drop=True), lines[keep]
+    elif region is None:
+        raise ConfigError(
+            f"{source}: the table has no 'region' column; name the zone of its series with 'region'"
+        )
+    if "interval_start" in frame.columns:
+        starts = parse_stamps(
+            frame["interval_start"],
+            lines=lines,
+            source=source,
+            column="interval_start",
+            timezone=None,
+        )
+        frame = frame.assign(interval_start=starts)
+    return hourly_table(
+        frame, source=source, sha256=file_sha256(path), region=region, basis=basis, lines=lines
+    )

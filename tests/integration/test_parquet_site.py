@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.ingest import parquet_cube
+from carbon.quality import parquet_cube
 from tests.integration.test_example_site import write_example
 
 

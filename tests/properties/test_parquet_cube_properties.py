@@ -38,7 +38,7 @@ from carbon.ingest import parquet_cube
 from carbon.ingest.meters_arrow import read_long_arrow
 from carbon.ingest.meters_long_csv import read_meters_parquet
 from carbon.quality.align import build_cube
-from carbon.quality.sources import _flag_above_rated
+from carbon.quality.sources import flag_above_rated
 
 METERS = ["REV", "A", "B", "C"]
 START = pd.Timestamp("2025-03-09T04:00", tz="UTC")
@@ -197,7 +197,7 @@ def _meters_reference(path: Path, ids: list[str], rated_kw: dict[str, float] | N
     frame = table.frame.assign(meter_id=table.frame["meter_id"].astype(str).to_numpy())
     mapped = MeterTable(frame, table.unit, table.interval, table.record, {})
     meters = [SimpleNamespace(id=m, rated_kw=(rated_kw or {}).get(m)) for m in ids]
-    flagged = _flag_above_rated([mapped], SimpleNamespace(meters=meters))
+    flagged = flag_above_rated([mapped], SimpleNamespace(meters=meters))
     return build_cube(flagged, ids)
 
 
