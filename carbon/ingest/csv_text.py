@@ -25,10 +25,16 @@ def read_text(path: str | Path) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputDataError(f"{source}: cannot read the file ({exc.strerror})") from None
+        raise InputDataError(
+            f"{source}: cannot read the file ({exc.strerror})", path=source, reason="unreadable"
+        ) from None
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     if not data[bom:].strip():
-        raise InputDataError(f"{source}: the file is empty; expected a header line and readings")
+        raise InputDataError(
+            f"{source}: the file is empty; expected a header line and readings",
+            path=source,
+            reason="empty",
+        )
     try:
         return data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -36,7 +42,10 @@ def read_text(path: str | Path) -> str:
         line = data[:offset].count(b"\n") + 1
         raise InputDataError(
             f"{source}: line {line}: byte 0x{data[offset]:02x} at byte offset {offset} is not "
-            "UTF-8; expected a UTF-8 text file (re-save it as 'CSV UTF-8')"
+            "UTF-8; expected a UTF-8 text file (re-save it as 'CSV UTF-8')",
+            path=source,
+            line=line,
+            reason="encoding",
         ) from None
 
 
@@ -51,14 +60,21 @@ def read_csv_text(text: str, source: str, first_line: int = 1) -> tuple[pd.DataF
             io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     lines = np.arange(first_line + 1, first_line + 1 + len(frame), dtype=np.int64)
     blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
     frame = frame.loc[~blank].reset_index(drop=True)
     lines = lines[~blank]
     if frame.empty:
-        raise InputDataError(f"{source}: line {first_line + 1}: no readings after the header")
+        raise InputDataError(
+            f"{source}: line {first_line + 1}: no readings after the header",
+            path=source,
+            line=first_line + 1,
+            reason="empty",
+        )
     return frame, lines
 
 

@@ -186,7 +186,9 @@ def _table(
     if times.nunique() < 2:
         raise InputDataError(
             f"{source}: the GPU samples hold a single time ({times.iloc[0].isoformat()}); "
-            "one scrape is one instant, energy needs at least two scrapes"
+            "one scrape is one instant, energy needs at least two scrapes",
+            path=source,
+            reason="single-reading",
         )
     frame = _intervals(samples)
     record = InputRecord(
@@ -235,17 +237,19 @@ def _scrape_files(paths_or_dir: str | os.PathLike | Sequence[str | os.PathLike])
             files = sorted(p for p in path.iterdir() if p.suffix in SCRAPE_SUFFIXES)
             if not files:
                 raise InputDataError(
-                    f"{path}: no scrape files ({', '.join(SCRAPE_SUFFIXES)}) in the folder"
+                    f"{path}: no scrape files ({', '.join(SCRAPE_SUFFIXES)}) in the folder",
+                    path=path,
+                    reason="no-files",
                 )
             return files
         candidates = [path]
     else:
         candidates = [Path(p) for p in paths_or_dir]
     if not candidates:
-        raise InputDataError("no DCGM scrape files given")
+        raise InputDataError("no DCGM scrape files given", reason="no-files")
     for path in candidates:
         if not path.is_file():
-            raise InputDataError(f"{path}: scrape file not found")
+            raise InputDataError(f"{path}: scrape file not found", path=path, reason="not-found")
     return candidates
 
 
@@ -253,7 +257,9 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputDataError(f"{path}: not UTF-8 text ({exc})") from None
+        raise InputDataError(
+            f"{path}: not UTF-8 text ({exc})", path=path, reason="encoding"
+        ) from None
 
 
 def read_dcgm_scrapes(
@@ -306,7 +312,10 @@ def read_dcgm_scrapes(
     if isinstance(paths_or_dir, (str, os.PathLike)) and Path(paths_or_dir).suffix == ".csv":
         if timestamps is not None:
             raise InputDataError(
-                f"{paths_or_dir}: a CSV export carries its own timestamps; do not pass 'timestamps'"
+                f"{paths_or_dir}: a CSV export carries its own timestamps; "
+                "do not pass 'timestamps'",
+                path=paths_or_dir,
+                reason="bad-option",
             )
         return read_dcgm_csv(paths_or_dir, interval=interval)
     files = _scrape_files(paths_or_dir)
@@ -331,7 +340,8 @@ def read_dcgm_scrapes(
         if len(timestamps) != len(scrapes):
             raise InputDataError(
                 f"{len(timestamps)} timestamps given for {len(scrapes)} scrapes in "
-                f"{', '.join(str(f) for f in files)}; give one per scrape, in reading order"
+                f"{', '.join(str(f) for f in files)}; give one per scrape, in reading order",
+                reason="bad-option",
             )
         scrape_time = pd.DatetimeIndex(
             [utc_time(t, f"timestamps[{i}]") for i, t in enumerate(timestamps)]
@@ -345,7 +355,10 @@ def read_dcgm_scrapes(
         raise InputDataError(
             f"{scrapes['file'].iloc[i]}: line {scrapes['line'].iloc[i]}: the scrape holds no "
             f"{ENERGY_COUNTER} or {POWER_GAUGE} sample; expected dcgm-exporter output with "
-            "at least one of them (check the exporter's counters file)"
+            "at least one of them (check the exporter's counters file)",
+            path=scrapes["file"].iloc[i],
+            line=int(scrapes["line"].iloc[i]),
+            reason="no-energy-metric",
         )
     repeated = samples.groupby(["scrape_key", "meter_id", "metric"])["sample_time"].transform(
         "nunique"
@@ -356,7 +369,11 @@ def read_dcgm_scrapes(
             f"{samples['file'].iloc[i]}: line {samples['local_line'].iloc[i]}: "
             f"{samples['metric'].iloc[i]} of GPU {samples['meter_id'].iloc[i]} appears again "
             "with another timestamp in the same scrape; start each scrape with a "
-            "'# scrape_time' line"
+            "'# scrape_time' line",
+            path=samples["file"].iloc[i],
+            line=int(samples["local_line"].iloc[i]),
+            meter=str(samples["meter_id"].iloc[i]),
+            reason="duplicate",
         )
     time = pd.Series(scrape_time[samples["scrape_key"].to_numpy()], index=samples.index)
     own = samples.groupby(["scrape_key", "meter_id"])["sample_time"].transform("max")
@@ -367,7 +384,10 @@ def read_dcgm_scrapes(
         raise InputDataError(
             f"{scrapes['file'].iloc[key]}: line {scrapes['line'].iloc[key]}: the scrape has "
             "no time; start it with '# scrape_time 2025-07-01T00:00:15Z', pass "
-            "'timestamps', or keep the samples' own timestamps"
+            "'timestamps', or keep the samples' own timestamps",
+            path=scrapes["file"].iloc[key],
+            line=int(scrapes["line"].iloc[key]),
+            reason="timestamp",
         )
     samples["time"] = pd.DatetimeIndex(time).as_unit("ns")
 
@@ -422,9 +442,11 @@ def read_dcgm_csv(
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputDataError(f"{source}: file not found") from None
+        raise InputDataError(f"{source}: file not found", path=source, reason="not-found") from None
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable UTF-8 CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if "metric" not in frame.columns and "__name__" in frame.columns:
         frame = frame.rename(columns={"__name__": "metric"})
@@ -432,14 +454,19 @@ def read_dcgm_csv(
     if missing:
         raise InputDataError(
             f"{source}: line 1: missing column(s) {', '.join(missing)}; expected "
-            "'timestamp, metric, <labels: gpu, UUID, Hostname, ...>, value'"
+            "'timestamp, metric, <labels: gpu, UUID, Hostname, ...>, value'",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
     wanted = frame["metric"].str.strip().isin(ENERGY_METRICS).to_numpy(dtype=bool)
     if not wanted.any():
         raise InputDataError(
             f"{source}: no {ENERGY_COUNTER} or {POWER_GAUGE} rows; expected a dcgm-exporter "
-            "export holding at least one of them in the 'metric' column"
+            "export holding at least one of them in the 'metric' column",
+            path=source,
+            reason="no-energy-metric",
         )
     rows = frame.loc[wanted].reset_index(drop=True)
     lines = lines[wanted]

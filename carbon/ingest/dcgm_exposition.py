@@ -107,11 +107,15 @@ def utc_time(token: str, where: str) -> pd.Timestamp:
     if stamp is None or pd.isna(stamp):
         raise InputDataError(
             f"{where}: time {text!r} is not a time; expected ISO 8601 with an offset "
-            "(e.g. 2025-07-01T00:00:15Z) or Unix seconds (e.g. 1751328015)"
+            "(e.g. 2025-07-01T00:00:15Z) or Unix seconds (e.g. 1751328015)",
+            timestamp=text,
+            reason="timestamp",
         )
     if stamp.tzinfo is None:
         raise InputDataError(
-            f"{where}: time {text!r} has no UTC offset; write e.g. 2025-07-01T00:00:15Z"
+            f"{where}: time {text!r} has no UTC offset; write e.g. 2025-07-01T00:00:15Z",
+            timestamp=text,
+            reason="timestamp",
         )
     return stamp.tz_convert("UTC").as_unit("ns")
 
@@ -129,7 +133,10 @@ def _meter_ids(labels: pd.DataFrame, lines: np.ndarray, source: str) -> np.ndarr
         i = first(no_id)
         raise InputDataError(
             f"{source}: line {lines[i]}: GPU sample without a 'UUID' label and without "
-            "'Hostname' and 'gpu' labels; one of them is needed to name the GPU (meter id)"
+            "'Hostname' and 'gpu' labels; one of them is needed to name the GPU (meter id)",
+            path=source,
+            line=int(lines[i]),
+            reason="missing-meter-id",
         )
     return np.where(uuid != "", uuid, fallback)
 
@@ -147,7 +154,10 @@ def samples_frame(
         i = first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: {metric[i]} value {raw_values.iloc[i]!r} is not a "
-            "number; expected a Prometheus sample value such as 8.969 or 128996013"
+            "number; expected a Prometheus sample value such as 8.969 or 128996013",
+            path=source,
+            line=int(lines[i]),
+            reason="bad-number",
         )
     missing = _sentinel(values)
     frame = pd.DataFrame(
@@ -171,7 +181,11 @@ def parse_scrapes(text: str, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Energy samples of `text` and its scrapes (``scrape``, ``time``, ``line``, ``samples``)."""
     lines = pd.Series(text.splitlines(), dtype=object)
     if lines.empty:
-        raise InputDataError(f"{source}: the file is empty; expected a dcgm-exporter scrape")
+        raise InputDataError(
+            f"{source}: the file is empty; expected a dcgm-exporter scrape",
+            path=source,
+            reason="empty",
+        )
     numbers = np.arange(1, len(lines) + 1, dtype=np.int64)
     stripped = lines.str.strip()
     comment = stripped.str.startswith("#").to_numpy(dtype=bool)
@@ -189,7 +203,10 @@ def parse_scrapes(text: str, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         raise InputDataError(
             f"{source}: line {numbers[sample][i]}: not a Prometheus sample line "
             f'({str(content.iloc[i])[:80]!r}); expected \'NAME{{label="value",...}} VALUE '
-            "[TIMESTAMP_MS]' (a truncated or corrupted scrape?)"
+            "[TIMESTAMP_MS]' (a truncated or corrupted scrape?)",
+            path=source,
+            line=int(numbers[sample][i]),
+            reason="malformed",
         )
 
     # scrapes: every marker, plus the unmarked lines before it if they hold samples

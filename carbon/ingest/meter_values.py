@@ -97,13 +97,19 @@ def to_energy(
             raise UnitError(
                 f"{source}: line {line}: column {column!r} is average power [{unit:~}], "
                 "and the interval is not known; pass interval= (e.g. '15min') so that "
-                "energy = power × interval, or give energy per interval (e.g. energy_kwh)"
+                "energy = power × interval, or give energy per interval (e.g. energy_kwh)",
+                path=source,
+                line=line,
+                reason="no-interval",
             )
         to_kw = float(ureg.Quantity(1.0, unit).to("kW").magnitude)
         return values * to_kw * hours, parse_unit("kWh")
     raise UnitError(
         f"{source}: line {line}: column {column!r} is in {unit:~}, which is neither energy "
-        "(e.g. kWh) nor average power (e.g. kW); expected energy per interval"
+        "(e.g. kWh) nor average power (e.g. kW); expected energy per interval",
+        path=source,
+        line=line,
+        reason="unit",
     )
 
 
@@ -120,7 +126,10 @@ def parse_numbers(raw: pd.Series, *, lines: np.ndarray, source: str, column: str
         i = first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: {column} {raw.iloc[i]!r} is not a number; "
-            "expected a decimal number or an empty cell"
+            "expected a decimal number or an empty cell",
+            path=source,
+            line=int(lines[i]),
+            reason="bad-number",
         )
     return values
 
@@ -137,7 +146,10 @@ def quality_flags(frame: pd.DataFrame, lines: np.ndarray, source: str) -> np.nda
         raise InputDataError(
             f"{source}: line {lines[i]}: {column} {frame[column].iloc[i]!r} is not a known "
             f"quality code; expected one of: {', '.join(repr(k) for k in QUALITY_CODES if k)} "
-            "(or empty)"
+            "(or empty)",
+            path=source,
+            line=int(lines[i]),
+            reason="quality-code",
         )
     return codes.map({k: int(v) for k, v in QUALITY_CODES.items()}).to_numpy(dtype=np.int8)
 
@@ -159,7 +171,12 @@ def parse_meter_ids(frame: pd.DataFrame, lines: np.ndarray, source: str) -> np.n
     empty = (raw.isna() | (ids == "")).to_numpy()
     if empty.any():
         i = first(empty)
-        raise InputDataError(f"{source}: line {lines[i]}: meter_id is empty; expected a meter id")
+        raise InputDataError(
+            f"{source}: line {lines[i]}: meter_id is empty; expected a meter id",
+            path=source,
+            line=int(lines[i]),
+            reason="missing-meter-id",
+        )
     return ids.to_numpy(dtype=object)
 
 
@@ -175,11 +192,19 @@ def check_meters(
         i = first(np.asarray(unknown))
         raise InputDataError(
             f"{source}: line {lines[i]}: meter id {ids[i]!r} is not one of the expected "
-            f"meters ({', '.join(wanted)})"
+            f"meters ({', '.join(wanted)})",
+            path=source,
+            line=int(lines[i]),
+            meter=str(ids[i]),
+            reason="unknown-meter",
         )
     absent = [m for m in wanted if m not in set(ids)]
     if absent:
-        raise InputDataError(f"{source}: no readings for meter(s) {', '.join(absent)}")
+        raise InputDataError(
+            f"{source}: no readings for meter(s) {', '.join(absent)}",
+            path=source,
+            reason="missing-meter",
+        )
 
 
 def pick_value_column(
@@ -196,7 +221,10 @@ def pick_value_column(
         if value_column not in columns:
             raise InputDataError(
                 f"{source}: line 1: no column {value_column!r}; the columns are "
-                f"{', '.join(repr(c) for c in columns)}"
+                f"{', '.join(repr(c) for c in columns)}",
+                path=source,
+                line=1,
+                reason="missing-column",
             )
         column = value_column
     else:
@@ -204,7 +232,10 @@ def pick_value_column(
         if len(named) > 1:
             raise InputDataError(
                 f"{source}: line 1: several value columns ({', '.join(named)}); "
-                "pass value_column= to choose one"
+                "pass value_column= to choose one",
+                path=source,
+                line=1,
+                reason="ambiguous-column",
             )
         if named:
             column = named[0]
@@ -215,7 +246,10 @@ def pick_value_column(
             raise InputDataError(
                 f"{source}: line 1: no value column; expected one named with its unit "
                 f"({examples}{', power_kw' if 'power' in kinds else ''}) or 'value' with "
-                f"unit=; the columns are {', '.join(repr(c) for c in columns)}"
+                f"unit=; the columns are {', '.join(repr(c) for c in columns)}",
+                path=source,
+                line=1,
+                reason="missing-column",
             )
     match = NAMED_COLUMN.match(column)
     named_unit = unit_from_token(match["unit"]) if match else None
@@ -223,7 +257,10 @@ def pick_value_column(
     if given is not None and named_unit is not None and given != named_unit:
         raise UnitError(
             f"{source}: line 1: column {column!r} names the unit {named_unit:~} but "
-            f"unit={unit!r} was given; rename the column or drop unit="
+            f"unit={unit!r} was given; rename the column or drop unit=",
+            path=source,
+            line=1,
+            reason="unit",
         )
     chosen = given or named_unit
     if chosen is None and "unit" in columns:
@@ -233,14 +270,20 @@ def pick_value_column(
             i = first((units != distinct[0]).to_numpy())
             raise UnitError(
                 f"{source}: line {lines[i]}: unit {units.iloc[i]!r} differs from "
-                f"{distinct[0]!r}; expected one unit per file"
+                f"{distinct[0]!r}; expected one unit per file",
+                path=source,
+                line=int(lines[i]),
+                reason="unit",
             )
         chosen = unit_from_token(distinct[0])
     if chosen is None:
         raise UnitError(
             f"{source}: line 1: column {column!r} carries no unit; name it with its unit "
             "(energy_kwh, energy_wh, energy_mwh, power_kw ...), add a 'unit' column, "
-            "or pass unit= (e.g. 'kWh')"
+            "or pass unit= (e.g. 'kWh')",
+            path=source,
+            line=1,
+            reason="unit",
         )
     return column, chosen
 

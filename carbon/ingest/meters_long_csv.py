@@ -58,7 +58,10 @@ def _read_long(
     if missing:
         raise InputDataError(
             f"{source}: line 1: missing column(s) {', '.join(missing)}; expected "
-            "interval_start, meter_id and a value column such as energy_kwh"
+            "interval_start, meter_id and a value column such as energy_kwh",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     column, units = pick_value_column(frame, value_column, unit, ("energy", "power"), source, lines)
     step = as_interval(interval)
@@ -85,7 +88,11 @@ def _read_long(
                 raise UnitError(
                     f"{source}: line {lines[i]}: column {column!r} is average power "
                     f"[{units:~}] and meter {ids[i]!r} has a single reading, so its "
-                    "interval cannot be inferred; pass interval= (e.g. '15min')"
+                    "interval cannot be inferred; pass interval= (e.g. '15min')",
+                    path=source,
+                    line=int(lines[i]),
+                    meter=str(ids[i]),
+                    reason="no-interval",
                 )
             per_meter = pd.Series(steps)
             hours = (pd.Series(ids).map(per_meter) / pd.Timedelta(hours=1)).to_numpy(float)
@@ -180,13 +187,19 @@ def read_meters_parquet(
     """
     source = str(path)
     if Path(path).is_file() and Path(path).stat().st_size == 0:
-        raise InputDataError(f"{source}: the file is empty; expected a Parquet table")
+        raise InputDataError(
+            f"{source}: the file is empty; expected a Parquet table", path=source, reason="empty"
+        )
     try:
         frame = pd.read_parquet(path, engine="pyarrow")
     except (OSError, ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        raise InputDataError(f"{source}: not a readable Parquet file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable Parquet file ({exc})", path=source, reason="unreadable"
+        ) from None
     if frame.empty:
-        raise InputDataError(f"{source}: the Parquet table holds no rows")
+        raise InputDataError(
+            f"{source}: the Parquet table holds no rows", path=source, reason="empty"
+        )
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     lines = np.arange(1, len(frame) + 1, dtype=np.int64)

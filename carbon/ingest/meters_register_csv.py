@@ -101,7 +101,10 @@ def read_register_csv(
         raise InputDataError(
             f"{source}: line 1: expected the columns timestamp (or interval_start), meter_id "
             "and a register column such as register_kwh; the columns are "
-            f"{', '.join(repr(c) for c in frame.columns)}"
+            f"{', '.join(repr(c) for c in frame.columns)}",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     column, units = pick_value_column(
         frame, value_column, unit, ("register", "energy"), source, lines
@@ -109,10 +112,16 @@ def read_register_csv(
     if unit_kind(units) != "energy":
         raise UnitError(
             f"{source}: line 1: register column {column!r} is in {units:~}; a cumulative "
-            "register counts energy (e.g. kWh). Power registers need integrating instead."
+            "register counts energy (e.g. kWh). Power registers need integrating instead.",
+            path=source,
+            line=1,
+            reason="unit",
         )
     if rollover is not None and not (np.isfinite(rollover) and rollover > 0):
-        raise ConfigError(f"rollover {rollover!r} must be a positive number (e.g. 100000, 2**32)")
+        raise ConfigError(
+            f"rollover {rollover!r} must be a positive number (e.g. 100000, 2**32)",
+            reason="rollover",
+        )
     ids = parse_meter_ids(frame, lines, source)
     check_meters(ids, meter_ids, lines, source)
     stamps = parse_stamps(
@@ -129,7 +138,11 @@ def read_register_csv(
         i = first(negative)
         raise InputDataError(
             f"{source}: line {lines[i]}: register {readings[i]} is negative; a cumulative "
-            "register counts up from zero"
+            "register counts up from zero",
+            path=source,
+            line=int(lines[i]),
+            meter=str(ids[i]),
+            reason="negative",
         )
     data = pd.DataFrame({"m": ids, "t": stamps, "r": readings, "line": lines})
     data = data.sort_values(["m", "t", "line"], kind="stable").reset_index(drop=True)
@@ -140,7 +153,12 @@ def read_register_csv(
         raise InputDataError(
             f"{source}: line {data['line'].iloc[i]}: meter {data['m'].iloc[i]!r} is read "
             f"twice at {data['t'].iloc[i].isoformat()} (also line {data['line'].iloc[i - 1]}); "
-            "expected one register reading per meter and instant"
+            "expected one register reading per meter and instant",
+            path=source,
+            line=int(data["line"].iloc[i]),
+            meter=str(data["m"].iloc[i]),
+            timestamp=data["t"].iloc[i].isoformat(),
+            reason="duplicate",
         )
     previous = data["r"].shift().to_numpy()
     current = data["r"].to_numpy()
@@ -163,7 +181,9 @@ def read_register_csv(
     if not keep.any():
         raise InputDataError(
             f"{source}: every meter has a single register reading; at least two readings "
-            "per meter are needed to form an interval"
+            "per meter are needed to form an interval",
+            path=source,
+            reason="single-reading",
         )
     table = meter_frame(
         starts,

@@ -44,13 +44,17 @@ def _header_unit(column: str, unit: str | None, source: str) -> tuple[str, pint.
         try:
             return match["name"], unit_from_token(token)
         except UnitError as exc:
-            raise UnitError(f"{source}: line 1: column {column!r}: {exc}") from None
+            raise UnitError(
+                f"{source}: line 1: column {column!r}: {exc}", path=source, line=1, reason="unit"
+            ) from None
     match = _TRAILING.match(column)
     if match:
         try:
             parsed = unit_from_token(match["unit"])
         except AmbiguousUnitError as exc:
-            raise UnitError(f"{source}: line 1: column {column!r}: {exc}") from None
+            raise UnitError(
+                f"{source}: line 1: column {column!r}: {exc}", path=source, line=1, reason="unit"
+            ) from None
         except UnitError:
             parsed = None
         if parsed is not None and unit_kind(parsed) != "other":
@@ -59,7 +63,10 @@ def _header_unit(column: str, unit: str | None, source: str) -> tuple[str, pint.
         return column, parse_unit(unit)
     raise UnitError(
         f"{source}: line 1: column {column!r} has no unit in its header; expected "
-        "'NAME [kWh]', 'NAME (kW)' or 'NAME kWh', or pass unit="
+        "'NAME [kWh]', 'NAME (kW)' or 'NAME kWh', or pass unit=",
+        path=source,
+        line=1,
+        reason="unit",
     )
 
 
@@ -114,7 +121,10 @@ def read_wide_csv(
     if timestamp_column not in frame.columns:
         raise InputDataError(
             f"{source}: line 1: no timestamp column {timestamp_column!r}; the columns are "
-            f"{', '.join(repr(c) for c in frame.columns)} (pass timestamp_column=)"
+            f"{', '.join(repr(c) for c in frame.columns)} (pass timestamp_column=)",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     meters: dict[str, tuple[str, pint.Unit]] = {}
     for column in frame.columns:  # loop over columns
@@ -125,7 +135,11 @@ def read_wide_csv(
         if name in meters:
             raise InputDataError(
                 f"{source}: line 1: columns {meters[name][0]!r} and {column!r} are both "
-                f"meter {name!r}; expected one column per meter"
+                f"meter {name!r}; expected one column per meter",
+                path=source,
+                line=1,
+                meter=name,
+                reason="duplicate-column",
             )
         meters[name] = (column, parsed)
     wanted = list(meter_ids) if meter_ids is not None else None
@@ -137,11 +151,19 @@ def read_wide_csv(
         if absent:
             raise InputDataError(
                 f"{source}: line 1: no column for meter(s) {', '.join(absent)}; the meter "
-                f"columns are {', '.join(meters)}"
+                f"columns are {', '.join(meters)}",
+                path=source,
+                line=1,
+                reason="missing-column",
             )
         meters = {m: meters[m] for m in wanted}
     if not meters:
-        raise InputDataError(f"{source}: line 1: no meter columns besides {timestamp_column!r}")
+        raise InputDataError(
+            f"{source}: line 1: no meter columns besides {timestamp_column!r}",
+            path=source,
+            line=1,
+            reason="missing-column",
+        )
     starts = parse_stamps(
         frame[timestamp_column],
         lines=lines,

@@ -40,12 +40,19 @@ _TIME_WITH_OFFSET = re.compile(
 _HAYSTACK_CITY = r"(?P<off>(?:[zZ]|[+-]\d{2}:?\d{2}))\s+[A-Za-z_]+(?:/[A-Za-z_]+)*$"
 
 
+def _meter(groups: np.ndarray | None, i: int) -> str | None:
+    """The meter of row `i`, where the rows have one (the ``meter`` of an error)."""
+    return None if groups is None else str(groups[i])
+
+
 def check_timezone(timezone: str) -> str:
     """Validate an IANA zone name (``ConfigError`` otherwise)."""
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:  # "Pacific" is a folder
-        raise ConfigError(f"unknown IANA timezone {timezone!r} (e.g. 'America/Chicago')") from exc
+        raise ConfigError(
+            f"unknown IANA timezone {timezone!r} (e.g. 'America/Chicago')", reason="timezone"
+        ) from exc
     return timezone
 
 
@@ -78,7 +85,12 @@ def localise(
         raise InputDataError(
             f"{source}: line {lines[i]}: {column} {texts[i]!r} does not exist in {timezone} "
             f"(the hour skipped when clocks spring forward); expected a local time that "
-            f"exists in {timezone}"
+            f"exists in {timezone}",
+            path=source,
+            line=int(lines[i]),
+            timestamp=texts[i],
+            meter=_meter(groups, i),
+            reason="timestamp",
         )
     return placed.tz_convert("UTC").as_unit("ns")
 
@@ -97,14 +109,25 @@ def parse_stamps(
         stamps = pd.DatetimeIndex(values)
         if stamps.isna().any():
             i = first(np.asarray(stamps.isna()))
-            raise InputDataError(f"{source}: row {lines[i]}: {column} is empty")
+            raise InputDataError(
+                f"{source}: row {lines[i]}: {column} is empty",
+                path=source,
+                line=int(lines[i]),
+                meter=_meter(groups, i),
+                reason="timestamp",
+            )
         if stamps.tz is not None:
             return stamps.tz_convert("UTC").as_unit("ns")
         texts = stamps.astype(str).tolist()
         if timezone is None:
             raise InputDataError(
                 f"{source}: row {lines[0]}: {column} {texts[0]} has no time zone; expected "
-                "tz-aware timestamps, or pass timezone= (IANA name) for local wall-clock times"
+                "tz-aware timestamps, or pass timezone= (IANA name) for local wall-clock times",
+                path=source,
+                line=int(lines[0]),
+                timestamp=texts[0],
+                meter=_meter(groups, 0),
+                reason="timestamp",
             )
         return localise(
             stamps, timezone, groups=groups, lines=lines, texts=texts, source=source, column=column
@@ -115,7 +138,11 @@ def parse_stamps(
         i = first(empty)
         raise InputDataError(
             f"{source}: line {lines[i]}: {column} is empty; expected an ISO 8601 date-time "
-            "with offset, e.g. 2025-07-01T00:15:00-05:00"
+            "with offset, e.g. 2025-07-01T00:15:00-05:00",
+            path=source,
+            line=int(lines[i]),
+            meter=_meter(groups, i),
+            reason="timestamp",
         )
     aware = text.str.contains(_TIME_WITH_OFFSET).to_numpy()
     result = pd.to_datetime(text.where(aware), format="ISO8601", utc=True, errors="coerce")
@@ -126,7 +153,12 @@ def parse_stamps(
             raise InputDataError(
                 f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} has no UTC offset; "
                 "expected ISO 8601 with an offset (e.g. 2025-07-01T00:15:00-05:00), or pass "
-                "timezone= (the site's IANA zone) to read local wall-clock times"
+                "timezone= (the site's IANA zone) to read local wall-clock times",
+                path=source,
+                line=int(lines[i]),
+                timestamp=text.iloc[i],
+                meter=_meter(groups, i),
+                reason="timestamp",
             )
         naive = pd.DatetimeIndex(
             pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
@@ -136,7 +168,12 @@ def parse_stamps(
             i = np.flatnonzero(~aware)[first(bad)]
             raise InputDataError(
                 f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} is not an ISO 8601 "
-                "date-time; expected e.g. 2025-07-01T00:15:00-05:00"
+                "date-time; expected e.g. 2025-07-01T00:15:00-05:00",
+                path=source,
+                line=int(lines[i]),
+                timestamp=text.iloc[i],
+                meter=_meter(groups, i),
+                reason="timestamp",
             )
         placed = localise(
             naive,
@@ -155,7 +192,12 @@ def parse_stamps(
         i = first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} is not an ISO 8601 "
-            "date-time; expected e.g. 2025-07-01T00:15:00-05:00"
+            "date-time; expected e.g. 2025-07-01T00:15:00-05:00",
+            path=source,
+            line=int(lines[i]),
+            timestamp=text.iloc[i],
+            meter=_meter(groups, i),
+            reason="timestamp",
         )
     return result
 
@@ -167,9 +209,11 @@ def as_interval(interval: IntervalLike) -> pd.Timedelta | None:
     try:
         step = pd.Timedelta(interval)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"interval {interval!r} is not a duration (e.g. '15min', '1h')") from exc
+        raise ConfigError(
+            f"interval {interval!r} is not a duration (e.g. '15min', '1h')", reason="interval"
+        ) from exc
     if pd.isna(step) or step <= pd.Timedelta(0):
-        raise ConfigError(f"interval {interval!r} must be a positive duration")
+        raise ConfigError(f"interval {interval!r} must be a positive duration", reason="interval")
     return step
 
 
