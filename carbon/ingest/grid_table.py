@@ -49,12 +49,16 @@ def grid_from_table(table: GridTable, description: str | None = None) -> GridInt
     if table.kind != "average":
         raise InputDataError(
             f"{path}: a {table.kind} intensity series cannot be used for the location-based "
-            "inventory (average rates only; marginal rates belong to avoided-emission analysis)"
+            "inventory (average rates only; marginal rates belong to avoided-emission analysis)",
+            path=path,
+            reason="not-average",
         )
     if table.basis != "direct":
         raise InputDataError(
             f"{path}: a {table.basis} intensity series cannot be used for Scope 2, which needs "
-            "direct (combustion) factors; the upstream part belongs to Scope 3.3(b)"
+            "direct (combustion) factors; the upstream part belongs to Scope 3.3(b)",
+            path=path,
+            reason="not-direct",
         )
     frame = table.frame.sort_values("interval_start", kind="stable")
     stamps = pd.DatetimeIndex(frame["interval_start"]).tz_convert("UTC").as_unit("ns")
@@ -62,28 +66,46 @@ def grid_from_table(table: GridTable, description: str | None = None) -> GridInt
     if dup.any():
         line = int(frame["line"].iloc[int(np.argmax(dup))])
         raise InputDataError(
-            f"{path}: line {line}: interval {stamps[dup][0].isoformat()} appears twice"
+            f"{path}: line {line}: interval {stamps[dup][0].isoformat()} appears twice",
+            path=path,
+            line=line,
+            timestamp=stamps[dup][0].isoformat(),
+            reason="duplicate",
         )
     step = table.resolution
     offset = (stamps.asi8 - stamps.asi8[0]) % step.value
     if (offset != 0).any() or (HOUR % step != pd.Timedelta(0) and step != HOUR):
         line = int(frame["line"].iloc[int(np.argmax(offset != 0))])
-        raise InputDataError(f"{path}: line {line}: interval start is off the {step} grid")
+        raise InputDataError(
+            f"{path}: line {line}: interval start is off the {step} grid",
+            path=path,
+            line=line,
+            reason="off-grid",
+        )
     values = frame["value"].to_numpy(dtype="float64")
     negative = values < 0
     if negative.any():
         line = int(frame["line"].iloc[int(np.argmax(negative))])
-        raise InputDataError(f"{path}: line {line}: negative intensity {values[negative][0]}")
+        raise InputDataError(
+            f"{path}: line {line}: negative intensity {values[negative][0]}",
+            path=path,
+            line=line,
+            reason="negative",
+        )
     quantity = ureg.Quantity(1.0, table.unit)
     gas_note = ""
     if table.gas == "CO2":
         if not quantity.is_compatible_with("g CO2/kWh"):
-            raise UnitError(f"{path}: {table.unit} is not a CO2 mass per energy unit")
+            raise UnitError(
+                f"{path}: {table.unit} is not a CO2 mass per energy unit", path=path, reason="unit"
+            )
         factor = float((quantity * ureg.Quantity(1.0, "CO2e/CO2")).to("g CO2e/kWh").magnitude)
         gas_note = "CO2-only source: CH4 and N2O are not included, which understates CO2e"
     else:
         if not quantity.is_compatible_with("g CO2e/kWh"):
-            raise UnitError(f"{path}: {table.unit} is not a CO2e mass per energy unit")
+            raise UnitError(
+                f"{path}: {table.unit} is not a CO2e mass per energy unit", path=path, reason="unit"
+            )
         factor = float(quantity.to("g CO2e/kWh").magnitude)
     full = pd.date_range(stamps[0], stamps[-1], freq=step)
     series = pd.Series(values * factor, index=stamps).reindex(full)
@@ -126,12 +148,16 @@ def hourly_table(
     """
     for column in ("interval_start", value_column):
         if column not in frame.columns:
-            raise InputDataError(f"{source}: missing column {column!r}")
+            raise InputDataError(
+                f"{source}: missing column {column!r}", path=source, reason="missing-column"
+            )
     units = parse_unit(unit)
     stamps = pd.DatetimeIndex(frame["interval_start"])
     if stamps.tz is None:
         raise InputDataError(
-            f"{source}: interval_start has no timezone; expected UTC interval start"
+            f"{source}: interval_start has no timezone; expected UTC interval start",
+            path=source,
+            reason="timestamp",
         )
     if lines is None:
         lines = np.arange(2, len(frame) + 2, dtype=np.int64)
@@ -139,7 +165,10 @@ def hourly_table(
     if np.isnan(values).any():
         row = int(np.argmax(np.isnan(values)))
         raise InputDataError(
-            f"{source}: line {lines[row]}: {value_column} is missing or not a number"
+            f"{source}: line {lines[row]}: {value_column} is missing or not a number",
+            path=source,
+            line=int(lines[row]),
+            reason="bad-number",
         )
     return GridTable(
         frame=pd.DataFrame(
@@ -203,18 +232,25 @@ def read_grid_table_csv(
         found = list(dict.fromkeys(zones))
         if region is None and len(found) > 1:
             raise ConfigError(
-                f"{source}: the table holds the regions {', '.join(found)}; name one with 'region'"
+                f"{source}: the table holds the regions {', '.join(found)}; name one with 'region'",
+                path=source,
+                reason="several-regions",
             )
         region = found[0] if region is None else region
         keep = (zones.str.casefold() == region.casefold()).to_numpy()
         if not keep.any():
             raise InputDataError(
-                f"{source}: no rows of region {region!r}; the table holds {', '.join(found)}"
+                f"{source}: no rows of region {region!r}; the table holds {', '.join(found)}",
+                path=source,
+                reason="unknown-region",
             )
         frame, lines = frame.loc[keep].reset_index(drop=True), lines[keep]
     elif region is None:
         raise ConfigError(
-            f"{source}: the table has no 'region' column; name the zone of its series with 'region'"
+            f"{source}: the table has no 'region' column; "
+            "name the zone of its series with 'region'",
+            path=source,
+            reason="missing-region",
         )
     if "interval_start" in frame.columns:
         starts = parse_stamps(

@@ -30,7 +30,8 @@ from carbon.ingest.dcgm import read_dcgm_scrapes
 from carbon.ingest.green_button import read_green_button
 from carbon.ingest.grid_eia930 import read_eia930_balance
 from carbon.ingest.grid_electricitymaps import read_electricitymaps_csv
-from carbon.ingest.grid_entsoe import entsoe_intensity, read_entsoe_generation
+from carbon.ingest.grid_entsoe import read_entsoe_generation
+from carbon.ingest.grid_entsoe_intensity import entsoe_intensity
 from carbon.ingest.grid_gridemissions import read_gridemissions_co2i
 from carbon.ingest.grid_neso import read_neso
 from carbon.ingest.grid_table import read_grid_table_csv

@@ -97,7 +97,7 @@ def build_cube_reference(
         The common interval; by default the longest native interval.
     """
     if not tables:
-        raise InputDataError("no meter data was read (no input tables)")
+        raise InputDataError("no meter data was read (no input tables)", reason="no-input")
     parts, declared = [], {}
     for table in tables:  # loop over files
         frame = table.frame
@@ -108,7 +108,11 @@ def build_cube_reference(
             raise InputDataError(
                 f"{table.record.path}: line {int(row['line'])}: "
                 f"meter id {row['meter_id']!r} is not "
-                f"declared in the site file (declared: {', '.join(meter_ids)})"
+                f"declared in the site file (declared: {', '.join(meter_ids)})",
+                path=table.record.path,
+                line=int(row["line"]),
+                meter=str(row["meter_id"]),
+                reason="undeclared-meter",
             )
         part = pd.DataFrame(
             {
@@ -126,10 +130,12 @@ def build_cube_reference(
                 declared[str(meter)] = table.interval
     rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
-        raise InputDataError("the meter inputs hold no readings")
+        raise InputDataError("the meter inputs hold no readings", reason="empty")
     stamps = pd.DatetimeIndex(rows["interval_start"])
     if stamps.tz is None:
-        raise InputDataError("meter readings must carry UTC timestamps (importer contract)")
+        raise InputDataError(
+            "meter readings must carry UTC timestamps (importer contract)", reason="timestamp"
+        )
     rows["interval_start"] = stamps.tz_convert("UTC").as_unit("ns")
 
     native = _native_intervals(rows, declared, meter_ids)
@@ -138,10 +144,15 @@ def build_cube_reference(
         if step % own != pd.Timedelta(0):
             raise InputDataError(
                 f"meter {meter!r} has {own} readings, which do not divide "
-                f"the common interval {step}"
+                f"the common interval {step}",
+                meter=meter,
+                reason="interval",
             )
     if HOUR % step != pd.Timedelta(0) and step % HOUR != pd.Timedelta(0):
-        raise InputDataError(f"the common interval {step} neither divides nor is a multiple of 1 h")
+        raise InputDataError(
+            f"the common interval {step} neither divides nor is a multiple of 1 h",
+            reason="interval",
+        )
 
     # 1. duplicates at native resolution
     rows = rows.sort_values(["code", "interval_start", "line"], kind="stable").reset_index(
@@ -200,7 +211,12 @@ def build_cube_reference(
             f"{meter_ids[int(row['code'])]!r} at {pd.Timestamp(row['interval_start']).isoformat()} "
             f"does not fit the common {step} grid that starts at "
             f"{pd.Timestamp(t0, tz='UTC').isoformat()}; readings of different meters must "
-            "share their interval boundaries"
+            "share their interval boundaries",
+            path=row["source"],
+            line=int(row["line"]),
+            meter=meter_ids[int(row["code"])],
+            timestamp=pd.Timestamp(row["interval_start"]).isoformat(),
+            reason="off-grid",
         )
     t_end = t0 + -(-(int((ns + native_ns).max()) - t0) // step_ns) * step_ns
     n_time = (t_end - t0) // step_ns

@@ -65,7 +65,9 @@ def _utc_ns(values: pd.Series) -> np.ndarray:
         return values.dt.as_unit("ns").array.asi8  # no copy when already in ns
     stamps = pd.DatetimeIndex(values)
     if stamps.tz is None:
-        raise InputDataError("meter readings must carry UTC timestamps (importer contract)")
+        raise InputDataError(
+            "meter readings must carry UTC timestamps (importer contract)", reason="timestamp"
+        )
     return stamps.tz_convert("UTC").as_unit("ns").asi8
 
 
@@ -151,7 +153,7 @@ def build_cube_fast(
     The arguments and the result are those of :func:`carbon.quality.align.build_cube_reference`.
     """
     if not tables:
-        raise InputDataError("no meter data was read (no input tables)")
+        raise InputDataError("no meter data was read (no input tables)", reason="no-input")
     n_meters = len(meter_ids)
     parts: list[tuple[np.ndarray, ...]] = []
     declared: dict[int, pd.Timedelta] = {}
@@ -165,7 +167,11 @@ def build_cube_fast(
             raise InputDataError(
                 f"{table.record.path}: line {int(row['line'])}: "
                 f"meter id {row['meter_id']!r} is not "
-                f"declared in the site file (declared: {', '.join(meter_ids)})"
+                f"declared in the site file (declared: {', '.join(meter_ids)})",
+                path=table.record.path,
+                line=int(row["line"]),
+                meter=str(row["meter_id"]),
+                reason="undeclared-meter",
             )
         parts.append(
             (
@@ -181,7 +187,7 @@ def build_cube_fast(
             for code in np.flatnonzero(np.bincount(codes, minlength=n_meters)):
                 declared[int(code)] = table.interval
     if sum(len(p[0]) for p in parts) == 0:
-        raise InputDataError("the meter inputs hold no readings")
+        raise InputDataError("the meter inputs hold no readings", reason="empty")
     stamps = [_utc_ns(p[1]) for p in parts]
     if len(parts) == 1:
         codes, _, kwh, flag, line, source = parts[0]
@@ -211,10 +217,15 @@ def build_cube_fast(
         if step % own != pd.Timedelta(0):
             raise InputDataError(
                 f"meter {meter!r} has {own} readings, which do not divide "
-                f"the common interval {step}"
+                f"the common interval {step}",
+                meter=meter,
+                reason="interval",
             )
     if HOUR % step != pd.Timedelta(0) and step % HOUR != pd.Timedelta(0):
-        raise InputDataError(f"the common interval {step} neither divides nor is a multiple of 1 h")
+        raise InputDataError(
+            f"the common interval {step} neither divides nor is a multiple of 1 h",
+            reason="interval",
+        )
 
     # the grid: it follows the readings of the longest interval; finer readings nest in it
     step_ns = step.value
@@ -243,7 +254,12 @@ def build_cube_fast(
             f"{meter_ids[int(codes[i])]!r} at {pd.Timestamp(int(ns[i]), tz='UTC').isoformat()} "
             f"does not fit the common {step} grid that starts at "
             f"{pd.Timestamp(t0, tz='UTC').isoformat()}; readings of different meters must "
-            "share their interval boundaries"
+            "share their interval boundaries",
+            path=tables[int(source[i])].record.path,
+            line=int(line[i]),
+            meter=meter_ids[int(codes[i])],
+            timestamp=pd.Timestamp(int(ns[i]), tz="UTC").isoformat(),
+            reason="off-grid",
         )
     del straddles
     t_end = t0 + -(-(t_end - t0) // step_ns) * step_ns
