@@ -309,6 +309,9 @@ def read_dcgm_scrapes(
         not match the scrapes, or a single scrape time overall. The message
         names the file and line.
     """
+    # Long by design: files are read and their scrapes numbered across files, then every scrape is
+    # timed; each step needs the tables of the one before and names the file and line of what it
+    # refuses.
     if isinstance(paths_or_dir, (str, os.PathLike)) and Path(paths_or_dir).suffix == ".csv":
         if timestamps is not None:
             raise InputDataError(

@@ -355,6 +355,8 @@ def read_factor_table(path: str | Path) -> FactorTable:
         A unit that does not parse, is ambiguous, or is not a mass of the row's
         gas per energy (``gas=CO2`` with ``g CO2e/kWh`` is an error).
     """
+    # Long by design: one check per column in the file's terms, in order, each raising with the line
+    # of the first bad row; split up, the parts would only hand the frame and its lines along.
     source = str(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

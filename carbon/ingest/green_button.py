@@ -215,6 +215,8 @@ class _Series:
 
 
 def _link_series(resources: list[_Resource], source: str) -> list[_Series]:
+    # Long by design: the ESPI links (UsagePoint, MeterReading, ReadingType, IntervalBlock) and the
+    # fall-backs of feeds without them are resolved in one place.
     by_kind: dict[str, list[_Resource]] = {}
     for resource in resources:
         by_kind.setdefault(resource.kind, []).append(resource)
@@ -433,6 +435,8 @@ def read_green_button(path: str | Path, *, meter_id: str | None = None) -> Meter
         An unknown ``uom`` code (names the ReadingType line), or no energy
         reading type at all.
     """
+    # Long by design: per MeterReading, the reading type, meter id, scaling and flags are decided
+    # together, and each refusal names the element's line.
     source = str(path)
     root = _parse(path, source)
     resources = list(_resources(root))

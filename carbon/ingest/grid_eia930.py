@@ -292,6 +292,8 @@ def read_eia930_balance(
     .. [2] U.S. EIA, FAQ "How much carbon dioxide is produced per kilowatthour of
        U.S. electricity generation?", https://www.eia.gov/tools/faqs/faq.php?id=74&t=11
     """
+    # Long by design: the file's checks in order (columns, BA, stamps, generation), then the
+    # intensity and its record; each refusal names the file and line.
     source = str(path)
     fuels, unit_text, gas, overrides = _fuel_table(fuel_factors)
     frame = _read(path, source)
@@ -388,6 +390,8 @@ def _generation(
     source: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, object]]:
     """Generation (n × fuel, NaN = blank), estimated mask, rates and counts for meta."""
+    # Long by design: per fuel column, the reported, adjusted and imputed values are combined under
+    # one rule, with the refusal of generation without a factor.
     n = len(rows)
     blank = np.full(n, np.nan)
     values: dict[str, np.ndarray] = {}

@@ -138,6 +138,8 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
     .. [1] Electricity Maps, data portal downloads, https://www.electricitymaps.com/data-portal
        (licence of the free downloads believed ODbL with attribution, unverified).
     """
+    # Long by design: the export's checks in order (columns, basis, unit, stamps, zone, values,
+    # estimates), each naming the file and line, then the table.
     if basis not in BASES:
         raise ConfigError(
             f"basis {basis!r} is not valid; choose one of: {', '.join(BASES)}", reason="bad-option"

@@ -356,6 +356,8 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
     .. [1] ENTSO-E Transparency Platform RESTful API, https://transparency.entsoe.eu/
        (Implementation Guide, document type A75; curve types A01/A03).
     """
+    # Long by design: one loop over TimeSeries and Periods gathers the arrays; the rest builds the
+    # frame, its record and its meta.
     source = str(path)
     root = _parse_xml(path, source)
     _refuse_other_documents(root, source)

@@ -122,6 +122,8 @@ def entsoe_intensity(
     UnitError, ConfigError
         Invalid `fuel_factors`.
     """
+    # Long by design: the checks of the generation, the weighted mean per interval and the meta that
+    # documents it belong together (one formula, one record).
     missing = [c for c in GENERATION_COLUMNS if c not in generation.columns]
     if missing:
         raise InputDataError(

@@ -77,6 +77,8 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
        US electricity system", PNAS 116 (51), 2019, doi:10.1073/pnas.1912950116
     .. [2] https://github.com/jdechalendar/gridemissions (MIT)
     """
+    # Long by design: the file's checks in order (columns, BA, stamps, values), each naming the file
+    # and line, then the table and its meta.
     if basis not in BASES:
         raise ConfigError(
             f"basis {basis!r} is not valid; choose one of: {', '.join(BASES)}", reason="bad-option"

@@ -297,6 +297,8 @@ def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable
     .. [1] NESO, Carbon Intensity API, https://carbonintensity.org.uk/ (OpenAPI
        spec: https://carbon-intensity.github.io/api-definitions/), CC BY 4.0.
     """
+    # Long by design: the response's checks in order (shape, items, stamps, window, numbers, index),
+    # each naming the JSON element, then the table.
     source = str(path)
     data = _load(path, source)
     wanted = None if region is None else str(region)

@@ -45,6 +45,8 @@ class GridIntensity:
 
 def grid_from_table(table: GridTable, description: str | None = None) -> GridIntensity:
     """Check a grid table for Scope 2 use and make it a regular, unit-carrying series."""
+    # Long by design: the Scope 2 checks of a grid table in order (kind, basis, duplicates, grid,
+    # sign, unit), then the regular series.
     path = table.record.path
     if table.kind != "average":
         raise InputDataError(

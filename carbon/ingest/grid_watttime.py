@@ -391,6 +391,8 @@ def read_watttime(
     .. [1] WattTime API v3 documentation, https://docs.watttime.org/
     .. [2] WattTime Python client (MIT), https://github.com/WattTime/watttime-python-client
     """
+    # Long by design: the file's meta is settled first (signal, unit, period), then the points are
+    # checked in order and flagged; each refusal names the element.
     path = Path(path)
     source = str(path)
     if path.suffix.casefold() == ".csv":

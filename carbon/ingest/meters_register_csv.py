@@ -94,6 +94,8 @@ def read_register_csv(
     UnitError
         The register is not in an energy unit.
     """
+    # Long by design: the checks of the file in order, then one vectorised pass that tells
+    # rollovers, resets and drops apart; the rules read best side by side.
     source = str(path)
     frame, lines = read_csv_text(read_text(path), source)
     stamp_column = next((c for c in ("timestamp", "interval_start") if c in frame.columns), None)

@@ -116,6 +116,8 @@ def read_wide_csv(
         A header without unit (and no `unit`), a non-energy/power unit, or
         power without a known interval.
     """
+    # Long by design: the header is read into meters and units, then every column is parsed and made
+    # energy; each refusal names the file and line.
     source = str(path)
     frame, lines = read_csv_text(read_text(path), source)
     if timestamp_column not in frame.columns:

@@ -454,6 +454,8 @@ def read_miner_polls(
         no power field anywhere with no `nameplate_j_per_th`. The message names
         the file and line.
     """
+    # Long by design: the polls are timed and ordered, hashrate and power are converted once per
+    # unit, and power is estimated from the nameplate where none is reported.
     if nameplate_j_per_th is not None and not (
         np.isfinite(nameplate_j_per_th) and nameplate_j_per_th > 0
     ):

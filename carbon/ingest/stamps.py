@@ -105,6 +105,8 @@ def parse_stamps(
     groups: np.ndarray | None = None,
 ) -> pd.DatetimeIndex:
     """ISO 8601 stamps (text or datetimes) to UTC; naive ones need `timezone`."""
+    # Long by design: the three shapes of a stamp column (datetimes, text with offsets, local text)
+    # share their checks and error texts.
     if pd.api.types.is_datetime64_any_dtype(values):
         stamps = pd.DatetimeIndex(values)
         if stamps.isna().any():

@@ -233,6 +233,8 @@ def read_utility_csv(path: str | Path, *, timezone: str, meter_id: str | None = 
     ConfigError
         `timezone` is not an IANA zone.
     """
+    # Long by design: the preamble, header, stamps and value columns of the download are read in
+    # file order; each refusal names the file and line.
     source = str(path)
     check_timezone(timezone)
     text = read_text(path)

@@ -96,6 +96,8 @@ def build_cube_reference(
     interval
         The common interval; by default the longest native interval.
     """
+    # Long by design: the reference is one readable pass (duplicates, grid, sums) kept whole so that
+    # the fast builders can be checked against it.
     if not tables:
         raise InputDataError("no meter data was read (no input tables)", reason="no-input")
     parts, declared = [], {}

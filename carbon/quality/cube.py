@@ -152,6 +152,8 @@ def build_cube_fast(
 
     The arguments and the result are those of :func:`carbon.quality.align.build_cube_reference`.
     """
+    # Long by design: the hot path reuses and frees its large arrays step by step (see the ``del``
+    # lines); split into functions, each would hold them longer.
     if not tables:
         raise InputDataError("no meter data was read (no input tables)", reason="no-input")
     n_meters = len(meter_ids)

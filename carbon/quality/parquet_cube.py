@@ -199,6 +199,8 @@ def _median_step_is_one(seen: np.ndarray) -> bool:
 
 def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid | None:
     """Scatter the file's readings into the cube; None when the input is not the clean case."""
+    # Long by design: one pass over the record batches into reused buffers; every early return hands
+    # the file to the exact path.
     unit = _simple_schema(pf.schema_arrow, spec)
     n_rows = pf.metadata.num_rows
     if unit is None or n_rows == 0:
