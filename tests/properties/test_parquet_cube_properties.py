@@ -34,9 +34,9 @@ from hypothesis import strategies as st
 from carbon.core.errors import CarbonError
 from carbon.core.flags import Flag
 from carbon.core.lineage import MeterTable
-from carbon.ingest import parquet_cube
 from carbon.ingest.meters_arrow import read_long_arrow
 from carbon.ingest.meters_long_csv import read_meters_parquet
+from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
 from carbon.quality.sources import flag_above_rated
 
