@@ -1,7 +1,7 @@
 """A prototype of the fast cube builder, to size what replacing ingest + align would gain.
 
 Not carbon's code and not a reference: it builds carbon's own
-:class:`~carbon.quality.align.MeterCube` straight from Parquet with integer keys (dictionary
+:class:`~carbon.quality.cube_model.MeterCube` straight from Parquet with integer keys (dictionary
 indices for meters, ``(ts - t0) // step`` for time, one ``bincount`` for the readings per
 cell, one scatter for the values), then runs carbon's ``run_period`` unchanged. It covers
 the clean case only (one declared interval, every meter on it, values in kWh): a
@@ -30,7 +30,7 @@ def cube_from_parquet(path: Path, meter_ids: list[str], interval: pd.Timedelta):
     from carbon.core.flags import Flag
     from carbon.core.lineage import InputRecord, file_sha256
     from carbon.core.units import ureg
-    from carbon.quality.align import MeterCube
+    from carbon.quality.cube_model import MeterCube
 
     table = pq.read_table(path, columns=["ts", "meter_id", "energy_kwh"])
     ts = table["ts"]

@@ -28,7 +28,7 @@ from carbon.factors.catalogue import FactorDataset, load_dataset
 from carbon.factors.egrid import egrid_co2e_rate, latest_egrid_for_year
 from carbon.ingest.grid_table import GridIntensity
 from carbon.quality import assess as quality
-from carbon.quality.align import MeterCube
+from carbon.quality.cube_model import MeterCube
 from carbon.quality.impute import Imputation, impute
 from carbon.quality.reconcile import ParentReconciliation, reconcile
 from carbon.site.model import SiteConfig

@@ -30,8 +30,8 @@ Rules (also in ``docs/importers/dcgm.md``):
 - Without the counter at both ends of an interval, ``DCGM_FI_DEV_POWER_USAGE``
   [W, gauge] is integrated with the trapezoid rule, ``(P0 + P1) / 2 · Δt``,
   flagged ``SOURCE_ESTIMATED``.
-- DCGM blank values (:data:`SENTINEL_RANGES`), ``NaN`` and ``±Inf`` are
-  missing samples; an interval without a usable pair is NaN, flagged
+- DCGM blank values (:data:`~carbon.ingest.dcgm_exposition.SENTINEL_RANGES`), ``NaN``
+  and ``±Inf`` are missing samples; an interval without a usable pair is NaN, flagged
   ``SOURCE_MISSING``.
 - Output: one row per GPU and pair of consecutive sample times, interval start
   = the earlier time (UTC), energy in J. Other metrics are not read.
@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,276 +51,21 @@ from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable, file_sha256
 from carbon.core.units import ureg
-
-__all__ = [
-    "ENERGY_COUNTER",
-    "KEPT_LABELS",
-    "POWER_GAUGE",
-    "SENTINEL_RANGES",
-    "parse_dcgm_exposition",
-    "read_dcgm_csv",
-    "read_dcgm_scrapes",
-]
-
-ENERGY_COUNTER = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"  # [mJ] counter since boot
-POWER_GAUGE = "DCGM_FI_DEV_POWER_USAGE"  # [W] gauge
-ENERGY_METRICS = (ENERGY_COUNTER, POWER_GAUGE)
-
-#: Labels kept per meter (tenant attribution and identification); others are not read.
-KEPT_LABELS = (
-    "UUID",
-    "gpu",
-    "device",
-    "modelName",
-    "Hostname",
-    "pci_bus_id",
-    "pod",
-    "namespace",
-    "container",
-    "GPU_I_ID",
-    "GPU_I_PROFILE",
+from carbon.ingest.csv_text import first
+from carbon.ingest.dcgm_exposition import (
+    ENERGY_COUNTER,
+    ENERGY_METRICS,
+    KEPT_LABELS,
+    POWER_GAUGE,
+    parse_scrapes,
+    samples_frame,
+    utc_time,
 )
 
-#: Closed ranges of values that DCGM / NVML use for "blank, not found, not supported,
-#: not permitted" (``dcgm_structs.h``: each blank base plus up to 15), and what they are.
-SENTINEL_RANGES: tuple[tuple[float, float, str], ...] = (
-    (float(0x7FFFFFF0), float(0x7FFFFFFF), "DCGM_INT32_BLANK .. +15 (2147483632-2147483647)"),
-    (float(0xFFFFFFFF), float(0xFFFFFFFF), "uint32 all ones (4294967295, NVML 'N/A')"),
-    (2.0**47, 2.0**47 + 15.0, "DCGM_FP64_BLANK .. +15 (140737488355328-...343)"),
-    (float(0x7FFFFFFFFFFFFFF0), np.inf, "DCGM_INT64_BLANK .. +15 and above (>= 2^63 - 16)"),
-)
+__all__ = ["SCRAPE_SUFFIXES", "read_dcgm_csv", "read_dcgm_scrapes"]
 
 SCRAPE_SUFFIXES = (".prom", ".txt")
 _MJ_TO_J = 1e-3
-
-_LABEL = r'[A-Za-z_][A-Za-z0-9_]*\s*=\s*"(?:[^"\\\n]|\\.)*"'
-_SAMPLE = re.compile(
-    r"^\s*(?P<name>[A-Za-z_:][A-Za-z0-9_:]*)\s*"
-    rf"(?:\{{(?P<labels>\s*(?:{_LABEL}(?:\s*,\s*{_LABEL})*\s*,?)?\s*)\}})?"
-    r"\s+(?P<value>\S+)(?:\s+(?P<ts>-?\d+))?\s*$"
-)
-_LABEL_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\\n]|\\.)*)"')
-_SCRAPE_MARK = re.compile(r"^\s*#\s*scrape_time\b[ \t]*(?P<time>.*?)\s*$")
-_ESCAPES = {"n": "\n", "\\": "\\", '"': '"'}
-
-
-# --- small helpers ----------------------------------------------------------------------------
-
-
-def _first(mask: np.ndarray) -> int:
-    return int(np.argmax(mask))
-
-
-def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Parse Prometheus sample values; return (values, bad) where bad marks non-numbers."""
-    text = raw.astype(str).str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
-    bad = np.isnan(values) & ~text.str.fullmatch(r"[+-]?nan", case=False).to_numpy()
-    return values, bad
-
-
-def _sentinel(values: np.ndarray) -> np.ndarray:
-    """True where a value is a DCGM blank (see SENTINEL_RANGES) or not finite."""
-    mask = ~np.isfinite(values)
-    for low, high, _what in SENTINEL_RANGES:
-        mask |= (values >= low) & (values <= high)
-    return mask
-
-
-def _utc(token: str, where: str) -> pd.Timestamp:
-    """A time given as Unix seconds or ISO 8601 with an offset, as a UTC Timestamp."""
-    text = str(token).strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = None
-    if seconds is not None and np.isfinite(seconds):
-        return pd.Timestamp(round(seconds * 1e9), unit="ns", tz="UTC")
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        stamp = None
-    if stamp is None or pd.isna(stamp):
-        raise InputDataError(
-            f"{where}: time {text!r} is not a time; expected ISO 8601 with an offset "
-            "(e.g. 2025-07-01T00:00:15Z) or Unix seconds (e.g. 1751328015)"
-        )
-    if stamp.tzinfo is None:
-        raise InputDataError(
-            f"{where}: time {text!r} has no UTC offset; write e.g. 2025-07-01T00:00:15Z"
-        )
-    return stamp.tz_convert("UTC").as_unit("ns")
-
-
-def _utc_array(raw: pd.Series, lines: np.ndarray, source: str) -> pd.DatetimeIndex:
-    """Vectorised :func:`_utc` over a column (all Unix seconds or all ISO with offsets)."""
-    text = raw.astype(str).str.strip()
-    seconds = pd.to_numeric(text, errors="coerce")
-    if seconds.notna().all():
-        ns = np.round(seconds.to_numpy(dtype="float64") * 1e9).astype("int64")
-        return pd.DatetimeIndex(pd.to_datetime(ns, unit="ns", utc=True))
-    iso = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-    has_offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
-    bad = (iso.isna() | ~has_offset).to_numpy()
-    if bad.any():
-        i = _first(bad)
-        _utc(text.iloc[i], f"{source}: line {lines[i]}")  # raises with the precise reason
-    return pd.DatetimeIndex(iso).as_unit("ns")
-
-
-def _unescape(values: pd.Series) -> pd.Series:
-    return values.str.replace(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), regex=True)
-
-
-def _meter_ids(labels: pd.DataFrame, lines: np.ndarray, source: str) -> np.ndarray:
-    uuid = labels["UUID"].to_numpy(dtype=object)
-    host, gpu = labels["Hostname"].to_numpy(dtype=object), labels["gpu"].to_numpy(dtype=object)
-    fallback = np.char.add(np.char.add(host.astype(str), ":"), gpu.astype(str)).astype(object)
-    no_id = (uuid == "") & ((host == "") | (gpu == ""))
-    if no_id.any():
-        i = _first(no_id)
-        raise InputDataError(
-            f"{source}: line {lines[i]}: GPU sample without a 'UUID' label and without "
-            "'Hostname' and 'gpu' labels; one of them is needed to name the GPU (meter id)"
-        )
-    return np.where(uuid != "", uuid, fallback)
-
-
-def _samples_frame(
-    metric: np.ndarray,
-    raw_values: pd.Series,
-    labels: pd.DataFrame,
-    lines: np.ndarray,
-    source: str,
-) -> pd.DataFrame:
-    """Energy samples with parsed values, sentinel flags and meter ids."""
-    values, bad = _numbers(raw_values)
-    if bad.any():
-        i = _first(bad)
-        raise InputDataError(
-            f"{source}: line {lines[i]}: {metric[i]} value {raw_values.iloc[i]!r} is not a "
-            "number; expected a Prometheus sample value such as 8.969 or 128996013"
-        )
-    missing = _sentinel(values)
-    frame = pd.DataFrame(
-        {
-            "metric": metric.astype(object),
-            "meter_id": _meter_ids(labels, lines, source),
-            "value": np.where(missing, np.nan, values),
-            "flag": np.where(missing, int(Flag.SOURCE_MISSING), int(Flag.MEASURED)).astype(np.int8),
-            "line": lines.astype(np.int64),
-        }
-    )
-    for name in KEPT_LABELS:
-        frame[name] = labels[name].to_numpy(dtype=object)
-    return frame
-
-
-# --- Prometheus text exposition ---------------------------------------------------------------
-
-
-def _parse(text: str, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Energy samples of `text` and its scrapes (``scrape``, ``time``, ``line``, ``samples``)."""
-    lines = pd.Series(text.splitlines(), dtype=object)
-    if lines.empty:
-        raise InputDataError(f"{source}: the file is empty; expected a dcgm-exporter scrape")
-    numbers = np.arange(1, len(lines) + 1, dtype=np.int64)
-    stripped = lines.str.strip()
-    comment = stripped.str.startswith("#").to_numpy(dtype=bool)
-    blank = (stripped == "").to_numpy(dtype=bool)
-    marks = stripped.str.extract(_SCRAPE_MARK)["time"]
-    is_mark = marks.notna().to_numpy(dtype=bool)
-    scrape_of_line = np.cumsum(is_mark)  # scrape 0 = lines before the first marker
-
-    sample = ~comment & ~blank
-    content = lines[sample]
-    parts = content.str.extract(_SAMPLE)
-    malformed = parts["name"].isna().to_numpy(dtype=bool)
-    if malformed.any():
-        i = _first(malformed)
-        raise InputDataError(
-            f"{source}: line {numbers[sample][i]}: not a Prometheus sample line "
-            f'({str(content.iloc[i])[:80]!r}); expected \'NAME{{label="value",...}} VALUE '
-            "[TIMESTAMP_MS]' (a truncated or corrupted scrape?)"
-        )
-
-    # scrapes: every marker, plus the unmarked lines before it if they hold samples
-    n_samples = np.bincount(scrape_of_line[sample], minlength=int(scrape_of_line[-1]) + 1)
-    mark_lines = numbers[is_mark]
-    scrape_ids = np.arange(len(n_samples))
-    start_line = np.concatenate([[1], mark_lines])[: len(n_samples)]
-    times = [pd.NaT] + [  # an empty '# scrape_time' only marks the boundary
-        _utc(t, f"{source}: line {n}") if t else pd.NaT
-        for t, n in zip(marks[is_mark], mark_lines, strict=True)
-    ]
-    scrapes = pd.DataFrame(
-        {
-            "scrape": scrape_ids,
-            "time": pd.DatetimeIndex(times[: len(n_samples)], tz="UTC").as_unit("ns"),
-            "line": start_line,
-            "samples": n_samples,
-        }
-    )
-    if len(scrapes) and scrapes["samples"].iloc[0] == 0:
-        scrapes = scrapes.iloc[1:]  # nothing before the first marker
-
-    wanted = parts["name"].isin(ENERGY_METRICS).to_numpy(dtype=bool)
-    energy = parts.loc[wanted]
-    energy_lines = numbers[sample][wanted]
-    pairs = energy["labels"].fillna("").str.findall(_LABEL_PAIR).explode().dropna()
-    kv = pd.DataFrame(pairs.tolist(), index=pairs.index, columns=["key", "val"])
-    kv = kv[kv["key"].isin(KEPT_LABELS)]
-    kv = kv[~kv.reset_index().duplicated(["index", "key"], keep="last").to_numpy()]
-    kv["val"] = _unescape(kv["val"].astype(str))
-    labels = kv.pivot(columns="key", values="val").reindex(
-        index=energy.index, columns=list(KEPT_LABELS)
-    )
-    labels = labels.astype(object).fillna("")
-
-    frame = _samples_frame(
-        energy["name"].to_numpy(dtype=object), energy["value"], labels, energy_lines, source
-    )
-    frame.insert(0, "scrape", scrape_of_line[sample][wanted].astype(np.int64))
-    ts = pd.to_numeric(energy["ts"], errors="coerce").to_numpy(dtype="float64")
-    frame.insert(
-        1,
-        "sample_time",
-        pd.to_datetime(np.where(np.isnan(ts), np.nan, ts), unit="ms", utc=True).as_unit("ns"),
-    )
-    return frame, scrapes.reset_index(drop=True)
-
-
-def parse_dcgm_exposition(text: str, *, source: str = "<text>") -> pd.DataFrame:
-    """Parse dcgm-exporter Prometheus text into its GPU energy samples.
-
-    Parameters
-    ----------
-    text : str
-        One or more scrapes of ``/metrics``; a ``# scrape_time <time>`` comment
-        starts each scrape when there are several.
-    source : str
-        Name used in error messages (the file name).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` [mJ] or
-        ``DCGM_FI_DEV_POWER_USAGE`` [W] sample: ``scrape`` (0 = lines before
-        the first ``# scrape_time`` comment), ``sample_time`` (the sample's own
-        timestamp, UTC; NaT if none), ``metric``, ``meter_id`` (UUID, or
-        ``Hostname:gpu``), ``value`` (float64 in the metric's unit; NaN for
-        DCGM blanks and NaN/Inf), ``flag`` (``MEASURED`` or ``SOURCE_MISSING``),
-        ``line`` (1-based line in `text`), and one column per label of
-        :data:`KEPT_LABELS` ("" where absent).
-
-    Raises
-    ------
-    InputDataError
-        A line that is not a sample, a value that is not a number, a bad
-        ``# scrape_time``, or a GPU sample without ``UUID`` or
-        ``Hostname`` + ``gpu``; the message names `source` and the line.
-    """
-    return _parse(text, source)[0]
 
 
 # --- intervals ------------------------------------------------------------------------------
@@ -442,7 +186,9 @@ def _table(
     if times.nunique() < 2:
         raise InputDataError(
             f"{source}: the GPU samples hold a single time ({times.iloc[0].isoformat()}); "
-            "one scrape is one instant, energy needs at least two scrapes"
+            "one scrape is one instant, energy needs at least two scrapes",
+            path=source,
+            reason="single-reading",
         )
     frame = _intervals(samples)
     record = InputRecord(
@@ -465,6 +211,25 @@ def _table(
 # --- readers ---------------------------------------------------------------------------------
 
 
+def _utc_array(raw: pd.Series, lines: np.ndarray, source: str) -> pd.DatetimeIndex:
+    """:func:`~carbon.ingest.dcgm_exposition.utc_time` over a column, vectorised.
+
+    The column holds Unix seconds only, or ISO 8601 with offsets only.
+    """
+    text = raw.astype(str).str.strip()
+    seconds = pd.to_numeric(text, errors="coerce")
+    if seconds.notna().all():
+        ns = np.round(seconds.to_numpy(dtype="float64") * 1e9).astype("int64")
+        return pd.DatetimeIndex(pd.to_datetime(ns, unit="ns", utc=True))
+    iso = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    has_offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
+    bad = (iso.isna() | ~has_offset).to_numpy()
+    if bad.any():
+        i = first(bad)
+        utc_time(text.iloc[i], f"{source}: line {lines[i]}")  # raises with the precise reason
+    return pd.DatetimeIndex(iso).as_unit("ns")
+
+
 def _scrape_files(paths_or_dir: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
     if isinstance(paths_or_dir, (str, os.PathLike)):
         path = Path(paths_or_dir)
@@ -472,17 +237,19 @@ def _scrape_files(paths_or_dir: str | os.PathLike | Sequence[str | os.PathLike])
             files = sorted(p for p in path.iterdir() if p.suffix in SCRAPE_SUFFIXES)
             if not files:
                 raise InputDataError(
-                    f"{path}: no scrape files ({', '.join(SCRAPE_SUFFIXES)}) in the folder"
+                    f"{path}: no scrape files ({', '.join(SCRAPE_SUFFIXES)}) in the folder",
+                    path=path,
+                    reason="no-files",
                 )
             return files
         candidates = [path]
     else:
         candidates = [Path(p) for p in paths_or_dir]
     if not candidates:
-        raise InputDataError("no DCGM scrape files given")
+        raise InputDataError("no DCGM scrape files given", reason="no-files")
     for path in candidates:
         if not path.is_file():
-            raise InputDataError(f"{path}: scrape file not found")
+            raise InputDataError(f"{path}: scrape file not found", path=path, reason="not-found")
     return candidates
 
 
@@ -490,7 +257,9 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputDataError(f"{path}: not UTF-8 text ({exc})") from None
+        raise InputDataError(
+            f"{path}: not UTF-8 text ({exc})", path=path, reason="encoding"
+        ) from None
 
 
 def read_dcgm_scrapes(
@@ -529,7 +298,8 @@ def read_dcgm_scrapes(
         ``COUNTER_RESET``; ``SOURCE_MISSING``; ``DUPLICATE_CONFLICTING``),
         ``line`` (line of the sample opening the interval, counted through the
         files in reading order). ``unit`` is J; ``labels`` maps each meter to
-        its :data:`KEPT_LABELS`. ``record.rows`` counts the energy samples read.
+        its :data:`~carbon.ingest.dcgm_exposition.KEPT_LABELS`. ``record.rows`` counts the
+        energy samples read.
 
     Raises
     ------
@@ -539,17 +309,23 @@ def read_dcgm_scrapes(
         not match the scrapes, or a single scrape time overall. The message
         names the file and line.
     """
+    # Long by design: files are read and their scrapes numbered across files, then every scrape is
+    # timed; each step needs the tables of the one before and names the file and line of what it
+    # refuses.
     if isinstance(paths_or_dir, (str, os.PathLike)) and Path(paths_or_dir).suffix == ".csv":
         if timestamps is not None:
             raise InputDataError(
-                f"{paths_or_dir}: a CSV export carries its own timestamps; do not pass 'timestamps'"
+                f"{paths_or_dir}: a CSV export carries its own timestamps; "
+                "do not pass 'timestamps'",
+                path=paths_or_dir,
+                reason="bad-option",
             )
         return read_dcgm_csv(paths_or_dir, interval=interval)
     files = _scrape_files(paths_or_dir)
     parts, scrape_tables, offset, n_scrapes = [], [], 0, 0
     for path in files:  # loop over files
         text = _read_text(path)
-        samples, scrapes = _parse(text, str(path))
+        samples, scrapes = parse_scrapes(text, str(path))
         samples["file"], samples["local_line"] = str(path), samples["line"]
         samples["line"] += offset
         keys = range(n_scrapes, n_scrapes + len(scrapes))
@@ -567,43 +343,54 @@ def read_dcgm_scrapes(
         if len(timestamps) != len(scrapes):
             raise InputDataError(
                 f"{len(timestamps)} timestamps given for {len(scrapes)} scrapes in "
-                f"{', '.join(str(f) for f in files)}; give one per scrape, in reading order"
+                f"{', '.join(str(f) for f in files)}; give one per scrape, in reading order",
+                reason="bad-option",
             )
         scrape_time = pd.DatetimeIndex(
-            [_utc(t, f"timestamps[{i}]") for i, t in enumerate(timestamps)]
+            [utc_time(t, f"timestamps[{i}]") for i, t in enumerate(timestamps)]
         )
     else:
         scrape_time = pd.DatetimeIndex(scrapes["time"])
 
     empty = np.bincount(samples["scrape_key"], minlength=len(scrapes)) == 0
     if empty.any():
-        i = _first(empty)
+        i = first(empty)
         raise InputDataError(
             f"{scrapes['file'].iloc[i]}: line {scrapes['line'].iloc[i]}: the scrape holds no "
             f"{ENERGY_COUNTER} or {POWER_GAUGE} sample; expected dcgm-exporter output with "
-            "at least one of them (check the exporter's counters file)"
+            "at least one of them (check the exporter's counters file)",
+            path=scrapes["file"].iloc[i],
+            line=int(scrapes["line"].iloc[i]),
+            reason="no-energy-metric",
         )
     repeated = samples.groupby(["scrape_key", "meter_id", "metric"])["sample_time"].transform(
         "nunique"
     )
     if (repeated > 1).any():
-        i = _first((repeated > 1).to_numpy())
+        i = first((repeated > 1).to_numpy())
         raise InputDataError(
             f"{samples['file'].iloc[i]}: line {samples['local_line'].iloc[i]}: "
             f"{samples['metric'].iloc[i]} of GPU {samples['meter_id'].iloc[i]} appears again "
             "with another timestamp in the same scrape; start each scrape with a "
-            "'# scrape_time' line"
+            "'# scrape_time' line",
+            path=samples["file"].iloc[i],
+            line=int(samples["local_line"].iloc[i]),
+            meter=str(samples["meter_id"].iloc[i]),
+            reason="duplicate",
         )
     time = pd.Series(scrape_time[samples["scrape_key"].to_numpy()], index=samples.index)
     own = samples.groupby(["scrape_key", "meter_id"])["sample_time"].transform("max")
     time = time.fillna(own)
     if time.isna().any():
-        i = _first(time.isna().to_numpy())
+        i = first(time.isna().to_numpy())
         key = int(samples["scrape_key"].iloc[i])
         raise InputDataError(
             f"{scrapes['file'].iloc[key]}: line {scrapes['line'].iloc[key]}: the scrape has "
             "no time; start it with '# scrape_time 2025-07-01T00:00:15Z', pass "
-            "'timestamps', or keep the samples' own timestamps"
+            "'timestamps', or keep the samples' own timestamps",
+            path=scrapes["file"].iloc[key],
+            line=int(scrapes["line"].iloc[key]),
+            reason="timestamp",
         )
     samples["time"] = pd.DatetimeIndex(time).as_unit("ns")
 
@@ -658,9 +445,11 @@ def read_dcgm_csv(
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputDataError(f"{source}: file not found") from None
+        raise InputDataError(f"{source}: file not found", path=source, reason="not-found") from None
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable UTF-8 CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if "metric" not in frame.columns and "__name__" in frame.columns:
         frame = frame.rename(columns={"__name__": "metric"})
@@ -668,14 +457,19 @@ def read_dcgm_csv(
     if missing:
         raise InputDataError(
             f"{source}: line 1: missing column(s) {', '.join(missing)}; expected "
-            "'timestamp, metric, <labels: gpu, UUID, Hostname, ...>, value'"
+            "'timestamp, metric, <labels: gpu, UUID, Hostname, ...>, value'",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
     wanted = frame["metric"].str.strip().isin(ENERGY_METRICS).to_numpy(dtype=bool)
     if not wanted.any():
         raise InputDataError(
             f"{source}: no {ENERGY_COUNTER} or {POWER_GAUGE} rows; expected a dcgm-exporter "
-            "export holding at least one of them in the 'metric' column"
+            "export holding at least one of them in the 'metric' column",
+            path=source,
+            reason="no-energy-metric",
         )
     rows = frame.loc[wanted].reset_index(drop=True)
     lines = lines[wanted]
@@ -683,7 +477,7 @@ def read_dcgm_csv(
         {n: rows[n].str.strip() if n in rows.columns else "" for n in KEPT_LABELS},
         index=rows.index,
     ).astype(object)
-    samples = _samples_frame(
+    samples = samples_frame(
         rows["metric"].str.strip().to_numpy(dtype=object), rows["value"], labels, lines, source
     )
     samples["time"] = _utc_array(rows["timestamp"], lines, source)

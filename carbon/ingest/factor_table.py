@@ -120,7 +120,9 @@ class FactorTable:
     def _rows(self, region: str, method: str, gas: str | None) -> pd.DataFrame:
         key = _method_key(method)
         if key is None:
-            raise FactorNotFoundError(f"unknown method {method!r}; valid: {_method_choices()}")
+            raise FactorNotFoundError(
+                f"unknown method {method!r}; valid: {_method_choices()}", reason="unknown-method"
+            )
         frame = self.frame
         mask = (frame["region"].str.casefold() == str(region).strip().casefold()) & (
             frame["method"] == key
@@ -134,7 +136,9 @@ class FactorTable:
             want = f"{region}/{key}" + (f"/{gas}" if gas else "")
             raise FactorNotFoundError(
                 f"{self.record.path}: no factor for {want}; the table has (region/method/gas): "
-                f"{have}"
+                f"{have}",
+                path=self.record.path,
+                reason="factor-not-found",
             )
         return rows
 
@@ -148,7 +152,10 @@ class FactorTable:
         if stamp.tzinfo is None and not hours.empty:
             raise PeriodError(
                 f"{self.record.path}: {region}/{method} has hourly factors, so the time "
-                f"{when!r} needs a timezone (e.g. '2024-07-01T13:00+02:00' or a UTC timestamp)"
+                f"{when!r} needs a timezone (e.g. '2024-07-01T13:00+02:00' or a UTC timestamp)",
+                path=self.record.path,
+                timestamp=str(when),
+                reason="naive-time",
             )
         picks = {
             "hour": hours[
@@ -173,13 +180,19 @@ class FactorTable:
                 gases = ", ".join(sorted(found["gas"]))
                 raise FactorNotFoundError(
                     f"{self.record.path}: {region}/{method} for {stamp.isoformat()} has one "
-                    f"factor per gas ({gases}); pass gas= to choose"
+                    f"factor per gas ({gases}); pass gas= to choose",
+                    path=self.record.path,
+                    timestamp=stamp.isoformat(),
+                    reason="ambiguous-gas",
                 )
             return MappingProxyType(found.iloc[0].to_dict())
         periods = ", ".join(sorted(set(rows["period"])))
         raise FactorNotFoundError(
             f"{self.record.path}: no {region}/{method} factor covers {stamp.isoformat()}; "
-            f"periods in the table: {periods}"
+            f"periods in the table: {periods}",
+            path=self.record.path,
+            timestamp=stamp.isoformat(),
+            reason="no-period",
         )
 
     def lookup(
@@ -232,9 +245,11 @@ def _when(when: object) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(when)
     except (ValueError, TypeError) as exc:
-        raise PeriodError(f"cannot read the time {when!r} ({exc})") from None
+        raise PeriodError(
+            f"cannot read the time {when!r} ({exc})", timestamp=str(when), reason="timestamp"
+        ) from None
     if pd.isna(stamp):
-        raise PeriodError(f"cannot read the time {when!r}")
+        raise PeriodError(f"cannot read the time {when!r}", timestamp=str(when), reason="timestamp")
     return stamp
 
 
@@ -246,8 +261,10 @@ def _first(mask: np.ndarray) -> int:
     return int(np.argmax(mask))
 
 
-def _fail(source: str, line: int, message: str) -> InputDataError:
-    return InputDataError(f"{source}: line {line}: {message}")
+def _fail(source: str, line: int, message: str, *, reason: str) -> InputDataError:
+    return InputDataError(
+        f"{source}: line {line}: {message}", path=source, line=int(line), reason=reason
+    )
 
 
 def _periods(text: pd.Series, lines: np.ndarray, source: str) -> pd.DataFrame:
@@ -265,12 +282,15 @@ def _periods(text: pd.Series, lines: np.ndarray, source: str) -> pd.DataFrame:
             lines[i],
             f"period {text.iloc[i]!r} is not a year (2024), a month (2024-07) or an hour in "
             f"ISO 8601 with an offset (2024-07-01T13:00+02:00){hint}",
+            reason="period",
         )
     hour_start = pd.to_datetime(text.where(is_hour), format="ISO8601", utc=True, errors="coerce")
     bad = is_hour & hour_start.isna().to_numpy()
     if bad.any():
         i = _first(bad)
-        raise _fail(source, lines[i], f"period {text.iloc[i]!r} is not a valid date-time")
+        raise _fail(
+            source, lines[i], f"period {text.iloc[i]!r} is not a valid date-time", reason="period"
+        )
     year = pd.to_numeric(text.str.slice(0, 4)).to_numpy(dtype=np.int64)
     month = np.where(is_year, 0, pd.to_numeric(text.str.slice(5, 7), errors="coerce"))
     kind = np.where(is_hour, "hour", np.where(is_month, "month", "year"))
@@ -294,14 +314,19 @@ def _check_units(frame: pd.DataFrame, lines: np.ndarray, source: str) -> None:
         try:
             unit = parse_unit(unit_text)
         except UnitError as exc:  # keeps the subclass (AmbiguousUnitError)
-            raise type(exc)(f"{source}: line {line}: {exc}") from None
+            raise type(exc)(
+                f"{source}: line {line}: {exc}", path=source, line=int(line), reason=exc.reason
+            ) from None
         if not ureg.Quantity(1.0, unit).is_compatible_with(f"g {gas}/kWh"):
             dims = ureg.Quantity(1.0, unit).dimensionality
             other = [g for g, d in {**GAS_DIMENSIONS, "CO2e": "[co2e]"}.items() if dims.get(d)]
             found = f"a unit of {', '.join(other)}" if other else f"dimensionality {dims}"
             raise UnitError(
                 f"{source}: line {line}: gas is {gas} but unit {unit_text!r} is {found}; "
-                f"expected {gas} mass per energy such as 'g {gas}/kWh' or 'lb {gas}/MWh'"
+                f"expected {gas} mass per energy such as 'g {gas}/kWh' or 'lb {gas}/MWh'",
+                path=source,
+                line=int(line),
+                reason="unit",
             )
 
 
@@ -331,20 +356,32 @@ def read_factor_table(path: str | Path) -> FactorTable:
         A unit that does not parse, is ambiguous, or is not a mass of the row's
         gas per energy (``gas=CO2`` with ``g CO2e/kWh`` is an error).
     """
+    # Long by design: one check per column in the file's terms, in order, each raising with the line
+    # of the first bad row; split up, the parts would only hand the frame and its lines along.
     source = str(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable UTF-8 CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in FACTOR_COLUMNS if c not in frame.columns]
     if missing:
         raise InputDataError(
             f"{source}: line 1: missing column(s) {', '.join(missing)}; a factor table has "
-            f"{', '.join(FACTOR_COLUMNS)}"
+            f"{', '.join(FACTOR_COLUMNS)}",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     if frame.empty:
-        raise InputDataError(f"{source}: line 2: no factor rows after the header")
+        raise InputDataError(
+            f"{source}: line 2: no factor rows after the header",
+            path=source,
+            line=2,
+            reason="empty",
+        )
     frame = frame.apply(lambda col: col.str.strip())
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
 
@@ -355,6 +392,7 @@ def read_factor_table(path: str | Path) -> FactorTable:
                 source,
                 lines[_first(blank)],
                 f"{column} is empty; every factor needs its region, source and edition",
+                reason="missing-value",
             )
     method = frame["method"].str.casefold().replace(dict(METHOD_ALIASES))
     bad = ~method.isin(list(METHODS)).to_numpy()
@@ -365,6 +403,7 @@ def read_factor_table(path: str | Path) -> FactorTable:
             lines[i],
             f"method {frame['method'].iloc[i]!r} is not allowed; choose one of: "
             f"{_method_choices()}",
+            reason="unknown-method",
         )
     frame["method"] = method
     gas_key = {g.casefold(): g for g in GASES}
@@ -373,7 +412,10 @@ def read_factor_table(path: str | Path) -> FactorTable:
     if bad.any():
         i = _first(bad)
         raise _fail(
-            source, lines[i], f"gas {frame['gas'].iloc[i]!r} is not one of {', '.join(GASES)}"
+            source,
+            lines[i],
+            f"gas {frame['gas'].iloc[i]!r} is not one of {', '.join(GASES)}",
+            reason="unknown-gas",
         )
     frame["gas"] = gas.astype(str)
     values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype="float64")
@@ -384,6 +426,7 @@ def read_factor_table(path: str | Path) -> FactorTable:
             source,
             lines[i],
             f"value {frame['value'].iloc[i]!r} is not a non-negative number",
+            reason="bad-number",
         )
     frame["value"] = values
     if "gwp_set" in frame.columns:
@@ -400,6 +443,7 @@ def read_factor_table(path: str | Path) -> FactorTable:
                     lines[i],
                     f"{column} {frame[column].iloc[i]!r} is not one of {', '.join(allowed)} "
                     "(or empty)",
+                    reason="bad-value",
                 )
     _check_units(frame, lines, source)
     periods = _periods(frame["period"], lines, source)
@@ -422,6 +466,7 @@ def read_factor_table(path: str | Path) -> FactorTable:
             f"({frame['region'].iloc[both[0] - 2]}, {frame['method'].iloc[both[0] - 2]}, "
             f"{frame['gas'].iloc[both[0] - 2]}, {frame['period'].iloc[both[0] - 2]}); keep one "
             "edition per file",
+            reason="duplicate",
         )
 
     starts, ends = _span(frame)

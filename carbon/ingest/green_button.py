@@ -97,7 +97,11 @@ def _parse(path: str | Path, source: str) -> ET.Element:
     """Parse without namespace processing; tags reduced to local names, lines recorded."""
     data = Path(path).read_bytes()
     if not data.strip():
-        raise InputDataError(f"{source}: the file is empty; expected a Green Button XML feed")
+        raise InputDataError(
+            f"{source}: the file is empty; expected a Green Button XML feed",
+            path=source,
+            reason="empty",
+        )
     builder = ET.TreeBuilder()
     parser = xml.parsers.expat.ParserCreate()
     parser.buffer_text = True
@@ -115,7 +119,10 @@ def _parse(path: str | Path, source: str) -> ET.Element:
         raise InputDataError(
             f"{source}: line {exc.lineno}, column {exc.offset + 1}: not well-formed XML "
             f"({xml.parsers.expat.ErrorString(exc.code)}); expected a Green Button (ESPI) "
-            "Atom feed"
+            "Atom feed",
+            path=source,
+            line=int(exc.lineno),
+            reason="malformed",
         ) from None
     return builder.close()
 
@@ -141,7 +148,10 @@ def _int(element: ET.Element, name: str, source: str, default: int | None = None
         return int(text)
     except ValueError:
         raise InputDataError(
-            f"{source}: line {_line(element)}: <{element.tag}>/<{name}> {text!r} is not an integer"
+            f"{source}: line {_line(element)}: <{element.tag}>/<{name}> {text!r} is not an integer",
+            path=source,
+            line=int(_line(element)),
+            reason="bad-number",
         ) from None
 
 
@@ -205,6 +215,8 @@ class _Series:
 
 
 def _link_series(resources: list[_Resource], source: str) -> list[_Series]:
+    # Long by design: the ESPI links (UsagePoint, MeterReading, ReadingType, IntervalBlock) and the
+    # fall-backs of feeds without them are resolved in one place.
     by_kind: dict[str, list[_Resource]] = {}
     for resource in resources:
         by_kind.setdefault(resource.kind, []).append(resource)
@@ -215,18 +227,24 @@ def _link_series(resources: list[_Resource], source: str) -> list[_Series]:
     if not blocks:
         raise InputDataError(
             f"{source}: no IntervalBlock found; expected a Green Button feed with "
-            "UsagePoint, MeterReading, ReadingType and IntervalBlock entries"
+            "UsagePoint, MeterReading, ReadingType and IntervalBlock entries",
+            path=source,
+            reason="missing-element",
         )
     if not types:
         raise InputDataError(
             f"{source}: no ReadingType found; the unit (uom) and powerOfTenMultiplier of "
-            "the readings are unknown"
+            "the readings are unknown",
+            path=source,
+            reason="missing-element",
         )
     if not readings:  # a bare feed: one ReadingType for every block
         if len(types) != 1:
             raise InputDataError(
                 f"{source}: no MeterReading links its {len(types)} ReadingTypes to the "
-                "IntervalBlocks; expected MeterReading entries with related links"
+                "IntervalBlocks; expected MeterReading entries with related links",
+                path=source,
+                reason="missing-element",
             )
         return [_Series("1", types[0].element, [b.element for b in blocks], "")]
     series = []
@@ -248,7 +266,10 @@ def _link_series(resources: list[_Resource], source: str) -> list[_Series]:
         if not rt:
             raise InputDataError(
                 f"{source}: line {_line(reading.element)}: the MeterReading "
-                f"{reading.self_href or '(no self link)'} links to no ReadingType in the file"
+                f"{reading.self_href or '(no self link)'} links to no ReadingType in the file",
+                path=source,
+                line=int(_line(reading.element)),
+                reason="broken-link",
             )
         point = next(
             (
@@ -276,7 +297,10 @@ def _link_series(resources: list[_Resource], source: str) -> list[_Series]:
         raise InputDataError(
             f"{source}: line {_line(unclaimed[0].element)}: the IntervalBlock "
             f"{unclaimed[0].self_href or ''} belongs to no MeterReading in the file "
-            f"(its 'up' link is {unclaimed[0].up!r})"
+            f"(its 'up' link is {unclaimed[0].up!r})",
+            path=source,
+            line=int(_line(unclaimed[0].element)),
+            reason="broken-link",
         )
     return series
 
@@ -299,7 +323,10 @@ def _arrays(blocks: list[ET.Element], source: str) -> dict[str, np.ndarray]:
             if start is None:
                 raise InputDataError(
                     f"{source}: line {line}: IntervalReading has no timePeriod/start; "
-                    "expected epoch seconds (UTC) of the interval start"
+                    "expected epoch seconds (UTC) of the interval start",
+                    path=source,
+                    line=int(line),
+                    reason="timestamp",
                 )
             starts.append(start)
             durations.append(_text(period, "duration") or "")
@@ -332,7 +359,10 @@ def _numbers(
         i = int(np.argmax(bad))
         kind = "an integer" if integer else "a number"
         raise InputDataError(
-            f"{source}: line {lines[i]}: IntervalReading {name} {texts[i]!r} is not {kind}"
+            f"{source}: line {lines[i]}: IntervalReading {name} {texts[i]!r} is not {kind}",
+            path=source,
+            line=int(lines[i]),
+            reason="bad-number",
         )
     return numbers
 
@@ -346,7 +376,10 @@ def _quality(codes: list[list[str]], lines: np.ndarray, source: str) -> np.ndarr
             if not code.isdigit() or int(code) not in QUALITY_FLAGS:
                 raise InputDataError(
                     f"{source}: line {lines[i]}: ReadingQuality/quality {code!r} is not an "
-                    f"ESPI QualityOfReading code; expected one of {sorted(QUALITY_FLAGS)}"
+                    f"ESPI QualityOfReading code; expected one of {sorted(QUALITY_FLAGS)}",
+                    path=source,
+                    line=int(lines[i]),
+                    reason="quality-code",
                 )
             flag = QUALITY_FLAGS[int(code)]
             if flag == Flag.SOURCE_ESTIMATED or raw[i] < 0:
@@ -402,6 +435,8 @@ def read_green_button(path: str | Path, *, meter_id: str | None = None) -> Meter
         An unknown ``uom`` code (names the ReadingType line), or no energy
         reading type at all.
     """
+    # Long by design: per MeterReading, the reading type, meter id, scaling and flags are decided
+    # together, and each refusal names the element's line.
     source = str(path)
     root = _parse(path, source)
     resources = list(_resources(root))
@@ -417,7 +452,10 @@ def read_green_button(path: str | Path, *, meter_id: str | None = None) -> Meter
             raise UnitError(
                 f"{source}: line {_line(series.reading_type)}: ReadingType uom {uom!r} is not a "
                 f"known ESPI unit code; expected one of {', '.join(str(k) for k in UOM_UNITS)} "
-                "(72 = Wh)"
+                "(72 = Wh)",
+                path=source,
+                line=int(_line(series.reading_type)),
+                reason="unit",
             )
         text, is_energy = UOM_UNITS[uom]
         if not is_energy:
@@ -428,13 +466,18 @@ def read_green_button(path: str | Path, *, meter_id: str | None = None) -> Meter
             raise InputDataError(
                 f"{source}: line {_line(series.reading_type)}: ReadingType "
                 f"accumulationBehaviour {behaviour} is not interval data (4 deltaData); "
-                "cumulative register readings are not read from Green Button files"
+                "cumulative register readings are not read from Green Button files",
+                path=source,
+                line=int(_line(series.reading_type)),
+                reason="cumulative",
             )
         chosen.append((series, rt, parse_unit(text)))
     if not chosen:
         raise UnitError(
             f"{source}: no energy reading type in the file (found {'; '.join(skipped)}); "
-            "expected uom 72 (Wh), 169 (therm) or 132 (BTU)"
+            "expected uom 72 (Wh), 169 (therm) or 132 (BTU)",
+            path=source,
+            reason="unit",
         )
 
     target: pint.Unit = chosen[0][2]
@@ -466,7 +509,11 @@ def read_green_button(path: str | Path, *, meter_id: str | None = None) -> Meter
         if bad_start.any():
             i = int(np.argmax(bad_start))
             raise InputDataError(
-                f"{source}: line {arrays['line'][i]}: IntervalReading timePeriod/start is empty"
+                f"{source}: line {arrays['line'][i]}: IntervalReading timePeriod/start is empty",
+                path=source,
+                line=int(arrays["line"][i]),
+                meter=meter,
+                reason="timestamp",
             )
         starts = pd.to_datetime(arrays["start"].astype(np.int64), unit="s", utc=True)
         parts.append(
@@ -484,7 +531,9 @@ def read_green_button(path: str | Path, *, meter_id: str | None = None) -> Meter
     table = pd.concat(parts, ignore_index=True)
     table["meter_id"] = table["meter_id"].astype(str)
     if table.empty:
-        raise InputDataError(f"{source}: the IntervalBlocks hold no IntervalReading")
+        raise InputDataError(
+            f"{source}: the IntervalBlocks hold no IntervalReading", path=source, reason="empty"
+        )
     durations = np.concatenate([_durations(s.blocks) for s, _rt, _u in chosen])
     known = durations[~np.isnan(durations)]
     distinct = np.unique(known)

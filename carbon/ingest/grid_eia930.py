@@ -101,11 +101,14 @@ def _as_quantity(name: str, value: object) -> pint.Quantity:
         try:
             value = ureg.Quantity(value)
         except (pint.PintError, ValueError, AttributeError, TypeError) as exc:
-            raise UnitError(f"fuel_factors[{name!r}]: cannot parse {value!r} ({exc})") from None
+            raise UnitError(
+                f"fuel_factors[{name!r}]: cannot parse {value!r} ({exc})", reason="unit"
+            ) from None
     if not isinstance(value, ureg.Quantity):
         raise UnitError(
             f"fuel_factors[{name!r}] = {value!r} has no unit; give a pint Quantity or a string "
-            "such as '900 lb CO2/MWh' or '410 kg CO2e/MWh'"
+            "such as '900 lb CO2/MWh' or '410 kg CO2e/MWh'",
+            reason="unit",
         )
     return value
 
@@ -116,7 +119,8 @@ def _gas_of(name: str, q: pint.Quantity) -> str:
             return gas
     raise UnitError(
         f"fuel_factors[{name!r}] is in {q.units}, not a CO2 or CO2e mass per energy "
-        "(e.g. lb CO2/MWh, kg CO2e/MWh)"
+        "(e.g. lb CO2/MWh, kg CO2e/MWh)",
+        reason="unit",
     )
 
 
@@ -139,13 +143,14 @@ def _fuel_table(
         q = _as_quantity(name, value)
         _gas_of(name, q)
         if float(q.magnitude) < 0:
-            raise ConfigError(f"fuel_factors[{name!r}] = {q} is negative")
+            raise ConfigError(f"fuel_factors[{name!r}] = {q} is negative", reason="negative")
         if key in quantities:
             default_name, category, parent, _old = quantities[key]
             if category == "storage":
                 raise ConfigError(
                     f"fuel_factors[{name!r}]: {default_name} is storage, which is left out of "
-                    "the intensity (numerator and denominator); a factor for it has no effect"
+                    "the intensity (numerator and denominator); a factor for it has no effect",
+                    reason="bad-option",
                 )
             quantities[key] = (default_name, category, parent, q)
         else:
@@ -156,7 +161,8 @@ def _fuel_table(
         raise UnitError(
             "the fuel factors mix CO2 and CO2e rates "
             f"(e.g. {gases.get('CO2')!r} in CO2, {gases.get('CO2e')!r} in CO2e); the defaults "
-            "are lb CO2/MWh, so give every non-zero fuel in the same gas"
+            "are lb CO2/MWh, so give every non-zero fuel in the same gas",
+            reason="unit",
         )
     gas = next(iter(gases), "CO2")
     unit = f"lb {gas}/MWh"
@@ -198,7 +204,10 @@ def _numbers(text: pd.Series, column: str, lines: np.ndarray, source: str) -> np
         i = int(np.argmax(bad))
         raise InputDataError(
             f"{source}: line {lines[i]}: {_collapse(column)!r} is {text.iloc[i]!r}; "
-            'expected a number in MW (thousands separators such as "1,060" are fine) or blank'
+            'expected a number in MW (thousands separators such as "1,060" are fine) or blank',
+            path=source,
+            line=int(lines[i]),
+            reason="bad-number",
         )
     return values
 
@@ -218,7 +227,11 @@ def _interval_starts(text: pd.Series, lines: np.ndarray, source: str) -> pd.Date
         i = int(np.argmax(bad))
         raise InputDataError(
             f"{source}: line {lines[i]}: UTC Time at End of Hour {text.iloc[i]!r} is not a "
-            "date-time; expected MM/DD/YYYY h:mm:ss AM, e.g. 07/01/2020 6:00:00 AM"
+            "date-time; expected MM/DD/YYYY h:mm:ss AM, e.g. 07/01/2020 6:00:00 AM",
+            path=source,
+            line=int(lines[i]),
+            timestamp=text.iloc[i],
+            reason="timestamp",
         )
     # Hour-ending label -> interval start (DATA-FORMATS 7).
     return pd.DatetimeIndex(stamps).as_unit("ns").tz_localize("UTC") - HOUR
@@ -228,7 +241,9 @@ def _read(path: str | Path, source: str) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable UTF-8 CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
 
 
 def read_eia930_balance(
@@ -277,6 +292,8 @@ def read_eia930_balance(
     .. [2] U.S. EIA, FAQ "How much carbon dioxide is produced per kilowatthour of
        U.S. electricity generation?", https://www.eia.gov/tools/faqs/faq.php?id=74&t=11
     """
+    # Long by design: the file's checks in order (columns, BA, stamps, generation), then the
+    # intensity and its record; each refusal names the file and line.
     source = str(path)
     fuels, unit_text, gas, overrides = _fuel_table(fuel_factors)
     frame = _read(path, source)
@@ -286,20 +303,28 @@ def read_eia930_balance(
         raise InputDataError(
             f"{source}: line 1: not an EIA-930 BALANCE file; missing column(s) "
             f"{', '.join(repr(m.title()) for m in missing)} (expected 'Balancing Authority', "
-            "'UTC Time at End of Hour' and 'Net Generation (MW) from <Fuel>' columns)"
+            "'UTC Time at End of Hour' and 'Net Generation (MW) from <Fuel>' columns)",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     columns = _fuel_columns(list(frame.columns))
     if not columns:
         raise InputDataError(
             f"{source}: line 1: no 'Net Generation (MW) from <Fuel>' columns; the intensity "
-            "needs the fuel-type generation"
+            "needs the fuel-type generation",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     codes = frame[by_name[_BA]].str.strip()
     selected = (codes.str.upper() == ba.strip().upper()).to_numpy()
     if not selected.any():
         available = ", ".join(sorted(set(codes) - {""})) or "none"
         raise InputDataError(
-            f"{source}: balancing authority {ba!r} is not in the file; available: {available}"
+            f"{source}: balancing authority {ba!r} is not in the file; available: {available}",
+            path=source,
+            reason="unknown-region",
         )
     rows = frame.loc[selected]
     lines = np.flatnonzero(selected).astype(np.int64) + 2
@@ -365,6 +390,8 @@ def _generation(
     source: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, object]]:
     """Generation (n × fuel, NaN = blank), estimated mask, rates and counts for meta."""
+    # Long by design: per fuel column, the reported, adjusted and imputed values are combined under
+    # one rule, with the refusal of generation without a factor.
     n = len(rows)
     blank = np.full(n, np.nan)
     values: dict[str, np.ndarray] = {}
@@ -386,7 +413,10 @@ def _generation(
                 raise InputDataError(
                     f"{source}: line {lines[i]}: column 'Net Generation (MW) from {cols.name}' "
                     f"has generation {value[i]:g} MW but no emission factor; known fuels: "
-                    f"{known}. Pass fuel_factors={{{cols.name!r}: <rate>}} to read it"
+                    f"{known}. Pass fuel_factors={{{cols.name!r}: <rate>}} to read it",
+                    path=source,
+                    line=int(lines[i]),
+                    reason="no-factor",
                 )
             ignored.append(cols.name)
             continue
@@ -429,7 +459,9 @@ def _generation(
         found = ", ".join(c.name for c in columns.values())
         raise InputDataError(
             f"{source}: no generating fuel column with a factor (found: {found}); "
-            "only storage or unknown fuels"
+            "only storage or unknown fuels",
+            path=source,
+            reason="no-factor",
         )
     gen = np.column_stack([values[k] for k in used])
     negative = gen < 0

@@ -89,7 +89,10 @@ def _roles(columns: list[str], source: str) -> tuple[dict[str, str], dict[str, t
             f"{source}: line 1: not an Electricity Maps CSV export; expected the columns "
             "'Datetime (UTC)', 'Zone Id', 'Carbon Intensity gCO₂eq/kWh (direct)' and/or "
             "'(LCA)' / '(Life cycle)', 'Data Estimated' (either header generation), "
-            f"got {', '.join(repr(c) for c in columns)}"
+            f"got {', '.join(repr(c) for c in columns)}",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     return roles, intensity
 
@@ -135,29 +138,43 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
     .. [1] Electricity Maps, data portal downloads, https://www.electricitymaps.com/data-portal
        (licence of the free downloads believed ODbL with attribution, unverified).
     """
+    # Long by design: the export's checks in order (columns, basis, unit, stamps, zone, values,
+    # estimates), each naming the file and line, then the table.
     if basis not in BASES:
-        raise ConfigError(f"basis {basis!r} is not valid; choose one of: {', '.join(BASES)}")
+        raise ConfigError(
+            f"basis {basis!r} is not valid; choose one of: {', '.join(BASES)}", reason="bad-option"
+        )
     source = str(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable UTF-8 CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
     roles, intensity = _roles(list(frame.columns), source)
     if basis not in intensity:
         present = ", ".join(repr(c) for c, _u in intensity.values())
         raise InputDataError(
             f"{source}: line 1: no {basis} intensity column (found {present}); "
             "the direct column is 'Carbon Intensity gCO₂eq/kWh (direct)', the life-cycle "
-            "one '... (LCA)' or '... (Life cycle)'"
+            "one '... (LCA)' or '... (Life cycle)'",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     value_column, unit_label = intensity[basis]
     if unit_label not in _UNITS:
         raise UnitError(
             f"{source}: line 1: column {value_column!r} has the unit {unit_label!r}; "
-            f"expected one of {', '.join(_UNITS)} (gCO₂eq/kWh)"
+            f"expected one of {', '.join(_UNITS)} (gCO₂eq/kWh)",
+            path=source,
+            line=1,
+            reason="unit",
         )
     if frame.empty:
-        raise InputDataError(f"{source}: line 2: no data rows after the header")
+        raise InputDataError(
+            f"{source}: line 2: no data rows after the header", path=source, line=2, reason="empty"
+        )
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
 
     stamps_text = frame[roles["stamp"]].str.strip()
@@ -167,7 +184,11 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         i = _first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: Datetime (UTC) {stamps_text.iloc[i]!r} is not a "
-            "date-time; expected e.g. '2023-01-01 00:00:00' (UTC hour start)"
+            "date-time; expected e.g. '2023-01-01 00:00:00' (UTC hour start)",
+            path=source,
+            line=int(lines[i]),
+            timestamp=stamps_text.iloc[i],
+            reason="timestamp",
         )
 
     zones = frame[roles["zone"]].str.strip()
@@ -176,7 +197,10 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         i = _first((zones != distinct[0]).to_numpy())
         raise InputDataError(
             f"{source}: line {lines[i]}: the file holds several zones "
-            f"({', '.join(distinct)}); export one zone per file"
+            f"({', '.join(distinct)}); export one zone per file",
+            path=source,
+            line=int(lines[i]),
+            reason="several-regions",
         )
 
     raw = frame[value_column].str.strip()
@@ -185,7 +209,10 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
     if bad.any():
         i = _first(bad)
         raise InputDataError(
-            f"{source}: line {lines[i]}: {value_column} {raw.iloc[i]!r} is not a number"
+            f"{source}: line {lines[i]}: {value_column} {raw.iloc[i]!r} is not a number",
+            path=source,
+            line=int(lines[i]),
+            reason="bad-number",
         )
 
     estimated_text = frame[roles["estimated"]].str.strip().str.casefold()
@@ -194,7 +221,10 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         i = _first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: {roles['estimated']} is "
-            f"{frame[roles['estimated']].iloc[i]!r}; expected true, false or empty"
+            f"{frame[roles['estimated']].iloc[i]!r}; expected true, false or empty",
+            path=source,
+            line=int(lines[i]),
+            reason="bad-value",
         )
     estimated = (estimated_text == "true").to_numpy()
     flags = np.full(len(frame), int(Flag.MEASURED), dtype=np.int8)

@@ -1,12 +1,9 @@
-"""ENTSO-E Transparency Platform: A75 actual generation per production type, and its intensity.
+"""ENTSO-E Transparency Platform: A75 actual generation per production type.
 
 :func:`read_entsoe_generation` reads a ``GL_MarketDocument`` (document type
 ``A75``) into a long DataFrame of MW per production type (``psrType``) and
-interval. :func:`entsoe_intensity` turns that into an hourly (or 15/30-minute)
-**production-based, direct** CO2 intensity with per-``psrType`` factors, by
-default the shipped dataset ``entsoe_psr_direct_co2_ipcc2006``
-(``factors/entsoe_psr/``, values derived from IPCC 2006 fuel defaults and
-assumed efficiencies: all marked unverified or assumption).
+interval; :func:`carbon.ingest.grid_entsoe_intensity.entsoe_intensity` turns that
+into a production-based, direct CO2 intensity.
 
 XML rules (DATA-FORMATS 2.6):
 
@@ -35,30 +32,18 @@ from __future__ import annotations
 
 import re
 import xml.parsers.expat
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pint
 
-from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, InputRecord, file_sha256
-from carbon.core.units import parse_unit, ureg
-from carbon.factors.catalogue import load_dataset
+from carbon.core.lineage import InputRecord, file_sha256
 
-__all__ = [
-    "CURVE_TYPES",
-    "DEFAULT_PSR_FACTORS",
-    "GENERATION_COLUMNS",
-    "entsoe_intensity",
-    "read_entsoe_generation",
-]
+__all__ = ["CURVE_TYPES", "GENERATION_COLUMNS", "read_entsoe_generation"]
 
-#: Dataset id of the default per-psrType rates in ``factors/entsoe_psr/``.
-DEFAULT_PSR_FACTORS = "entsoe_psr_direct_co2_ipcc2006"
 #: Columns of the frame :func:`read_entsoe_generation` returns.
 GENERATION_COLUMNS = (
     "interval_start",
@@ -123,7 +108,12 @@ def _parse_xml(path: str | Path, source: str) -> _Node:
             texts[-1].append(data)
 
     def refuse_doctype(*_args: object) -> None:
-        raise InputDataError(f"{source}: line {parser.CurrentLineNumber}: DTDs are not accepted")
+        raise InputDataError(
+            f"{source}: line {parser.CurrentLineNumber}: DTDs are not accepted",
+            path=source,
+            line=int(parser.CurrentLineNumber),
+            reason="dtd",
+        )
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -133,9 +123,14 @@ def _parse_xml(path: str | Path, source: str) -> _Node:
         with open(path, "rb") as handle:
             parser.ParseFile(handle)
     except xml.parsers.expat.ExpatError as exc:
-        raise InputDataError(f"{source}: line {exc.lineno}: not well-formed XML ({exc})") from None
+        raise InputDataError(
+            f"{source}: line {exc.lineno}: not well-formed XML ({exc})",
+            path=source,
+            line=int(exc.lineno),
+            reason="malformed",
+        ) from None
     if not root:
-        raise InputDataError(f"{source}: empty XML document")
+        raise InputDataError(f"{source}: empty XML document", path=source, reason="empty")
     return root[0]
 
 
@@ -147,7 +142,11 @@ def _time(text: str | None, where: str, line: int, source: str) -> pd.Timestamp:
     if text is None or pd.isna(stamp) or not re.search(r"(?:Z|[+-]\d{2}:?\d{2})$", text):
         raise InputDataError(
             f"{source}: line {line}: {where} is {text!r}; expected a UTC time such as "
-            "2024-03-30T23:00Z"
+            "2024-03-30T23:00Z",
+            path=source,
+            line=int(line),
+            timestamp=text,
+            reason="timestamp",
         )
     return stamp
 
@@ -157,11 +156,19 @@ def _resolution(text: str | None, line: int, source: str) -> pd.Timedelta:
     if not match or not (match["h"] or match["m"]):
         raise InputDataError(
             f"{source}: line {line}: resolution {text!r} is not read; expected PT15M, PT30M, "
-            "PT60M (or another PTnM / PTnH)"
+            "PT60M (or another PTnM / PTnH)",
+            path=source,
+            line=int(line),
+            reason="resolution",
         )
     step = pd.Timedelta(hours=int(match["h"] or 0), minutes=int(match["m"] or 0))
     if step <= pd.Timedelta(0):
-        raise InputDataError(f"{source}: line {line}: resolution {text!r} is zero")
+        raise InputDataError(
+            f"{source}: line {line}: resolution {text!r} is zero",
+            path=source,
+            line=int(line),
+            reason="resolution",
+        )
     return step
 
 
@@ -170,18 +177,27 @@ def _refuse_other_documents(root: _Node, source: str) -> None:
         reason = root.value("Reason", "text") or root.value("Reason", "code") or "no reason given"
         raise InputDataError(
             f"{source}: line {root.line}: the API answered with an acknowledgement, not data: "
-            f"{reason}"
+            f"{reason}",
+            path=source,
+            line=int(root.line),
+            reason="acknowledgement",
         )
     if root.tag != "GL_MarketDocument":
         raise InputDataError(
             f"{source}: line {root.line}: root element is {root.tag!r}; expected "
-            "GL_MarketDocument (ENTSO-E A75 actual generation per production type)"
+            "GL_MarketDocument (ENTSO-E A75 actual generation per production type)",
+            path=source,
+            line=int(root.line),
+            reason="wrong-document",
         )
     doc_type = root.value("type")
     if doc_type is not None and doc_type != "A75":
         raise InputDataError(
             f"{source}: line {root.find('type').line}: document type {doc_type!r}; only A75 "
-            "(actual generation per production type) is read"
+            "(actual generation per production type) is read",
+            path=source,
+            line=int(root.find("type").line),
+            reason="wrong-document",
         )
 
 
@@ -189,18 +205,29 @@ def _series_facts(ts: _Node, source: str) -> tuple[str, str, str, str]:
     """psrType, curve type, zone and direction of one TimeSeries."""
     psr = ts.value("MktPSRType", "psrType")
     if not psr:
-        raise InputDataError(f"{source}: line {ts.line}: TimeSeries without MktPSRType/psrType")
+        raise InputDataError(
+            f"{source}: line {ts.line}: TimeSeries without MktPSRType/psrType",
+            path=source,
+            line=int(ts.line),
+            reason="missing-element",
+        )
     curve = ts.value("curveType") or "A01"
     if curve not in CURVE_TYPES:
         raise InputDataError(
             f"{source}: line {ts.find('curveType').line}: curveType {curve!r}; expected "
-            f"{', '.join(f'{k} ({v})' for k, v in CURVE_TYPES.items())}"
+            f"{', '.join(f'{k} ({v})' for k, v in CURVE_TYPES.items())}",
+            path=source,
+            line=int(ts.find("curveType").line),
+            reason="curve-type",
         )
     unit = ts.value("quantity_Measure_Unit.name")
     if unit is not None and unit != _UNIT_MW:
         raise UnitError(
             f"{source}: line {ts.find('quantity_Measure_Unit.name').line}: quantity unit "
-            f"{unit!r}; expected {_UNIT_MW} (MW)"
+            f"{unit!r}; expected {_UNIT_MW} (MW)",
+            path=source,
+            line=int(ts.find("quantity_Measure_Unit.name").line),
+            reason="unit",
         )
     zone_in = ts.value("inBiddingZone_Domain.mRID")
     zone_out = ts.value("outBiddingZone_Domain.mRID")
@@ -221,7 +248,10 @@ def _period_arrays(
     if span <= pd.Timedelta(0) or span % step != pd.Timedelta(0):
         raise InputDataError(
             f"{source}: line {period.line}: timeInterval {start.isoformat()} to "
-            f"{end.isoformat()} is not a whole number of {step} steps"
+            f"{end.isoformat()} is not a whole number of {step} steps",
+            path=source,
+            line=int(period.line),
+            reason="resolution",
         )
     n = int(span / step)
     points = period.findall("Point")
@@ -236,7 +266,10 @@ def _period_arrays(
         except ValueError:
             raise InputDataError(
                 f"{source}: line {point.line}: Point position {pos_text!r} / quantity "
-                f"{qty_text!r}; expected a whole position and a number in MW"
+                f"{qty_text!r}; expected a whole position and a number in MW",
+                path=source,
+                line=int(point.line),
+                reason="bad-number",
             ) from None
         lines[i] = point.line
     bad = (positions < 1) | (positions > n)
@@ -244,7 +277,10 @@ def _period_arrays(
         i = int(np.argmax(bad))
         raise InputDataError(
             f"{source}: line {lines[i]}: position {positions[i]} is outside 1..{n} "
-            f"({start.isoformat()} to {end.isoformat()} at {step})"
+            f"({start.isoformat()} to {end.isoformat()} at {step})",
+            path=source,
+            line=int(lines[i]),
+            reason="position",
         )
     order = np.argsort(positions, kind="stable")
     positions, quantities, lines = positions[order], quantities[order], lines[order]
@@ -252,14 +288,20 @@ def _period_arrays(
     if dup.size:
         raise InputDataError(
             f"{source}: line {lines[dup[0] + 1]}: position {positions[dup[0]]} appears twice "
-            f"in the Period (line {period.line})"
+            f"in the Period (line {period.line})",
+            path=source,
+            line=int(lines[dup[0] + 1]),
+            reason="duplicate",
         )
     every = np.arange(1, n + 1)
     flags = np.full(n, int(Flag.MEASURED), dtype=np.int8)
     if curve == "A03":
         if positions.size == 0 or positions[0] != 1:
             raise InputDataError(
-                f"{source}: line {period.line}: an A03 Period must start with position 1"
+                f"{source}: line {period.line}: an A03 Period must start with position 1",
+                path=source,
+                line=int(period.line),
+                reason="position",
             )
         source_index = np.searchsorted(positions, every, side="right") - 1
         mw, line = quantities[source_index], lines[source_index]
@@ -314,12 +356,19 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
     .. [1] ENTSO-E Transparency Platform RESTful API, https://transparency.entsoe.eu/
        (Implementation Guide, document type A75; curve types A01/A03).
     """
+    # Long by design: one loop over TimeSeries and Periods gathers the arrays; the rest builds the
+    # frame, its record and its meta.
     source = str(path)
     root = _parse_xml(path, source)
     _refuse_other_documents(root, source)
     series = root.findall("TimeSeries")
     if not series:
-        raise InputDataError(f"{source}: line {root.line}: GL_MarketDocument without TimeSeries")
+        raise InputDataError(
+            f"{source}: line {root.line}: GL_MarketDocument without TimeSeries",
+            path=source,
+            line=int(root.line),
+            reason="missing-element",
+        )
     parts: dict[str, list[np.ndarray]] = {k: [] for k in GENERATION_COLUMNS}  # one per Period
     curves: dict[str, int] = {}
     for ts in series:
@@ -327,7 +376,12 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
         curves[curve] = curves.get(curve, 0) + 1
         periods = ts.findall("Period")
         if not periods:
-            raise InputDataError(f"{source}: line {ts.line}: TimeSeries without Period")
+            raise InputDataError(
+                f"{source}: line {ts.line}: TimeSeries without Period",
+                path=source,
+                line=int(ts.line),
+                reason="missing-element",
+            )
         for period in periods:
             starts, mw, flags, lines, step = _period_arrays(period, curve, source)
             n = len(mw)
@@ -362,204 +416,3 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
         "missing_a01_positions": str(int((frame["flag"] == int(Flag.SOURCE_MISSING)).sum())),
     }
     return frame
-
-
-# --------------------------------------------------------------------------------------
-# Intensity
-# --------------------------------------------------------------------------------------
-def _as_quantity(name: str, value: object) -> pint.Quantity:
-    if isinstance(value, str):
-        try:
-            value = ureg.Quantity(value)
-        except (pint.PintError, ValueError, AttributeError, TypeError) as exc:
-            raise UnitError(f"fuel_factors[{name!r}]: cannot parse {value!r} ({exc})") from None
-    if not isinstance(value, ureg.Quantity):
-        raise UnitError(
-            f"fuel_factors[{name!r}] = {value!r} has no unit; give a pint Quantity or a string "
-            "such as '400 kg CO2/MWh'"
-        )
-    if not value.is_compatible_with("kg CO2/MWh"):
-        raise UnitError(
-            f"fuel_factors[{name!r}] is in {value.units}; expected a CO2 mass per energy "
-            "(e.g. kg CO2/MWh, g CO2/kWh). The shipped factors are direct CO2; CO2e rates "
-            "cannot be mixed with them"
-        )
-    if float(value.magnitude) < 0:
-        raise ConfigError(f"fuel_factors[{name!r}] = {value} is negative")
-    return value
-
-
-def _psr_table(
-    dataset_id: str, fuel_factors: Mapping[str, object] | None
-) -> tuple[dict[str, tuple[str, float]], str, str]:
-    """psrType → (category, rate in kg CO2/MWh), the dataset sha256, the overrides text."""
-    dataset = load_dataset(dataset_id)
-    table: dict[str, tuple[str, float]] = {}
-    for row in dataset.table().itertuples(index=False):  # the factor table, not the data
-        q = ureg.Quantity(float(row.value), parse_unit(row.unit))
-        table[row.psr_type] = (row.category, float(q.to("kg CO2/MWh").magnitude))
-    overrides = []
-    for name, value in (fuel_factors or {}).items():
-        key = str(name).strip().upper()
-        q = _as_quantity(str(name), value)
-        category = table.get(key, ("combustion", 0.0))[0]
-        if category == "storage":
-            raise ConfigError(
-                f"fuel_factors[{name!r}]: {key} is storage, which is left out of the intensity; "
-                "a factor for it has no effect"
-            )
-        rate = float(q.to("kg CO2/MWh").magnitude)
-        table[key] = ("combustion", rate)
-        overrides.append(f"{key}={rate:g} kg CO2/MWh")
-    return table, dataset.sha256, "; ".join(overrides)
-
-
-def entsoe_intensity(
-    generation: pd.DataFrame,
-    fuel_factors: Mapping[str, object] | None = None,
-    *,
-    dataset: str = DEFAULT_PSR_FACTORS,
-) -> GridTable:
-    """Production-based direct CO2 intensity of a bidding zone from A75 generation.
-
-    ``intensity(t) = Σ_psr MW(t, psr) × EF_psr / Σ_psr MW(t, psr)`` over the
-    generation series (storage types B10 and B25 and consumption series are
-    left out of both sums), in kg CO2/MWh (= g CO2/kWh).
-
-    Parameters
-    ----------
-    generation : pandas.DataFrame
-        As returned by :func:`read_entsoe_generation` (one zone, one resolution).
-    fuel_factors : Mapping[str, pint.Quantity or str], optional
-        Rates that replace or extend the dataset's, keyed by psrType, e.g.
-        ``{"B04": "370 kg CO2/MWh"}`` [CO2 mass per energy].
-    dataset : str
-        Factor dataset id (default ``entsoe_psr_direct_co2_ipcc2006``).
-
-    Returns
-    -------
-    GridTable
-        One row per interval: ``value`` [kg CO2/MWh], ``flag`` (``MEASURED``;
-        ``SOURCE_MISSING`` where a counted series has no value for the interval
-        or total generation is zero), ``line`` (smallest source line among the
-        interval's points). ``gas="CO2"``, ``basis="direct"``,
-        ``kind="average"``, ``region`` = the zone EIC code. ``meta`` names the
-        factor dataset, its sha256, the rates used and what was left out.
-
-    Raises
-    ------
-    InputDataError
-        Missing columns; several zones or resolutions; a psrType appearing twice
-        for one interval; a psrType with no factor and non-zero generation (names
-        the file and line); no generating series.
-    UnitError, ConfigError
-        Invalid `fuel_factors`.
-    """
-    missing = [c for c in GENERATION_COLUMNS if c not in generation.columns]
-    if missing:
-        raise InputDataError(
-            f"generation frame lacks column(s) {', '.join(missing)}; pass the frame "
-            "read_entsoe_generation returns"
-        )
-    record = generation.attrs.get("record")
-    source = record.path if isinstance(record, InputRecord) else "<generation frame>"
-    gen = generation[generation["direction"] == "generation"]
-    consumption_rows = int(len(generation) - len(gen))
-    zones = sorted(set(gen["zone"]))
-    if len(zones) != 1:
-        raise InputDataError(
-            f"{source}: the generation holds {len(zones)} zones ({', '.join(zones) or 'none'}); "
-            "compute one zone at a time"
-        )
-    steps = pd.unique(gen["resolution"])
-    if len(steps) != 1:
-        raise InputDataError(
-            f"{source}: mixed resolutions ({', '.join(str(pd.Timedelta(s)) for s in steps)}); "
-            "resample the generation to one resolution first"
-        )
-    step = pd.Timedelta(steps[0])
-    rates, sha256, overrides = _psr_table(dataset, fuel_factors)
-
-    known = gen["psr_type"].isin(list(rates)).to_numpy()
-    nonzero = gen["mw"].fillna(0.0).to_numpy() != 0
-    unknown = ~known & nonzero
-    if unknown.any():
-        i = int(np.argmax(unknown))
-        raise InputDataError(
-            f"{source}: line {gen['line'].iloc[i]}: psrType {gen['psr_type'].iloc[i]!r} has "
-            f"{gen['mw'].iloc[i]:g} MW but no emission factor; known: {', '.join(sorted(rates))}. "
-            f"Pass fuel_factors={{{gen['psr_type'].iloc[i]!r}: <rate>}} to read it"
-        )
-    ignored = sorted(set(gen.loc[~known, "psr_type"]))
-    category = gen["psr_type"].map({p: c for p, (c, _r) in rates.items()}).fillna("ignored")
-    counted = gen[(category != "storage").to_numpy() & known]
-    if counted.empty:
-        raise InputDataError(f"{source}: no generating series with a factor")
-    dup = counted.duplicated(["interval_start", "psr_type"], keep=False).to_numpy()
-    if dup.any():
-        lines = counted.loc[dup, "line"].head(2).tolist()
-        raise InputDataError(
-            f"{source}: lines {lines}: psrType {counted['psr_type'].to_numpy()[dup][0]} has "
-            "two values for one interval (overlapping documents or TimeSeries?)"
-        )
-    mw = counted.pivot(index="interval_start", columns="psr_type", values="mw").sort_index()
-    first_line = counted.groupby("interval_start")["line"].min().reindex(mw.index)
-    negative = mw.to_numpy() < 0
-    values_mw = np.where(negative, 0.0, mw.to_numpy())
-    rate_row = np.array([rates[p][1] for p in mw.columns])
-    incomplete = np.isnan(values_mw).any(axis=1)
-    total = np.nansum(values_mw, axis=1)
-    emitted = np.nansum(values_mw * rate_row, axis=1)
-    missing_rows = incomplete | (total <= 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        intensity = np.where(missing_rows, np.nan, emitted / np.where(total > 0, total, 1.0))
-    flags = np.where(missing_rows, int(Flag.SOURCE_MISSING), int(Flag.MEASURED)).astype(np.int8)
-    starts = pd.DatetimeIndex(mw.index).as_unit("ns")
-    table = pd.DataFrame(
-        {
-            "interval_start": starts,
-            "value": intensity,
-            "flag": flags,
-            "line": first_line.to_numpy(dtype=np.int64),
-        }
-    )
-    meta = {
-        "source": "ENTSO-E Transparency Platform A75; intensity computed by carbon",
-        "accounting": "production-based (generation inside the zone; imports ignored)",
-        "formula": "sum(MW_psr * EF_psr) / sum(MW_psr) per interval; storage excluded",
-        "factor_dataset": dataset,
-        "factor_sha256": sha256,
-        "factor_overrides": overrides,
-        "psr_rates": "; ".join(f"{p}={rates[p][1]:g} kg CO2/MWh" for p in mw.columns),
-        "storage_excluded": ", ".join(
-            sorted(set(gen.loc[(category == "storage").to_numpy(), "psr_type"]))
-        ),
-        "ignored_psr_types": ", ".join(ignored),
-        "consumption_rows_excluded": str(consumption_rows),
-        "clipped_negative_cells": str(int(negative.sum())),
-        "incomplete_intervals": str(int(incomplete.sum())),
-        "missing_intervals": str(int(missing_rows.sum())),
-        "time_convention": "timeInterval/start + (position-1) x resolution, UTC",
-        "licence": "ENTSO-E Transparency Platform terms: reuse with attribution (confirm per "
-        "dataset, DATA-FORMATS 8)",
-        **{f"document_{k}": v for k, v in generation.attrs.get("meta", {}).items()},
-    }
-    out_record = InputRecord(
-        path=source,
-        sha256=record.sha256 if isinstance(record, InputRecord) else "",
-        rows=len(table),
-        start=starts.min().isoformat(),
-        end=(starts.max() + step).isoformat(),
-        kind=f"grid intensity (ENTSO-E A75, {zones[0]}, production-based, direct)",
-    )
-    return GridTable(
-        frame=table,
-        unit=parse_unit("kg CO2/MWh"),
-        region=zones[0],
-        gas="CO2",
-        basis="direct",
-        kind="average",
-        resolution=step,
-        record=out_record,
-        meta=meta,
-    )

@@ -77,30 +77,43 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
        US electricity system", PNAS 116 (51), 2019, doi:10.1073/pnas.1912950116
     .. [2] https://github.com/jdechalendar/gridemissions (MIT)
     """
+    # Long by design: the file's checks in order (columns, BA, stamps, values), each naming the file
+    # and line, then the table and its meta.
     if basis not in BASES:
-        raise ConfigError(f"basis {basis!r} is not valid; choose one of: {', '.join(BASES)}")
+        raise ConfigError(
+            f"basis {basis!r} is not valid; choose one of: {', '.join(BASES)}", reason="bad-option"
+        )
     source = str(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable UTF-8 CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
     columns = [c.strip() for c in frame.columns]
     frame.columns = columns
     if not columns or columns[0] != "period":
         raise InputDataError(
             f"{source}: line 1: the first column is {columns[0] if columns else ''!r}; a "
-            "gridemissions file starts with 'period' followed by CO2i_<BA>_D columns"
+            "gridemissions file starts with 'period' followed by CO2i_<BA>_D columns",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     available = {m["ba"].upper(): c for c in columns if (m := _COLUMN.match(c))}
     key = ba.strip().upper()
     if key not in available:
         listed = ", ".join(sorted(available)) or "none (no CO2i_<BA>_D columns)"
         raise InputDataError(
-            f"{source}: balancing authority {ba!r} has no column CO2i_{key}_D; available: {listed}"
+            f"{source}: balancing authority {ba!r} has no column CO2i_{key}_D; available: {listed}",
+            path=source,
+            reason="unknown-region",
         )
     column = available[key]
     if frame.empty:
-        raise InputDataError(f"{source}: line 2: no data rows after the header")
+        raise InputDataError(
+            f"{source}: line 2: no data rows after the header", path=source, line=2, reason="empty"
+        )
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
 
     period = frame["period"].str.strip()
@@ -110,7 +123,11 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
         i = int(np.argmax(bad))
         raise InputDataError(
             f"{source}: line {lines[i]}: period {period.iloc[i]!r} is not a date-time; "
-            "expected YYYY-MM-DD HH:MM:SS (UTC, hour ending)"
+            "expected YYYY-MM-DD HH:MM:SS (UTC, hour ending)",
+            path=source,
+            line=int(lines[i]),
+            timestamp=period.iloc[i],
+            reason="timestamp",
         )
     stamps = pd.DatetimeIndex(stamps)
     if stamps.tz is None:
@@ -124,7 +141,10 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
     if bad.any():
         i = int(np.argmax(bad))
         raise InputDataError(
-            f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} is not a number"
+            f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} is not a number",
+            path=source,
+            line=int(lines[i]),
+            reason="bad-number",
         )
     flags = np.where(np.isnan(values), int(Flag.SOURCE_MISSING), int(Flag.MEASURED)).astype(np.int8)
     gas = "CO2e" if basis == "lifecycle" else "CO2"

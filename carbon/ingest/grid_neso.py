@@ -66,17 +66,23 @@ def _load(path: str | Path, source: str) -> Any:
         with open(path, encoding="utf-8-sig") as handle:
             document = json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputDataError(f"{source}: not a readable JSON file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable JSON file ({exc})", path=source, reason="unreadable"
+        ) from None
     if not isinstance(document, Mapping) or "data" not in document:
         raise InputDataError(
             f"{source}: top level: not a Carbon Intensity API response; expected "
-            '{"data": [{"from": …, "to": …, "intensity": {…}}]}'
+            '{"data": [{"from": …, "to": …, "intensity": {…}}]}',
+            path=source,
+            reason="wrong-document",
         )
     data = document["data"]
     if isinstance(data, Mapping):  # some regional endpoints return one object
         data = [data]
     if not isinstance(data, list) or not data:
-        raise InputDataError(f"{source}: data: expected a non-empty list")
+        raise InputDataError(
+            f"{source}: data: expected a non-empty list", path=source, reason="empty"
+        )
     return data
 
 
@@ -96,7 +102,9 @@ def _points(
     """The half-hour items, their element paths, the shape and region facts."""
     first = data[0]
     if not isinstance(first, Mapping):
-        raise InputDataError(f"{source}: data[0]: expected an object")
+        raise InputDataError(
+            f"{source}: data[0]: expected an object", path=source, reason="malformed"
+        )
     if "regions" in first:
         return _snapshot(data, region, source)
     if "data" in first and "regionid" in first:
@@ -105,17 +113,23 @@ def _points(
         if "intensity" not in first:
             raise InputDataError(
                 f"{source}: data[0]: no 'intensity' object (a /generation response? "
-                "only intensity responses are read)"
+                "only intensity responses are read)",
+                path=source,
+                reason="wrong-document",
             )
         if region is not None and region.strip().casefold() not in ("gb", "national"):
             raise InputDataError(
                 f"{source}: a national (GB) response holds no region {region!r}; "
-                "omit region= or download a /regional response"
+                "omit region= or download a /regional response",
+                path=source,
+                reason="unknown-region",
             )
         return data, [f"data[{i}]" for i in range(len(data))], "national", {}
     raise InputDataError(
         f"{source}: data[0]: unknown shape (keys {', '.join(map(str, first))}); expected "
-        "from/to/intensity, from/to/regions or regionid/data"
+        "from/to/intensity, from/to/regions or regionid/data",
+        path=source,
+        reason="wrong-document",
     )
 
 
@@ -125,7 +139,11 @@ def _snapshot(
     seen: dict[str, Mapping[str, Any]] = {}
     for i, period in enumerate(data):
         if not isinstance(period, Mapping) or not isinstance(period.get("regions"), list):
-            raise InputDataError(f"{source}: data[{i}]: expected from, to and regions[]")
+            raise InputDataError(
+                f"{source}: data[{i}]: expected from, to and regions[]",
+                path=source,
+                reason="malformed",
+            )
         for item in period["regions"]:
             if isinstance(item, Mapping):
                 seen.setdefault(str(item.get("regionid")), item)
@@ -133,7 +151,9 @@ def _snapshot(
         if len(seen) != 1:
             raise InputDataError(
                 f"{source}: the file holds {len(seen)} regions; pass region= (id or short "
-                f"name), one of: {', '.join(_region_label(v) for v in seen.values())}"
+                f"name), one of: {', '.join(_region_label(v) for v in seen.values())}",
+                path=source,
+                reason="several-regions",
             )
         region = next(iter(seen))
     points: list[Mapping[str, Any]] = []
@@ -146,11 +166,17 @@ def _snapshot(
             if isinstance(item, Mapping) and _region_matches(item, region)
         ]
         if len(hits) > 1:
-            raise InputDataError(f"{source}: data[{i}]: region {region!r} appears twice")
+            raise InputDataError(
+                f"{source}: data[{i}]: region {region!r} appears twice",
+                path=source,
+                reason="duplicate",
+            )
         if not hits:
             raise InputDataError(
                 f"{source}: data[{i}].regions: no region {region!r}; present: "
-                f"{', '.join(_region_label(v) for v in seen.values())}"
+                f"{', '.join(_region_label(v) for v in seen.values())}",
+                path=source,
+                reason="unknown-region",
             )
         j, item = hits[0]
         points.append({"from": period.get("from"), "to": period.get("to"), **item})
@@ -170,15 +196,25 @@ def _series(
     if region is None and len(chosen) > 1:
         raise InputDataError(
             f"{source}: the file holds {len(chosen)} regions; pass region=, one of: "
-            f"{', '.join(_region_label(v) for _k, v in chosen)}"
+            f"{', '.join(_region_label(v) for _k, v in chosen)}",
+            path=source,
+            reason="several-regions",
         )
     if not chosen:
         present = ", ".join(_region_label(v) for v in data if isinstance(v, Mapping))
-        raise InputDataError(f"{source}: data: no region {region!r}; present: {present}")
+        raise InputDataError(
+            f"{source}: data: no region {region!r}; present: {present}",
+            path=source,
+            reason="unknown-region",
+        )
     k, item = chosen[0]
     inner = item.get("data")
     if not isinstance(inner, list):
-        raise InputDataError(f"{source}: data[{k}].data: expected a list of half-hours")
+        raise InputDataError(
+            f"{source}: data[{k}].data: expected a list of half-hours",
+            path=source,
+            reason="malformed",
+        )
     return (
         inner,
         [f"data[{k}].data[{i}]" for i in range(len(inner))],
@@ -199,7 +235,10 @@ def _stamps(text: pd.Series, name: str, elements: list[str], source: str) -> pd.
         i = _first(bad)
         raise InputDataError(
             f"{source}: {elements[i]}.{name}: {text.iloc[i]!r} is not a UTC time such as "
-            "'2020-05-24T20:30Z'"
+            "'2020-05-24T20:30Z'",
+            path=source,
+            timestamp=text.iloc[i],
+            reason="timestamp",
         )
     return pd.DatetimeIndex(stamps).as_unit("ns")
 
@@ -212,7 +251,9 @@ def _numbers(values: list[Any], name: str, elements: list[str], source: str) -> 
     if bad.any():
         i = _first(bad)
         raise InputDataError(
-            f"{source}: {elements[i]}.intensity.{name}: {raw.iloc[i]!r} is not a number or null"
+            f"{source}: {elements[i]}.intensity.{name}: {raw.iloc[i]!r} is not a number or null",
+            path=source,
+            reason="bad-number",
         )
     return numbers
 
@@ -256,20 +297,32 @@ def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable
     .. [1] NESO, Carbon Intensity API, https://carbonintensity.org.uk/ (OpenAPI
        spec: https://carbon-intensity.github.io/api-definitions/), CC BY 4.0.
     """
+    # Long by design: the response's checks in order (shape, items, stamps, window, numbers, index),
+    # each naming the JSON element, then the table.
     source = str(path)
     data = _load(path, source)
     wanted = None if region is None else str(region)
     points, elements, shape, facts = _points(data, wanted, source)
     if not points:
-        raise InputDataError(f"{source}: {shape} response without half-hours")
+        raise InputDataError(
+            f"{source}: {shape} response without half-hours", path=source, reason="empty"
+        )
     bad_items = [i for i, p in enumerate(points) if not isinstance(p, Mapping)]
     if bad_items:
-        raise InputDataError(f"{source}: {elements[bad_items[0]]}: expected an object")
+        raise InputDataError(
+            f"{source}: {elements[bad_items[0]]}: expected an object",
+            path=source,
+            reason="malformed",
+        )
     intensity = [p.get("intensity") for p in points]
     no_intensity = [i for i, v in enumerate(intensity) if not isinstance(v, Mapping)]
     if no_intensity:
         i = no_intensity[0]
-        raise InputDataError(f"{source}: {elements[i]}.intensity: missing or not an object")
+        raise InputDataError(
+            f"{source}: {elements[i]}.intensity: missing or not an object",
+            path=source,
+            reason="malformed",
+        )
 
     frame = pd.DataFrame.from_records(
         [
@@ -290,7 +343,10 @@ def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable
         i = _first(np.asarray(wrong))
         raise InputDataError(
             f"{source}: {elements[i]}: from {frame['from'].iloc[i]} to {frame['to'].iloc[i]} is "
-            "not a 30-minute settlement period"
+            "not a 30-minute settlement period",
+            path=source,
+            timestamp=str(frame["from"].iloc[i]),
+            reason="resolution",
         )
     forecast = _numbers(frame["forecast"].tolist(), "forecast", elements, source)
     actual = _numbers(frame["actual"].tolist(), "actual", elements, source)
@@ -300,7 +356,9 @@ def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable
         i = _first(unknown)
         raise InputDataError(
             f"{source}: {elements[i]}.intensity.index: {index.iloc[i]!r} is not one of "
-            f"{', '.join(INDEX_VALUES)}"
+            f"{', '.join(INDEX_VALUES)}",
+            path=source,
+            reason="bad-value",
         )
 
     has_actual = ~np.isnan(actual)

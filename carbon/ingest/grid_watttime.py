@@ -94,7 +94,11 @@ def _first(mask: np.ndarray) -> int:
 def _meta_of(meta: object, where: str, source: str) -> dict[str, str]:
     """The facts this reader needs from one response's ``meta`` object (as text)."""
     if not isinstance(meta, Mapping):
-        raise InputDataError(f"{source}: {where}: expected an object with region, signal_type…")
+        raise InputDataError(
+            f"{source}: {where}: expected an object with region, signal_type…",
+            path=source,
+            reason="malformed",
+        )
     model = meta.get("model")
     model_date = model.get("date") if isinstance(model, Mapping) else meta.get("model_date")
     found = {
@@ -117,7 +121,9 @@ def _agree(metas: list[dict[str, str]], source: str, where: str) -> dict[str, st
             if key in _META_KEYS and key in merged and merged[key] != value:
                 raise InputDataError(
                     f"{source}: {where} {i + 1}: {key} is {value!r} but {merged[key]!r} before; "
-                    "a file must hold one region, signal, unit, model date and period"
+                    "a file must hold one region, signal, unit, model date and period",
+                    path=source,
+                    reason="inconsistent-meta",
                 )
             if key == "warnings" and key in merged and value != merged[key]:
                 merged[key] = f"{merged[key]}; {value}"
@@ -132,7 +138,9 @@ def _from_json(path: str | Path, source: str) -> tuple[pd.DataFrame, dict[str, s
         with open(path, encoding="utf-8-sig") as handle:
             document = json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputDataError(f"{source}: not a readable JSON file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable JSON file ({exc})", path=source, reason="unreadable"
+        ) from None
     responses = document if isinstance(document, list) else [document]
     rows: list[dict[str, Any]] = []
     elements: list[str] = []
@@ -142,10 +150,16 @@ def _from_json(path: str | Path, source: str) -> tuple[pd.DataFrame, dict[str, s
         if not isinstance(response, Mapping) or not isinstance(response.get("data"), list):
             raise InputDataError(
                 f"{source}: {prefix or 'top level'}: not a WattTime v3 response; expected "
-                '{"data": [{"point_time": …, "value": …}], "meta": {…}}'
+                '{"data": [{"point_time": …, "value": …}], "meta": {…}}',
+                path=source,
+                reason="wrong-document",
             )
         if "meta" not in response:
-            raise InputDataError(f"{source}: {prefix}meta: missing; the response meta is needed")
+            raise InputDataError(
+                f"{source}: {prefix}meta: missing; the response meta is needed",
+                path=source,
+                reason="missing-element",
+            )
         metas.append(_meta_of(response["meta"], f"{prefix}meta", source))
         for i, point in enumerate(response["data"]):
             where = f"{prefix}data[{i}]"
@@ -157,13 +171,19 @@ def _from_json(path: str | Path, source: str) -> tuple[pd.DataFrame, dict[str, s
                         "data; read /v3/historical instead)"
                     )
                 raise InputDataError(
-                    f"{source}: {where}: expected an object with point_time and value{hint}"
+                    f"{source}: {where}: expected an object with point_time and value{hint}",
+                    path=source,
+                    reason="wrong-document",
                 )
             rows.append(point)
             elements.append(where)
     frame = pd.DataFrame.from_records(rows, columns=None if rows else ["point_time", "value"])
     if "value" not in frame.columns:
-        raise InputDataError(f"{source}: {elements[0]}: no 'value' key in the data points")
+        raise InputDataError(
+            f"{source}: {elements[0]}: no 'value' key in the data points",
+            path=source,
+            reason="missing-element",
+        )
     return frame, _agree(metas, source, "response"), elements
 
 
@@ -171,13 +191,18 @@ def _from_csv(path: str | Path, source: str) -> tuple[pd.DataFrame, dict[str, st
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"{source}: not a readable UTF-8 CSV file ({exc})") from None
+        raise InputDataError(
+            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in ("point_time", "value") if c not in frame.columns]
     if missing:
         raise InputDataError(
             f"{source}: line 1: missing column(s) {', '.join(missing)}; a WattTime CSV has "
-            f"point_time,value (got {', '.join(frame.columns)})"
+            f"point_time,value (got {', '.join(frame.columns)})",
+            path=source,
+            line=1,
+            reason="missing-column",
         )
     lines = np.arange(2, len(frame) + 2)
     metas: list[dict[str, str]] = []
@@ -190,7 +215,11 @@ def _from_csv(path: str | Path, source: str) -> tuple[pd.DataFrame, dict[str, st
                     parsed = json.loads(text)
                 except json.JSONDecodeError:
                     raise InputDataError(
-                        f"{source}: line {lines[first]}: column meta is not a dict ({text[:60]!r}…)"
+                        f"{source}: line {lines[first]}: column meta is not a dict "
+                        f"({text[:60]!r}…)",
+                        path=source,
+                        line=int(lines[first]),
+                        reason="malformed",
                     ) from None
             metas.append(_meta_of(parsed, f"line {lines[first]}: meta", source))
     flat = {
@@ -233,7 +262,9 @@ def _fill_in(
             continue
         if key in meta and meta[key] != str(value):
             raise InputDataError(
-                f"{source}: the file says {key}={meta[key]!r} but {key}={value!r} was passed"
+                f"{source}: the file says {key}={meta[key]!r} but {key}={value!r} was passed",
+                path=source,
+                reason="bad-option",
             )
         meta.setdefault(key, str(value))
     return meta
@@ -245,17 +276,23 @@ def _signal(meta: dict[str, str], source: str) -> tuple[str, str]:
         raise InputDataError(
             f"{source}: the signal type is not stated (no meta.signal_type, no "
             "'{region}_{signal_type}_{start}_{end}.csv' file name); pass signal_type="
-            f"'co2_moer' or 'co2_aoer'"
+            f"'co2_moer' or 'co2_aoer'",
+            path=source,
+            reason="signal-type",
         )
     if signal in _REFUSED_SIGNALS:
         raise InputDataError(
             f"{source}: meta.signal_type is {signal!r}, {_REFUSED_SIGNALS[signal]}; carbon reads "
-            f"only the CO2 signals {', '.join(SIGNAL_KINDS)}"
+            f"only the CO2 signals {', '.join(SIGNAL_KINDS)}",
+            path=source,
+            reason="signal-type",
         )
     if signal not in SIGNAL_KINDS:
         raise InputDataError(
             f"{source}: meta.signal_type {signal!r} is not known; expected one of "
-            f"{', '.join(SIGNAL_KINDS)}"
+            f"{', '.join(SIGNAL_KINDS)}",
+            path=source,
+            reason="signal-type",
         )
     return signal, SIGNAL_KINDS[signal]
 
@@ -268,7 +305,9 @@ def _unit(meta: dict[str, str], source: str) -> str:
         return WATTTIME_UNITS["lbs_co2_per_mwh"]
     if units not in WATTTIME_UNITS:
         raise UnitError(
-            f"{source}: meta.units is {units!r}; expected {', '.join(WATTTIME_UNITS)} (lb CO2/MWh)"
+            f"{source}: meta.units is {units!r}; expected {', '.join(WATTTIME_UNITS)} (lb CO2/MWh)",
+            path=source,
+            reason="unit",
         )
     return WATTTIME_UNITS[units]
 
@@ -285,7 +324,9 @@ def _period(meta: dict[str, str], source: str) -> pd.Timedelta:
     if not seconds > 0 or seconds != int(seconds):
         raise InputDataError(
             f"{source}: meta.data_point_period_seconds is {text!r}; expected a positive whole "
-            "number of seconds such as 300"
+            "number of seconds such as 300",
+            path=source,
+            reason="resolution",
         )
     return pd.Timedelta(seconds=int(seconds))
 
@@ -298,7 +339,9 @@ def _truthy(column: pd.Series, name: str, elements: list[str], source: str) -> n
     if bad.any():
         i = _first(bad)
         raise InputDataError(
-            f"{source}: {elements[i]}: {name} is {text.iloc[i]!r}; expected true or false"
+            f"{source}: {elements[i]}: {name} is {text.iloc[i]!r}; expected true or false",
+            path=source,
+            reason="bad-value",
         )
     return lowered.isin(["true", "1", "1.0"]).to_numpy()
 
@@ -348,6 +391,8 @@ def read_watttime(
     .. [1] WattTime API v3 documentation, https://docs.watttime.org/
     .. [2] WattTime Python client (MIT), https://github.com/WattTime/watttime-python-client
     """
+    # Long by design: the file's meta is settled first (signal, unit, period), then the points are
+    # checked in order and flagged; each refusal names the element.
     path = Path(path)
     source = str(path)
     if path.suffix.casefold() == ".csv":
@@ -364,7 +409,7 @@ def read_watttime(
     unit_text = _unit(meta, source)
     resolution = _period(meta, source)
     if frame.empty:
-        raise InputDataError(f"{source}: no data points")
+        raise InputDataError(f"{source}: no data points", path=source, reason="empty")
 
     text = frame["point_time"].astype("string").fillna("").str.strip()
     stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
@@ -373,7 +418,10 @@ def read_watttime(
         i = _first(bad)
         raise InputDataError(
             f"{source}: {elements[i]}: point_time {text.iloc[i]!r} is not an ISO 8601 time "
-            "with an offset, e.g. 2022-07-15T00:00:00+00:00"
+            "with an offset, e.g. 2022-07-15T00:00:00+00:00",
+            path=source,
+            timestamp=text.iloc[i],
+            reason="timestamp",
         )
     raw = frame["value"]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
@@ -381,7 +429,11 @@ def read_watttime(
     bad = np.isnan(values) & given
     if bad.any():
         i = _first(bad)
-        raise InputDataError(f"{source}: {elements[i]}: value {raw.iloc[i]!r} is not a number")
+        raise InputDataError(
+            f"{source}: {elements[i]}: value {raw.iloc[i]!r} is not a number",
+            path=source,
+            reason="bad-number",
+        )
 
     imputed = np.zeros(len(frame), dtype=bool)
     if "imputed_data_used" in frame.columns:
@@ -412,7 +464,9 @@ def read_watttime(
     if not region_name:
         raise InputDataError(
             f"{source}: the region is not stated (no meta.region, no client file name); "
-            "pass region='CAISO_NORTH' (for example)"
+            "pass region='CAISO_NORTH' (for example)",
+            path=source,
+            reason="unknown-region",
         )
     out_meta = {
         "source": "WattTime API v3",

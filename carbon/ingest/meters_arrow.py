@@ -92,7 +92,9 @@ def read_long_arrow(
         if max(abs(bounds["min"].as_py()), abs(bounds["max"].as_py())) > limit:
             raise InputDataError(
                 f"{source}: {time_column} holds dates outside 1677-2262, which carbon cannot "
-                "represent in nanoseconds"
+                "represent in nanoseconds",
+                path=source,
+                reason="timestamp-range",
             )
         epoch = np.multiply(epoch, factor)
     starts = pd.DatetimeIndex(epoch.view("M8[ns]"), dtype=pd.DatetimeTZDtype("ns", "UTC"))

@@ -27,12 +27,18 @@ def _utc_index(values: pd.Series, source: str) -> pd.DatetimeIndex:
         try:
             stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=False, format="ISO8601"))
         except (ValueError, TypeError) as exc:
-            raise InputDataError(f"{source}: interval_start is not ISO 8601 ({exc})") from None
+            raise InputDataError(
+                f"{source}: interval_start is not ISO 8601 ({exc})", path=source, reason="timestamp"
+            ) from None
     if stamps.tz is None:
         first = values.iloc[0] if len(values) else ""
         raise InputDataError(
             f"{source}: line 2: interval_start {first!s} has no UTC offset; "
-            "expected ISO 8601 with an offset, e.g. 2025-07-01T00:00:00-05:00"
+            "expected ISO 8601 with an offset, e.g. 2025-07-01T00:00:00-05:00",
+            path=source,
+            line=2,
+            timestamp=str(first),
+            reason="timestamp",
         )
     return stamps.tz_convert("UTC").as_unit("ns")
 
@@ -79,16 +85,22 @@ def read_long_frame(
     if missing:
         raise InputDataError(
             f"{source}: missing column(s) {', '.join(missing)}; "
-            f"expected {', '.join((*REQUIRED_COLUMNS, value_column))}"
+            f"expected {', '.join((*REQUIRED_COLUMNS, value_column))}",
+            path=source,
+            reason="missing-column",
         )
     units = parse_unit(unit)
     if not ureg.Quantity(1, units).is_compatible_with("kWh"):
         raise UnitError(
             f"{source}: column {value_column!r} is in {unit!r}, which is not an energy unit; "
-            "energy per interval is expected (e.g. kWh). Average power (kW) needs the interval."
+            "energy per interval is expected (e.g. kWh). Average power (kW) needs the interval.",
+            path=source,
+            reason="unit",
         )
     if frame.empty:
-        raise InputDataError(f"{source}: no readings (the table is empty)")
+        raise InputDataError(
+            f"{source}: no readings (the table is empty)", path=source, reason="empty"
+        )
     stamps = _utc_index(frame["interval_start"], source)
     values = pd.to_numeric(frame[value_column], errors="coerce").to_numpy(dtype="float64")
     bad = np.isnan(values) & frame[value_column].notna().to_numpy()
@@ -96,7 +108,10 @@ def read_long_frame(
         row = int(np.argmax(bad))
         raise InputDataError(
             f"{source}: line {row + 2}: {value_column} "
-            f"{frame[value_column].iloc[row]!r} is not a number"
+            f"{frame[value_column].iloc[row]!r} is not a number",
+            path=source,
+            line=row + 2,
+            reason="bad-number",
         )
     flags = np.where(np.isnan(values), np.int8(Flag.SOURCE_MISSING), np.int8(Flag.MEASURED))
     table = pd.DataFrame(

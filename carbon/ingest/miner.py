@@ -178,13 +178,14 @@ def parse_miner_response(text: str | bytes, *, source: str = "<response>") -> di
         text = text.decode("utf-8", errors="replace")
     body = text.strip("\x00 \t\r\n")
     if not body:
-        raise InputDataError(f"{source}: empty miner response")
+        raise InputDataError(f"{source}: empty miner response", reason="empty")
     if body.startswith("STATUS="):
         return _parse_text_protocol(body)
     if not body.startswith("{"):
         raise InputDataError(
             f"{source}: not a miner API response ({body[:40]!r}); expected a JSON object "
-            'such as {"STATUS":[...],"SUMMARY":[...]} or the text form \'STATUS=S,...|\''
+            'such as {"STATUS":[...],"SUMMARY":[...]} or the text form \'STATUS=S,...|\'',
+            reason="wrong-document",
         )
     try:
         return _json_object(json.loads(body), source)
@@ -199,7 +200,8 @@ def parse_miner_response(text: str | bytes, *, source: str = "<response>") -> di
         what = "truncated JSON" if _unclosed(body) else "invalid JSON"
         raise InputDataError(
             f"{source}: {what} at character {where + 1} of {len(body)} "
-            f"({first_error.msg}); expected one complete JSON object per response"
+            f"({first_error.msg}); expected one complete JSON object per response",
+            reason="malformed",
         ) from None
     return _merge(_json_object(part, source) for part in parts)
 
@@ -214,7 +216,8 @@ def _unclosed(body: str) -> bool:
 def _json_object(parsed: Any, source: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise InputDataError(
-            f"{source}: the response is JSON {type(parsed).__name__}, not an object"
+            f"{source}: the response is JSON {type(parsed).__name__}, not an object",
+            reason="malformed",
         )
     return parsed
 
@@ -247,7 +250,8 @@ def _number(value: Any, where: str, field: str, *, watts: bool = False) -> float
         except ValueError:
             pass
     raise InputDataError(
-        f"{where}: {field} is {value!r}, expected a number (or a number as a string)"
+        f"{where}: {field} is {value!r}, expected a number (or a number as a string)",
+        reason="bad-number",
     )
 
 
@@ -295,8 +299,9 @@ def _power(reply: dict[str, Any], where: str) -> tuple[float, str] | None:
     return None
 
 
-def _poll(line: str, where: str) -> dict[str, Any]:
-    """Time, status, hashrate and power of one log line."""
+def _poll(line: str, source: str, number: int) -> dict[str, Any]:
+    """Time, status, hashrate and power of the log's line `number`."""
+    where = f"{source}: line {number}"
     reply = parse_miner_response(line, source=where)
     stamp = None
     if "STATUS" not in reply and "response" in reply:
@@ -306,7 +311,10 @@ def _poll(line: str, where: str) -> dict[str, Any]:
         if not inner or not all(isinstance(r, (str, dict)) for r in inner):
             raise InputDataError(
                 f"{where}: the envelope's 'response' must be the reply text, the parsed "
-                "reply object, or a non-empty list of them"
+                "reply object, or a non-empty list of them",
+                path=source,
+                line=number,
+                reason="malformed",
             )
         reply = _merge(
             parse_miner_response(r, source=where) if isinstance(r, str) else r for r in inner
@@ -316,11 +324,19 @@ def _poll(line: str, where: str) -> dict[str, Any]:
     if not status:
         raise InputDataError(
             f"{where}: no STATUS block; expected a cgminer-family reply "
-            '{"STATUS":[{"STATUS":"S","When":...}], ...}'
+            '{"STATUS":[{"STATUS":"S","When":...}], ...}',
+            path=source,
+            line=number,
+            reason="missing-element",
         )
     if stamp is None:
         if "When" not in status[0]:
-            raise InputDataError(f"{where}: no poll time: no envelope 'time' and no STATUS[0].When")
+            raise InputDataError(
+                f"{where}: no poll time: no envelope 'time' and no STATUS[0].When",
+                path=source,
+                line=number,
+                reason="timestamp",
+            )
         stamp = _number(status[0]["When"], where, "STATUS[0].When")  # epoch s, miner clock
     code = str(status[0].get("STATUS", "")).strip()
     poll: dict[str, Any] = {"time": stamp, "failed": code in _FAILED, "elapsed": np.nan}
@@ -335,7 +351,10 @@ def _poll(line: str, where: str) -> dict[str, Any]:
         fields = ", ".join(f"'{p} {w}'" for w in HASHRATE_WINDOWS[:2] for p in HASHRATE_UNITS)
         raise InputDataError(
             f"{where}: no hashrate field in SUMMARY or STATS (looked for {fields}, ...); "
-            "log the 'summary' command (or 'summary+stats')"
+            "log the 'summary' command (or 'summary+stats')",
+            path=source,
+            line=number,
+            reason="no-hashrate",
         )
     poll["rate"], poll["rate_unit"], poll["rate_field"] = rate
     power = _power(reply, where)
@@ -373,7 +392,11 @@ def _utc(stamps: list[Any], lines: np.ndarray, source: str) -> pd.DatetimeIndex:
         if parsed is None or pd.isna(parsed) or parsed.tzinfo is None:
             raise InputDataError(
                 f"{where}: poll time {stamp!r} is not ISO 8601 with an offset "
-                "(e.g. 2025-07-01T00:00:00Z) or Unix seconds"
+                "(e.g. 2025-07-01T00:00:00Z) or Unix seconds",
+                path=source,
+                line=int(line),
+                timestamp=str(stamp),
+                reason="timestamp",
             )
         out.append(parsed.tz_convert("UTC"))
     return pd.DatetimeIndex(out).as_unit("ns")
@@ -431,23 +454,28 @@ def read_miner_polls(
         no power field anywhere with no `nameplate_j_per_th`. The message names
         the file and line.
     """
+    # Long by design: the polls are timed and ordered, hashrate and power are converted once per
+    # unit, and power is estimated from the nameplate where none is reported.
     if nameplate_j_per_th is not None and not (
         np.isfinite(nameplate_j_per_th) and nameplate_j_per_th > 0
     ):
         raise ConfigError(
-            f"nameplate_j_per_th must be a positive number [J/TH], got {nameplate_j_per_th!r}"
+            f"nameplate_j_per_th must be a positive number [J/TH], got {nameplate_j_per_th!r}",
+            reason="bad-option",
         )
     source = str(path)
     try:
         text = Path(path).read_bytes().decode("utf-8", errors="replace")
     except FileNotFoundError:
-        raise InputDataError(f"{source}: file not found") from None
+        raise InputDataError(f"{source}: file not found", path=source, reason="not-found") from None
     raw_lines = text.split("\n")
     numbers = [n for n, line in enumerate(raw_lines, start=1) if line.strip("\x00 \t\r")]
-    polls = [_poll(raw_lines[n - 1], f"{source}: line {n}") for n in numbers]
+    polls = [_poll(raw_lines[n - 1], source, n) for n in numbers]
     if len(polls) < 2:
         raise InputDataError(
-            f"{source}: {len(polls)} poll(s); energy between polls needs at least two"
+            f"{source}: {len(polls)} poll(s); energy between polls needs at least two",
+            path=source,
+            reason="single-reading",
         )
     table = pd.DataFrame(polls)
     lines = np.asarray(numbers, dtype=np.int64)
@@ -458,7 +486,11 @@ def read_miner_polls(
         i = _first_true(repeat)
         raise InputDataError(
             f"{source}: line {lines[order][i + 1]}: poll time {time[order][i + 1].isoformat()} "
-            f"repeats line {lines[order][i]}; each poll needs its own time"
+            f"repeats line {lines[order][i]}; each poll needs its own time",
+            path=source,
+            line=int(lines[order][i + 1]),
+            timestamp=time[order][i + 1].isoformat(),
+            reason="duplicate",
         )
     table, lines, time = table.iloc[order].reset_index(drop=True), lines[order], time[order]
     for column in ("rate", "rate_unit", "rate_field", "watts", "power_field"):
@@ -478,7 +510,9 @@ def read_miner_polls(
         raise InputDataError(
             f"{source}: no poll reports power (looked for "
             f"{', '.join(f'{s}.{f}' for s, f, _ in POWER_FIELDS)}); stock firmware reports "
-            "none: pass nameplate_j_per_th (the model's rated J/TH) to estimate it"
+            "none: pass nameplate_j_per_th (the model's rated J/TH) to estimate it",
+            path=source,
+            reason="no-power",
         )
     estimated = ~reported & ~np.isnan(rate_ths) & (nameplate_j_per_th is not None)
     if estimated.any():

@@ -41,14 +41,9 @@ from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable, file_sha256
 from carbon.core.units import ureg
-from carbon.ingest.meters_csv import (
-    check_timezone,
-    first,
-    localise,
-    read_csv_text,
-    read_text,
-    unit_from_token,
-)
+from carbon.ingest.csv_text import first, read_csv_text, read_text
+from carbon.ingest.meter_values import unit_from_token
+from carbon.ingest.stamps import check_timezone, localise
 
 __all__ = ["DEFAULT_METER_ID", "read_utility_csv"]
 
@@ -74,7 +69,9 @@ def _header_line(text: str, source: str) -> int:
     raise InputDataError(
         f"{source}: no header line found in the first {_HEADER_SCAN_LINES} lines; expected "
         "a utility interval CSV with a header such as "
-        "'TYPE,DATE,START TIME,END TIME,USAGE (kWh),COST,NOTES'"
+        "'TYPE,DATE,START TIME,END TIME,USAGE (kWh),COST,NOTES'",
+        path=source,
+        reason="missing-header",
     )
 
 
@@ -82,11 +79,13 @@ def _unit(token: str, source: str, where: str) -> pint.Unit:
     try:
         unit = unit_from_token(token)
     except UnitError as exc:
-        raise UnitError(f"{source}: {where}: {exc}") from None
+        raise UnitError(f"{source}: {where}: {exc}", path=source, reason="unit") from None
     if not ureg.Quantity(1.0, unit).check("[energy]"):
         raise UnitError(
             f"{source}: {where}: usage is in {unit:~}, which is not an energy unit; expected "
-            "kWh (electricity) or therms (gas) per interval"
+            "kWh (electricity) or therms (gas) per interval",
+            path=source,
+            reason="unit",
         )
     return unit
 
@@ -110,7 +109,11 @@ def _times(
         i = first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: {column} {raw.iloc[i]!r} is not a time of day; "
-            "expected HH:MM (e.g. 00:14)"
+            "expected HH:MM (e.g. 00:14)",
+            path=source,
+            line=int(lines[i]),
+            timestamp=str(raw.iloc[i]),
+            reason="timestamp",
         )
     total = hours * 3600 + minutes * 60 + seconds
     return total.astype("int64"), parts["s"].notna().to_numpy()
@@ -126,7 +129,11 @@ def _dates(raw: pd.Series, lines: np.ndarray, source: str) -> pd.DatetimeIndex:
         i = first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: DATE {raw.iloc[i]!r} is not a date; expected "
-            "YYYY-MM-DD or M/D/YYYY"
+            "YYYY-MM-DD or M/D/YYYY",
+            path=source,
+            line=int(lines[i]),
+            timestamp=str(raw.iloc[i]),
+            reason="timestamp",
         )
     return dates
 
@@ -140,7 +147,10 @@ def _usage(raw: pd.Series, lines: np.ndarray, source: str, column: str) -> np.nd
         i = first(bad)
         raise InputDataError(
             f"{source}: line {lines[i]}: {column} {raw.iloc[i]!r} is not a number; "
-            "expected the usage of the interval (e.g. 0.42) or an empty cell"
+            "expected the usage of the interval (e.g. 0.42) or an empty cell",
+            path=source,
+            line=int(lines[i]),
+            reason="bad-number",
         )
     return values
 
@@ -158,7 +168,10 @@ def _value_columns(
         raise InputDataError(
             f"{source}: line {header}: no usage column; expected USAGE, USAGE (kWh), or "
             "IMPORT (kWh) and EXPORT (kWh); the columns are "
-            f"{', '.join(repr(c) for c in frame.columns)}"
+            f"{', '.join(repr(c) for c in frame.columns)}",
+            path=source,
+            line=int(header),
+            reason="missing-column",
         )
     units_column = next((c for c in frame.columns if _normalise(c) == "UNITS"), None)
     result = []
@@ -170,7 +183,10 @@ def _value_columns(
         if units_column is None:
             raise UnitError(
                 f"{source}: line {header}: column {column!r} has no unit and there is no "
-                "UNITS column; expected 'USAGE (kWh)' or a UNITS column"
+                "UNITS column; expected 'USAGE (kWh)' or a UNITS column",
+                path=source,
+                line=int(header),
+                reason="unit",
             )
         texts = frame[units_column].astype(str).str.strip()
         distinct = list(dict.fromkeys(texts))
@@ -217,6 +233,8 @@ def read_utility_csv(path: str | Path, *, timezone: str, meter_id: str | None = 
     ConfigError
         `timezone` is not an IANA zone.
     """
+    # Long by design: the preamble, header, stamps and value columns of the download are read in
+    # file order; each refusal names the file and line.
     source = str(path)
     check_timezone(timezone)
     text = read_text(path)
@@ -265,7 +283,11 @@ def read_utility_csv(path: str | Path, *, timezone: str, meter_id: str | None = 
         if meter in labels:
             raise InputDataError(
                 f"{source}: line {header + 1}: two usage columns for meter {meter!r} "
-                f"({labels[meter]['column']!r} and {column!r})"
+                f"({labels[meter]['column']!r} and {column!r})",
+                path=source,
+                line=int(header + 1),
+                meter=meter,
+                reason="duplicate-column",
             )
         labels[meter] = {
             "source": "utility interval CSV",
@@ -310,7 +332,10 @@ def _service_type(
         i = first((types == distinct[1]).to_numpy())
         raise InputDataError(
             f"{source}: line {lines[i]}: TYPE {distinct[1]!r} differs from {distinct[0]!r}; "
-            "expected one service per file (download electric and gas separately)"
+            "expected one service per file (download electric and gas separately)",
+            path=source,
+            line=int(lines[i]),
+            reason="several-services",
         )
     return distinct[0] if distinct else ""
 

@@ -20,61 +20,23 @@ by carbon is :func:`carbon.quality.cube.build_cube_fast` (integer keys, no per-r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
-from carbon.core.lineage import InputRecord, MeterTable
+from carbon.core.lineage import MeterTable
 from carbon.core.units import ureg
-
-HOUR = pd.Timedelta(hours=1)
-
-# Severity order when several readings fall into one common interval (later wins). A cell
-# without every reading it should hold is at least a GAP; a more specific reason wins over GAP.
-_ORDER = (
-    Flag.MEASURED,
-    Flag.IMPUTED_LINEAR,
-    Flag.IMPUTED_PROFILE,
-    Flag.DUPLICATE_IDENTICAL,
-    Flag.SOURCE_ESTIMATED,
-    Flag.ABOVE_RATED,
-    Flag.NEGATIVE,
-    Flag.GAP,
-    Flag.COUNTER_RESET,
-    Flag.SOURCE_MISSING,
-    Flag.DUPLICATE_CONFLICTING,
+from carbon.quality.cube import build_cube_fast
+from carbon.quality.cube_model import (
+    BY_SEVERITY,
+    HOUR,
+    SEVERITY,
+    ConflictingDuplicate,
+    MeterCube,
+    is_conflicting,
 )
-_SEVERITY = np.zeros(max(int(f) for f in Flag) + 1, dtype=np.int8)
-_SEVERITY[[int(f) for f in _ORDER]] = np.arange(len(_ORDER))
-_BY_SEVERITY = np.array([int(f) for f in _ORDER], dtype=np.int8)
-
-
-@dataclass(frozen=True)
-class ConflictingDuplicate:
-    """One meter interval read more than once with different values."""
-
-    meter: str
-    interval_start: str
-    values_kwh: tuple[float, ...]
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MeterCube:
-    """All meters of a site on one grid."""
-
-    energy: xr.DataArray  # (meter, time) [kWh]; NaN = no usable reading
-    flags: xr.DataArray  # (meter, time) int8 Flag codes
-    interval: pd.Timedelta  # the common interval
-    native_interval: dict[str, pd.Timedelta]
-    rows_read: dict[str, int]  # rows per meter, over all inputs
-    duplicates_identical: dict[str, int]
-    conflicts: tuple[ConflictingDuplicate, ...]
-    records: tuple[InputRecord, ...]
 
 
 def _native_intervals(
@@ -99,20 +61,6 @@ def _native_intervals(
     return result
 
 
-
-def _conflicting(spread: pd.DataFrame) -> pd.Series:
-    """Which groups of readings of one meter and interval conflict.
-
-    `spread` holds per group the ``min``, ``max``, ``size`` and ``count`` (non-missing
-    readings). Readings conflict when they carry different values, or when some are missing
-    and others are not (a missing reading never silently stands in for a value, nor the other
-    way round). Readings that are all missing agree: the interval stays a gap.
-    """
-    repeated = spread["size"] > 1
-    partly_missing = (spread["count"] > 0) & (spread["count"] < spread["size"])
-    differ = (spread["count"] == spread["size"]) & (spread["min"] != spread["max"])
-    return repeated & (partly_missing | differ)
-
 def build_cube(
     tables: list[MeterTable],
     meter_ids: list[str],
@@ -125,8 +73,6 @@ def build_cube(
     the same cube, counts and errors as :func:`build_cube_reference` without sorting,
     grouping or naming every reading (a property test compares the two on random inputs).
     """
-    from carbon.quality.cube import build_cube_fast  # it builds on this module's types
-
     return build_cube_fast(tables, meter_ids, interval=interval)
 
 
@@ -150,8 +96,10 @@ def build_cube_reference(
     interval
         The common interval; by default the longest native interval.
     """
+    # Long by design: the reference is one readable pass (duplicates, grid, sums) kept whole so that
+    # the fast builders can be checked against it.
     if not tables:
-        raise InputDataError("no meter data was read (no input tables)")
+        raise InputDataError("no meter data was read (no input tables)", reason="no-input")
     parts, declared = [], {}
     for table in tables:  # loop over files
         frame = table.frame
@@ -162,7 +110,11 @@ def build_cube_reference(
             raise InputDataError(
                 f"{table.record.path}: line {int(row['line'])}: "
                 f"meter id {row['meter_id']!r} is not "
-                f"declared in the site file (declared: {', '.join(meter_ids)})"
+                f"declared in the site file (declared: {', '.join(meter_ids)})",
+                path=table.record.path,
+                line=int(row["line"]),
+                meter=str(row["meter_id"]),
+                reason="undeclared-meter",
             )
         part = pd.DataFrame(
             {
@@ -180,10 +132,12 @@ def build_cube_reference(
                 declared[str(meter)] = table.interval
     rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
-        raise InputDataError("the meter inputs hold no readings")
+        raise InputDataError("the meter inputs hold no readings", reason="empty")
     stamps = pd.DatetimeIndex(rows["interval_start"])
     if stamps.tz is None:
-        raise InputDataError("meter readings must carry UTC timestamps (importer contract)")
+        raise InputDataError(
+            "meter readings must carry UTC timestamps (importer contract)", reason="timestamp"
+        )
     rows["interval_start"] = stamps.tz_convert("UTC").as_unit("ns")
 
     native = _native_intervals(rows, declared, meter_ids)
@@ -192,10 +146,15 @@ def build_cube_reference(
         if step % own != pd.Timedelta(0):
             raise InputDataError(
                 f"meter {meter!r} has {own} readings, which do not divide "
-                f"the common interval {step}"
+                f"the common interval {step}",
+                meter=meter,
+                reason="interval",
             )
     if HOUR % step != pd.Timedelta(0) and step % HOUR != pd.Timedelta(0):
-        raise InputDataError(f"the common interval {step} neither divides nor is a multiple of 1 h")
+        raise InputDataError(
+            f"the common interval {step} neither divides nor is a multiple of 1 h",
+            reason="interval",
+        )
 
     # 1. duplicates at native resolution
     rows = rows.sort_values(["code", "interval_start", "line"], kind="stable").reset_index(
@@ -206,7 +165,7 @@ def build_cube_reference(
     )
     group = (~key_same).cumsum()
     spread = rows.groupby(group)["kwh"].agg(["min", "max", "size", "count"])
-    conflicting_groups = spread.index[_conflicting(spread)]
+    conflicting_groups = spread.index[is_conflicting(spread)]
     is_conflict = group.isin(conflicting_groups)
     conflicts = []
     if len(conflicting_groups):
@@ -254,7 +213,12 @@ def build_cube_reference(
             f"{meter_ids[int(row['code'])]!r} at {pd.Timestamp(row['interval_start']).isoformat()} "
             f"does not fit the common {step} grid that starts at "
             f"{pd.Timestamp(t0, tz='UTC').isoformat()}; readings of different meters must "
-            "share their interval boundaries"
+            "share their interval boundaries",
+            path=row["source"],
+            line=int(row["line"]),
+            meter=meter_ids[int(row["code"])],
+            timestamp=pd.Timestamp(row["interval_start"]).isoformat(),
+            reason="off-grid",
         )
     t_end = t0 + -(-(int((ns + native_ns).max()) - t0) // step_ns) * step_ns
     n_time = (t_end - t0) // step_ns
@@ -263,14 +227,14 @@ def build_cube_reference(
     total = np.bincount(cell, weights=np.nan_to_num(unique["kwh"].to_numpy()), minlength=size)
     usable = np.bincount(cell, weights=unique["kwh"].notna().to_numpy(), minlength=size)
     severity = np.zeros(size, dtype=np.int8)
-    np.maximum.at(severity, cell, _SEVERITY[unique["flag"].to_numpy(dtype=np.int64)])
+    np.maximum.at(severity, cell, SEVERITY[unique["flag"].to_numpy(dtype=np.int64)])
     expected = np.array(
         [step_ns // native.get(m, step).value for m in meter_ids], dtype=np.int64
     ).repeat(n_time)
     complete = usable == expected
     energy = np.where(complete, total, np.nan)
-    severity = np.where(complete, severity, np.maximum(severity, _SEVERITY[int(Flag.GAP)]))
-    flags = _BY_SEVERITY[severity]
+    severity = np.where(complete, severity, np.maximum(severity, SEVERITY[int(Flag.GAP)]))
+    flags = BY_SEVERITY[severity]
 
     time = pd.date_range(pd.Timestamp(t0, tz="UTC"), periods=n_time, freq=step).tz_localize(None)
     coords = {"meter": list(meter_ids), "time": time}

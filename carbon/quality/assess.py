@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon.core.flags import FLAG_NAMES, Flag
-from carbon.quality.align import ConflictingDuplicate
+from carbon.quality.cube_model import ConflictingDuplicate
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Build the meter cube with integer keys: the fast path behind :func:`carbon.quality.align.build_cube`.
+"""The meter cube with integer keys: the fast path behind :func:`carbon.quality.align.build_cube`.
 
 Same rules and results as :func:`carbon.quality.align.build_cube_reference` (DATA-FORMATS section 7:
 identical duplicates counted and used once, conflicting duplicates become gaps listing every
@@ -31,13 +31,13 @@ from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import MeterTable
 from carbon.core.units import ureg
-from carbon.quality.align import (
-    _BY_SEVERITY,
-    _SEVERITY,
+from carbon.quality.cube_model import (
+    BY_SEVERITY,
     HOUR,
+    SEVERITY,
     ConflictingDuplicate,
     MeterCube,
-    _conflicting,
+    is_conflicting,
 )
 
 # The native-grid key space may exceed the number of readings by this factor before the
@@ -65,7 +65,9 @@ def _utc_ns(values: pd.Series) -> np.ndarray:
         return values.dt.as_unit("ns").array.asi8  # no copy when already in ns
     stamps = pd.DatetimeIndex(values)
     if stamps.tz is None:
-        raise InputDataError("meter readings must carry UTC timestamps (importer contract)")
+        raise InputDataError(
+            "meter readings must carry UTC timestamps (importer contract)", reason="timestamp"
+        )
     return stamps.tz_convert("UTC").as_unit("ns").asi8
 
 
@@ -150,8 +152,10 @@ def build_cube_fast(
 
     The arguments and the result are those of :func:`carbon.quality.align.build_cube_reference`.
     """
+    # Long by design: the hot path reuses and frees its large arrays step by step (see the ``del``
+    # lines); split into functions, each would hold them longer.
     if not tables:
-        raise InputDataError("no meter data was read (no input tables)")
+        raise InputDataError("no meter data was read (no input tables)", reason="no-input")
     n_meters = len(meter_ids)
     parts: list[tuple[np.ndarray, ...]] = []
     declared: dict[int, pd.Timedelta] = {}
@@ -165,7 +169,11 @@ def build_cube_fast(
             raise InputDataError(
                 f"{table.record.path}: line {int(row['line'])}: "
                 f"meter id {row['meter_id']!r} is not "
-                f"declared in the site file (declared: {', '.join(meter_ids)})"
+                f"declared in the site file (declared: {', '.join(meter_ids)})",
+                path=table.record.path,
+                line=int(row["line"]),
+                meter=str(row["meter_id"]),
+                reason="undeclared-meter",
             )
         parts.append(
             (
@@ -181,7 +189,7 @@ def build_cube_fast(
             for code in np.flatnonzero(np.bincount(codes, minlength=n_meters)):
                 declared[int(code)] = table.interval
     if sum(len(p[0]) for p in parts) == 0:
-        raise InputDataError("the meter inputs hold no readings")
+        raise InputDataError("the meter inputs hold no readings", reason="empty")
     stamps = [_utc_ns(p[1]) for p in parts]
     if len(parts) == 1:
         codes, _, kwh, flag, line, source = parts[0]
@@ -211,10 +219,15 @@ def build_cube_fast(
         if step % own != pd.Timedelta(0):
             raise InputDataError(
                 f"meter {meter!r} has {own} readings, which do not divide "
-                f"the common interval {step}"
+                f"the common interval {step}",
+                meter=meter,
+                reason="interval",
             )
     if HOUR % step != pd.Timedelta(0) and step % HOUR != pd.Timedelta(0):
-        raise InputDataError(f"the common interval {step} neither divides nor is a multiple of 1 h")
+        raise InputDataError(
+            f"the common interval {step} neither divides nor is a multiple of 1 h",
+            reason="interval",
+        )
 
     # the grid: it follows the readings of the longest interval; finer readings nest in it
     step_ns = step.value
@@ -243,7 +256,12 @@ def build_cube_fast(
             f"{meter_ids[int(codes[i])]!r} at {pd.Timestamp(int(ns[i]), tz='UTC').isoformat()} "
             f"does not fit the common {step} grid that starts at "
             f"{pd.Timestamp(t0, tz='UTC').isoformat()}; readings of different meters must "
-            "share their interval boundaries"
+            "share their interval boundaries",
+            path=tables[int(source[i])].record.path,
+            line=int(line[i]),
+            meter=meter_ids[int(codes[i])],
+            timestamp=pd.Timestamp(int(ns[i]), tz="UTC").isoformat(),
+            reason="off-grid",
         )
     del straddles
     t_end = t0 + -(-(t_end - t0) // step_ns) * step_ns
@@ -302,7 +320,7 @@ def build_cube_fast(
         usable = np.bincount(cell, weights=~missing, minlength=size)
     del missing, count
     severity = np.zeros(size, dtype=np.int8)
-    rank = _SEVERITY[flag]
+    rank = SEVERITY[flag]
     for level in np.flatnonzero(np.bincount(rank)[1:]) + 1:  # loop over flag levels
         severity[cell[rank == level]] = level  # ascending: the most severe wins
     del cell, rank
@@ -311,9 +329,9 @@ def build_cube_fast(
     del usable
     energy = total  # in place: the sums of incomplete cells become gaps
     energy[~complete] = np.nan
-    gap = _SEVERITY[int(Flag.GAP)]
+    gap = SEVERITY[int(Flag.GAP)]
     severity[~complete] = np.maximum(severity[~complete], gap)
-    flags = _BY_SEVERITY[severity]
+    flags = BY_SEVERITY[severity]
 
     time = pd.date_range(pd.Timestamp(t0, tz="UTC"), periods=n_time, freq=step).tz_localize(None)
     coords = {"meter": list(meter_ids), "time": time}
@@ -357,7 +375,7 @@ def _resolve_duplicates(
     key_same = np.r_[False, (c[1:] == c[:-1]) & (t[1:] == t[:-1])]
     group = np.cumsum(~key_same)
     spread = pd.Series(kwh[rows]).groupby(group).agg(["min", "max", "size", "count"])
-    conflicting = spread.index[_conflicting(spread)]
+    conflicting = spread.index[is_conflicting(spread)]
     is_conflict = np.isin(group, conflicting.to_numpy())
     conflicts = []
     for g in conflicting:  # loops over conflicts only

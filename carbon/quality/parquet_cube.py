@@ -3,10 +3,11 @@
 :func:`long_parquet_cube` gives what ``build_cube([read_long_arrow(pq.read_table(path), ...)],
 meter_ids)`` gives, and :func:`meters_parquet_cube` what
 ``build_cube([read_meters_parquet(path, ...)], meter_ids)`` gives once the file's ids are
-mapped to the site's (:mod:`carbon.quality.sources`): the same :class:`~carbon.quality.align.MeterCube`, bit
-for bit, with the same rows read, native intervals and input record. In between, no reading
-becomes a row of a frame: there is no nanosecond stamp, line number, flag or string per
-reading, and the whole table is never held at once.
+mapped to the site's (:mod:`carbon.quality.sources`): the same
+:class:`~carbon.quality.cube_model.MeterCube`, bit for bit, with the same rows read, native
+intervals and input record. In between, no reading becomes a row of a frame: there is no
+nanosecond stamp, line number, flag or string per reading, and the whole table is never
+held at once.
 
 - The span comes from the row groups' statistics of the time column (else from a pass over
   that column alone) and is checked against the readings as they are scattered.
@@ -39,9 +40,12 @@ import xarray as xr
 
 from carbon.core.errors import CarbonError
 from carbon.core.flags import Flag
-from carbon.core.lineage import InputRecord
+from carbon.core.lineage import InputRecord, file_sha256_in_background
 from carbon.core.units import parse_unit, ureg
-from carbon.quality.align import _BY_SEVERITY, _SEVERITY, HOUR, MeterCube
+from carbon.ingest.meter_values import pick_value_column, unit_kind
+from carbon.ingest.meters_arrow import read_long_arrow
+from carbon.quality.align import build_cube
+from carbon.quality.cube_model import BY_SEVERITY, HOUR, SEVERITY, MeterCube
 
 __all__ = ["long_parquet_cube", "meters_parquet_cube"]
 
@@ -195,6 +199,8 @@ def _median_step_is_one(seen: np.ndarray) -> bool:
 
 def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid | None:
     """Scatter the file's readings into the cube; None when the input is not the clean case."""
+    # Long by design: one pass over the record batches into reused buffers; every early return hands
+    # the file to the exact path.
     unit = _simple_schema(pf.schema_arrow, spec)
     n_rows = pf.metadata.num_rows
     if unit is None or n_rows == 0:
@@ -311,7 +317,7 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
         flags[cells] = int(Flag.NEGATIVE)
     for cells in above_cells:  # loop over batches
         flags[cells] = int(Flag.ABOVE_RATED)
-    worst = _BY_SEVERITY[max(_SEVERITY[int(Flag.SOURCE_MISSING)], _SEVERITY[int(Flag.GAP)])]
+    worst = BY_SEVERITY[max(SEVERITY[int(Flag.SOURCE_MISSING)], SEVERITY[int(Flag.GAP)])]
     for cells in missing_cells:  # loop over batches
         energy[cells] = np.nan
         flags[cells] = worst
@@ -409,8 +415,6 @@ def long_parquet_cube(
     line as ``row + 2``. Without `sha256`, the file is hashed on a second thread while
     its readings are decoded (:func:`carbon.core.lineage.file_sha256_in_background`).
     """
-    from carbon.core.lineage import file_sha256_in_background
-
     digest = (lambda: sha256) if sha256 is not None else file_sha256_in_background(path)
     to_kwh = _energy_factor(unit)
     pf = _open(path, "meter_id")
@@ -429,9 +433,6 @@ def long_parquet_cube(
             span = interval or pd.Timedelta(0)
             record = _record(grid, source, digest(), span, "meter readings (long)")
             return _cube(grid, meter_ids, record)
-    from carbon.ingest.meters_arrow import read_long_arrow
-    from carbon.quality.align import build_cube
-
     table = read_long_arrow(
         pq.read_table(path),
         source=source,
@@ -457,15 +458,12 @@ def meters_parquet_cube(
 
     `rows_of` maps the ids written in the file to the site's `meter_ids`. The result equals
     ``build_cube([table], meter_ids)`` where `table` is
-    :func:`carbon.ingest.meters_csv.read_meters_parquet` (with `value_column` and `unit`)
+    :func:`carbon.ingest.meters_long_csv.read_meters_parquet` (with `value_column` and `unit`)
     with its ids mapped and, with `rated_kw` (site meter id -> rated capacity [kW]), readings
-    above the rated energy of an interval flagged ``ABOVE_RATED`` as ``carbon.quality.sources`` flags
-    them; its record names `path` as given. None outside the clean case: the caller then
+    above the rated energy of an interval flagged ``ABOVE_RATED`` as ``carbon.quality.sources``
+    flags them; its record names `path` as given. None outside the clean case: the caller then
     takes that exact path, whose errors give 1-based row numbers.
     """
-    from carbon.core.lineage import file_sha256_in_background
-    from carbon.ingest.meters_csv import _dimension, _value_column
-
     pf = _open(path, "meter_id")
     if pf is None:
         return None
@@ -478,7 +476,7 @@ def meters_parquet_cube(
     if "unit" in names or any(n.casefold() in ("quality", "status") for n in names):
         return None  # units per row or quality codes: the exact path reads them
     try:
-        column, units = _value_column(
+        column, units = pick_value_column(
             pd.DataFrame(columns=names),
             value_column,
             unit,
@@ -488,7 +486,7 @@ def meters_parquet_cube(
         )
     except CarbonError:
         return None  # the exact path raises the same error
-    if _dimension(units) != "energy":
+    if unit_kind(units) != "energy":
         return None
     row = {m: i for i, m in enumerate(meter_ids)}
     spec = _Spec(

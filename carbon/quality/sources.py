@@ -1,7 +1,8 @@
 """Read a site's declared inputs: every meter file once, then the grid source.
 
 This is orchestration only: it picks the importer named by each meter's
-``format`` (or its file's extension), maps the ids used inside a file to the
+``format`` (or its file's extension) and each grid source from the one list of importers
+(:mod:`carbon.ingest.registry`), maps the ids used inside a file to the
 site's meter ids, and hands the tables to :func:`carbon.quality.align.build_cube`; a site
 whose meters all read one Parquet file gets the same cube straight from the file
 (:mod:`carbon.quality.parquet_cube`). The reading itself lives in the ``carbon.ingest``
@@ -10,8 +11,6 @@ modules.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,32 +19,23 @@ import pandas as pd
 
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, InputRecord, MeterTable
+from carbon.core.lineage import InputRecord, MeterTable
+from carbon.core.units import ureg
 from carbon.ingest.grid_table import GridIntensity, grid_from_table
-from carbon.quality.align import MeterCube, build_cube
-from carbon.site.meters import FORMAT_BY_SUFFIX, GridSource, Meter
+from carbon.ingest.registry import (
+    FileMeter,
+    grid_importer,
+    grid_source_ids,
+    meter_format_for,
+    meter_format_ids,
+    meter_importer,
+)
+from carbon.quality import parquet_cube
+from carbon.quality.align import build_cube
+from carbon.quality.cube_model import MeterCube
+from carbon.site.meters import GridSource, Meter
 from carbon.site.model import SiteConfig
-
-# format -> (module, function, how it is called)
-_METER_READERS: dict[str, tuple[str, str]] = {
-    "long-csv": ("carbon.ingest.meters_csv", "read_meters_csv"),
-    "parquet": ("carbon.ingest.meters_csv", "read_meters_parquet"),
-    "wide-csv": ("carbon.ingest.meters_csv", "read_wide_csv"),
-    "register-csv": ("carbon.ingest.meters_csv", "read_register_csv"),
-    "utility-csv": ("carbon.ingest.utility_csv", "read_utility_csv"),
-    "green-button": ("carbon.ingest.green_button", "read_green_button"),
-    "dcgm": ("carbon.ingest.dcgm", "read_dcgm_scrapes"),
-    "miner": ("carbon.ingest.miner", "read_miner_polls"),
-}
-
-_GRID_READERS: dict[str, tuple[str, str]] = {
-    "electricitymaps": ("carbon.ingest.grid_electricitymaps", "read_electricitymaps_csv"),
-    "eia930": ("carbon.ingest.grid_eia930", "read_eia930_balance"),
-    "gridemissions": ("carbon.ingest.grid_gridemissions", "read_gridemissions_co2i"),
-    "watttime": ("carbon.ingest.grid_watttime", "read_watttime"),
-    "neso": ("carbon.ingest.grid_neso", "read_neso"),
-    "entsoe": ("carbon.ingest.grid_entsoe", "read_entsoe_generation"),
-}
+from carbon.site.instruments import read_instruments_csv
 
 
 @dataclass(frozen=True)
@@ -59,15 +49,14 @@ class SiteInputs:
     more_grids: tuple = ()  # the further [[grid]] sources, chained after `grid`
 
 
-def _reader(table: dict[str, tuple[str, str]], key: str) -> Callable:
-    module, name = table[key]
-    return getattr(importlib.import_module(module), name)
-
-
 def _resolve(base: Path, relative: str, what: str) -> Path:
     path = (base / relative).resolve()
     if not path.exists():
-        raise ConfigError(f"{what}: file {relative!r} not found (looked for {path})")
+        raise ConfigError(
+            f"{what}: file {relative!r} not found (looked for {path})",
+            path=path,
+            reason="file-not-found",
+        )
     return path
 
 
@@ -75,13 +64,15 @@ def meter_format(meter: Meter, file: str) -> str:
     """The declared format, else the one implied by the file's extension."""
     if meter.format is not None:
         return meter.format
-    suffix = Path(file).suffix.lower()
-    if suffix not in FORMAT_BY_SUFFIX:
+    claimed = meter_format_for(file)
+    if claimed is None:
         raise ConfigError(
             f"meter {meter.id!r}: cannot tell the format of {file!r} from its extension; "
-            f"set 'format' to one of: {', '.join(_METER_READERS)}"
+            f"set 'format' to one of: {', '.join(meter_format_ids())}",
+            meter=meter.id,
+            reason="unknown-format",
         )
-    return FORMAT_BY_SUFFIX[suffix]
+    return claimed
 
 
 def _shown(record: InputRecord, base: Path) -> InputRecord:
@@ -97,23 +88,16 @@ def _read_group(
     path: Path, fmt: str, meters: list[Meter], site: SiteConfig, base: Path
 ) -> list[MeterTable]:
     """Read one file for the meters that draw on it; map in-file ids to meter ids."""
-    read = _reader(_METER_READERS, fmt)
-    first = meters[0]
-    if fmt in ("long-csv", "parquet", "wide-csv", "register-csv"):
-        kwargs = {k: v for k, v in (("unit", first.unit), ("value_column", first.column)) if v}
-        tables = [read(path, **kwargs)]
-    elif fmt == "utility-csv":
-        base_id = (first.source_id or first.id).split(":")[0]
-        tables = [read(path, timezone=site.site.timezone, meter_id=base_id)]
-    elif fmt == "green-button":
-        tables = [read(path, meter_id=(first.source_id or first.id).split(":")[0])]
-    elif fmt == "dcgm":
-        tables = [read(path)]
-    else:  # miner: one file per meter
-        tables = [
-            read(path, meter_id=m.source_id or m.id, nameplate_j_per_th=m.nameplate_j_per_th).energy
-            for m in meters
-        ]
+    in_file = [
+        FileMeter(
+            id=m.source_id or m.id,
+            unit=m.unit,
+            column=m.column,
+            nameplate_j_per_th=m.nameplate_j_per_th,
+        )
+        for m in meters
+    ]
+    tables = meter_importer(fmt).read(path, meters=in_file, timezone=site.site.timezone)
     wanted = {(m.source_id or m.id): m.id for m in meters}
     mapped = []
     for table in tables:  # loop over tables of one file
@@ -125,7 +109,11 @@ def _read_group(
                 f"{table.record.path}: line {int(row['line'])}: "
                 f"meter id {row['meter_id']!r} is not declared for this file "
                 f"(declared: {', '.join(sorted(wanted))}); "
-                "add a [[meters]] entry (with 'source_id' if the ids differ)"
+                "add a [[meters]] entry (with 'source_id' if the ids differ)",
+                path=table.record.path,
+                line=int(row["line"]),
+                meter=str(row["meter_id"]),
+                reason="undeclared-meter",
             )
         frame = table.frame.assign(meter_id=ids.map(wanted).to_numpy())
         mapped.append(
@@ -140,10 +128,8 @@ def _read_group(
     return mapped
 
 
-def _flag_above_rated(tables: list[MeterTable], site: SiteConfig) -> list[MeterTable]:
+def flag_above_rated(tables: list[MeterTable], site: SiteConfig) -> list[MeterTable]:
     """Flag readings above a meter's rated capacity (kept as read)."""
-    from carbon.core.units import ureg
-
     rated = {m.id: m.rated_kw for m in site.meters if m.rated_kw is not None}
     if not rated:
         return tables
@@ -177,10 +163,8 @@ def _parquet_cube(
     (file, fmt), meters = next(iter(groups.items()))
     if fmt != "parquet":
         return None
-    from carbon.quality.parquet_cube import meters_parquet_cube
-
     first = meters[0]
-    cube = meters_parquet_cube(
+    cube = parquet_cube.meters_parquet_cube(
         _resolve(base, file, f"meter {first.id!r}"),
         [m.id for m in site.meters],
         {(m.source_id or m.id): m.id for m in meters},
@@ -201,7 +185,9 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
         if file is None:
             raise ConfigError(
                 f"meter {meter.id!r} has no 'file' and no ancestor with one; "
-                "set 'file' on it or on its parent"
+                "set 'file' on it or on its parent",
+                meter=meter.id,
+                reason="no-file",
             )
         groups.setdefault((file, meter_format(meter, file)), []).append(meter)
     direct = _parquet_cube(site, base, groups)
@@ -211,7 +197,7 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
     for (file, fmt), meters in sorted(groups.items()):
         path = _resolve(base, file, f"meter {meters[0].id!r}")
         tables.extend(_read_group(path, fmt, meters, site, base))
-    tables = _flag_above_rated(tables, site)
+    tables = flag_above_rated(tables, site)
     labels: dict[str, dict[str, str]] = {}
     for table in tables:
         labels.update(table.labels)
@@ -226,7 +212,8 @@ def read_grid(site: SiteConfig, base: Path) -> GridIntensity:
     if not site.grid:
         raise ConfigError(
             "the site declares no [[grid]] source; hourly location-based Scope 2 needs one "
-            "(electricitymaps, eia930, gridemissions, neso, entsoe)"
+            f"({', '.join(grid_source_ids())})",
+            reason="no-grid-source",
         )
     return _read_source(site.grid[0], base)
 
@@ -238,25 +225,9 @@ def read_more_grids(site: SiteConfig, base: Path) -> tuple[GridIntensity, ...]:
 
 def _read_source(source: GridSource, base: Path) -> GridIntensity:
     """Read one grid source and make it a Scope 2 series."""
-    if source.source not in _GRID_READERS:
-        raise ConfigError(
-            f"grid source {source.source!r} cannot supply an hourly intensity series yet; "
-            f"use one of: {', '.join(_GRID_READERS)}"
-        )
+    importer = grid_importer(source.source)
     path = _resolve(base, source.path, f"grid source {source.source!r}")
-    read = _reader(_GRID_READERS, source.source)
-    if source.source == "electricitymaps":
-        table: GridTable = read(path, basis=source.basis)
-    elif source.source in ("eia930", "gridemissions"):
-        if not source.region:
-            raise ConfigError(f"grid source {source.source!r} needs 'region' (the BA code)")
-        table = read(path, ba=source.region)
-    elif source.source == "entsoe":
-        from carbon.ingest.grid_entsoe import entsoe_intensity
-
-        table = entsoe_intensity(read(path))
-    else:
-        table = read(path)
+    table = importer.read(path, region=source.region, basis=source.basis)
     return grid_from_table(replace(table, record=_shown(table.record, base)))
 
 
@@ -265,8 +236,6 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
     cube, labels = read_meters(site, base)
     instruments: tuple = ()
     if site.reporting.instruments:
-        from carbon.site.instruments import read_instruments_csv
-
         path = _resolve(base, site.reporting.instruments, "[reporting] instruments")
         instruments = tuple(read_instruments_csv(path))
     return SiteInputs(

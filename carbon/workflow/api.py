@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from carbon.ingest.grid_table import GridIntensity
     from carbon.quality.align import MeterCube
-    from carbon.site.config import SiteConfig
+    from carbon.site.model import SiteConfig
 
 __all__ = ["Site", "demo_site", "load_site", "run", "verify", "write_report"]
 

@@ -33,7 +33,7 @@ from carbon.pivot.counterfactual import (
 )
 from carbon.pivot.effects import decomposition_block, load_shape_by_workload, timing_by_workload
 from carbon.pivot.uncertainty import FACTOR_HALF_WIDTH, Components, method_note, propagate
-from carbon.quality.align import MeterCube
+from carbon.quality.cube_model import MeterCube
 from carbon.results.document import ReportMeta, build_results
 from carbon.site.model import SiteConfig
 

@@ -23,7 +23,7 @@ from typing import Any
 import xarray as xr
 
 from carbon.core.errors import ConfigError
-from carbon.quality.align import MeterCube
+from carbon.quality.cube_model import MeterCube
 
 #: default chunk sizes: a week of 1-minute intervals, 50 meters (4 MB per chunk). Smaller
 #: chunks multiply the tasks: a day of minutes x 32 meters took 25 s a site on a LocalCluster,

@@ -13,13 +13,12 @@ from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import METER_COLUMNS
 from carbon.core.units import ureg
-from carbon.ingest.dcgm import (
+from carbon.ingest.dcgm import read_dcgm_csv, read_dcgm_scrapes
+from carbon.ingest.dcgm_exposition import (
     ENERGY_COUNTER,
     POWER_GAUGE,
     SENTINEL_RANGES,
     parse_dcgm_exposition,
-    read_dcgm_csv,
-    read_dcgm_scrapes,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "telemetry"

@@ -13,12 +13,8 @@ from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
 from carbon.core.units import parse_unit
 from carbon.factors.catalogue import load_dataset
-from carbon.ingest.grid_entsoe import (
-    DEFAULT_PSR_FACTORS,
-    GENERATION_COLUMNS,
-    entsoe_intensity,
-    read_entsoe_generation,
-)
+from carbon.ingest.grid_entsoe import GENERATION_COLUMNS, read_entsoe_generation
+from carbon.ingest.grid_entsoe_intensity import DEFAULT_PSR_FACTORS, entsoe_intensity
 from carbon.ingest.grid_table import grid_from_table
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "grid"

@@ -12,12 +12,9 @@ from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
 from carbon.core.lineage import MeterTable
 from carbon.core.units import parse_unit
-from carbon.ingest.meters_csv import (
-    read_meters_csv,
-    read_meters_parquet,
-    read_register_csv,
-    read_wide_csv,
-)
+from carbon.ingest.meters_long_csv import read_meters_csv, read_meters_parquet
+from carbon.ingest.meters_register_csv import read_register_csv
+from carbon.ingest.meters_wide_csv import read_wide_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "meters"
 CHICAGO = "America/Chicago"

@@ -20,8 +20,8 @@ from carbon.attribution.workloads import (
 from carbon.core.errors import InputDataError
 from carbon.core.flags import FLAG_NAMES, Flag
 from carbon.core.units import ureg
-from carbon.quality.align import ConflictingDuplicate
 from carbon.quality.assess import MeterQuality, QualityReport
+from carbon.quality.cube_model import ConflictingDuplicate
 from carbon.quality.reconcile import MAX_LISTED, Breach, ParentReconciliation
 from carbon.site.meters import WORKLOADS
 from carbon.site.model import SiteConfig

@@ -3,7 +3,7 @@
 :func:`carbon.quality.parquet_cube.long_parquet_cube` must give what
 ``build_cube([read_long_arrow(pq.read_table(path), ...)], meter_ids)`` gives, and
 :func:`carbon.quality.parquet_cube.meters_parquet_cube` (when it does not hand the file back)
-what ``build_cube`` gives on :func:`carbon.ingest.meters_csv.read_meters_parquet`'s table with
+what ``build_cube`` gives on :func:`carbon.ingest.meters_long_csv.read_meters_parquet`'s table with
 its ids mapped to the site's: the same energy bit for bit (NaN included), flags, time axis,
 common and native intervals, rows read, duplicates, conflicts and input record; and where
 the table path refuses the input, the same error message (lines numbered as each reader
@@ -34,11 +34,11 @@ from hypothesis import strategies as st
 from carbon.core.errors import CarbonError
 from carbon.core.flags import Flag
 from carbon.core.lineage import MeterTable
-from carbon.quality import parquet_cube
 from carbon.ingest.meters_arrow import read_long_arrow
-from carbon.ingest.meters_csv import read_meters_parquet
+from carbon.ingest.meters_long_csv import read_meters_parquet
+from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
-from carbon.quality.sources import _flag_above_rated
+from carbon.quality.sources import flag_above_rated
 
 METERS = ["REV", "A", "B", "C"]
 START = pd.Timestamp("2025-03-09T04:00", tz="UTC")
@@ -197,7 +197,7 @@ def _meters_reference(path: Path, ids: list[str], rated_kw: dict[str, float] | N
     frame = table.frame.assign(meter_id=table.frame["meter_id"].astype(str).to_numpy())
     mapped = MeterTable(frame, table.unit, table.interval, table.record, {})
     meters = [SimpleNamespace(id=m, rated_kw=(rated_kw or {}).get(m)) for m in ids]
-    flagged = _flag_above_rated([mapped], SimpleNamespace(meters=meters))
+    flagged = flag_above_rated([mapped], SimpleNamespace(meters=meters))
     return build_cube(flagged, ids)
 
 

@@ -1,0 +1,82 @@
+"""The meter cube's types and the rules its builders share.
+
+:class:`MeterCube` is what :func:`carbon.quality.align.build_cube` (and the builders behind
+it, :mod:`carbon.quality.cube` and :mod:`carbon.quality.parquet_cube`) return;
+:class:`ConflictingDuplicate` is one of its records of a meter interval read twice with
+different values. :data:`SEVERITY` and :data:`BY_SEVERITY` rank the flags of the readings
+that fall into one cell (the most severe wins), and :func:`is_conflicting` says which
+repeated readings conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from carbon.core.flags import Flag
+from carbon.core.lineage import InputRecord
+
+#: One hour: every common interval divides it or is a multiple of it.
+HOUR = pd.Timedelta(hours=1)
+
+# Severity order when several readings fall into one common interval (later wins). A cell
+# without every reading it should hold is at least a GAP; a more specific reason wins over GAP.
+_ORDER = (
+    Flag.MEASURED,
+    Flag.IMPUTED_LINEAR,
+    Flag.IMPUTED_PROFILE,
+    Flag.DUPLICATE_IDENTICAL,
+    Flag.SOURCE_ESTIMATED,
+    Flag.ABOVE_RATED,
+    Flag.NEGATIVE,
+    Flag.GAP,
+    Flag.COUNTER_RESET,
+    Flag.SOURCE_MISSING,
+    Flag.DUPLICATE_CONFLICTING,
+)
+#: Flag code -> its rank in the order above.
+SEVERITY = np.zeros(max(int(f) for f in Flag) + 1, dtype=np.int8)
+SEVERITY[[int(f) for f in _ORDER]] = np.arange(len(_ORDER))
+#: Rank -> flag code (the inverse of :data:`SEVERITY`).
+BY_SEVERITY = np.array([int(f) for f in _ORDER], dtype=np.int8)
+
+
+@dataclass(frozen=True)
+class ConflictingDuplicate:
+    """One meter interval read more than once with different values."""
+
+    meter: str
+    interval_start: str
+    values_kwh: tuple[float, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MeterCube:
+    """All meters of a site on one grid."""
+
+    energy: xr.DataArray  # (meter, time) [kWh]; NaN = no usable reading
+    flags: xr.DataArray  # (meter, time) int8 Flag codes
+    interval: pd.Timedelta  # the common interval
+    native_interval: dict[str, pd.Timedelta]
+    rows_read: dict[str, int]  # rows per meter, over all inputs
+    duplicates_identical: dict[str, int]
+    conflicts: tuple[ConflictingDuplicate, ...]
+    records: tuple[InputRecord, ...]
+
+
+def is_conflicting(spread: pd.DataFrame) -> pd.Series:
+    """Which groups of readings of one meter and interval conflict.
+
+    `spread` holds per group the ``min``, ``max``, ``size`` and ``count`` (non-missing
+    readings). Readings conflict when they carry different values, or when some are missing
+    and others are not (a missing reading never silently stands in for a value, nor the other
+    way round). Readings that are all missing agree: the interval stays a gap.
+    """
+    repeated = spread["size"] > 1
+    partly_missing = (spread["count"] > 0) & (spread["count"] < spread["size"])
+    differ = (spread["count"] == spread["size"]) & (spread["min"] != spread["max"])
+    return repeated & (partly_missing | differ)
