@@ -12,7 +12,6 @@ from carbon.site.activity import ActivityPeriod, HeatReusePeriod, MinerGroup, Wa
 from carbon.site.activity_file import ACTIVITY_COLUMNS, activity_input_record, read_activity_csv
 from carbon.site.load import format_validation_error, load_site, site_from_dict, with_activity_file
 from carbon.site.meters import (
-    FORMAT_BY_SUFFIX,
     WORKLOADS,
     GridSource,
     MarginalRateSource,
@@ -46,7 +45,6 @@ from carbon.site.register import (
 __all__ = [
     "ACTIVITY_COLUMNS",
     "DISCLOSURE_REGISTER_KEYS",
-    "FORMAT_BY_SUFFIX",
     "OPERATING_KEYS",
     "WORKLOADS",
     "ActivityPeriod",

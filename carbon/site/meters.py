@@ -13,13 +13,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from carbon.ingest.registry import grid_source_ids, meter_format_ids
 from carbon.site.schema import Frozen
 
 __all__ = [
-    "FORMAT_BY_SUFFIX",
     "WORKLOADS",
     "Allocation",
     "GridSource",
+    "GridSourceId",
     "MarginalRateSource",
     "Meter",
     "MeterFormat",
@@ -36,24 +37,11 @@ Workload = Literal["mining", "ai"]
 WORKLOADS: tuple[str, ...] = ("mining", "ai", "other")
 MeterRole = Literal["revenue", "it", "shared", "generation", "export"]
 Allocation = Literal["it-energy", "dedicated"]
-#: File formats a meter can be read from (``format`` key; inferred from the extension if absent).
-MeterFormat = Literal[
-    "long-csv",
-    "parquet",
-    "wide-csv",
-    "register-csv",
-    "utility-csv",
-    "green-button",
-    "dcgm",
-    "miner",
-]
-FORMAT_BY_SUFFIX: dict[str, str] = {
-    ".csv": "long-csv",
-    ".parquet": "parquet",
-    ".xml": "green-button",
-    ".prom": "dcgm",
-    ".jsonl": "miner",
-}
+#: File formats a meter can be read from (``format`` key; inferred from the extension if absent):
+#: the ids of :data:`carbon.ingest.registry.METER_IMPORTERS`.
+MeterFormat = Literal[meter_format_ids()]
+#: Grid-intensity sources: the ids of :data:`carbon.ingest.registry.GRID_IMPORTERS`.
+GridSourceId = Literal[grid_source_ids()]
 
 
 class WorkloadSpan(Frozen):
@@ -166,9 +154,7 @@ class Meter(Frozen):
 class GridSource(Frozen):
     """A grid-intensity source, most specific first in the site file."""
 
-    source: Literal[
-        "electricitymaps", "eia930", "gridemissions", "watttime", "neso", "entsoe", "table"
-    ]
+    source: GridSourceId
     path: str
     basis: Literal["direct", "lifecycle"] = "direct"
     region: str | None = Field(

@@ -175,3 +175,14 @@ def test_a_site_reads_a_table_grid_source(tmp_path: Path) -> None:
     assert grid.region == "ERCT"
     assert grid.record.path == "grid.csv"
     assert len(grid.intensity) == 3
+
+
+def test_the_site_model_accepts_exactly_the_registry_ids() -> None:
+    """The site file's ``format`` and ``[[grid]] source`` choices are the registry's tables."""
+    from typing import get_args
+
+    from carbon.ingest.registry import grid_source_ids, meter_format_ids
+    from carbon.site.meters import GridSourceId, MeterFormat
+
+    assert get_args(MeterFormat) == meter_format_ids()
+    assert get_args(GridSourceId) == grid_source_ids()
