@@ -12,7 +12,6 @@ import xarray as xr
 from carbon.analysis.kpis import (
     EN50600_DIESEL_KWH_PER_L,
     EN50600_GAS_KWH_PER_M3,
-    Metric,
     cue,
     ere,
     erf,
@@ -23,11 +22,12 @@ from carbon.analysis.kpis import (
     pue_from_partials,
     ref,
     source_emissions,
-    total_of,
     wue,
     wue_source,
 )
+from carbon.analysis.metric import Metric
 from carbon.core.errors import InputDataError, UnitError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_
 
 RTOL = 1e-9

@@ -111,7 +111,9 @@ def _quantity(value: Any) -> pint.Quantity:
             raise ValueError(f"expected '<number> <unit>', e.g. '1200 scf', got {value!r}")
         q = _fuel_quantity(float(match.group(1)), match.group(2))
     elif isinstance(value, pint.Quantity):
-        raise ValueError("the quantity comes from another unit registry; use carbon.core.units.ureg")
+        raise ValueError(
+            "the quantity comes from another unit registry; use carbon.core.units.ureg"
+        )
     else:
         raise ValueError(
             f"expected a pint Quantity or a string '<number> <unit>', got {type(value).__name__}"

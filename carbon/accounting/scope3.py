@@ -26,8 +26,8 @@ import numpy as np
 import pint
 import xarray as xr
 
-from carbon.analysis.kpis import total_of
 from carbon.core.errors import InputDataError, UnitError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_, ureg
 from carbon.factors.catalogue import egrid_co2e_rate, egrid_grid_gross_loss, load_dataset
 

@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pint
 
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis import kpis, sector
+from carbon.analysis.metric import Metric
 from carbon.core.errors import InputDataError, UnitError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_, parse_unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.analysis.period import PeriodOutcome
     from carbon.site.config import ActivityPeriod
 
 __all__ = [
@@ -145,7 +147,7 @@ class SectorFigure:
     """One sector metric as reported: the metric, its display unit and its definition."""
 
     key: str  # results.json key, unit in the name
-    metric: kpis.Metric
+    metric: Metric
     unit: str  # display unit of `value`
     label: str  # the metric's label plus the definitions it rests on
     hashrate_definition: str | None = None
@@ -198,7 +200,7 @@ def _eh(q: pint.Quantity | None) -> str:
 
 
 def _kwh(x: Any) -> pint.Quantity:
-    return kpis.total_of(x, "kWh", "energy")
+    return total_of(x, "kWh", "energy")
 
 
 def _workload(data: Any, workload: str) -> Any:
@@ -235,7 +237,7 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
     if act.source:
         assumptions.append(f"activity data: {act.source}")
 
-    def add(key: str, metric: kpis.Metric, unit: str, text: str, hashrate: str | None) -> None:
+    def add(key: str, metric: Metric, unit: str, text: str, hashrate: str | None) -> None:
         figures.append(
             SectorFigure(
                 key=key, metric=metric, unit=unit, label=text, hashrate_definition=hashrate
@@ -361,7 +363,7 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
             ("location-based", mining_lb, "emissions_per_btc_location_tco2e"),
             ("market-based", mining_mb, "emissions_per_btc_market_tco2e"),
         ):
-            e = kpis.total_of(total, "kg CO2e", f"{basis} mining emissions") * share
+            e = total_of(total, "kg CO2e", f"{basis} mining emissions") * share
             m = sector.emissions_per_btc(e, btc, basis=basis)  # type: ignore[arg-type]
             add(key, m, "t CO2e/BTC", f"{m.label}; {share_text}", None if share == 1.0 else average)
     if act.hashrate_average is not None and float(act.hashrate_average.magnitude) > 0:

@@ -3,7 +3,8 @@
 Picks each block's inputs from the period's outcome and the site file and calls
 the pure functions of :mod:`carbon.analysis.capacity`, :mod:`carbon.analysis.hashrate`,
 :mod:`carbon.analysis.production`, :mod:`carbon.analysis.clean_shares`,
-:mod:`carbon.analysis.demand_response`, :mod:`carbon.analysis.cost_bridge` and :mod:`carbon.analysis.water`.
+:mod:`carbon.analysis.demand_response`, :mod:`carbon.analysis.cost_bridge` and
+:mod:`carbon.analysis.water`.
 Keys: ``capacity``, ``hashrate``, ``production``, ``clean_energy_shares``,
 ``demand_response``, ``energy_cost``, ``water`` (docs/results-json.md).
 """
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis import capacity as cap
 from carbon.analysis import clean_shares as cs
 from carbon.analysis.cost_bridge import cost_bridge_from_config
@@ -31,8 +33,6 @@ from carbon.site.instruments import CARBON_FREE_TECHNOLOGIES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint
-
-    from carbon.analysis.period import PeriodOutcome
 
 __all__ = ["operating_blocks"]
 

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from carbon.analysis.activity import parse_quantity
+from carbon.core.fiscal import fiscal_of_month
 from carbon.site.config import (
     Assurance,
     Boundary,
@@ -398,8 +399,6 @@ def assurance_block(assurance: Assurance | None) -> dict[str, Any]:
 
 def fiscal_block(site: SiteConfig, period_label: str) -> dict[str, Any]:
     """The fiscal year and quarter a month belongs to (:mod:`carbon.core.fiscal`)."""
-    from carbon.core.fiscal import fiscal_of_month
-
     fy = site.fiscal_year
     start_month = fy.start_month if fy else 1
     naming = fy.naming if fy else "end-year"

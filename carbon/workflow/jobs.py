@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from carbon.analysis.period import PeriodOutcome, slice_flags, slice_period
+from carbon.accounting.outcome import PeriodOutcome
+from carbon.analysis.period import slice_flags, slice_period
 from carbon.core.errors import ConfigError, OutputExistsError
 from carbon.core.period import Period, month, next_full_month_after
 from carbon.demo import site as demo
