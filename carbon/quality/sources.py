@@ -264,7 +264,7 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
     cube, labels = read_meters(site, base)
     instruments: tuple = ()
     if site.reporting.instruments:
-        from carbon.site.instruments import read_instruments_csv
+        from carbon.site.instruments_csv import read_instruments_csv
 
         path = _resolve(base, site.reporting.instruments, "[reporting] instruments")
         instruments = tuple(read_instruments_csv(path))
