@@ -15,9 +15,10 @@ from typing import Any
 import xarray as xr
 
 from carbon.accounting.claims import ClaimContext
+from carbon.accounting.fuel_records import fuel_record_from_dict
 from carbon.accounting.market import market_based
 from carbon.accounting.market_result import MarketBasedResult
-from carbon.accounting.scope1 import Scope1Result, fuel_record_from_dict, scope1_emissions
+from carbon.accounting.scope1 import Scope1Result, scope1_emissions
 from carbon.accounting.scope3 import TDLosses, td_losses_egrid
 from carbon.accounting.serials import SerialUse
 from carbon.core.errors import FactorNotFoundError
