@@ -223,16 +223,7 @@ def market_based(
 
     ef_rem, source = _remainder(applicable, passed, hours, residual_factor, grid_average, notes)
     total_load = lod.sum(axis=0)
-    ef_annual = (
-        float((total_load * ef_rem).sum() / total_load.sum())
-        if total_load.sum() > 0
-        else float(ef_rem.mean())
-    )
-    if len(np.unique(ef_rem)) > 1:
-        notes.append(
-            "the remainder rate varies by hour; annual matching uses its load-weighted mean "
-            f"{ef_annual * 1000:.6g} g CO2e/kWh"
-        )
+    ef_annual = _annual_rate(total_load, ef_rem, notes)
 
     # Hourly matching: per workload and for the boundary as a whole.
     e_h, _, _ = matched(lod, alloc_h, own, ef_rem)
@@ -372,6 +363,22 @@ def _coverage(
             row[s] += kwh / 1000
         coverage[basis] = row
     return coverage
+
+
+def _annual_rate(total_load: np.ndarray, ef_rem: np.ndarray, notes: list[str]) -> float:
+    """The remainder rate of annual matching [kg CO2e/kWh]: the load-weighted mean of the
+    hourly one (noted when it varies), its plain mean without load."""
+    ef_annual = (
+        float((total_load * ef_rem).sum() / total_load.sum())
+        if total_load.sum() > 0
+        else float(ef_rem.mean())
+    )
+    if len(np.unique(ef_rem)) > 1:
+        notes.append(
+            "the remainder rate varies by hour; annual matching uses its load-weighted mean "
+            f"{ef_annual * 1000:.6g} g CO2e/kWh"
+        )
+    return ef_annual
 
 
 def _matching_metrics(

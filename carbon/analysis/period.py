@@ -82,6 +82,41 @@ def _on_grid(data: xr.DataArray, expected: pd.DatetimeIndex) -> bool:
     return have.dtype == "datetime64[ns]" and have.equals(expected.tz_localize(None))
 
 
+def _location_factors(
+    site: SiteConfig,
+    period: Period,
+    grid: GridIntensity,
+    more_grids: Sequence[GridIntensity],
+    total: xr.DataArray,
+    interval: pd.Timedelta,
+) -> tuple[xr.DataArray, xr.DataArray, LocationFactors]:
+    """The attributed energy `total` on the factor grid, the location-based factor of every
+    factor interval [g CO2e/kWh], and the levels of the hierarchy that supplied them."""
+    usable = _usable_grid(grid)
+    if grid.resolution >= interval:
+        hourly = emissions.to_resolution(total, interval, grid.resolution)
+        source = grid.intensity
+    else:
+        hourly = total
+        source = emissions.coarsen_intensity(grid.intensity.where(usable), interval)
+        usable = None  # a meter interval with any unusable sub-interval is NaN after the mean
+    chain = chain_grids(grid, more_grids, hourly["time"], interval) if more_grids else None
+    if chain is not None:
+        source, usable = chain.intensity, None
+    # METHODOLOGY 1.2: hourly source first, then the eGRID subregion annual rate, then the
+    # national rate; the level used is recorded per interval and reported, never silent.
+    subregion, national = location_factors_for(site, period.start.year)
+    intensity, levels = emissions.apply_factor_hierarchy(
+        source,
+        usable,
+        hourly["time"],
+        subregion_rate=None if subregion is None else subregion.rate,
+        national_rate=national.rate,
+    )
+    factors = LocationFactors(levels=levels, subregion=subregion, national=national, chain=chain)
+    return hourly, intensity, factors
+
+
 def run_period(
     site: SiteConfig,
     cube: MeterCube,
@@ -118,28 +153,9 @@ def run_period(
     )
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
-    usable = _usable_grid(grid)
-    if grid.resolution >= cube.interval:
-        hourly = emissions.to_resolution(split.total, cube.interval, grid.resolution)
-        source = grid.intensity
-    else:
-        hourly = split.total
-        source = emissions.coarsen_intensity(grid.intensity.where(usable), cube.interval)
-        usable = None  # a meter interval with any unusable sub-interval is NaN after the mean
-    chain = chain_grids(grid, more_grids, hourly["time"], cube.interval) if more_grids else None
-    if chain is not None:
-        source, usable = chain.intensity, None
-    # METHODOLOGY 1.2: hourly source first, then the eGRID subregion annual rate, then the
-    # national rate; the level used is recorded per interval and reported, never silent.
-    subregion, national = location_factors_for(site, period.start.year)
-    intensity, levels = emissions.apply_factor_hierarchy(
-        source,
-        usable,
-        hourly["time"],
-        subregion_rate=None if subregion is None else subregion.rate,
-        national_rate=national.rate,
+    hourly, intensity, factors = _location_factors(
+        site, period, grid, more_grids, split.total, cube.interval
     )
-    factors = LocationFactors(levels=levels, subregion=subregion, national=national, chain=chain)
     hourly_emissions = emissions.location_based(hourly, intensity)
     annual = factors.fallback_rate()
     scopes = account_period(
