@@ -1,6 +1,6 @@
 """IT energy per workload without the dense share array equals the dense formula.
 
-``attribution._it_by_workload`` sends meters whose workload does not change inside the window
+``attribution.it_by_workload`` sends meters whose workload does not change inside the window
 through a (meter x workload) matrix and only the changing ones through per-interval shares;
 ``(energy * workload_shares).sum("meter")`` is the definition it must reproduce.
 """
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbon.attribution.workloads import _fixed_workloads, _it_by_workload, workload_shares
+from carbon.attribution.workloads import fixed_workloads, it_by_workload, workload_shares
 from carbon.core.units import ureg
 from carbon.demo import site as demo
 
@@ -33,7 +33,7 @@ def test_matches_the_dense_shares(start: str) -> None:
         dims=("meter", "time"),
         coords={"meter": ids, "time": time},
     ).pint.quantify("kWh", unit_registry=ureg)
-    got = _it_by_workload(energy, site, time, STEP)
+    got = it_by_workload(energy, site, time, STEP)
     want = (energy.pint.dequantify() * workload_shares(site, time, STEP)).sum("meter")
     assert got.pint.units == ureg.kWh
     np.testing.assert_allclose(
@@ -50,5 +50,5 @@ def test_a_meter_changing_inside_the_window_is_not_fixed() -> None:
     assert switching  # the demo converts a hall
     across = pd.date_range("2025-06-10", "2025-06-20", freq=STEP, inclusive="left")
     before = pd.date_range("2025-05-01", "2025-05-10", freq=STEP, inclusive="left")
-    assert not set(switching) & set(_fixed_workloads(site, across, STEP))
-    assert set(switching) <= set(_fixed_workloads(site, before, STEP))
+    assert not set(switching) & set(fixed_workloads(site, across, STEP))
+    assert set(switching) <= set(fixed_workloads(site, before, STEP))

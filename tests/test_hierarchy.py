@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from carbon.accounting.annual_factors import location_factors_for
 from carbon.accounting.location import (
     FACTOR_LEVELS,
     LEVEL_HOURLY_SOURCE,
@@ -18,7 +19,7 @@ from carbon.accounting.location import (
     apply_factor_hierarchy,
     location_based,
 )
-from carbon.analysis.period import location_factors_for, run_period
+from carbon.analysis.period import run_period
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable, InputRecord

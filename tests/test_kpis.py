@@ -12,7 +12,6 @@ import xarray as xr
 from carbon.analysis.kpis import (
     EN50600_DIESEL_KWH_PER_L,
     EN50600_GAS_KWH_PER_M3,
-    Metric,
     cue,
     ere,
     erf,
@@ -21,13 +20,15 @@ from carbon.analysis.kpis import (
     partial_pue_zone,
     pue,
     pue_from_partials,
+    pue_ratio,
     ref,
     source_emissions,
-    total_of,
     wue,
     wue_source,
 )
+from carbon.analysis.metric import Metric
 from carbon.core.errors import InputDataError, UnitError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_
 
 RTOL = 1e-9
@@ -112,6 +113,16 @@ def test_pue_of_cubes_is_ratio_of_totals_not_mean_of_ratios():
     m2 = pue(dc2, it2, it_metered_at="pdu_output", months=12)
     assert m2.ratio == pytest.approx(410 / 300, rel=RTOL)
     assert m2.ratio != pytest.approx((1.1 + 1.5) / 2)
+
+
+def test_pue_ratio_is_the_kpi_ratio_and_none_without_it_energy():
+    dc = cube([[120, 300], [0, 0]])
+    it = cube([[100, 100], [0, 0]])
+    assert pue_ratio(dc, it) == pue(dc, it, it_metered_at="ups_output", months=1).ratio
+    assert pue_ratio(Q_(5.0, "MWh"), Q_(4000.0, "kWh")) == 1.25
+    assert pue_ratio(cube([[3, 4]]), cube([[0, 0]])) is None  # no IT energy: no PUE
+    with pytest.raises(InputDataError, match="E_IT has missing values"):
+        pue_ratio(dc, cube([[np.nan, 1.0], [0, 0]]))
 
 
 def test_pue_interim_under_twelve_months():

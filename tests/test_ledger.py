@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from carbon.accounting.serials import SerialUse, check_serials
 from carbon.cli import app
-from carbon.core.errors import ConfigError, OutputExistsError
+from carbon.core.errors import ConfigError, OutputExistsError, SerialOverlapError
 from carbon.ledger.index import (
     append_entry,
     diff_figures,
@@ -24,7 +25,7 @@ from carbon.ledger.index import (
     serial_use_to_dict,
     verify_chain,
 )
-from carbon.site.instruments import SerialOverlapError, SerialRange, SerialUse, check_serials
+from carbon.site.instruments import SerialRange
 from carbon.workflow.jobs import write_site_report
 from tests.integration.test_example_site import write_example
 

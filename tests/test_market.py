@@ -18,34 +18,32 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
-from carbon.accounting.market import (
-    GRID_AVERAGE_FLAG,
+from carbon.accounting.allocation import allocate
+from carbon.accounting.claims import ClaimContext, VintageRule, check_quality
+from carbon.accounting.market import GRID_AVERAGE_FLAG, market_based
+from carbon.accounting.matching import (
     METRICS,
-    AllocationError,
-    allocate,
     annual_matching_emissions,
     hourly_matching_emissions,
-    market_based,
     matching_metrics,
 )
-from carbon.core.errors import ConfigError, InputDataError, UnitError
+from carbon.accounting.serials import SerialUse, check_serials, serial_uses
+from carbon.core.errors import (
+    AllocationError,
+    ConfigError,
+    InputDataError,
+    SerialOverlapError,
+    UnitError,
+)
 from carbon.core.units import ureg
 from carbon.site.instruments import (
-    CSV_COLUMNS,
     Certificate,
-    ClaimContext,
     GreenTariff,
     PowerPurchaseAgreement,
     ResidualMix,
-    SerialOverlapError,
-    SerialUse,
     SupplierFactor,
-    VintageRule,
-    check_quality,
-    check_serials,
-    read_instruments_csv,
-    serial_uses,
 )
+from carbon.site.instruments_csv import CSV_COLUMNS, read_instruments_csv
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "market-based.md"
 HOURS = pd.date_range("2025-06-01", periods=24, freq="h")

@@ -25,7 +25,7 @@ from carbon.analysis import capacity, clean_shares, sector
 from carbon.analysis.cost_bridge import cost_bridge
 from carbon.analysis.demand_response import curtailed_against_baseline
 from carbon.analysis.hashrate import uptime
-from carbon.analysis.operating import _capacity
+from carbon.analysis.operating import capacity_block
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.money import parse_money
 from carbon.core.units import Q_
@@ -123,7 +123,7 @@ def test_capacity_never_stands_in_for_energy_across_a_meter_gap() -> None:
     outcome = SimpleNamespace(
         site=site, period=period, attribution=SimpleNamespace(revenue=revenue)
     )
-    block = _capacity(outcome)
+    block = capacity_block(outcome)
     assert block["metered_energy_mwh"] == pytest.approx(75.0)
     assert block["metered_intervals_without_data"] == 1
     assert block["average_mw"] == pytest.approx(75.0)  # 75 MWh / 1 h, gap not filled
@@ -255,11 +255,11 @@ def _share_outcome(*, c: float, cert_mwh: float, gen_mwh: list[float]):
 
 def test_shares_are_independent_of_each_other() -> None:
     """Changing one share's own input moves that share and no other."""
-    from carbon.analysis.operating import _clean_shares
+    from carbon.analysis.operating import clean_shares_block
 
     def values(**kw):
         args = {"c": 0.3, "cert_mwh": 2.0, "gen_mwh": [2.0, 1.0], **kw}
-        s = _clean_shares(_share_outcome(**args))
+        s = clean_shares_block(_share_outcome(**args))
         return {k: s[k]["value"] for k in clean_shares.SHARE_LABELS}
 
     base = values()

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from carbon.accounting.serials import SerialUse
+from carbon.core.errors import SerialOverlapError
 from carbon.ledger.index import append_entry, ledger_path, serial_use_to_dict
 from carbon.ledger.prior_uses import prior_uses_for
-from carbon.site.instruments import SerialOverlapError, SerialRange, SerialUse
+from carbon.site.instruments import SerialRange
 from carbon.workflow.jobs import write_demo_report
 
 CDT = timezone(timedelta(hours=-5))

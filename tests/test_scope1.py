@@ -17,15 +17,13 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
+from carbon.accounting.fuel_records import FuelRecord, SiteFactors, fuel_record_from_dict
+from carbon.accounting.grid_purchase import grid_purchased
 from carbon.accounting.scope1 import (
     DEFAULT_DATASET,
-    FuelRecord,
-    SiteFactors,
     combustion_factors,
     fuel_emissions,
     fuel_energy_hhv,
-    fuel_record_from_dict,
-    grid_purchased,
     scope1_emissions,
     stationary_fuels,
 )

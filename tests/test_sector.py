@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from carbon.analysis.kpis import Metric, pue
+from carbon.analysis.kpis import pue
+from carbon.analysis.metric import Metric
 from carbon.analysis.sector import (
     BLOCKS_PER_DAY,
     SUBSIDY_BTC_SINCE_2024_HALVING,

@@ -1,6 +1,6 @@
 """Scope 1, market-based Scope 2 and Scope 3.3 for one period: wiring only.
 
-The rules live in :mod:`carbon.accounting.market` and :mod:`carbon.site.instruments` (Scope 2
+The rules live in :mod:`carbon.accounting.market` and :mod:`carbon.accounting.claims` (Scope 2
 market-based, METHODOLOGY 1.3, 1.4, 2), :mod:`carbon.accounting.scope1` (1.5) and
 :mod:`carbon.accounting.scope3` (1.6). This module feeds them the period's hourly load per
 workload, the site's instruments and fuel records, and one GWP set.
@@ -14,12 +14,15 @@ from typing import Any
 
 import xarray as xr
 
-from carbon.accounting.market import MarketBasedResult, market_based
-from carbon.accounting.scope1 import Scope1Result, fuel_record_from_dict, scope1_emissions
+from carbon.accounting.claims import ClaimContext
+from carbon.accounting.fuel_records import fuel_record_from_dict
+from carbon.accounting.market import market_based
+from carbon.accounting.market_result import MarketBasedResult
+from carbon.accounting.scope1 import Scope1Result, scope1_emissions
 from carbon.accounting.scope3 import TDLosses, td_losses_egrid
+from carbon.accounting.serials import SerialUse
 from carbon.core.errors import FactorNotFoundError
 from carbon.factors.egrid import latest_egrid_for_year
-from carbon.site.instruments import ClaimContext, SerialUse
 
 
 @dataclass(frozen=True)

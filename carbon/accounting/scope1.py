@@ -21,55 +21,38 @@ quantity is refused unless the record gives ``hhv_per_lhv``: US factors are HHV.
 A biogenic fuel's CO2 is reported separately (outside the scopes); its CH4 and
 N2O stay in Scope 1, CH4 with the non-fossil GWP where the set has one.
 
-Electricity the gensets generate and the site consumes is not Scope 2 as well:
-:func:`grid_purchased` leaves only the grid purchase for Scope 2, and refuses to
-net exports (exports stay in Scope 1; METHODOLOGY 1.5).
+The fuel records themselves are validated in :mod:`carbon.accounting.fuel_records`;
+electricity the gensets generate and the site consumes is kept out of Scope 2 by
+:func:`carbon.accounting.grid_purchase.grid_purchased`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
 
 import numpy as np
 import pint
-import xarray as xr
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
 
+from carbon.accounting.fuel_records import GASES, FuelRecord
 from carbon.core.errors import (
     FactorError,
     FactorNotFoundError,
-    InputDataError,
     UnitError,
 )
-from carbon.core.units import Q_, parse_unit, ureg
+from carbon.core.units import Q_, parse_unit
 from carbon.factors.catalogue import FactorDataset, load_dataset
 from carbon.factors.gwp import gwp, gwp100_table, to_co2e
 
 __all__ = [
     "DEFAULT_DATASET",
-    "GASES",
     "CombustionFactors",
     "FuelEmissions",
-    "FuelRecord",
     "Scope1Result",
-    "SiteFactors",
     "combustion_factors",
     "fuel_emissions",
     "fuel_energy_hhv",
-    "fuel_record_from_dict",
-    "grid_purchased",
     "scope1_emissions",
     "stationary_fuels",
 ]
@@ -77,186 +60,8 @@ __all__ = [
 #: Dataset id of the 40 CFR 98 Table C-1/C-2 defaults shipped with carbon.
 DEFAULT_DATASET = "epa_ghg_hub_stationary"
 _KIND = "stationary_combustion_factors"
-#: Gases computed per fuel record.
-GASES: tuple[str, ...] = ("CO2", "CH4", "N2O")
-
-# Volume tokens of the gas trade, read as standard cubic feet (not pint units).
-# "M" is one thousand here, as in US gas trade (Mcf = 10^3 cubic feet). "scf" may
-# appear anywhere in a unit ("MMBtu/scf"); the scaled tokens only as the whole unit.
-_SCF_SCALED: Mapping[str, float] = {"Mscf": 1e3, "Mcf": 1e3, "MMscf": 1e6, "MMcf": 1e6}
-_SCF_PATTERN = re.compile(r"(?<![\w.])scf\b")
+#: The unit fuel energy is computed in (the default factors are per MMBtu HHV).
 _ENERGY = "MMBtu"
-_VOLUME = "m**3"
-
-
-# --------------------------------------------------------------------------------------
-# Parsing quantities on records
-# --------------------------------------------------------------------------------------
-def _fuel_quantity(number: float, unit: str) -> pint.Quantity:
-    """``number unit``, reading scf as cubic feet and Mscf/Mcf, MMscf/MMcf as 10^3, 10^6 ft**3."""
-    if unit in _SCF_SCALED:
-        return Q_(number * _SCF_SCALED[unit], "ft**3")
-    for token in _SCF_SCALED:
-        if re.search(rf"(?<![\w.]){token}\b", unit):
-            raise ValueError(f"write {token} as the whole unit, or use scf: got {unit!r}")
-    return Q_(number, parse_unit(_SCF_PATTERN.sub("ft**3", unit)))
-
-
-def _quantity(value: Any) -> pint.Quantity:
-    """A scalar pint Quantity from a Quantity or a string such as ``"1200 scf"``."""
-    if isinstance(value, ureg.Quantity):
-        q = value
-    elif isinstance(value, str):
-        match = re.fullmatch(r"\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(.+?)\s*", value)
-        if not match:
-            raise ValueError(f"expected '<number> <unit>', e.g. '1200 scf', got {value!r}")
-        q = _fuel_quantity(float(match.group(1)), match.group(2))
-    elif isinstance(value, pint.Quantity):
-        raise ValueError("the quantity comes from another unit registry; use carbon.core.units.ureg")
-    else:
-        raise ValueError(
-            f"expected a pint Quantity or a string '<number> <unit>', got {type(value).__name__}"
-        )
-    if np.ndim(q.magnitude) != 0:
-        raise ValueError(f"expected one value, got an array of shape {np.shape(q.magnitude)}")
-    magnitude = float(q.magnitude)
-    if not np.isfinite(magnitude):
-        raise ValueError(f"the value must be finite, got {q}")
-    return q
-
-
-def _optional_quantity(value: Any) -> pint.Quantity | None:
-    return None if value is None else _quantity(value)
-
-
-Quantity = Annotated[Any, BeforeValidator(_quantity)]
-OptionalQuantity = Annotated[Any, BeforeValidator(_optional_quantity)]
-
-
-def _check_compatible(q: pint.Quantity | None, unit: str, what: str) -> None:
-    if q is not None and not q.is_compatible_with(unit):
-        raise ValueError(f"{what} must be convertible to {unit}; got {q.units}")
-
-
-def _check_non_negative(q: pint.Quantity | None, what: str) -> None:
-    if q is not None and float(q.magnitude) < 0:
-        raise ValueError(f"{what} must not be negative, got {q}")
-
-
-class SiteFactors(BaseModel):
-    """Site-specific emission factors per unit of fuel energy (HHV basis).
-
-    Any gas left out falls back to the default table for the record's fuel.
-
-    Attributes
-    ----------
-    co2 : pint.Quantity, optional
-        [kg CO2/MMBtu HHV] e.g. from the measured gas composition (carbon-content method).
-    ch4 : pint.Quantity, optional
-        [kg CH4/MMBtu HHV] e.g. from a stack test or the engine maker.
-    n2o : pint.Quantity, optional
-        [kg N2O/MMBtu HHV]
-    source : str
-        Where the values come from (report number, date); cited with every result.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    co2: OptionalQuantity = None
-    ch4: OptionalQuantity = None
-    n2o: OptionalQuantity = None
-    source: Annotated[str, Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _units(self) -> SiteFactors:
-        for gas in GASES:
-            q = getattr(self, gas.lower())
-            _check_compatible(q, f"kg {gas}/MMBtu", f"site factor for {gas}")
-            _check_non_negative(q, f"site factor for {gas}")
-        if all(getattr(self, gas.lower()) is None for gas in GASES):
-            raise ValueError("site factors need at least one of co2, ch4, n2o")
-        return self
-
-
-class FuelRecord(BaseModel):
-    """Fuel burnt by one genset in one period.
-
-    Attributes
-    ----------
-    genset_id : str
-        The genset (or fuel meter) the record belongs to.
-    fuel : str
-        A fuel key of the factor dataset (``natural_gas_pipeline``,
-        ``distillate_fuel_oil_no2``) or any name when `site_factors` cover all gases.
-    quantity : pint.Quantity or str
-        Fuel burnt: energy [MMBtu, kWh, GJ …] on `heating_value_basis`, or volume
-        [scf, Mscf, ft**3, m**3, gallon, L]. Strings such as ``"1200 scf"`` are parsed.
-    heating_value_basis : {"HHV", "LHV"}
-        Basis of an energy `quantity`, or of `heat_content` for a volume. Default HHV.
-    period : str
-        Reporting period label, e.g. ``"2025-07"``.
-    heat_content : pint.Quantity or str, optional
-        [energy/volume, e.g. MMBtu/gallon, kWh/L] on `heating_value_basis`. Required
-        for every volume except pipeline gas in scf (Table C-1 default).
-    hhv_per_lhv : float, optional
-        Ratio HHV/LHV of the fuel [dimensionless], required when the basis is LHV.
-    site_factors : SiteFactors, optional
-        Site-specific per-gas factors (HHV basis); they replace the defaults gas by gas.
-    biogenic : bool
-        True for a biogenic fuel: its CO2 is reported outside the scopes.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    genset_id: Annotated[str, Field(min_length=1)]
-    fuel: Annotated[str, Field(min_length=1)]
-    quantity: Quantity
-    heating_value_basis: Literal["HHV", "LHV"] = "HHV"
-    period: Annotated[str, Field(min_length=1)]
-    heat_content: OptionalQuantity = None
-    hhv_per_lhv: Annotated[float, Field(gt=0)] | None = None
-    site_factors: SiteFactors | None = None
-    biogenic: bool = False
-
-    @field_validator("quantity")
-    @classmethod
-    def _energy_or_volume(cls, q: pint.Quantity) -> pint.Quantity:
-        if not (q.is_compatible_with(_ENERGY) or q.is_compatible_with(_VOLUME)):
-            raise ValueError(f"fuel quantity must be an energy or a volume; got {q.units}")
-        _check_non_negative(q, "fuel quantity")
-        return q
-
-    @model_validator(mode="after")
-    def _consistent(self) -> FuelRecord:
-        _check_compatible(self.heat_content, "MMBtu/m**3", "heat_content")
-        _check_non_negative(self.heat_content, "heat_content")
-        if self.heating_value_basis == "LHV" and self.hhv_per_lhv is None:
-            raise ValueError(
-                "an LHV quantity needs hhv_per_lhv (the fuel's HHV/LHV ratio): the emission "
-                "factors are per HHV energy (METHODOLOGY 9), and no default conversion is applied"
-            )
-        if self.heating_value_basis == "HHV" and self.hhv_per_lhv is not None:
-            raise ValueError("hhv_per_lhv is only meaningful with heating_value_basis='LHV'")
-        if self.heat_content is not None and self.quantity.is_compatible_with(_ENERGY):
-            raise ValueError("heat_content is given but the quantity is already an energy")
-        return self
-
-    @property
-    def is_volume(self) -> bool:
-        """True when `quantity` is a volume (it needs a heat content)."""
-        return bool(self.quantity.is_compatible_with(_VOLUME))
-
-
-def fuel_record_from_dict(data: Mapping[str, Any], source: str = "<fuel records>") -> FuelRecord:
-    """Validate one fuel record read from a file; raise :class:`InputDataError` naming the key."""
-    try:
-        return FuelRecord.model_validate(dict(data))
-    except ValidationError as exc:
-        lines = [f"{source}: invalid fuel record"]
-        for err in exc.errors():
-            path = ".".join(str(p) for p in err["loc"]) or "<record>"
-            lines.append(f"  {path}: {err['msg']}")
-        raise InputDataError("\n".join(lines)) from None
 
 
 # --------------------------------------------------------------------------------------
@@ -657,79 +462,3 @@ def scope1_emissions(
         dataset_label=dataset.label,
         dataset_sha256=dataset.sha256,
     )
-
-
-# --------------------------------------------------------------------------------------
-# No double counting with Scope 2
-# --------------------------------------------------------------------------------------
-def _energy_magnitude(x: Any, what: str) -> tuple[np.ndarray, Any]:
-    if isinstance(x, xr.DataArray):
-        units = x.pint.units
-        if units is None:
-            raise UnitError(f"{what} must carry an energy unit (quantified DataArray)")
-        q = x.data
-    elif isinstance(x, ureg.Quantity):
-        q = x
-    else:
-        raise UnitError(f"{what} must be a pint Quantity or a quantified DataArray of energy")
-    if not q.is_compatible_with("kWh"):
-        raise UnitError(f"{what} must be convertible to kWh; got {q.units}")
-    return np.asarray(q.to("kWh").magnitude, dtype=float), q
-
-
-def grid_purchased(revenue_energy: Any, onsite_generation: Any) -> Any:
-    """Electricity left for Scope 2 once on-site generation consumed on site is removed.
-
-    ``grid_t = consumption_t − onsite_generation_t``, interval by interval. The
-    gensets' fuel is already Scope 1, so the electricity they supply to the site
-    is not counted again in Scope 2 (METHODOLOGY 1.5).
-
-    Parameters
-    ----------
-    revenue_energy : pint.Quantity or xarray.DataArray
-        Site consumption per interval, including what the gensets supplied [kWh].
-    onsite_generation : pint.Quantity or xarray.DataArray
-        On-site generation consumed on site, same shape or broadcastable [kWh].
-
-    Returns
-    -------
-    pint.Quantity or xarray.DataArray
-        Grid purchase for Scope 2 [kWh], of the same kind as `revenue_energy`.
-
-    Raises
-    ------
-    InputDataError
-        If generation exceeds consumption in any interval: that surplus is an
-        export, and exports are never netted against purchases (they stay in
-        Scope 1; show them as a memo item). Also on negative or missing values.
-    UnitError
-        If an input carries no energy unit.
-    """
-    consumption, _ = _energy_magnitude(revenue_energy, "revenue_energy")
-    generation, _ = _energy_magnitude(onsite_generation, "onsite_generation")
-    if np.isnan(consumption).any() or np.isnan(generation).any():
-        raise InputDataError("grid_purchased: consumption or generation has missing values")
-    if (consumption < 0).any() or (generation < 0).any():
-        raise InputDataError("grid_purchased: consumption and generation must not be negative")
-    if isinstance(revenue_energy, xr.DataArray) and isinstance(onsite_generation, xr.DataArray):
-        try:
-            revenue_energy, onsite_generation = xr.align(
-                revenue_energy, onsite_generation, join="exact"
-            )
-        except ValueError as exc:
-            raise InputDataError(
-                f"grid_purchased: consumption and generation do not cover the same intervals: {exc}"
-            ) from exc
-    result = revenue_energy - onsite_generation
-    remaining, _ = _energy_magnitude(result, "grid purchase")
-    if (remaining < -1e-9 * np.maximum(np.abs(consumption).max(initial=0.0), 1.0)).any():
-        worst = float(-remaining.min())
-        raise InputDataError(
-            f"on-site generation exceeds site consumption in {int((remaining < 0).sum())} "
-            f"interval(s) (largest surplus {worst:.6g} kWh): that surplus is exported. Exports "
-            "are never netted against grid purchases (METHODOLOGY 1.5); pass only the "
-            "generation consumed on site (generation minus the export meter) per interval"
-        )
-    if isinstance(result, xr.DataArray):
-        return result.pint.to("kWh")
-    return result.to("kWh")

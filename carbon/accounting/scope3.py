@@ -13,7 +13,7 @@ Two parts are computed here, each kept apart from Scope 2:
   direct (combustion) intensity are known, ``E_3b = Σ A · (EF_LC − EF_direct)``.
   Scope 2 uses the direct factor; the difference belongs here.
 
-``A`` is grid electricity purchased (after :func:`carbon.accounting.scope1.grid_purchased`
+``A`` is grid electricity purchased (after :func:`carbon.accounting.grid_purchase.grid_purchased`
 removes on-site generation consumed on site).
 """
 
@@ -26,8 +26,8 @@ import numpy as np
 import pint
 import xarray as xr
 
-from carbon.analysis.kpis import total_of
 from carbon.core.errors import InputDataError, UnitError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_, ureg
 from carbon.factors.catalogue import load_dataset
 from carbon.factors.egrid import egrid_co2e_rate, egrid_grid_gross_loss

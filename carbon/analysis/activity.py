@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pint
 
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis import kpis, sector
+from carbon.analysis.metric import Metric
 from carbon.core.errors import InputDataError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_, parse_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbon.analysis.period import PeriodOutcome
     from carbon.site.activity import ActivityPeriod
 
 __all__ = [
@@ -111,7 +113,7 @@ class SectorFigure:
     """One sector metric as reported: the metric, its display unit and its definition."""
 
     key: str  # results.json key, unit in the name
-    metric: kpis.Metric
+    metric: Metric
     unit: str  # display unit of `value`
     label: str  # the metric's label plus the definitions it rests on
     hashrate_definition: str | None = None
@@ -164,7 +166,7 @@ def _eh(q: pint.Quantity | None) -> str:
 
 
 def _kwh(x: Any) -> pint.Quantity:
-    return kpis.total_of(x, "kWh", "energy")
+    return total_of(x, "kWh", "energy")
 
 
 def _workload(data: Any, workload: str) -> Any:
@@ -175,6 +177,23 @@ def _workload(data: Any, workload: str) -> Any:
 
 def _positive_energy(x: Any) -> bool:
     return x is not None and float(_kwh(x).magnitude) > 0
+
+
+@dataclass
+class _Collected:
+    """The figures of a period in the order they are computed, those not computed (key →
+    why), and the assumptions they rest on."""
+
+    figures: list[SectorFigure] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)
+    assumptions: list[str] = field(default_factory=list)
+
+    def add(self, key: str, metric: Metric, unit: str, text: str, hashrate: str | None) -> None:
+        self.figures.append(
+            SectorFigure(
+                key=key, metric=metric, unit=unit, label=text, hashrate_definition=hashrate
+            )
+        )
 
 
 def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
@@ -188,33 +207,38 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
             not_computed={"all": f"the site file has no [[activity]] record for {label}"},
         )
     act = activity_from_config(record)
-    split = outcome.attribution
     duration = pd.Timedelta(outcome.period.end_utc - outcome.period.start_utc)
-    months = 1
-    figures: list[SectorFigure] = []
-    missing: dict[str, str] = {}
-    assumptions: list[str] = []
+    out = _Collected()
     if act.network_hashrate_note:
-        assumptions.append(
+        out.assumptions.append(
             f"network hashrate {_eh(act.network_hashrate)}: {act.network_hashrate_note}"
         )
     if act.source:
-        assumptions.append(f"activity data: {act.source}")
+        out.assumptions.append(f"activity data: {act.source}")
+    _fleet_efficiency(out, act, outcome.attribution, duration)
+    _expected_production(out, act)
+    share, share_text = _self_mining_share(out, act, label)
+    _mining_intensities(out, act, outcome, duration, share, share_text)
+    _ai_hosting(out, act, outcome)
+    return SectorMetrics(
+        period=label,
+        activity=act,
+        figures=tuple(out.figures),
+        not_computed=out.missing,
+        assumptions=tuple(out.assumptions),
+        self_mining_share=share,
+    )
 
-    def add(key: str, metric: kpis.Metric, unit: str, text: str, hashrate: str | None) -> None:
-        figures.append(
-            SectorFigure(
-                key=key, metric=metric, unit=unit, label=text, hashrate_definition=hashrate
-            )
-        )
 
+def _fleet_efficiency(out: _Collected, act: Activity, split: Any, duration: pd.Timedelta) -> None:
+    """Fleet efficiency [J/TH]: nameplate, realised (mining IT energy) and at the facility
+    (times the mining PUE of the period, one month)."""
     installed = HASHRATE_DEFINITIONS["installed"]
     average = HASHRATE_DEFINITIONS["average"]
-
-    # --- fleet efficiency ---------------------------------------------------------------
+    months = 1
     if act.miners:
         m = sector.nameplate_efficiency(act.miners)
-        add(
+        out.add(
             "fleet_efficiency_nameplate_j_per_th",
             m,
             "J/TH",
@@ -222,23 +246,22 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
             installed,
         )
     else:
-        missing["fleet_efficiency_nameplate_j_per_th"] = "no miner groups ([[activity.miners]])"
+        out.missing["fleet_efficiency_nameplate_j_per_th"] = "no miner groups ([[activity.miners]])"
     mining_it = _workload(split.it, "mining")
     mining_total = _workload(split.total, "mining")
-    realised = None
     if act.hashrate_average is None or float(act.hashrate_average.magnitude) <= 0:
         reason = "no average operating hashrate (hashrate_average)"
         for key in ("realised", "facility"):
-            missing[f"fleet_efficiency_{key}_j_per_th"] = reason
-        missing["emissions_per_ph_day_location_kgco2e"] = reason
-        missing["emissions_per_ph_day_market_kgco2e"] = reason
+            out.missing[f"fleet_efficiency_{key}_j_per_th"] = reason
+        out.missing["emissions_per_ph_day_location_kgco2e"] = reason
+        out.missing["emissions_per_ph_day_market_kgco2e"] = reason
     elif not _positive_energy(mining_it):
         reason = "no mining IT energy in the period"
         for key in ("realised", "facility"):
-            missing[f"fleet_efficiency_{key}_j_per_th"] = reason
+            out.missing[f"fleet_efficiency_{key}_j_per_th"] = reason
     else:
         realised = sector.realised_efficiency(mining_it, act.hashrate_average, duration)
-        add(
+        out.add(
             "fleet_efficiency_realised_j_per_th",
             realised,
             "J/TH",
@@ -250,10 +273,10 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
                 mining_total, mining_it, it_metered_at="ups_output", months=months
             )
         except InputDataError as exc:  # e.g. a negative residual pushes the PUE below 1
-            missing["fleet_efficiency_facility_j_per_th"] = f"no usable mining PUE: {exc}"
+            out.missing["fleet_efficiency_facility_j_per_th"] = f"no usable mining PUE: {exc}"
         else:
             facility = sector.facility_efficiency(realised, mining_pue)
-            add(
+            out.add(
                 "fleet_efficiency_facility_j_per_th",
                 facility,
                 "J/TH",
@@ -263,26 +286,33 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
                 average,
             )
 
-    # --- production -------------------------------------------------------------------
-    if act.network_hashrate is not None and act.hashrate_average is not None:
-        own = act.hashrate_average - (act.hashrate_average_hosted or Q_(0.0, "TH/s"))
-        try:
-            expected = sector.expected_btc_per_day(
-                own, act.network_hashrate, mean_fees_per_block_btc=act.mean_fees_btc_per_block or 0
-            )
-        except InputDataError as exc:
-            missing["expected_btc_per_day"] = str(exc)
-        else:
-            add(
-                "expected_btc_per_day",
-                expected,
-                "BTC/day",
-                f"{expected.label}; hashrate: {average}, self-mining part; network "
-                f"{_eh(act.network_hashrate)}",
-                average,
-            )
 
-    # Self-mining share of the mining workload's energy and emissions.
+def _expected_production(out: _Collected, act: Activity) -> None:
+    """Expected BTC per day of the self-mining hashrate against the network's."""
+    if act.network_hashrate is None or act.hashrate_average is None:
+        return
+    average = HASHRATE_DEFINITIONS["average"]
+    own = act.hashrate_average - (act.hashrate_average_hosted or Q_(0.0, "TH/s"))
+    try:
+        expected = sector.expected_btc_per_day(
+            own, act.network_hashrate, mean_fees_per_block_btc=act.mean_fees_btc_per_block or 0
+        )
+    except InputDataError as exc:
+        out.missing["expected_btc_per_day"] = str(exc)
+    else:
+        out.add(
+            "expected_btc_per_day",
+            expected,
+            "BTC/day",
+            f"{expected.label}; hashrate: {average}, self-mining part; network "
+            f"{_eh(act.network_hashrate)}",
+            average,
+        )
+
+
+def _self_mining_share(out: _Collected, act: Activity, label: str) -> tuple[float, str]:
+    """Self-mining share of the mining workload's energy and emissions, and its wording."""
+    average = HASHRATE_DEFINITIONS["average"]
     hosted = act.hashrate_average_hosted
     share = 1.0
     share_text = "all mining at the site is self-mining"
@@ -297,7 +327,21 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
             f"self-mining share {share:.1%} of the mining workload, by {average} "
             "(self ÷ self + hosted)"
         )
-        assumptions.append(f"mining energy and emissions split by hashrate: {share_text}")
+        out.assumptions.append(f"mining energy and emissions split by hashrate: {share_text}")
+    return share, share_text
+
+
+def _mining_intensities(
+    out: _Collected,
+    act: Activity,
+    outcome: PeriodOutcome,
+    duration: pd.Timedelta,
+    share: float,
+    share_text: str,
+) -> None:
+    """Energy and emissions per BTC (self-mining part) and emissions per PH/s and day."""
+    average = HASHRATE_DEFINITIONS["average"]
+    mining_total = _workload(outcome.attribution.total, "mining")
     mining_lb = _workload(outcome.hourly_emissions, "mining")
     market = outcome.scopes.market.annual
     mining_mb = market.sel(workload="mining") if "mining" in market["workload"].values else None
@@ -309,12 +353,12 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
             "emissions_per_btc_location_tco2e",
             "emissions_per_btc_market_tco2e",
         ):
-            missing[key] = "no BTC mined by the self-mining fleet (btc_mined_self)"
+            out.missing[key] = "no BTC mined by the self-mining fleet (btc_mined_self)"
     elif not _positive_energy(mining_total):
-        missing["energy_per_btc_mwh"] = "no mining energy in the period"
+        out.missing["energy_per_btc_mwh"] = "no mining energy in the period"
     else:
         m = sector.energy_per_btc(_kwh(mining_total) * share, btc)
-        add(
+        out.add(
             "energy_per_btc_mwh",
             m,
             "MWh/BTC",
@@ -327,9 +371,10 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
             ("location-based", mining_lb, "emissions_per_btc_location_tco2e"),
             ("market-based", mining_mb, "emissions_per_btc_market_tco2e"),
         ):
-            e = kpis.total_of(total, "kg CO2e", f"{basis} mining emissions") * share
+            e = total_of(total, "kg CO2e", f"{basis} mining emissions") * share
             m = sector.emissions_per_btc(e, btc, basis=basis)  # type: ignore[arg-type]
-            add(key, m, "t CO2e/BTC", f"{m.label}; {share_text}", None if share == 1.0 else average)
+            hashrate = None if share == 1.0 else average
+            out.add(key, m, "t CO2e/BTC", f"{m.label}; {share_text}", hashrate)
     if act.hashrate_average is not None and float(act.hashrate_average.magnitude) > 0:
         for basis, total, key in (
             ("location-based", mining_lb, "emissions_per_ph_day_location_kgco2e"),
@@ -341,7 +386,7 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
                 duration,
                 basis=basis,  # type: ignore[arg-type]
             )
-            add(
+            out.add(
                 key,
                 m,
                 "kg CO2e/(PH/s·day)",
@@ -349,11 +394,15 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
                 average,
             )
 
-    # --- AI hosting -------------------------------------------------------------------
+
+def _ai_hosting(out: _Collected, act: Activity, outcome: PeriodOutcome) -> None:
+    """Energy and emissions per GPU-hour sold, and GPU utilisation."""
+    split = outcome.attribution
+    market = outcome.scopes.market.annual
     available = act.gpu_hours_available
     if available is None and act.gpu_count:
         available = Q_(act.gpu_count * outcome.period.hours, "hour")
-        assumptions.append(
+        out.assumptions.append(
             f"GPU-hours available = {act.gpu_count} GPUs × {outcome.period.hours:g} h "
             "(no gpu_hours_available stated)"
         )
@@ -366,7 +415,7 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
     )
     if sold is None or float(sold.magnitude) <= 0:
         for key in ai_keys:
-            missing[key] = "no GPU-hours sold (gpu_hours_sold)"
+            out.missing[key] = "no GPU-hours sold (gpu_hours_sold)"
     else:
         ai_it, ai_total = _workload(split.it, "ai"), _workload(split.total, "ai")
         ai_lb = _workload(outcome.hourly_emissions, "ai")
@@ -378,26 +427,18 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
         ):
             m = sector.energy_per_gpu_hour(energy, sold, level=level)  # type: ignore[arg-type]
             what = "AI IT (hall feeder) energy" if level == "IT" else "AI energy incl. overhead"
-            add(key, m, "kWh/GPU-h", f"{m.label}; {what}; per {gpu}", None)
+            out.add(key, m, "kWh/GPU-h", f"{m.label}; {what}; per {gpu}", None)
         for basis, total, key in (
             ("location-based", ai_lb, "emissions_per_gpu_hour_location_gco2e"),
             ("market-based", ai_mb, "emissions_per_gpu_hour_market_gco2e"),
         ):
             m = sector.emissions_per_gpu_hour(total, sold, basis=basis)  # type: ignore[arg-type]
-            add(key, m, "g CO2e/GPU-h", f"{m.label}; per {gpu}", None)
+            out.add(key, m, "g CO2e/GPU-h", f"{m.label}; per {gpu}", None)
     if sold is not None and available is not None and float(available.magnitude) > 0:
         m = sector.utilisation(sold, available)
-        add("gpu_utilisation", m, "fraction", m.label, None)
+        out.add("gpu_utilisation", m, "fraction", m.label, None)
     else:
-        missing["gpu_utilisation"] = "GPU-hours sold and available are both needed"
-    return SectorMetrics(
-        period=label,
-        activity=act,
-        figures=tuple(figures),
-        not_computed=missing,
-        assumptions=tuple(assumptions),
-        self_mining_share=share,
-    )
+        out.missing["gpu_utilisation"] = "GPU-hours sold and available are both needed"
 
 
 def _th(q: pint.Quantity | None) -> float | None:

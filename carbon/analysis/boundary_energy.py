@@ -19,16 +19,14 @@ and METHODOLOGY 6 gives no key to allocate their fuel to workloads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pint
 
-from carbon.analysis.kpis import total_of
+from carbon.accounting.outcome import PeriodOutcome
+from carbon.analysis.kpis import pue_ratio
+from carbon.core.totals import total_of
 
-if TYPE_CHECKING:  # pragma: no cover
-    from carbon.analysis.period import PeriodOutcome
-
-__all__ = ["BoundaryEnergy", "boundary_energy", "facility_pue"]
+__all__ = ["BoundaryEnergy", "boundary_energy", "facility_pue", "pue_of"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,18 @@ def boundary_energy(outcome: PeriodOutcome) -> BoundaryEnergy:
 def facility_pue(outcome: PeriodOutcome) -> float | None:
     """Facility PUE ``E_DC / E_IT`` [1] with E_DC as :func:`boundary_energy` gives it;
     ``None`` where the period has no IT energy."""
-    e_it = total_of(outcome.attribution.it, "kWh", "E_IT")
-    if e_it.magnitude <= 0:
-        return None
-    return float((boundary_energy(outcome).total / e_it).to("dimensionless").magnitude)
+    return pue_ratio(boundary_energy(outcome).total, outcome.attribution.it)
+
+
+def pue_of(outcome: PeriodOutcome) -> tuple[float | None, dict[str, float | None]]:
+    """Electricity-only PUE of an outcome: the revenue meter over E_IT, and per workload
+    (but ``other``) its facility energy (IT, shared and residual) over its IT energy;
+    ``None`` where there is no IT energy."""
+    split = outcome.attribution
+    facility = pue_ratio(split.revenue, split.it)
+    per_workload = {
+        str(w): pue_ratio(split.total.sel(workload=w), split.it.sel(workload=w))
+        for w in split.it["workload"].values
+        if str(w) != "other"
+    }
+    return facility, per_workload

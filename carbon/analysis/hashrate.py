@@ -16,16 +16,13 @@ operating hashrate are never confused, nor rated (nameplate) and realised J/TH:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pint
 
-from carbon.analysis.activity import HASHRATE_DEFINITIONS
+from carbon.analysis.activity import HASHRATE_DEFINITIONS, SectorMetrics
 from carbon.core.errors import InputDataError, UnitError
 from carbon.core.units import ureg
-
-if TYPE_CHECKING:  # pragma: no cover
-    from carbon.analysis.activity import SectorMetrics
 
 __all__ = ["HASHRATE_FIGURE_DEFINITIONS", "hashrate_block", "uptime"]
 

@@ -15,19 +15,19 @@ results into plain numbers (the unit in the key name or in ``details``):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import pint
 import xarray as xr
 
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis import kpis
 from carbon.analysis.boundary_energy import boundary_energy
-from carbon.analysis.kpis import total_of
+from carbon.analysis.metric import Metric
+from carbon.attribution.workloads import workload_shares
+from carbon.core.totals import total_of
 from carbon.core.units import Q_, parse_quantity
-
-if TYPE_CHECKING:  # pragma: no cover
-    from carbon.analysis.period import PeriodOutcome
 
 __all__ = [
     "RENEWABLE_TECHNOLOGIES",
@@ -97,8 +97,8 @@ def renewable_energy(outcome: PeriodOutcome) -> tuple[pint.Quantity, pint.Quanti
     return retired, tariff, notes
 
 
-def kpi_metrics(outcome: PeriodOutcome) -> dict[str, kpis.Metric]:
-    """The METHODOLOGY 3 KPIs of the period as :class:`carbon.analysis.kpis.Metric` objects.
+def kpi_metrics(outcome: PeriodOutcome) -> dict[str, Metric]:
+    """The METHODOLOGY 3 KPIs of the period as :class:`carbon.analysis.metric.Metric` objects.
 
     E_DC is the revenue meter plus the fuel burnt on site
     (:func:`carbon.analysis.boundary_energy.boundary_energy`), E_IT the sub-metered IT energy.
@@ -110,7 +110,7 @@ def kpi_metrics(outcome: PeriodOutcome) -> dict[str, kpis.Metric]:
     boundary = boundary_energy(outcome)
     e_dc = boundary.total
     e_it = split.it
-    out: dict[str, kpis.Metric] = {
+    out: dict[str, Metric] = {
         "pue": kpis.pue(
             e_dc, e_it, it_metered_at=outcome.site.reporting.it_metered_at, months=months
         )
@@ -193,8 +193,6 @@ def pue_by_hall(outcome: PeriodOutcome) -> dict[str, float]:
     the workload split allocates it (METHODOLOGY 6); a hall that changed workload
     takes the infrastructure of each workload for its part of the intervals.
     """
-    from carbon.attribution.workloads import workload_shares
-
     split = outcome.attribution
     energy = outcome.energy.pint.to("kWh")
     ids = [m.id for m in outcome.site.meters_with_role("it")]
@@ -221,7 +219,7 @@ def pue_by_hall(outcome: PeriodOutcome) -> dict[str, float]:
     return out
 
 
-def _details(metric: kpis.Metric, unit: str) -> dict[str, Any]:
+def _details(metric: Metric, unit: str) -> dict[str, Any]:
     return {
         "value": metric.magnitude(unit),
         "unit": unit,

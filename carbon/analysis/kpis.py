@@ -2,9 +2,10 @@
 
 Every function takes pint quantities or quantified DataArrays (summed over all
 their dimensions: the KPIs are ratios of period totals, never means of interval
-ratios) and returns a frozen :class:`Metric` carrying the value as a pint
-quantity, a display label, the standard and notes. A dimensionless ratio is
-read with :attr:`Metric.ratio`; nothing else leaves as a bare float.
+ratios) and returns a frozen :class:`carbon.analysis.metric.Metric` carrying the value
+as a pint quantity, a display label, the standard and notes. A dimensionless ratio is
+read with :attr:`~carbon.analysis.metric.Metric.ratio`; the one bare float is
+:func:`pue_ratio`, the PUE of a table row where no IT energy means no PUE.
 
 - PUE = E_DC / E_IT (ISO/IEC 30134-2), ≥ 1; category by where E_IT is metered
   (UPS output, PDU output, IT input: Green Grid PUE1/2/3, ISO basic,
@@ -15,22 +16,19 @@ read with :attr:`Metric.ratio`; nothing else leaves as a bare float.
 - ERF = E_reuse / E_DC, ERE = (E_DC − E_reuse)/E_IT = (1 − ERF)·PUE (ISO/IEC 30134-6).
 - CUE = Σ E_src·EF_src / E_IT [kg CO2e/kWh] (ISO/IEC 30134-8); CUE_LB and CUE_MB.
 - WUE = W_site / E_IT [L/kWh] (ISO/IEC 30134-9).
-
-The earlier :func:`carbon.analysis.metrics.pue` (bare float per workload) stays for the
-pipeline until it is rewired to these functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
 import pint
 import xarray as xr
 
+from carbon.analysis.metric import Metric, label_suffix, period_is_interim
 from carbon.core.errors import InputDataError, UnitError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_, ureg
 
 __all__ = [
@@ -39,7 +37,6 @@ __all__ = [
     "PUE_CATEGORIES",
     "Basis",
     "ItMeteringPoint",
-    "Metric",
     "cue",
     "ere",
     "erf",
@@ -48,9 +45,9 @@ __all__ = [
     "partial_pue_zone",
     "pue",
     "pue_from_partials",
+    "pue_ratio",
     "ref",
     "source_emissions",
-    "total_of",
     "wue",
     "wue_source",
 ]
@@ -76,129 +73,11 @@ _REF_STD = "ISO/IEC 30134-3 (EN 50600-4-3)"
 _ERF_STD = "ISO/IEC 30134-6 (EN 50600-4-6); The Green Grid"
 _CUE_STD = "ISO/IEC 30134-8; The Green Grid WP#32"
 _WUE_STD = "ISO/IEC 30134-9; The Green Grid WP#35"
-_ANNUAL_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One KPI or workload metric with its label and disclosures.
-
-    Attributes
-    ----------
-    name : str
-        Short name, e.g. ``"PUE"``, ``"CUE_LB"``, ``"J/TH realised"``.
-    value : pint.Quantity
-        The value with its unit (``dimensionless`` for ratios).
-    label : str
-        Display label naming category, basis and the interim flag where they apply.
-    standard : str
-        Standard or definition the value follows (METHODOLOGY section).
-    interim : bool
-        True when the period is shorter than the standard's 12 months.
-    category : str or None
-        PUE measurement category (``PUE1``/``PUE2``/``PUE3``) where applicable.
-    basis : str or None
-        ``"location-based"`` or ``"market-based"`` where applicable.
-    notes : tuple of str
-        Disclosures (caps applied, verify marks, zero stated explicitly).
-    """
-
-    name: str
-    value: pint.Quantity
-    label: str
-    standard: str
-    interim: bool = False
-    category: str | None = None
-    basis: str | None = None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ratio(self) -> float:
-        """The value as a float, for dimensionless metrics only (PUE, REF, ERF, …)."""
-        if not self.value.dimensionless:
-            raise UnitError(f"{self.name} has unit {self.value.units}; use .value.to(<unit>)")
-        return float(self.value.to("dimensionless").magnitude)
-
-    def magnitude(self, unit: str) -> float:
-        """The value in `unit` as a float, e.g. ``m.magnitude("kg CO2e/kWh")``."""
-        try:
-            return float(self.value.to(unit).magnitude)
-        except pint.DimensionalityError as exc:
-            raise UnitError(
-                f"{self.name} is in {self.value.units}, not convertible to {unit}"
-            ) from exc
 
 
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-def total_of(x: Any, unit: str, what: str, *, allow_negative: bool = False) -> pint.Quantity:
-    """Sum a quantity or quantified DataArray over all its elements, in `unit`.
-
-    Parameters
-    ----------
-    x : pint.Quantity or xarray.DataArray
-        Amounts (energy, water, emissions) over the period; a DataArray is summed
-        over every dimension (e.g. workload and time).
-    unit : str
-        Target unit, e.g. ``"kWh"``.
-    what : str
-        Name used in error messages.
-    allow_negative : bool
-        Negative totals are refused unless True.
-
-    Returns
-    -------
-    pint.Quantity
-        Scalar total in `unit`.
-
-    Raises
-    ------
-    UnitError
-        If `x` carries no unit or one not convertible to `unit`.
-    InputDataError
-        If the total is missing (NaN) or negative.
-    """
-    if isinstance(x, xr.DataArray):
-        if x.pint.units is None:
-            raise UnitError(f"{what} must be a quantified DataArray [{unit}]; it has no unit")
-        q = x.sum(skipna=False).data
-    elif isinstance(x, ureg.Quantity):
-        q = x.sum() if np.ndim(x.magnitude) else x
-    else:
-        raise UnitError(
-            f"{what} must be a pint Quantity or a quantified DataArray [{unit}], "
-            f"got {type(x).__name__}"
-        )
-    try:
-        q = q.to(unit)
-    except pint.DimensionalityError as exc:
-        raise UnitError(f"{what} must be convertible to {unit}; got {q.units}") from exc
-    magnitude = float(q.magnitude)
-    if np.isnan(magnitude):
-        raise InputDataError(f"{what} has missing values; a KPI needs complete totals")
-    if magnitude < 0 and not allow_negative:
-        raise InputDataError(f"{what} must not be negative, got {q}")
-    return Q_(magnitude, unit)
-
-
-def _interim(months: int, notes: list[str]) -> bool:
-    if not isinstance(months, int | np.integer) or isinstance(months, bool) or months < 1:
-        raise InputDataError(f"months must be a whole number ≥ 1, got {months!r}")
-    if months < _ANNUAL_MONTHS:
-        notes.append(f"interim: covers {months} month(s); the standard KPI is annual (12 months)")
-        return True
-    if months > _ANNUAL_MONTHS:
-        notes.append(f"covers {months} months; the standard KPI is over 12 months")
-    return False
-
-
-def _suffix(interim: bool, months: int) -> str:
-    if not interim:
-        return ""
-    return f", interim: {months} month" if months == 1 else f", interim: {months} months"
-
-
 def _product(amount: Any, rate: Any) -> Any:
     """``amount × rate``, interval by interval; two DataArrays must share coordinates exactly."""
     for x, what in ((amount, "amount"), (rate, "rate")):
@@ -245,6 +124,22 @@ def fuel_energy(amount: Any, energy_per_unit: pint.Quantity) -> pint.Quantity:
 # --------------------------------------------------------------------------------------
 # PUE and partial PUE
 # --------------------------------------------------------------------------------------
+def pue_ratio(dc_energy: Any, it_energy: Any) -> float | None:
+    """``E_DC / E_IT`` [1] of the period totals, or ``None`` where there is no IT energy.
+
+    The ratio :func:`pue` reports, as a plain number for the tables of results.json (the
+    facility, and each workload's facility energy over its IT energy): there a workload
+    without IT energy in the period simply has no PUE, where :func:`pue` refuses it, and a
+    row carries no category or interim label. Totals as :func:`carbon.core.totals.total_of`
+    takes them.
+    """
+    e_dc = total_of(dc_energy, "kWh", "E_DC")
+    e_it = total_of(it_energy, "kWh", "E_IT")
+    if e_it.magnitude <= 0:
+        return None
+    return float((e_dc / e_it).to("dimensionless").magnitude)
+
+
 def pue(dc_energy: Any, it_energy: Any, *, it_metered_at: ItMeteringPoint, months: int) -> Metric:
     """Power usage effectiveness ``PUE = E_DC / E_IT`` (ISO/IEC 30134-2).
 
@@ -285,7 +180,7 @@ def pue(dc_energy: Any, it_energy: Any, *, it_metered_at: ItMeteringPoint, month
             "points to a metering or boundary error"
         )
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     category, level = PUE_CATEGORIES[it_metered_at]
     notes.append(
         f"E_IT metered at {it_metered_at.replace('_', ' ')}: {category} "
@@ -293,8 +188,8 @@ def pue(dc_energy: Any, it_energy: Any, *, it_metered_at: ItMeteringPoint, month
     )
     return Metric(
         name="PUE",
-        value=(e_dc / e_it).to("dimensionless"),
-        label=f"PUE ({category}{_suffix(interim, months)})",
+        value=Q_(pue_ratio(e_dc, e_it), "dimensionless"),
+        label=f"PUE ({category}{label_suffix(interim, months)})",
         standard=_PUE_STD,
         interim=interim,
         category=category,
@@ -327,11 +222,11 @@ def partial_pue_zone(
     e_infra = total_of(infrastructure_energy, "kWh", f"infrastructure energy of zone {zone}")
     _positive(e_it, f"E_IT of zone {zone}")
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     return Metric(
         name=f"pPUE[{zone}]",
         value=((e_it + e_infra) / e_it).to("dimensionless"),
-        label=f"partial PUE, zone {zone}{_suffix(interim, months)}",
+        label=f"partial PUE, zone {zone}{label_suffix(interim, months)}",
         standard=_PPUE_STD,
         interim=interim,
         notes=tuple(notes),
@@ -368,11 +263,11 @@ def partial_pue_subsystems(
     for name, energy in subsystems.items():
         e_j = total_of(energy, "kWh", f"energy of subsystem {name}")
         notes: list[str] = []
-        interim = _interim(months, notes)
+        interim = period_is_interim(months, notes)
         out[name] = Metric(
             name=f"pPUE[{name}]",
             value=((e_it + e_j) / e_it).to("dimensionless"),
-            label=f"partial PUE, subsystem {name}{_suffix(interim, months)}",
+            label=f"partial PUE, subsystem {name}{label_suffix(interim, months)}",
             standard=_PPUE_STD,
             interim=interim,
             notes=tuple(notes),
@@ -437,7 +332,7 @@ def ref(
     }
     e_ren = sum(parts.values(), Q_(0.0, "kWh"))
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     notes.append(
         "E_ren = " + " + ".join(f"{k} {v.to('kWh').magnitude:.6g} kWh" for k, v in parts.items())
     )
@@ -450,7 +345,7 @@ def ref(
     return Metric(
         name="REF",
         value=(e_ren / e_dc).to("dimensionless"),
-        label=f"REF{_suffix(interim, months)}",
+        label=f"REF{label_suffix(interim, months)}",
         standard=_REF_STD,
         interim=interim,
         notes=tuple(notes),
@@ -481,13 +376,13 @@ def erf(dc_energy: Any, reused_energy: Any, *, months: int) -> Metric:
     if e_reuse > e_dc:
         raise InputDataError(f"E_reuse ({e_reuse:.6g~}) cannot exceed E_DC ({e_dc:.6g~})")
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     if float(e_reuse.magnitude) == 0:
         notes.append("ERF = 0: no heat reused outside the DC boundary (stated explicitly)")
     return Metric(
         name="ERF",
         value=(e_reuse / e_dc).to("dimensionless"),
-        label=f"ERF{_suffix(interim, months)}",
+        label=f"ERF{label_suffix(interim, months)}",
         standard=_ERF_STD,
         interim=interim,
         notes=tuple(notes),
@@ -516,13 +411,13 @@ def ere(dc_energy: Any, it_energy: Any, reused_energy: Any, *, months: int) -> M
     if e_reuse > e_dc:
         raise InputDataError(f"E_reuse ({e_reuse:.6g~}) cannot exceed E_DC ({e_dc:.6g~})")
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     if float(e_reuse.magnitude) == 0:
         notes.append("no heat reused: ERF = 0 and ERE = PUE (stated explicitly)")
     return Metric(
         name="ERE",
         value=((e_dc - e_reuse) / e_it).to("dimensionless"),
-        label=f"ERE{_suffix(interim, months)}",
+        label=f"ERE{label_suffix(interim, months)}",
         standard=_ERF_STD,
         interim=interim,
         notes=tuple(notes),
@@ -578,12 +473,12 @@ def cue(emissions: Any, it_energy: Any, *, basis: Basis, months: int) -> Metric:
     e_it = total_of(it_energy, "kWh", "E_IT")
     _positive(e_it, "E_IT")
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     suffix = _BASIS_SUFFIX[basis]
     return Metric(
         name=f"CUE_{suffix}",
         value=(total / e_it).to("kg CO2e/kWh"),
-        label=f"CUE_{suffix} ({basis}){_suffix(interim, months)}",
+        label=f"CUE_{suffix} ({basis}){label_suffix(interim, months)}",
         standard=_CUE_STD,
         interim=interim,
         basis=basis,
@@ -616,11 +511,11 @@ def wue(site_water: Any, it_energy: Any, *, months: int) -> Metric:
     e_it = total_of(it_energy, "kWh", "E_IT")
     _positive(e_it, "E_IT")
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     return Metric(
         name="WUE",
         value=(water / e_it).to("L/kWh"),
-        label=f"WUE (site){_suffix(interim, months)}",
+        label=f"WUE (site){label_suffix(interim, months)}",
         standard=_WUE_STD,
         interim=interim,
         notes=tuple(notes),
@@ -656,14 +551,14 @@ def wue_source(
     embedded = total_of(_product(energy, energy_water_intensity), "L", "EWIF × E")
     _positive(e_it, "E_IT")
     notes: list[str] = []
-    interim = _interim(months, notes)
+    interim = period_is_interim(months, notes)
     notes.append(
         "source WUE: energy basis of EWIF × E is open (METHODOLOGY 3, verify energy basis)"
     )
     return Metric(
         name="WUE_source",
         value=((water + embedded) / e_it).to("L/kWh"),
-        label=f"WUE (source){_suffix(interim, months)}",
+        label=f"WUE (source){label_suffix(interim, months)}",
         standard=_WUE_STD,
         interim=interim,
         notes=tuple(notes),

@@ -15,6 +15,7 @@ import xarray as xr
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable
+from carbon.ingest.grid_watttime import read_watttime
 from carbon.site.model import SiteConfig
 
 __all__ = ["marginal_on_intervals", "read_marginal"]
@@ -25,8 +26,6 @@ def read_marginal(site: SiteConfig, base: Path) -> GridTable | None:
     declared = site.marginal_rate
     if declared is None:
         return None
-    from carbon.ingest.grid_watttime import read_watttime
-
     path = (Path(base) / declared.path).resolve()
     if not path.exists():
         raise ConfigError(f"[marginal_rate] path: file {declared.path!r} not found ({path})")

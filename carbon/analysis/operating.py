@@ -3,7 +3,8 @@
 Picks each block's inputs from the period's outcome and the site file and calls
 the pure functions of :mod:`carbon.analysis.capacity`, :mod:`carbon.analysis.hashrate`,
 :mod:`carbon.analysis.production`, :mod:`carbon.analysis.clean_shares`,
-:mod:`carbon.analysis.demand_response`, :mod:`carbon.analysis.cost_bridge` and :mod:`carbon.analysis.water`.
+:mod:`carbon.analysis.demand_response`, :mod:`carbon.analysis.cost_bridge` and
+:mod:`carbon.analysis.water`.
 Keys: ``capacity``, ``hashrate``, ``production``, ``clean_energy_shares``,
 ``demand_response``, ``energy_cost``, ``water`` (docs/results-json.md).
 """
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis import capacity as cap
 from carbon.analysis import clean_shares as cs
 from carbon.analysis.cost_bridge import cost_bridge_from_config
@@ -31,8 +33,6 @@ from carbon.site.instruments import CARBON_FREE_TECHNOLOGIES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint
-
-    from carbon.analysis.period import PeriodOutcome
 
 __all__ = ["operating_blocks"]
 
@@ -52,7 +52,8 @@ def _metered(series: xr.DataArray) -> tuple[pint.Quantity, int]:
     return Q_(float(np.nansum(values)), "kWh").to("MWh"), int(np.isnan(values).sum())
 
 
-def _capacity(outcome: PeriodOutcome) -> dict[str, Any]:
+def capacity_block(outcome: PeriodOutcome) -> dict[str, Any]:
+    """The ``capacity`` block: capacity in effect at the month's end, its use, the pipeline."""
     site = outcome.site
     month_end = (outcome.period.end - pd.Timedelta(days=1)).date()
     in_effect = cap.capacity_at(site.capacity, month_end)
@@ -108,7 +109,9 @@ def _share(value: pint.Quantity | None, key: str, reason: str | None = None, **e
     }
 
 
-def _clean_shares(outcome: PeriodOutcome) -> dict[str, Any]:
+def clean_shares_block(outcome: PeriodOutcome) -> dict[str, Any]:
+    """The ``clean_energy_shares`` block: grid carbon-free, certificate renewable and hourly
+    matched carbon-free shares of the period, kept apart."""
     label = outcome.period.label
     load_h = outcome.hourly_energy.sum("workload")
     row = next((r for r in outcome.site.grid_carbon_free if r.period == label), None)
@@ -223,10 +226,10 @@ def operating_blocks(outcome: PeriodOutcome) -> dict[str, Any]:
     """The operating-disclosure keys of results.json."""
     try:
         return {
-            "capacity": _capacity(outcome),
+            "capacity": capacity_block(outcome),
             "hashrate": hashrate_block(outcome.sector),
             "production": production_block(outcome),
-            "clean_energy_shares": _clean_shares(outcome),
+            "clean_energy_shares": clean_shares_block(outcome),
             "demand_response": _demand_response(outcome),
             "energy_cost": _energy_cost(outcome),
             "water": water_block(

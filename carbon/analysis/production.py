@@ -9,15 +9,15 @@ for hosted clients) and the energy per PH/s-day, and lays them out under one
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from carbon.analysis import kpis, sector
+from carbon.accounting.outcome import PeriodOutcome
+from carbon.analysis import sector
+from carbon.analysis.metric import Metric
 from carbon.core.errors import InputDataError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from carbon.analysis.period import PeriodOutcome
+from carbon.core.totals import total_of
 
 __all__ = ["energy_per_ph_day", "production_block"]
 
@@ -36,14 +36,14 @@ _FROM_SECTOR = {
 }
 
 
-def energy_per_ph_day(energy: Any, average_hashrate: Any, duration: Any) -> kpis.Metric:
+def energy_per_ph_day(energy: Any, average_hashrate: Any, duration: Any) -> Metric:
     """Energy per unit of hashing work [kWh per PH/s-day] (all mining, incl. overhead)."""
-    total = kpis.total_of(energy, "kWh", "mining energy")
+    total = total_of(energy, "kWh", "mining energy")
     rate = sector._scalar(average_hashrate, "PH/s", "average hashrate")
     if float(rate.magnitude) <= 0:
         raise InputDataError("average hashrate must be positive")
     work = rate * sector._duration(duration).to("day")
-    return kpis.Metric(
+    return Metric(
         name="kWh/PH-day",
         value=(total / work).to("kWh / (PH/s) / day"),
         label="energy per PH/s-day [kWh/(PH/s·day)]",
@@ -77,7 +77,7 @@ def production_block(outcome: PeriodOutcome) -> dict[str, Any]:
         missing["energy_per_btc_hosted_mwh"] = "no mining workload"
         missing["energy_per_ph_day_kwh"] = "no mining workload"
         return out
-    mining_total = kpis.total_of(split.total.sel(workload="mining"), "kWh", "mining energy")
+    mining_total = total_of(split.total.sel(workload="mining"), "kWh", "mining energy")
     share = metrics.self_mining_share if metrics.self_mining_share is not None else 1.0
     if act.btc_mined_hosted and share < 1.0:
         m = sector.energy_per_btc(mining_total * (1.0 - share), act.btc_mined_hosted)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from carbon.core.fiscal import fiscal_of_month
 from carbon.core.units import parse_quantity
 from carbon.site.model import SiteConfig
 from carbon.site.register import (
@@ -398,8 +399,6 @@ def assurance_block(assurance: Assurance | None) -> dict[str, Any]:
 
 def fiscal_block(site: SiteConfig, period_label: str) -> dict[str, Any]:
     """The fiscal year and quarter a month belongs to (:mod:`carbon.core.fiscal`)."""
-    from carbon.core.fiscal import fiscal_of_month
-
     fy = site.fiscal_year
     start_month = fy.start_month if fy else 1
     naming = fy.naming if fy else "end-year"

@@ -14,7 +14,7 @@ algebra and does not depend on whether inputs were in kWh or MWh, TH/s or PH/s.
 
 BTC amounts are dimensionless counts (carbon defines no ``BTC`` unit): a value
 "per BTC" is a quantity divided by that count, and the metric's name says BTC.
-Every function returns a :class:`carbon.analysis.kpis.Metric`.
+Every function returns a :class:`carbon.analysis.metric.Metric`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.analysis.kpis import Basis, Metric, total_of
+from carbon.analysis.kpis import Basis
+from carbon.analysis.metric import Metric
 from carbon.core.errors import InputDataError, UnitError
+from carbon.core.totals import total_of
 from carbon.core.units import Q_, ureg
 
 __all__ = [

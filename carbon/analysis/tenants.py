@@ -27,19 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from carbon.accounting.location import to_resolution
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
 from carbon.site.model import SiteConfig
-
-if TYPE_CHECKING:  # pragma: no cover
-    from carbon.analysis.period import PeriodOutcome
 
 __all__ = ["METHOD", "TenantSplit", "split_by_tenant", "tenant_it_energy", "tenants_block"]
 

@@ -51,7 +51,8 @@ class Attribution:
         return self.it + self.shared + self.residual
 
 
-def _span_ns(span_start, span_end) -> tuple[float, float]:
+def span_ns(span_start: Any, span_end: Any) -> tuple[float, float]:
+    """A workload span's ends as UTC nanoseconds; an open end is -inf or +inf."""
     lo = -np.inf if span_start is None else pd.Timestamp(span_start).tz_convert("UTC").value
     hi = np.inf if span_end is None else pd.Timestamp(span_end).tz_convert("UTC").value
     return lo, hi
@@ -95,13 +96,13 @@ def _share_values(
             continue
         done[spans] = m_index
         for span_start, span_end, workload in spans:
-            lo, hi = _span_ns(span_start, span_end)
+            lo, hi = span_ns(span_start, span_end)
             overlap = np.clip(np.minimum(end_ns, hi) - np.maximum(start_ns, lo), 0, None)
             share[m_index, WORKLOADS.index(workload)] += overlap / interval.value
     return share
 
 
-def _fixed_workloads(
+def fixed_workloads(
     site: SiteConfig, time: pd.DatetimeIndex, interval: pd.Timedelta
 ) -> dict[str, np.ndarray]:
     """IT meters whose share is the same in every interval of `time`, with that share.
@@ -127,7 +128,7 @@ def _fixed_share(spans: tuple, start: int, end: int) -> np.ndarray | None:
     """The share per workload of a schedule over ``[start, end)`` [ns], or None if it changes."""
     share = np.zeros(len(WORKLOADS))
     for span_start, span_end, workload in spans:
-        lo, hi = _span_ns(span_start, span_end)
+        lo, hi = span_ns(span_start, span_end)
         overlap = max(0.0, min(end, hi) - max(start, lo))
         if overlap not in (0.0, float(end - start)):
             return None  # a change inside the window: per-interval shares needed
@@ -143,14 +144,14 @@ def _it_by_workload_values(
     interval: pd.Timedelta,
     finite: bool | None = None,
 ) -> Any:
-    """The numpy core of :func:`_it_by_workload`: ``values(meter, time)`` [kWh] of the IT
+    """The numpy core of :func:`it_by_workload`: ``values(meter, time)`` [kWh] of the IT
     meters `ids` (no NaN) to IT energy ``(time, workload)`` [kWh] (magnitudes).
 
     The contractions are the ``np.einsum`` calls ``xr.dot`` makes (same subscripts, same
     operand layouts), so the sums are the same bit for bit. `values` may be a dask array.
     `finite` says whether every value is finite (None: find out).
     """
-    fixed = _fixed_workloads(site, time, interval)
+    fixed = fixed_workloads(site, time, interval)
     steady = [i for i, m in enumerate(ids) if m in fixed]
     changing = [i for i, m in enumerate(ids) if m not in fixed]
     parts = []
@@ -193,7 +194,7 @@ def _sum_by_workload(values: np.ndarray, rows: list[int], matrix: np.ndarray) ->
     return out
 
 
-def _it_by_workload(
+def it_by_workload(
     it_energy: xr.DataArray, site: SiteConfig, time: pd.DatetimeIndex, interval: pd.Timedelta
 ) -> xr.DataArray:
     """``Σ_meter energy(meter, t) · share(meter, workload, t)`` [kWh] per workload and interval.
@@ -237,7 +238,7 @@ def _coords(time: Any) -> xr.Coordinates:
     return xr.Coordinates({"time": time, "workload": list(WORKLOADS)})
 
 
-def _check_supported_tree(site: SiteConfig) -> None:
+def check_supported_tree(site: SiteConfig) -> None:
     """This stage handles one revenue meter with IT and shared meters directly below it."""
     unsupported = [m.id for m in site.meters if m.role in ("generation", "export")]
     if unsupported:
@@ -271,7 +272,7 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
     """
     energy = energy.pint.to("kWh").transpose("meter", "time")
     revenue_id = site.revenue_meter.id
-    _check_supported_tree(site)
+    check_supported_tree(site)
     revenue = energy.sel(meter=revenue_id, drop=True)
     missing_revenue = np.isnan(np.asarray(revenue.pint.magnitude))
     if missing_revenue.any():

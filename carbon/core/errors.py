@@ -133,3 +133,15 @@ class ReportResourceError(CarbonError, PermissionError):
     """A template asked for a resource outside the templates folder (or the network)."""
 
     default_reason = "report-resource"
+
+
+class AllocationError(CarbonError, ValueError):
+    """Instrument MWh cannot be allocated to workloads, or the allocation does not add up."""
+
+    default_reason = "allocation"
+
+
+class SerialOverlapError(CarbonError, ValueError):
+    """A certificate serial is applied twice (Scope 2 Quality Criterion 2)."""
+
+    default_reason = "serial-overlap"

@@ -364,7 +364,7 @@ def find_ledger(pdf: Path) -> Path | None:
 
 
 def serial_use_to_dict(use: Any) -> dict[str, Any]:
-    """A :class:`~carbon.site.instruments.SerialUse` as plain JSON data."""
+    """A :class:`~carbon.accounting.serials.SerialUse` as plain JSON data."""
     block = use.serials
     return {
         "instrument_id": use.instrument_id,
@@ -383,7 +383,8 @@ def serial_use_to_dict(use: Any) -> dict[str, Any]:
 
 def serial_use_from_dict(data: dict[str, Any]) -> Any:
     """The inverse of :func:`serial_use_to_dict`."""
-    from carbon.site.instruments import SerialRange, SerialUse
+    from carbon.accounting.serials import SerialUse
+    from carbon.site.instruments import SerialRange
 
     return SerialUse(
         instrument_id=str(data["instrument_id"]),

@@ -65,6 +65,41 @@ def _kwh(data: xr.DataArray) -> np.ndarray:
     return np.asarray(data.pint.to("kWh").pint.magnitude, dtype=float)
 
 
+def _halls(
+    ref: xr.DataArray,
+    period_energy: xr.DataArray,
+    converted: dict[str, pd.Timestamp],
+    fleet_ref: float,
+    fleet_now: np.ndarray,
+) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, np.ndarray]:
+    """Each converted hall in the scenario: its rows, and over the period's intervals the
+    scenario IT energy (the hall following the fleet at its reference share) and the
+    metered IT energy after conversion [kWh], and where any hall had converted."""
+    times = pd.DatetimeIndex(period_energy["time"].values)
+    halls = []
+    scenario_it = np.zeros(len(times))
+    actual_it = np.zeros(len(times))
+    after_any = np.zeros(len(times), dtype=bool)
+    for meter_id, at in sorted(converted.items()):  # loops over halls, never readings
+        share = float(np.nansum(_kwh(ref.sel(meter=meter_id)))) / fleet_ref
+        after = np.asarray(times >= at.tz_localize(None))
+        after_any |= after
+        it = np.where(after, share * fleet_now, 0.0)
+        own = np.where(after, np.nan_to_num(_kwh(period_energy.sel(meter=meter_id))), 0.0)
+        scenario_it += it
+        actual_it += own
+        halls.append(
+            {
+                "meter": meter_id,
+                "converted_at_utc": at.isoformat(),
+                "share_of_fleet_before": share,
+                "scenario_it_energy_kwh": float(it.sum()),
+                "actual_it_energy_kwh": float(own.sum()),
+            }
+        )
+    return halls, scenario_it, actual_it, after_any
+
+
 def counterfactual(
     *,
     reference_energy: xr.DataArray,
@@ -101,30 +136,11 @@ def counterfactual(
             "available": False,
             "reason": "the mining fleet drew no energy in the reference window",
         }
-    times = pd.DatetimeIndex(period_energy["time"].values)
     fleet_now = np.nansum(_kwh(period_energy.sel(meter=fleet)), axis=0)
     pue = float(mining_pue.to("dimensionless").magnitude)
-    halls = []
-    scenario_it = np.zeros(len(times))
-    actual_it = np.zeros(len(times))
-    after_any = np.zeros(len(times), dtype=bool)
-    for meter_id, at in sorted(converted.items()):  # loops over halls, never readings
-        share = float(np.nansum(_kwh(ref.sel(meter=meter_id)))) / fleet_ref
-        after = np.asarray(times >= at.tz_localize(None))
-        after_any |= after
-        it = np.where(after, share * fleet_now, 0.0)
-        own = np.where(after, np.nan_to_num(_kwh(period_energy.sel(meter=meter_id))), 0.0)
-        scenario_it += it
-        actual_it += own
-        halls.append(
-            {
-                "meter": meter_id,
-                "converted_at_utc": at.isoformat(),
-                "share_of_fleet_before": share,
-                "scenario_it_energy_kwh": float(it.sum()),
-                "actual_it_energy_kwh": float(own.sum()),
-            }
-        )
+    halls, scenario_it, actual_it, after_any = _halls(
+        ref, period_energy, converted, fleet_ref, fleet_now
+    )
     series = xr.DataArray(
         np.stack([scenario_it * pue, actual_it]),
         dims=("series", "time"),

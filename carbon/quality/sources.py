@@ -33,9 +33,9 @@ from carbon.ingest.registry import (
 from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
 from carbon.quality.cube_model import MeterCube
+from carbon.site.instruments_csv import read_instruments_csv
 from carbon.site.meters import GridSource, Meter
 from carbon.site.model import SiteConfig
-from carbon.site.instruments import read_instruments_csv
 
 
 @dataclass(frozen=True)

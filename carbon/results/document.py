@@ -22,11 +22,11 @@ import xarray as xr
 
 from carbon.accounting.grid_chain import source_shares
 from carbon.accounting.location import FACTOR_LEVELS
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.activity import sector_metrics_dict
-from carbon.analysis.boundary_energy import facility_pue
+from carbon.analysis.boundary_energy import facility_pue, pue_of
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
 from carbon.analysis.operating import operating_blocks
-from carbon.analysis.period import PeriodOutcome, pue_of
 from carbon.analysis.register import register_keys
 from carbon.analysis.tenants import tenants_block
 from carbon.core.flags import Flag

@@ -1,4 +1,4 @@
-"""Contractual instruments for the market-based method (METHODOLOGY 1.3), and their serials.
+"""Contractual instruments for the market-based method (METHODOLOGY 1.3): the records.
 
 Records (pydantic, frozen, ``extra="forbid"``), one class per instrument kind:
 
@@ -10,10 +10,10 @@ Records (pydantic, frozen, ``extra="forbid"``), one class per instrument kind:
 
 Energy and rates carry pint units (``volume`` [energy], ``emission_rate``
 [CO2e/energy], ``profile`` an hourly DataArray [energy]); a bare float never
-stands for either. :func:`read_instruments_csv` reads one instrument a row (the
-shape is in ``docs/market-based.md``). :func:`check_serials` enforces that no
-certificate serial is applied twice, across sites and periods, and
-:func:`check_quality` tests a record against the eight Scope 2 Quality Criteria.
+stands for either. A certificate's serials are a :class:`SerialRange`.
+:func:`carbon.site.instruments_csv.read_instruments_csv` reads one instrument a row;
+the claims rules (no serial applied twice, the Scope 2 Quality Criteria) are in
+:mod:`carbon.accounting.serials` and :mod:`carbon.accounting.claims`.
 
 Times: ``consumption_start``/``consumption_end`` are aware datetimes, the
 half-open period ``[start, end)`` the instrument is applied to (like
@@ -23,57 +23,38 @@ vintage) are calendar dates, both inclusive, as registries print them.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
 import pint
 import xarray as xr
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    TypeAdapter,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from carbon.core.errors import CarbonError, InputDataError, UnitError
-from carbon.core.units import parse_unit, ureg
+from carbon.core.units import ureg
 
 __all__ = [
     "CARBON_FREE_TECHNOLOGIES",
     "CONTRACTUAL",
-    "CSV_COLUMNS",
+    "INSTRUMENT_CLASSES",
     "INSTRUMENT_KINDS",
-    "KIND_COLUMNS",
-    "QUALITY_CRITERIA",
     "TECHNOLOGIES",
     "Certificate",
-    "ClaimContext",
-    "CriterionFailure",
     "GreenTariff",
     "Instrument",
     "PowerPurchaseAgreement",
-    "QualityResult",
     "ResidualMix",
-    "SerialOverlapError",
     "SerialRange",
-    "SerialUse",
     "SupplierFactor",
-    "VintageRule",
-    "check_quality",
-    "check_serials",
-    "find_overlaps",
-    "read_instruments_csv",
-    "serial_uses",
+    "label_key",
 ]
 
 #: Generation technologies an instrument may name.
@@ -103,10 +84,6 @@ INSTRUMENT_KINDS: tuple[str, ...] = (
 )
 _RATE_UNIT = "g CO2e/kWh"
 _TRAILING_DIGITS = re.compile(r"^(.*?)(\d+)$")
-
-
-class SerialOverlapError(CarbonError, ValueError):
-    """A certificate serial is applied twice (Scope 2 Quality Criterion 2)."""
 
 
 # --------------------------------------------------------------------------- fields
@@ -178,7 +155,7 @@ class SerialRange:
 
     def overlap(self, other: SerialRange) -> tuple[int, int] | None:
         """The numbers both blocks hold, as ``(first, last)``, or ``None``."""
-        if _norm(self.registry) != _norm(other.registry) or self.prefix != other.prefix:
+        if label_key(self.registry) != label_key(other.registry) or self.prefix != other.prefix:
             return None
         lo, hi = max(self.first, other.first), min(self.last, other.last)
         return (lo, hi) if lo <= hi else None
@@ -203,7 +180,8 @@ class SerialRange:
         return cls(registry.strip(), m_start.group(1), first, last, len(m_start.group(2)))
 
 
-def _norm(text: str | None) -> str:
+def label_key(text: str | None) -> str:
+    """A label (registry, boundary, reporter) as it compares: casefolded, outer spaces off."""
     return (text or "").strip().casefold()
 
 
@@ -458,8 +436,8 @@ Instrument = Annotated[
     Certificate | PowerPurchaseAgreement | GreenTariff | SupplierFactor | ResidualMix,
     Field(discriminator="kind"),
 ]
-_INSTRUMENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Instrument)
-_CLASSES: dict[str, type[_Record]] = {
+#: Instrument kind → its record class.
+INSTRUMENT_CLASSES: dict[str, type[BaseModel]] = {
     "certificate": Certificate,
     "ppa": PowerPurchaseAgreement,
     "green_tariff": GreenTariff,
@@ -467,453 +445,5 @@ _CLASSES: dict[str, type[_Record]] = {
     "residual_mix": ResidualMix,
 }
 
-# --------------------------------------------------------------------------- CSV
-
-#: Model field → CSV column(s). Quantities take a value and a unit column.
-_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("instrument_id",),
-    "volume": ("volume", "volume_unit"),
-    "emission_rate": ("emission_rate", "emission_rate_unit"),
-}
-_NOT_IN_CSV = frozenset({"profile", "hourly_rate"})
-
-
-def _columns_of(cls: type[_Record]) -> tuple[str, ...]:
-    columns: list[str] = []
-    for name in cls.model_fields:
-        if name not in _NOT_IN_CSV:
-            columns.extend(_FIELD_COLUMNS.get(name, (name,)))
-    return tuple(columns)
-
-
-#: Columns each kind accepts (``kind`` itself included).
-KIND_COLUMNS: dict[str, tuple[str, ...]] = {k: _columns_of(c) for k, c in _CLASSES.items()}
-#: Every column an instruments CSV may have, in the documented order.
-CSV_COLUMNS: tuple[str, ...] = tuple(
-    dict.fromkeys(["instrument_id", "kind"] + [c for cols in KIND_COLUMNS.values() for c in cols])
-)
-_BOOLEAN_COLUMNS = frozenset(
-    {"certificates_retained", "delivered_basis", "net_of_sold_attributes", "adjusted_for_claims"}
-)
-_TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
-
-
-def _quantity(row: dict[str, str], column: str, where: str) -> pint.Quantity | None:
-    value, unit = row.pop(column, ""), row.pop(f"{column}_unit", "")
-    if not value and not unit:
-        return None
-    if not value or not unit:
-        missing = column if not value else f"{column}_unit"
-        raise InputDataError(f"{where}, column {missing}: empty; {column} needs a value and a unit")
-    try:
-        number = float(value)
-    except ValueError:
-        raise InputDataError(f"{where}, column {column}: not a number: {value!r}") from None
-    try:
-        return ureg.Quantity(number, parse_unit(unit))
-    except UnitError as exc:
-        raise InputDataError(f"{where}, column {column}_unit: {exc}") from None
-
-
-def _row_to_record(row: dict[str, str], where: str) -> Any:
-    kind = row.get("kind", "")
-    if kind not in _CLASSES:
-        raise InputDataError(
-            f"{where}, column kind: {kind!r} is not an instrument kind; valid choices: "
-            f"{', '.join(INSTRUMENT_KINDS)}"
-        )
-    allowed = set(KIND_COLUMNS[kind])
-    for column, value in row.items():
-        if value and column not in allowed:
-            raise InputDataError(
-                f"{where}, column {column}: does not apply to kind {kind!r}; leave it empty "
-                f"(columns for {kind}: {', '.join(KIND_COLUMNS[kind])})"
-            )
-    data: dict[str, Any] = {"kind": kind}
-    cells = {c: v for c, v in row.items() if c in allowed and c != "kind"}
-    for column in ("volume", "emission_rate"):
-        quantity = _quantity(cells, column, where)
-        if quantity is not None:
-            data[column] = quantity
-    for column, value in cells.items():
-        if not value:
-            continue
-        if column in _BOOLEAN_COLUMNS:
-            word = value.casefold()
-            if word not in _TRUE | _FALSE:
-                raise InputDataError(
-                    f"{where}, column {column}: {value!r} is not a yes/no value; valid "
-                    "choices: true, false (also yes, no, 1, 0)"
-                )
-            data[column] = word in _TRUE
-        else:
-            data["id" if column == "instrument_id" else column] = value
-    try:
-        return _INSTRUMENT_ADAPTER.validate_python(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if isinstance(p, str) and p != kind]
-            field = loc[0] if loc else ""
-            column = _FIELD_COLUMNS.get(field, (field,))[0] if field else "(row)"
-            problems.append(f"{where}, column {column or '(row)'}: {err['msg']}")
-        raise InputDataError("\n".join(dict.fromkeys(problems))) from None
-
-
-def read_instruments_csv(path: str | Path) -> list[Any]:
-    """Read an instruments CSV: one instrument a row (shape in ``docs/market-based.md``).
-
-    Parameters
-    ----------
-    path : str or Path
-        UTF-8 CSV with a header row. ``instrument_id`` and ``kind`` are required
-        columns; other columns apply per kind and stay empty where they do not.
-
-    Returns
-    -------
-    list of Instrument
-        The records in file order.
-
-    Raises
-    ------
-    InputDataError
-        If the file is missing, a column is unknown, a cell is invalid, or two rows
-        share an ``instrument_id``. The message names the file, line and column,
-        and lists the valid choices where there is a fixed set.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputDataError(f"{path}: instruments file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputDataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if not header:
-        raise InputDataError(f"{path}: empty file; expected a header row")
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if unknown:
-        raise InputDataError(
-            f"{path}, line 1: unknown column(s) {', '.join(repr(u) for u in unknown)}; valid "
-            f"columns: {', '.join(CSV_COLUMNS)}"
-        )
-    for required in ("instrument_id", "kind"):
-        if required not in header:
-            raise InputDataError(f"{path}, line 1: the column {required!r} is required")
-    reader.fieldnames = header
-    records: list[Any] = []
-    first_line: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        where = f"{path}, line {line}"
-        if None in row:
-            raise InputDataError(f"{where}: more cells than header columns")
-        cells = {k: (v or "").strip() for k, v in row.items()}
-        if not any(cells.values()):
-            continue
-        record = _row_to_record(cells, where)
-        if record.id in first_line:
-            raise InputDataError(
-                f"{where}, column instrument_id: {record.id!r} is already used on line "
-                f"{first_line[record.id]}; instrument ids must be unique"
-            )
-        first_line[record.id] = line
-        records.append(record)
-    return records
-
-
-# --------------------------------------------------------------------------- serials
-
-
-@dataclass(frozen=True)
-class SerialUse:
-    """One application of a block of serials: which instrument, site and period used it."""
-
-    instrument_id: str
-    site_id: str
-    consumption_start: datetime
-    consumption_end: datetime
-    serials: SerialRange
-
-    def describe(self) -> str:
-        return (
-            f"instrument {self.instrument_id!r} at site {self.site_id!r} for "
-            f"{self.consumption_start.isoformat()} – {self.consumption_end.isoformat()}"
-        )
-
-
-def serial_uses(instruments: Iterable[Any]) -> tuple[SerialUse, ...]:
-    """The serial blocks the instruments apply (records without serials are skipped)."""
-    uses = []
-    for inst in instruments:
-        block = getattr(inst, "serials", None)
-        if block is not None:
-            uses.append(
-                SerialUse(
-                    inst.id, inst.site_id, inst.consumption_start, inst.consumption_end, block
-                )
-            )
-    return tuple(uses)
-
-
-def find_overlaps(uses: Sequence[SerialUse]) -> list[tuple[SerialUse, SerialUse, tuple[int, int]]]:
-    """Every pair of uses that share serials, with the shared numbers ``(first, last)``.
-
-    The very same use listed twice (same instrument, site, period and block, e.g. a
-    ledger entry of this run) is not an overlap.
-    """
-    groups: dict[tuple[str, str], list[SerialUse]] = {}
-    for use in uses:
-        groups.setdefault((_norm(use.serials.registry), use.serials.prefix), []).append(use)
-    found = []
-    for group in groups.values():
-        group = sorted(group, key=lambda u: (u.serials.first, u.serials.last))
-        active: list[SerialUse] = []
-        for use in group:
-            active = [a for a in active if a.serials.last >= use.serials.first]
-            for other in active:
-                if other == use:
-                    continue
-                shared = other.serials.overlap(use.serials)
-                if shared is not None:
-                    found.append((other, use, shared))
-            active.append(use)
-    return found
-
-
-def check_serials(
-    instruments: Iterable[Any], *, prior_uses: Sequence[SerialUse] = ()
-) -> tuple[SerialUse, ...]:
-    """Refuse any serial applied twice, across sites and periods (Quality Criterion 2).
-
-    Parameters
-    ----------
-    instruments : iterable of Instrument
-        The instruments about to be applied; those with serials are checked against
-        each other and against `prior_uses`.
-    prior_uses : sequence of SerialUse
-        Serial blocks applied before (the ledger passes them in).
-
-    Returns
-    -------
-    tuple of SerialUse
-        The uses of `instruments`, for the ledger to persist.
-
-    Raises
-    ------
-    SerialOverlapError
-        Naming both uses (instrument ids, sites, periods) and the shared serial range,
-        for every overlapping pair.
-    """
-    mine = serial_uses(instruments)
-    overlaps = find_overlaps([*prior_uses, *mine])
-    if overlaps:
-        lines = [
-            f"serials {a.serials.serial(lo)} … {a.serials.serial(hi)} "
-            f"(registry {a.serials.registry}, {hi - lo + 1} MWh) are applied twice: "
-            f"{a.describe()} and {b.describe()}"
-            for a, b, (lo, hi) in overlaps
-        ]
-        raise SerialOverlapError(
-            "no MWh may be claimed twice (Scope 2 Quality Criterion 2):\n  " + "\n  ".join(lines)
-        )
-    return mine
-
-
-# --------------------------------------------------------------------------- quality criteria
-
 #: Instrument classes that carry generation (and attributes) of their own.
 CONTRACTUAL = (Certificate, PowerPurchaseAgreement, GreenTariff)
-
-#: The Scope 2 Quality Criteria (GHG Protocol Scope 2 Guidance Table 7.1; METHODOLOGY 1.3).
-QUALITY_CRITERIA: Mapping[int, str] = {
-    1: "conveys the direct emission-rate attribute",
-    2: "only instrument carrying the claim",
-    3: "tracked and retired by or for the reporter",
-    4: "issued close to the consumption period",
-    5: "same market as the consumption",
-    6: "supplier rate on delivered electricity",
-    7: "attribute claims to the reporter alone",
-    8: "residual mix adjusted for claimed attributes",
-}
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ClaimContext(_Frozen):
-    """Who claims, and where: the reporter, the site and the site's market boundary."""
-
-    reporter: Annotated[str, Field(min_length=1)]
-    site_id: Annotated[str, Field(min_length=1)]
-    market_boundary: Annotated[str, Field(min_length=1)]
-
-
-class VintageRule(_Frozen):
-    """Criterion 4: the generation period must lie inside the consumption period widened
-    by ``months_before`` and ``months_after``. The default (6 before, 3 after) follows
-    common North American retail practice; set the rule your programme requires.
-    """
-
-    months_before: Annotated[int, Field(ge=0)] = 6
-    months_after: Annotated[int, Field(ge=0)] = 3
-
-
-@dataclass(frozen=True)
-class CriterionFailure:
-    """One failed quality criterion and why."""
-
-    criterion: int
-    reason: str
-
-    @property
-    def name(self) -> str:
-        return QUALITY_CRITERIA[self.criterion]
-
-    def __str__(self) -> str:
-        return f"criterion {self.criterion} ({self.name}): {self.reason}"
-
-
-@dataclass(frozen=True)
-class QualityResult:
-    """The criteria that apply to one instrument and those it fails."""
-
-    instrument_id: str
-    kind: str
-    checked: tuple[int, ...]
-    failures: tuple[CriterionFailure, ...] = ()
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-
-def same_label(a: str | None, b: str | None) -> bool:
-    """Labels (boundary, reporter) compare equal ignoring case and outer spaces."""
-    return _norm(a) == _norm(b)
-
-
-def _vintage_failure(inst: Any, rule: VintageRule) -> str | None:
-    if inst.profile is not None:
-        return None  # matched hour by hour; hours outside the consumption period are not used
-    start = pd.Timestamp(inst.consumption_start)
-    last = pd.Timestamp(inst.consumption_end) - pd.Timedelta(microseconds=1)
-    lo = (start - pd.DateOffset(months=rule.months_before)).date()
-    hi = (last + pd.DateOffset(months=rule.months_after)).date()
-    if inst.generation_start < lo or inst.generation_end > hi:
-        return (
-            f"generated {inst.generation_start} – {inst.generation_end}, outside {lo} – {hi} "
-            f"(consumption {start.date()} – {last.date()} widened by {rule.months_before} "
-            f"months before and {rule.months_after} after)"
-        )
-    return None
-
-
-def check_quality(
-    instrument: Any,
-    context: ClaimContext,
-    *,
-    vintage_rule: VintageRule | None = None,
-    prior_uses: Sequence[SerialUse] = (),
-) -> QualityResult:
-    """Check one instrument against the Scope 2 Quality Criteria (METHODOLOGY 1.3).
-
-    Parameters
-    ----------
-    instrument : Instrument
-        Any record of :mod:`carbon.site.instruments`.
-    context : ClaimContext
-        The reporter (must be the beneficiary), the site and its market boundary.
-    vintage_rule : VintageRule, optional
-        Criterion 4's window; default :class:`VintageRule` ().
-    prior_uses : sequence of SerialUse
-        Serial blocks applied elsewhere; an overlap fails criterion 2.
-
-    Returns
-    -------
-    QualityResult
-        The criteria checked for this kind of instrument and the failures, each with
-        a reason. Certificates: 1–5; PPAs and green tariffs: 1–5 and 7; supplier
-        factors: 5, 6; residual mixes: 5, 8.
-    """
-    rule = vintage_rule or VintageRule()
-    fails: list[CriterionFailure] = []
-    if isinstance(instrument, CONTRACTUAL):
-        checked: tuple[int, ...] = (1, 2, 3, 4, 5)
-        if instrument.emission_rate is None:
-            fails.append(
-                CriterionFailure(
-                    1, f"no emission rate for its {instrument.technology} generation is conveyed"
-                )
-            )
-        mine = serial_uses([instrument])
-        for a, b, (lo, hi) in find_overlaps([*prior_uses, *mine]):
-            if instrument.id in (a.instrument_id, b.instrument_id):
-                other = b if a.instrument_id == instrument.id else a
-                fails.append(
-                    CriterionFailure(
-                        2,
-                        f"serials {a.serials.serial(lo)} … {a.serials.serial(hi)} are also "
-                        f"applied by {other.describe()}",
-                    )
-                )
-        if not isinstance(instrument, Certificate) and not instrument.certificates_retained:
-            checked = (1, 2, 3, 4, 5, 7)
-            what = (
-                f"{instrument.ppa_type} PPA"
-                if isinstance(instrument, PowerPurchaseAgreement)
-                else "green tariff"
-            )
-            fails.append(
-                CriterionFailure(
-                    7,
-                    f"the certificates of the {what} were not retained for the reporter: "
-                    "null power, its MWh take the residual mix",
-                )
-            )
-        else:
-            if not isinstance(instrument, Certificate):
-                checked = (1, 2, 3, 4, 5, 7)
-            if instrument.retirement_date is None:
-                fails.append(CriterionFailure(3, "not retired, redeemed or cancelled (no date)"))
-            if not same_label(instrument.beneficiary, context.reporter):
-                fails.append(
-                    CriterionFailure(
-                        3,
-                        f"retired for {instrument.beneficiary!r}, not for the reporter "
-                        f"{context.reporter!r}",
-                    )
-                )
-        vintage = _vintage_failure(instrument, rule)
-        if vintage is not None:
-            fails.append(CriterionFailure(4, vintage))
-    elif isinstance(instrument, SupplierFactor):
-        checked = (5, 6)
-        if not instrument.delivered_basis:
-            fails.append(CriterionFailure(6, "not computed on delivered electricity"))
-        if not instrument.net_of_sold_attributes:
-            fails.append(
-                CriterionFailure(6, "attributes sold to others are not removed from the rate")
-            )
-    elif isinstance(instrument, ResidualMix):
-        checked = (5, 8)
-        if not instrument.adjusted_for_claims:
-            fails.append(
-                CriterionFailure(
-                    8, "not adjusted for claimed attributes (it is a grid average, not a residual)"
-                )
-            )
-    else:
-        raise TypeError(f"not an instrument record: {type(instrument).__name__}")
-    if not same_label(instrument.market_boundary, context.market_boundary):
-        fails.append(
-            CriterionFailure(
-                5,
-                f"market boundary {instrument.market_boundary!r} differs from the site's "
-                f"{context.market_boundary!r}",
-            )
-        )
-    fails.sort(key=lambda f: f.criterion)
-    return QualityResult(instrument.id, instrument.kind, checked, tuple(fails))

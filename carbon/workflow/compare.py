@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.curtailment import curtailment
-from carbon.analysis.period import PeriodOutcome, run_period
+from carbon.analysis.period import run_period
 from carbon.attribution.workloads import workload_shares
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag

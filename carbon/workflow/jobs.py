@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from carbon.analysis.period import PeriodOutcome, slice_flags, slice_period
+from carbon.accounting.outcome import PeriodOutcome
+from carbon.analysis.period import slice_flags, slice_period
 from carbon.core.errors import ConfigError, OutputExistsError
 from carbon.core.period import Period, month, next_full_month_after
 from carbon.demo import site as demo
@@ -210,7 +211,7 @@ def _restatement(
 
 def _applied_serial_uses(outcome: PeriodOutcome, instruments: Sequence[Any]) -> list[dict]:
     """The serial blocks of the instruments the market-based result applied."""
-    from carbon.site.instruments import serial_uses
+    from carbon.accounting.serials import serial_uses
 
     applied = {o.instrument_id for o in outcome.scopes.market.register if o.status == "applied"}
     uses = serial_uses([i for i in instruments if getattr(i, "id", None) in applied])
@@ -227,7 +228,7 @@ def _recheck_serials(
     a claim on the same certificates since. The first to take the lock wins; this one is
     refused with both uses named, and nothing is written.
     """
-    from carbon.site.instruments import check_serials
+    from carbon.accounting.serials import check_serials
 
     applied = {o.instrument_id for o in outcome.scopes.market.register if o.status == "applied"}
     check_serials(
@@ -462,7 +463,7 @@ def _site_instruments(site_file: Path) -> tuple:
     site = load_site(site_file)
     if not site.reporting.instruments:
         return ()
-    from carbon.site.instruments import read_instruments_csv
+    from carbon.site.instruments_csv import read_instruments_csv
 
     path = Path(site_file).parent / site.reporting.instruments
     return tuple(read_instruments_csv(path))

@@ -1,8 +1,8 @@
 """The run_period stages as they were written with xarray operations: the oracle.
 
 carbon's stages now do their arithmetic on numpy magnitudes (:mod:`carbon.attribution.workloads`,
-:mod:`carbon.quality.assess`, :mod:`carbon.quality.reconcile`); these are the earlier formulations, kept
-verbatim (only renamed) so that tests can require the same results bit for bit.
+:mod:`carbon.quality.assess`, :mod:`carbon.quality.reconcile`); these are the earlier formulations,
+kept verbatim (only renamed) so that tests can require the same results bit for bit.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import xarray as xr
 
 from carbon.attribution.workloads import (
     Attribution,
-    _check_supported_tree,
-    _fixed_workloads,
-    _span_ns,
+    check_supported_tree,
+    fixed_workloads,
+    span_ns,
 )
 from carbon.core.errors import InputDataError
 from carbon.core.flags import FLAG_NAMES, Flag
@@ -45,7 +45,7 @@ def workload_shares_reference(
     share = np.zeros((len(it_meters), len(WORKLOADS), len(time)))
     for m_index, meter in enumerate(it_meters):  # loops over configuration, never readings
         for span_start, span_end, workload in meter.workload_spans():
-            lo, hi = _span_ns(span_start, span_end)
+            lo, hi = span_ns(span_start, span_end)
             overlap = np.clip(np.minimum(end_ns, hi) - np.maximum(start_ns, lo), 0, None)
             share[m_index, WORKLOADS.index(workload)] += overlap / interval.value
     return xr.DataArray(
@@ -67,7 +67,7 @@ def _it_by_workload(
     built. ``xr.dot`` (einsum) is not pint-aware: the units come off around it and go back once.
     """
     plain = it_energy.pint.to("kWh").pint.dequantify()
-    fixed = _fixed_workloads(site, time, interval)
+    fixed = fixed_workloads(site, time, interval)
     ids = [str(m) for m in plain["meter"].values]
     steady = [m for m in ids if m in fixed]
     changing = [m for m in ids if m not in fixed]
@@ -134,7 +134,7 @@ def attribute_reference(
     """
     energy = energy.pint.to("kWh")
     revenue_id = site.revenue_meter.id
-    _check_supported_tree(site)
+    check_supported_tree(site)
     revenue = energy.sel(meter=revenue_id, drop=True)
     missing_revenue = np.isnan(np.asarray(revenue.pint.magnitude))
     if missing_revenue.any():

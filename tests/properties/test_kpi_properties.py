@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbon.accounting.scope1 import FuelRecord, fuel_emissions
+from carbon.accounting.fuel_records import FuelRecord
+from carbon.accounting.scope1 import fuel_emissions
 from carbon.analysis.kpis import (
     cue,
     ere,

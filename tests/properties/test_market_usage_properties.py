@@ -15,9 +15,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from carbon.accounting.claims import ClaimContext
 from carbon.accounting.market import market_based
 from carbon.core.units import ureg
-from carbon.site.instruments import Certificate, ClaimContext, PowerPurchaseAgreement
+from carbon.site.instruments import Certificate, PowerPurchaseAgreement
 
 N_HOURS = 12
 HOURS = pd.date_range("2025-03-01", periods=N_HOURS, freq="h")

@@ -347,7 +347,7 @@ def test_alignment_check_on_integer_nanoseconds() -> None:
 @pytest.mark.parametrize("dtype", ["float64", "int64"])
 @pytest.mark.parametrize("shift", [0, 2, -3])
 def test_market_hourly_values_equal_the_reindexed_series(dtype: str, shift: int, unit: str) -> None:
-    from carbon.accounting.market import _on_hours
+    from carbon.accounting.hourly_inputs import on_hours
 
     hours = pd.date_range(START, periods=24, freq="h")
     axis = hours + pd.Timedelta(hours=shift)  # the same hours, or shifted (some absent)
@@ -355,7 +355,7 @@ def test_market_hourly_values_equal_the_reindexed_series(dtype: str, shift: int,
         (np.arange(24) * 7 + 1).astype(dtype), dims=("time",), coords={"time": axis}
     ).pint.quantify("g CO2e/kWh", unit_registry=ureg)
     need = np.zeros(24, bool)  # absent hours are allowed here, so both give NaN there
-    got = _on_hours(data, unit, hours, "rate", need=need)
+    got = on_hours(data, unit, hours, "rate", need=need)
     want = data.pint.to(unit).pint.dequantify().reindex(time=hours).to_numpy()
     assert got.dtype == want.dtype
     assert got.tobytes() == want.tobytes()
