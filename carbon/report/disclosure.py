@@ -23,6 +23,7 @@ from typing import Any
 from carbon.core.dotted import lookup
 from carbon.core.units import ureg
 from carbon.report.register_context import REGISTER_SECTIONS, register_context
+from carbon.results.fields import field_for
 
 __all__ = [
     "AUDIT_SECTIONS",
@@ -57,7 +58,12 @@ def _templates_dir() -> Path:
 
 
 def load_datapoints(path: Path | None = None) -> list[dict[str, Any]]:
-    """The frameworks of the datapoint map (default ``templates/datapoints.toml``)."""
+    """The frameworks of the datapoint map (default ``templates/datapoints.toml``).
+
+    A row that reads one figure takes its paragraph reference (``ref``) and its unit
+    (``from_unit``) from the figure's declaration in :mod:`carbon.results.fields`; a
+    row that sums figures takes their common unit and states its own ``ref``.
+    """
     path = Path(path) if path is not None else _templates_dir() / "datapoints.toml"
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
@@ -66,20 +72,47 @@ def load_datapoints(path: Path | None = None) -> list[dict[str, Any]]:
         raise ValueError(f"{path}: no [[framework]] tables")
     for framework in frameworks:
         for row in framework.get("row", ()):
+            where = f"{path}: {framework.get('id')}/{row.get('item')}"
             status = row.get("status")
             has_value = "value" in row or "text" in row
             if status not in (None, NOT_APPLICABLE, NOT_AVAILABLE):
                 raise ValueError(
-                    f"{path}: {framework.get('id')}/{row.get('item')}: status must be "
-                    f"'{NOT_APPLICABLE}' or '{NOT_AVAILABLE}', got {status!r}"
+                    f"{where}: status must be '{NOT_APPLICABLE}' or '{NOT_AVAILABLE}', "
+                    f"got {status!r}"
                 )
             if status is not None and not row.get("reason"):
-                raise ValueError(f"{path}: {framework.get('id')}/{row.get('item')}: no reason")
+                raise ValueError(f"{where}: no reason")
             if status is None and not has_value:
-                raise ValueError(
-                    f"{path}: {framework.get('id')}/{row.get('item')}: needs value, text or status"
-                )
+                raise ValueError(f"{where}: needs value, text or status")
+            if has_value:
+                row.update(_declared(row, str(framework.get("id")), where))
     return frameworks
+
+
+def _declared(row: dict[str, Any], framework: str, where: str) -> dict[str, Any]:
+    """``ref`` and ``from_unit`` of a row that reads figures, from their declarations."""
+    keys = row.get("value", row.get("text"))
+    keys = keys if isinstance(keys, list) else [keys]
+    try:
+        figures = [field_for(str(k)) for k in keys]
+    except KeyError as exc:
+        raise ValueError(f"{where}: {exc.args[0]}") from None
+    units = {f.unit for f in figures}
+    if len(units) != 1:
+        raise ValueError(
+            f"{where}: the figures summed have different units {sorted(map(str, units))}"
+        )
+    out: dict[str, Any] = {"from_unit": units.pop()}
+    if len(keys) == 1:
+        if "ref" in row or "from_unit" in row:
+            raise ValueError(f"{where}: the reference and unit of {keys[0]} are its declaration's")
+        ref = figures[0].references.get(framework)
+        if ref is None:
+            raise ValueError(f"{where}: {keys[0]} declares no reference for {framework!r}")
+        out["ref"] = ref
+    elif not row.get("ref"):
+        raise ValueError(f"{where}: a sum of figures needs its own ref")
+    return out
 
 
 def _number(value: Any) -> float | None:
