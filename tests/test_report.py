@@ -16,10 +16,18 @@ import pytest
 import xarray as xr
 
 from carbon.report import build_context, render_html, render_pdf, stacked_power_svg
-from carbon.report.render import (
-    ReportResourceError,
+from carbon.report.numbers import (
+    PLAIN,
+    PLAIN_NOT_AVAILABLE,
+    TYPESET_SIGNED_ZERO,
+    convert,
+    format_figure,
     format_number,
     format_share,
+    in_display_unit,
+)
+from carbon.report.render import (
+    ReportResourceError,
     html_to_pdf,
     make_url_fetcher,
     templates_dir,
@@ -291,6 +299,21 @@ def test_number_filters():
     assert format_number(None, 1) == "\u2013"
     assert format_share(0.02, 1) == "<\u00a00.1\u00a0%"
     assert format_share(23.81, 1) == "23.8\u00a0%"
+
+
+def test_number_styles_and_figures():
+    # the styles the documents use today (kept apart until they are harmonised)
+    assert format_number(-0.04, 1, PLAIN) == "-0.0"
+    assert format_number(-1234.5, 1, PLAIN) == "-1,234.5"
+    assert format_number(-0.04, 1, TYPESET_SIGNED_ZERO) == "\u22120.0"
+    assert format_number(None, 1, PLAIN_NOT_AVAILABLE) == "not available"
+    # a figure in its declared display unit and decimals, or as the caller says
+    assert format_figure(1_234_567.0, "energy_kwh.total") == "1,234.6"
+    assert format_figure(2_500.0, "scope1_kgco2e.total", decimals=2) == "2.50"
+    assert format_figure(0.2125, "matching.annual_match") == "21.2"
+    assert format_figure(None, "kpis.pue") == "\u2013"
+    assert in_display_unit(5_000_000.0, "intensities.kgco2e_per_btc_location") == 5_000.0
+    assert convert(3.0e6, "TH/s", "EH/s") == pytest.approx(3.0)
 
 
 # --- restricted resource fetching -----------------------------------------------------

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from carbon.core.errors import ReportContextError
 from carbon.report.charts import chart_resolution, stacked_power_svg, workload_label
+from carbon.report.numbers import convert, in_display_unit
 from carbon.report.operating_context import operating_context
 from carbon.report.tenants_context import more_kpi_rows, tenants_context
+from carbon.results.fields import field_for
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -58,26 +60,11 @@ _ROLE_LABELS = {
 _STATUS_LABELS = {"draft": "DRAFT", "issued": "ISSUED", "superseded": "SUPERSEDED"}
 
 
-def _ureg():
-    import pint
-
-    return pint.get_application_registry()
-
-
-def _convert(value: float | None, from_unit: str, to_unit: str) -> float | None:
-    """Convert a plain float between units with pint; ``None`` stays ``None``."""
-    if value is None:
-        return None
-    ureg = _ureg()
-    return float(ureg.Quantity(float(value), from_unit).to(to_unit).magnitude)
-
-
-def _mwh(kwh: float | None) -> float | None:
-    return _convert(kwh, "kWh", "MWh")
+_ANNUAL = "scope2_location_annual_factor_kgco2e"
 
 
 def _tonnes(kg: float | None) -> float | None:
-    return _convert(kg, "kg", "t")
+    return convert(kg, "kg CO2e", "t CO2e")
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -161,7 +148,7 @@ def _summary(results: dict) -> dict:
     total_kwh = _require(energy, "total", "energy_kwh.")
 
     def row(key: str) -> dict:
-        e_mwh = _mwh(energy.get(key))
+        e_mwh = in_display_unit(energy.get(key), "energy_kwh.{workload}")
         s2_kg = scope2.get(key)
         return {
             "workload": key,
@@ -170,9 +157,9 @@ def _summary(results: dict) -> dict:
             "share_pct": None
             if _ratio(energy.get(key), total_kwh) is None
             else 100.0 * energy[key] / total_kwh,
-            "it_mwh": _mwh(it_energy.get(key)),
-            "overhead_mwh": _mwh(overhead.get(key)),
-            "scope2_t": _tonnes(s2_kg),
+            "it_mwh": in_display_unit(it_energy.get(key), "it_energy_kwh.{workload}"),
+            "overhead_mwh": in_display_unit(overhead.get(key), "overhead_energy_kwh.{workload}"),
+            "scope2_t": in_display_unit(s2_kg, "scope2_location_kgco2e.{workload}"),
             # kg CO2e per MWh of the workload's energy (display ratio).
             "intensity_kg_per_mwh": _ratio(s2_kg, e_mwh),
         }
@@ -200,9 +187,12 @@ def _grid(results: dict, summary_total: dict) -> dict:
     grid = results.get("grid_intensity_gco2e_per_kwh", {})
     annual = results.get("scope2_location_annual_factor_kgco2e", {}) or {}
     hourly_t = summary_total["scope2_t"]
-    annual_t = _tonnes(annual.get("total"))
+    annual_t = in_display_unit(annual.get("total"), f"{_ANNUAL}.total")
     if annual.get("timing_effect_kgco2e") is not None:
-        difference_t = _tonnes(annual["timing_effect_kgco2e"])  # as results states it
+        # as results states it
+        difference_t = in_display_unit(
+            annual["timing_effect_kgco2e"], f"{_ANNUAL}.timing_effect_kgco2e"
+        )
     elif hourly_t is not None and annual_t is not None:
         difference_t = hourly_t - annual_t  # older results: display difference only
     else:
@@ -269,7 +259,7 @@ def _meters(results: dict, total_kwh: float) -> list[dict]:
                 "id": str(meter.get("id", "")),
                 "role": _ROLE_LABELS.get(meter.get("role"), str(meter.get("role", ""))),
                 "workload": workload_text,
-                "energy_mwh": _mwh(meter.get("energy_kwh")),
+                "energy_mwh": in_display_unit(meter.get("energy_kwh"), "meters[].energy_kwh"),
                 "share_pct": None
                 if _ratio(meter.get("energy_kwh"), total_kwh) is None
                 else 100.0 * meter["energy_kwh"] / total_kwh,
@@ -288,13 +278,17 @@ def _allocation(results: dict) -> dict:
                 "id": str(item.get("id", "")),
                 "key": str(item.get("key", "")),
                 "workload": workload_label(workload) if workload else "all IT workloads",
-                "energy_mwh": _mwh(item.get("energy_kwh")),
+                "energy_mwh": in_display_unit(
+                    item.get("energy_kwh"), "allocation.shared_meters[].energy_kwh"
+                ),
             }
         )
     return {
         "method": allocation.get("method", ""),
         "shared_meters": shared,
-        "unmetered_residual_mwh": _mwh(allocation.get("unmetered_residual_kwh")),
+        "unmetered_residual_mwh": in_display_unit(
+            allocation.get("unmetered_residual_kwh"), "allocation.unmetered_residual_kwh"
+        ),
         "no_it_load_intervals": allocation.get("no_it_load_intervals"),
     }
 
@@ -308,9 +302,7 @@ def _scopes(results: dict) -> dict | None:
         block = block or {}
         return {
             "label": label,
-            "mining": _tonnes(block.get("mining")),
-            "ai": _tonnes(block.get("ai")),
-            "total": _tonnes(block.get("total")),
+            **{part: _tonnes(block.get(part)) for part in ("mining", "ai", "total")},
             "note": note,
         }
 
@@ -378,7 +370,9 @@ def _scopes(results: dict) -> dict | None:
             if td.get("grid_gross_loss") is None
             else 100.0 * td["grid_gross_loss"],
             "loss_ratio_pct": None if td.get("loss_ratio") is None else 100.0 * td["loss_ratio"],
-            "lost_mwh": _mwh(td.get("lost_energy_kwh")),
+            "lost_mwh": in_display_unit(
+                td.get("lost_energy_kwh"), "scope3_3_td_losses_kgco2e.lost_energy_kwh"
+            ),
             "source": td.get("source", ""),
         },
         "cue_lb": cue.get("location_based"),
@@ -386,51 +380,39 @@ def _scopes(results: dict) -> dict | None:
     }
 
 
-#: Sector figures in display order: (results key, group, name, display unit, decimals,
-#: display scale from the results unit).
-_SECTOR_ROWS: tuple[tuple[str, str, str, str, int, float], ...] = (
-    ("fleet_efficiency_nameplate_j_per_th", "mining", "Fleet efficiency, nameplate", "J/TH", 1, 1),
-    ("fleet_efficiency_realised_j_per_th", "mining", "Fleet efficiency, realised", "J/TH", 1, 1),
-    ("fleet_efficiency_facility_j_per_th", "mining", "Fleet efficiency, facility", "J/TH", 1, 1),
-    ("expected_btc_per_day", "mining", "Expected production", "BTC/day", 3, 1),
-    ("energy_per_btc_mwh", "mining", "Energy per BTC", "MWh/BTC", 0, 1),
-    ("emissions_per_btc_location_tco2e", "mining", "Emissions per BTC, LB", "t CO₂e/BTC", 1, 1),
-    ("emissions_per_btc_market_tco2e", "mining", "Emissions per BTC, MB", "t CO₂e/BTC", 1, 1),
-    (
-        "emissions_per_ph_day_location_kgco2e",
-        "mining",
-        "Emissions per PH/s-day, LB",
-        "kg CO₂e/(PH/s·day)",
-        1,
-        1,
-    ),
-    (
-        "emissions_per_ph_day_market_kgco2e",
-        "mining",
-        "Emissions per PH/s-day, MB",
-        "kg CO₂e/(PH/s·day)",
-        1,
-        1,
-    ),
-    ("energy_per_gpu_hour_it_kwh", "ai", "Energy per GPU-hour, IT", "kWh/GPU-h", 3, 1),
-    ("energy_per_gpu_hour_facility_kwh", "ai", "Energy per GPU-hour, facility", "kWh/GPU-h", 3, 1),
-    (
-        "emissions_per_gpu_hour_location_gco2e",
-        "ai",
-        "Emissions per GPU-hour, LB",
-        "g CO₂e/GPU-h",
-        0,
-        1,
-    ),
-    (
-        "emissions_per_gpu_hour_market_gco2e",
-        "ai",
-        "Emissions per GPU-hour, MB",
-        "g CO₂e/GPU-h",
-        0,
-        1,
-    ),
-    ("gpu_utilisation", "ai", "GPU utilisation", "%", 1, 100),
+#: Sector figures in display order: (key of ``sector_metrics.figures``, group, display unit
+#: as printed). Name, decimals and conversion are the figure's declaration.
+_SECTOR_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("fleet_efficiency_nameplate_j_per_th", "mining", "J/TH"),
+    ("fleet_efficiency_realised_j_per_th", "mining", "J/TH"),
+    ("fleet_efficiency_facility_j_per_th", "mining", "J/TH"),
+    ("expected_btc_per_day", "mining", "BTC/day"),
+    ("energy_per_btc_mwh", "mining", "MWh/BTC"),
+    ("emissions_per_btc_location_tco2e", "mining", "t CO₂e/BTC"),
+    ("emissions_per_btc_market_tco2e", "mining", "t CO₂e/BTC"),
+    ("emissions_per_ph_day_location_kgco2e", "mining", "kg CO₂e/(PH/s·day)"),
+    ("emissions_per_ph_day_market_kgco2e", "mining", "kg CO₂e/(PH/s·day)"),
+    ("energy_per_gpu_hour_it_kwh", "ai", "kWh/GPU-h"),
+    ("energy_per_gpu_hour_facility_kwh", "ai", "kWh/GPU-h"),
+    ("emissions_per_gpu_hour_location_gco2e", "ai", "g CO₂e/GPU-h"),
+    ("emissions_per_gpu_hour_market_gco2e", "ai", "g CO₂e/GPU-h"),
+    ("gpu_utilisation", "ai", "%"),
+)
+
+
+#: Activity inputs in display order: (name, key of ``sector_metrics.activity``, display unit
+#: as printed); conversion and decimals are the figure's declaration.
+_ACTIVITY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Hashrate, installed/deployed (nameplate)", "hashrate_installed_th_per_s", "EH/s"),
+    ("Hashrate, energised", "hashrate_energised_th_per_s", "EH/s"),
+    ("Hashrate, average operating (realised)", "hashrate_average_th_per_s", "EH/s"),
+    ("of which hosted clients", "hashrate_average_hosted_th_per_s", "EH/s"),
+    ("BTC mined, self-mining", "btc_mined_self", "BTC"),
+    ("BTC mined, hosted clients", "btc_mined_hosted", "BTC"),
+    ("Network hashrate (assumption)", "network_hashrate_th_per_s", "EH/s"),
+    ("GPUs installed", "gpu_count", "GPUs"),
+    ("GPU-hours available", "gpu_hours_available", "GPU-h"),
+    ("GPU-hours sold", "gpu_hours_sold", "GPU-h"),
 )
 
 
@@ -480,67 +462,32 @@ def _operations(results: dict) -> dict:
     sector = results.get("sector_metrics") or {}
     figures = sector.get("figures", {}) or {}
     rows = []
-    for key, group, name, unit, decimals, scale in _SECTOR_ROWS:
+    for key, group, unit in _SECTOR_ROWS:
         if key not in figures:
             continue
         f = figures[key]
-        value = f.get("value")
+        declared = field_for(f"sector_metrics.figures.{key}.value")
         rows.append(
             {
                 "key": key,
                 "group": group,
-                "name": name,
+                "name": declared.label,
                 "unit": unit,
-                "value": None if value is None else value * scale,
-                "decimals": decimals,
+                "value": in_display_unit(f.get("value"), declared.key),
+                "decimals": declared.decimals,
                 # the unit is in the row header; drop the label's own "[unit]"
                 "definition": re.sub(r"\s\[[^\]]*\]", "", str(f.get("label", ""))),
             }
         )
     activity = sector.get("activity") or None
     activity_rows = []
-    if activity:
-
-        def eh(value: float | None) -> float | None:
-            return _convert(value, "TH/s", "EH/s") if value is not None else None
-
-        activity_rows = [
-            (
-                "Hashrate, installed/deployed (nameplate)",
-                "EH/s",
-                eh(activity.get("hashrate_installed_th_per_s")),
-                3,
-            ),
-            ("Hashrate, energised", "EH/s", eh(activity.get("hashrate_energised_th_per_s")), 3),
-            (
-                "Hashrate, average operating (realised)",
-                "EH/s",
-                eh(activity.get("hashrate_average_th_per_s")),
-                3,
-            ),
-            (
-                "of which hosted clients",
-                "EH/s",
-                eh(activity.get("hashrate_average_hosted_th_per_s")),
-                3,
-            ),
-            ("BTC mined, self-mining", "BTC", activity.get("btc_mined_self"), 4),
-            ("BTC mined, hosted clients", "BTC", activity.get("btc_mined_hosted"), 4),
-            (
-                "Network hashrate (assumption)",
-                "EH/s",
-                eh(activity.get("network_hashrate_th_per_s")),
-                0,
-            ),
-            ("GPUs installed", "GPUs", activity.get("gpu_count"), 0),
-            ("GPU-hours available", "GPU-h", activity.get("gpu_hours_available"), 0),
-            ("GPU-hours sold", "GPU-h", activity.get("gpu_hours_sold"), 0),
-        ]
-        activity_rows = [
-            {"name": n, "unit": u, "value": v, "decimals": d}
-            for n, u, v, d in activity_rows
-            if v is not None
-        ]
+    for name, key, unit in _ACTIVITY_ROWS if activity else ():
+        declared = field_for(f"sector_metrics.activity.{key}")
+        value = in_display_unit(activity.get(key), declared.key)
+        if value is not None:
+            activity_rows.append(
+                {"name": name, "unit": unit, "value": value, "decimals": declared.decimals}
+            )
     return {
         "kpi_rows": kpi_rows,
         "sector_rows": rows,
@@ -647,9 +594,12 @@ def _quality(results: dict) -> dict:
             {
                 "parent": rec["parent"],
                 "children": ", ".join(rec.get("children", [])),
-                "parent_mwh": _mwh(rec.get("parent_kwh")),
-                "children_mwh": _mwh(rec.get("children_kwh")),
-                "residual_mwh": _mwh(rec.get("residual_kwh")),
+                **{
+                    f"{part}_mwh": in_display_unit(
+                        rec.get(f"{part}_kwh"), f"reconciliation[].{part}_kwh"
+                    )
+                    for part in ("parent", "children", "residual")
+                },
                 "residual_pct": None
                 if rec.get("residual_share") is None
                 else 100.0 * rec["residual_share"],

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from carbon.core.dotted import lookup
-from carbon.core.units import ureg
+from carbon.report.numbers import NOT_AVAILABLE, PLAIN, convert, format_number
 from carbon.report.register_context import REGISTER_SECTIONS, register_context
+from carbon.report.render import templates_dir
 from carbon.results.fields import field_for
 
 __all__ = [
@@ -48,13 +49,6 @@ SIGNOFF_ROLES = (
 )
 
 NOT_APPLICABLE = "not applicable"
-NOT_AVAILABLE = "not available"
-
-
-def _templates_dir() -> Path:
-    from carbon.report.render import templates_dir
-
-    return templates_dir()
 
 
 def load_datapoints(path: Path | None = None) -> list[dict[str, Any]]:
@@ -64,7 +58,7 @@ def load_datapoints(path: Path | None = None) -> list[dict[str, Any]]:
     (``from_unit``) from the figure's declaration in :mod:`carbon.results.fields`; a
     row that sums figures takes their common unit and states its own ``ref``.
     """
-    path = Path(path) if path is not None else _templates_dir() / "datapoints.toml"
+    path = Path(path) if path is not None else templates_dir() / "datapoints.toml"
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
     frameworks = data.get("framework")
@@ -122,10 +116,6 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _display(value: float, decimals: int) -> str:
-    return f"{value:,.{decimals}f}"
-
-
 def _row(row: dict[str, Any], results: dict[str, Any], sections: dict[str, dict]) -> dict:
     section = sections.get(str(row.get("section", "")))
     where = f"{section['number']} {section['title']}" if section else str(row.get("section", ""))
@@ -151,10 +141,10 @@ def _row(row: dict[str, Any], results: dict[str, Any], sections: dict[str, dict]
         missing = [k for k, n in zip(keys, numbers, strict=True) if n is None]
         reason = row.get("missing") or f"not in the results ({', '.join(missing)})"
         return {**out, "status": NOT_AVAILABLE, "note": reason}
-    total = ureg.Quantity(sum(numbers), row["from_unit"]).to(row["unit"])
+    total = convert(sum(numbers), row["from_unit"], row["unit"])
     return {
         **out,
-        "value": _display(float(total.magnitude), int(row.get("decimals", 1))),
+        "value": format_number(total, int(row.get("decimals", 1)), PLAIN),
         "unit": row.get("unit_label", row["unit"]),
         "where": where,
     }
@@ -188,10 +178,10 @@ def _format_change(value: Any) -> str:
         return "–" if value is None else str(value)
     magnitude = abs(number)
     if magnitude >= 1000 or magnitude == 0:
-        return _display(number, 1)
+        return format_number(number, 1, PLAIN)
     # six significant digits, fixed notation (no exponent), at most 12 decimals
     decimals = min(12, max(0, 5 - math.floor(math.log10(magnitude))))
-    return _display(number, decimals)
+    return format_number(number, decimals, PLAIN)
 
 
 def _restatement(restatement: dict[str, Any] | None, limit: int = 80) -> dict[str, Any] | None:

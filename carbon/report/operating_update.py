@@ -28,25 +28,21 @@ from typing import Any
 
 from carbon.core.dotted import lookup
 from carbon.core.units import ureg
+from carbon.report.header import document_header
+from carbon.report.numbers import PLAIN_NOT_AVAILABLE, format_number, in_display_unit
+from carbon.report.render import environment, html_to_pdf, templates_dir
 
 __all__ = ["UPDATE_JSON", "UPDATE_PDF", "operating_update_figures", "operating_update_files"]
 
 UPDATE_PDF = "operating-update.pdf"
 UPDATE_JSON = "operating-update.json"
 _TEMPLATE = "operating-update.html.j2"
-NOT_AVAILABLE = "not available"
 
 _SHARES = (
     ("grid_carbon_free_location", "Grid-mix carbon-free share (location-based)"),
     ("certificate_renewable_annual", "Certificate-backed renewable share (annual matching)"),
     ("hourly_matched_cfe", "Hourly-matched carbon-free share"),
 )
-
-
-def _convert(value: Any, unit: str, target: str) -> float | None:
-    if value is None:
-        return None
-    return float(ureg.Quantity(float(value), unit).to(target).magnitude)
 
 
 def _figure(
@@ -77,7 +73,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "energy_mwh",
             "Energy consumed, site",
-            _convert(energy_kwh, "kWh", "MWh"),
+            in_display_unit(energy_kwh, "energy_kwh.total"),
             "MWh",
             "metered at the site's revenue meter over the period, all workloads",
             "energy_kwh.total",
@@ -85,7 +81,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "energy_mining_mwh",
             "of which Bitcoin mining",
-            _convert(lookup(results, "energy_kwh.mining"), "kWh", "MWh"),
+            in_display_unit(lookup(results, "energy_kwh.mining"), "energy_kwh.mining"),
             "MWh",
             "mining IT energy plus its allocated share of shared and unmetered load",
             "energy_kwh.mining",
@@ -93,7 +89,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "energy_ai_mwh",
             "of which AI hosting",
-            _convert(lookup(results, "energy_kwh.ai"), "kWh", "MWh"),
+            in_display_unit(lookup(results, "energy_kwh.ai"), "energy_kwh.ai"),
             "MWh",
             "AI IT energy plus its allocated share of shared and unmetered load",
             "energy_kwh.ai",
@@ -151,7 +147,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "scope1_tco2e",
             "Scope 1 (on-site fuel)",
-            _convert(lookup(results, "scope1_kgco2e.total"), "kg", "t"),
+            in_display_unit(lookup(results, "scope1_kgco2e.total"), "scope1_kgco2e.total"),
             "t CO2e",
             "combustion in owned gensets, GHG Protocol Corporate Standard",
             "scope1_kgco2e.total",
@@ -159,7 +155,9 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "scope2_location_tco2e",
             "Scope 2, location-based",
-            _convert(lookup(results, "scope2_location_kgco2e.total"), "kg", "t"),
+            in_display_unit(
+                lookup(results, "scope2_location_kgco2e.total"), "scope2_location_kgco2e.total"
+            ),
             "t CO2e",
             "metered energy × grid emission factor per interval (GHG Protocol Scope 2 Guidance)",
             "scope2_location_kgco2e.total",
@@ -167,7 +165,9 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         _figure(
             "scope2_market_tco2e",
             "Scope 2, market-based",
-            _convert(lookup(results, "scope2_market_kgco2e.total"), "kg", "t"),
+            in_display_unit(
+                lookup(results, "scope2_market_kgco2e.total"), "scope2_market_kgco2e.total"
+            ),
             "t CO2e",
             "contractual instruments applied with annual matching (2015 guidance), residual "
             "or grid factor for the rest; never added to the location-based figure",
@@ -208,16 +208,15 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Decimals by the figure's unit (1 for the others); the operating update sets its own.
+_DECIMALS = {"BTC": 4, "J/TH": 2, "MW": 1, "GPU-h": 0}
+
+
 def _display(value: Any, unit: str) -> str:
-    if value is None:
-        return NOT_AVAILABLE
-    decimals = {"BTC": 4, "J/TH": 2, "MW": 1, "GPU-h": 0}.get(unit, 1)
-    return f"{float(value):,.{decimals}f}"
+    return format_number(value, _DECIMALS.get(unit, 1), PLAIN_NOT_AVAILABLE)
 
 
 def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    from carbon.report.header import document_header
-
     rows = [
         {**f, "display": _display(f["value"], f["unit"]), "note": n}
         for n, f in enumerate(data["figures"], start=1)
@@ -226,7 +225,9 @@ def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     shares = [
         {
             **s,
-            "display": NOT_AVAILABLE if s["value"] is None else f"{s['value'] * 100:.1f}",
+            "display": format_number(
+                in_display_unit(s["value"], f"{s['source']}.value"), 1, PLAIN_NOT_AVAILABLE
+            ),
             "note": offset + n,
         }
         for n, s in enumerate(data["clean_energy_shares"], start=1)
@@ -241,16 +242,12 @@ def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
 
 def render_update_html(results: dict[str, Any]) -> str:
     """The operating update as HTML (autoescaped)."""
-    from carbon.report.render import _environment, templates_dir
-
     context = _context(results, operating_update_figures(results))
-    return _environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
+    return environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
 
 
 def operating_update_files(results: dict[str, Any]) -> dict[str, bytes]:
     """``operating-update.pdf`` and ``operating-update.json`` for the version folder."""
-    from carbon.report.render import html_to_pdf
-
     data = (
         json.dumps(operating_update_figures(results), indent=2, sort_keys=True, ensure_ascii=False)
         + "\n"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from carbon.report.numbers import in_display_unit
+
 __all__ = ["REGISTER_SECTIONS", "register_context"]
 
 #: Sections inserted before the audit sections: (anchor id, title).
@@ -18,20 +20,13 @@ REGISTER_SECTIONS: tuple[tuple[str, str], ...] = (
     ("network", "Network comparison"),
 )
 
+_CONTRACTS = "boundary.power_contracts[]"
 _GROSS_LABELS = (
     ("scope1", "Scope 1 (gross)"),
     ("scope2_location", "Scope 2, location-based (gross)"),
     ("scope2_market", "Scope 2, market-based (gross)"),
     ("scope3_cat3", "Scope 3 category 3 (gross)"),
 )
-
-
-def _mwh(kwh: Any) -> float | None:
-    return None if kwh is None else float(kwh) / 1000.0
-
-
-def _t(kg: Any) -> float | None:
-    return None if kg is None else float(kg) / 1000.0
 
 
 def _boundary(block: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -42,9 +37,13 @@ def _boundary(block: dict[str, Any] | None) -> dict[str, Any] | None:
     contracts = [
         {
             **c,
-            "energy_mwh": _mwh(c.get("energy_kwh")),
-            "location_t": _t(c.get("scope2_location_kgco2e")),
-            "market_t": _t(c.get("scope2_market_kgco2e")),
+            "energy_mwh": in_display_unit(c.get("energy_kwh"), f"{_CONTRACTS}.energy_kwh"),
+            "location_t": in_display_unit(
+                c.get("scope2_location_kgco2e"), f"{_CONTRACTS}.scope2_location_kgco2e"
+            ),
+            "market_t": in_display_unit(
+                c.get("scope2_market_kgco2e"), f"{_CONTRACTS}.scope2_market_kgco2e"
+            ),
         }
         for c in block.get("power_contracts") or ()
     ]

@@ -1,6 +1,6 @@
 """Display rows for the tenants section and the added KPI rows, from results.json as is.
 
-Figures are converted to display units (kWh → MWh, kg → t) with pint; nothing
+Figures are converted to their display units (kWh → MWh, kg → t); nothing
 is computed beyond display ratios (a tenant's share of the site's energy).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from carbon.report.charts import workload_label
+from carbon.report.numbers import PLAIN, format_figure, in_display_unit
 
 __all__ = ["more_kpi_rows", "tenants_context"]
 
@@ -20,27 +21,22 @@ _LEVEL_NAMES = {
 }
 
 
-def _convert(value: float | None, from_unit: str, to_unit: str) -> float | None:
-    if value is None:
-        return None
-    import pint
-
-    ureg = pint.get_application_registry()
-    return float(ureg.Quantity(float(value), from_unit).to(to_unit).magnitude)
-
-
 def _row(name: str, workload: str, meters: list[str], block: dict, site_kwh: float | None) -> dict:
     energy = block.get("energy_kwh")
+
+    def shown(key: str) -> float | None:  # a tenant's figure; the site total's are the same
+        return in_display_unit(block.get(key), f"tenants.by_tenant.{{tenant}}.{key}")
+
     return {
         "name": name,
         "workload": workload,
         "meters": ", ".join(meters) if meters else "–",
-        "it_mwh": _convert(block.get("it_energy_kwh"), "kWh", "MWh"),
-        "energy_mwh": _convert(energy, "kWh", "MWh"),
+        "it_mwh": shown("it_energy_kwh"),
+        "energy_mwh": shown("energy_kwh"),
         "share_pct": None if not site_kwh or energy is None else 100.0 * energy / site_kwh,
-        "lb_t": _convert(block.get("scope2_location_kgco2e"), "kg", "t"),
-        "mb_t": _convert(block.get("scope2_market_kgco2e"), "kg", "t"),
-        "mbh_t": _convert(block.get("scope2_market_hourly_matching_kgco2e"), "kg", "t"),
+        "lb_t": shown("scope2_location_kgco2e"),
+        "mb_t": shown("scope2_market_kgco2e"),
+        "mbh_t": shown("scope2_market_hourly_matching_kgco2e"),
     }
 
 
@@ -82,9 +78,9 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
             {
                 "name": "Site" if w == "total" else workload_label(w),
                 "total": w == "total",
-                "hourly_t": _convert(lb, "kg", "t"),
-                "annual_t": _convert(annual, "kg", "t"),
-                "effect_t": _convert(effect[w], "kg", "t"),
+                "hourly_t": in_display_unit(lb, "scope2_location_kgco2e.{workload}"),
+                "annual_t": in_display_unit(annual, "scope2_location_kgco2e.{workload}"),
+                "effect_t": in_display_unit(effect[w], "timing_effect_kgco2e.{workload}"),
                 "effect_pct": None if not annual else 100.0 * effect[w] / annual,
             }
         )
@@ -127,14 +123,10 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
     }
 
 
-def _number(value: float | None, from_unit: str, to_unit: str) -> str:
-    converted = _convert(value, from_unit, to_unit)
-    return "–" if converted is None else f"{converted:,.1f}"
-
-
 def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
     """REF, ERF, ERE, CUE (hourly matching), WUE and subsystem partial PUE rows."""
     details = kpis.get("details") or {}
+    e_ren = format_figure(kpis.get("ref_renewable_kwh"), "kpis.ref_renewable_kwh", style=PLAIN)
     rows = []
 
     def add(key: str, name: str, unit: str, decimals: int, definition: str) -> None:
@@ -169,7 +161,7 @@ def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
         "ratio",
         3,
         "renewable energy retired for the site ÷ E_DC (ISO/IEC 30134-3), capped at 1; "
-        f"E_ren {_number(kpis.get('ref_renewable_kwh'), 'kWh', 'MWh')} MWh "
+        f"E_ren {e_ren} MWh "
         "(certificates and PPAs with certificates retained, documented green tariffs)",
     )
     add("erf", "ERF", "ratio", 3, "heat reused outside the site ÷ E_DC (ISO/IEC 30134-6)")
