@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from carbon.core.units import parse_unit, ureg
-from carbon.report.disclosure import load_datapoints
+from carbon.report.audit_context import load_datapoints
 from carbon.results.fields import FIELDS, field_for, fields_markdown, member, reference
 from carbon.results.fields.declare import FRAMEWORKS, pint_unit
 

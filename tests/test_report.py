@@ -397,3 +397,36 @@ def test_timing_difference_is_taken_from_results_when_present():
     results["scope2_location_annual_factor_kgco2e"]["timing_effect_kgco2e"] = -19_550.0
     grid = build_context(results, make_power())["grid"]
     assert grid["timing_difference_t"] == pytest.approx(-19.55)
+
+
+# --- the section registry -------------------------------------------------------------
+
+
+def test_one_registry_numbers_lists_and_renders_the_sections(context):
+    from carbon.report.sections import AUDIT, CORE, SECTIONS, numbered_sections
+
+    parts = [s.part for s in SECTIONS]
+    assert parts == sorted(parts, key=[CORE, AUDIT].index)  # audit sections come last
+    for section in SECTIONS:
+        assert (templates_dir() / section.template).is_file()
+    core = numbered_sections(make_results(), (CORE,))
+    assert [s["number"] for s in core] == list(range(1, len(core) + 1))
+    assert "changed" not in [s["id"] for s in core]  # only with a baseline
+    full = numbered_sections({**make_results(), "decomposition": {}}, (CORE, AUDIT))
+    names = [s["id"] for s in full]
+    assert names.index("changed") == len(core) and names[-1] == "signoff"
+    assert context["sections"] == core
+    html = render_html(context)
+    for s in core:  # the contents and the section headings read the same numbering
+        assert f'<a href="#{s["id"]}"><span class="num">{s["number"]}</span>' in html
+        assert f'<h2>{s["number"]}&ensp;{s["title"]}</h2>' in html
+
+
+def test_cross_references_are_numbered_when_rendered():
+    from carbon.report.crossref import resolve, section_ref
+
+    numbers = {"lineage": {"number": 11}, "power": {"number": 2}}
+    text = f"see section {section_ref('lineage')} and {section_ref('power')}"
+    assert resolve(text, numbers) == "see section 11 and 2"
+    with pytest.raises(KeyError):
+        resolve(section_ref("signoff"), numbers)

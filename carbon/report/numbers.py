@@ -50,6 +50,7 @@ __all__ = [
     "format_share",
     "format_signed",
     "in_display_unit",
+    "ratio",
     "with_unit",
 ]
 
@@ -104,6 +105,13 @@ def in_display_unit(value: Any, key: str, *, unit: str | None = None) -> float |
     display unit, or in `unit`; None stays None."""
     figure = field_for(key)
     return convert(value, str(figure.unit), unit or str(figure.display_unit))
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """A display ratio (a share, an intensity per MWh); None where it is undefined."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
 
 
 # --- formatting ---------------------------------------------------------------------

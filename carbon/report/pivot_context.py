@@ -18,7 +18,7 @@ from carbon.results.fields import field_for
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-__all__ = ["changed_context"]
+__all__ = ["basis_sentences", "changed_context"]
 
 _EFFECT_WORDS = {
     "activity": ("Activity", "total IT energy"),
@@ -67,7 +67,8 @@ def _verb(value_t: float) -> str:
     return ("raised" if value_t > 0 else "lowered") + f" emissions by {_fmt(value_t)} t CO2e"
 
 
-def _basis_sentences(basis: str, block: dict[str, Any], baseline: str, period: str) -> list[str]:
+def basis_sentences(basis: str, block: dict[str, Any], baseline: str, period: str) -> list[str]:
+    """The change of Scope 2 on one basis, and its effects by size, in words."""
     start, end, delta = (
         _t(block["baseline_kgco2e"]),
         _t(block["period_kgco2e"]),
@@ -175,9 +176,7 @@ def changed_context(
     sentences = []
     for basis in ("location", "market"):
         if basis in decomposition:
-            sentences.extend(
-                _basis_sentences(basis, decomposition[basis], base_label, period_label)
-            )
+            sentences.extend(basis_sentences(basis, decomposition[basis], base_label, period_label))
     counterfactual = results.get("counterfactual") or {}
     curtail = results.get("curtailment") or {}
     avoided = curtail.get("avoided_emissions")

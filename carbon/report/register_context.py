@@ -1,9 +1,9 @@
-"""Template context of the register sections: boundary, credits, retired hardware,
-network comparison and the assurance panel.
+"""Context of the register section: boundary, credits and retired hardware.
 
 Display only: the figures come from results.json as they are (``offsets``,
-``boundary``, ``retired_hardware``, ``network_comparison``, ``assurance``),
-converted to display units; nothing is computed a second time.
+``boundary``, ``retired_hardware``), converted to display units; nothing is
+computed a second time. The network comparison and the assurance panel are
+shown as results.json states them.
 """
 
 from __future__ import annotations
@@ -12,13 +12,7 @@ from typing import Any
 
 from carbon.report.numbers import in_display_unit
 
-__all__ = ["REGISTER_SECTIONS", "register_context"]
-
-#: Sections inserted before the audit sections: (anchor id, title).
-REGISTER_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("register", "Boundary, credits and retired hardware"),
-    ("network", "Network comparison"),
-)
+__all__ = ["register_context"]
 
 _CONTRACTS = "boundary.power_contracts[]"
 _GROSS_LABELS = (
@@ -61,13 +55,9 @@ def _offsets(block: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def register_context(results: dict[str, Any]) -> dict[str, Any]:
-    """The ``register``, ``network`` and ``assurance`` entries of the template context."""
+    """The ``register`` entry of the template context: boundary, credits, retired hardware."""
     return {
-        "register": {
-            "boundary": _boundary(results.get("boundary")),
-            "offsets": _offsets(results.get("offsets")),
-            "hardware": results.get("retired_hardware"),
-        },
-        "network": results.get("network_comparison"),
-        "assurance": results.get("assurance"),
+        "boundary": _boundary(results.get("boundary")),
+        "offsets": _offsets(results.get("offsets")),
+        "hardware": results.get("retired_hardware"),
     }

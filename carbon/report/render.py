@@ -28,12 +28,13 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from carbon.core.errors import CarbonError, ReportResourceError
 from carbon.core.resources import templates_root
+from carbon.report.crossref import resolve
 from carbon.report.numbers import (
     convert,
     format_integer,
@@ -95,7 +96,20 @@ def environment(root: str) -> jinja2.Environment:
     env.filters["signed"] = format_signed
     env.filters["unit"] = with_unit
     env.filters["convert"] = convert
+    env.filters["xref"] = jinja2.pass_context(_xref)
+    env.filters["heading"] = jinja2.pass_context(_heading)
     return env
+
+
+def _xref(context: Any, text: Any) -> str:
+    """`text` with its section markers numbered (see :mod:`carbon.report.crossref`)."""
+    return resolve(str(text), context["sections_by_id"])
+
+
+def _heading(context: Any, name: Any) -> str:
+    """``<number> <title>`` of the section called `name`; `name` itself if none is."""
+    section = context["sections_by_id"].get(name)
+    return f"{section['number']} {section['title']}" if section else str(name)
 
 
 def render_html(context: dict) -> str:

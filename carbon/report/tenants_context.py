@@ -1,4 +1,5 @@
-"""Display rows for the tenants section and the added KPI rows, from results.json as is.
+"""Context of the tenants section: tenant rows, the timing effect per workload, the
+location-based factor levels and the 3.3(c) status, from results.json as is.
 
 Figures are converted to their display units (kWh → MWh, kg → t); nothing
 is computed beyond display ratios (a tenant's share of the site's energy).
@@ -9,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from carbon.report.charts import workload_label
-from carbon.report.numbers import PLAIN, format_figure, in_display_unit
+from carbon.report.numbers import in_display_unit
 
-__all__ = ["more_kpi_rows", "tenants_context"]
+__all__ = ["tenants_context"]
 
 _LEVEL_ORDER = {"hourly_source": 0, "subregion_annual": 1, "national": 2}
 _LEVEL_NAMES = {
@@ -121,93 +122,3 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
         "td_available": td.get("available", True),
         "td_reason": td.get("reason"),
     }
-
-
-def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
-    """REF, ERF, ERE, CUE (hourly matching), WUE and subsystem partial PUE rows."""
-    details = kpis.get("details") or {}
-    e_ren = format_figure(kpis.get("ref_renewable_kwh"), "kpis.ref_renewable_kwh", style=PLAIN)
-    rows = []
-
-    def add(key: str, name: str, unit: str, decimals: int, definition: str) -> None:
-        if key not in kpis:
-            return
-        notes = [
-            n.replace("^3", "³")
-            for n in (details.get(key) or {}).get("notes", [])
-            if "interim" not in n and not n.startswith("E_ren =")
-        ]
-        text = definition + ("; " + "; ".join(notes) if notes else "")
-        rows.append(
-            {
-                "name": name,
-                "unit": unit,
-                "value": kpis.get(key),
-                "decimals": decimals,
-                "definition": text,
-            }
-        )
-
-    add(
-        "cue_market_hourly_matching",
-        "CUE, market-based (hourly matching)",
-        "kg CO₂e/kWh IT",
-        3,
-        "(Scope 2 market-based with hourly matching + Scope 1) ÷ IT energy",
-    )
-    add(
-        "ref",
-        "REF",
-        "ratio",
-        3,
-        "renewable energy retired for the site ÷ E_DC (ISO/IEC 30134-3), capped at 1; "
-        f"E_ren {e_ren} MWh "
-        "(certificates and PPAs with certificates retained, documented green tariffs)",
-    )
-    add("erf", "ERF", "ratio", 3, "heat reused outside the site ÷ E_DC (ISO/IEC 30134-6)")
-    add("ere", "ERE", "ratio", 3, "(E_DC − reused) ÷ IT energy = (1 − ERF)·PUE")
-    if kpis.get("wue") is None and "wue" in kpis:
-        rows.append(
-            {
-                "name": "WUE",
-                "unit": "L/kWh IT",
-                "value": None,
-                "decimals": 3,
-                "definition": str(kpis.get("wue_note", "")),
-            }
-        )
-    else:
-        add(
-            "wue",
-            "WUE",
-            "L/kWh IT",
-            3,
-            f"site water ÷ IT energy (ISO/IEC 30134-9); {kpis.get('wue_note', '')}".replace(
-                "^3", "³"
-            ),
-        )
-    halls = kpis.get("pue_by_hall") or {}
-    if halls:
-        rows.append(
-            {
-                "name": "pPUE by hall",
-                "unit": "ratio",
-                "value": None,
-                "decimals": 3,
-                "definition": ", ".join(f"{h} {v:.3f}" for h, v in sorted(halls.items()))
-                + "; hall IT energy with its share of its workload's cooling, shared loads and "
-                "residual per interval",
-            }
-        )
-    partial = kpis.get("partial_pue") or {}
-    for name, value in sorted((partial.get("subsystems") or {}).items()):
-        rows.append(
-            {
-                "name": f"pPUE, {name}",
-                "unit": "ratio",
-                "value": value,
-                "decimals": 3,
-                "definition": "subsystem partial PUE (E_IT + E_j) ÷ E_IT; PUE = Σ pPUE − (n − 1)",
-            }
-        )
-    return rows

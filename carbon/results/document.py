@@ -250,6 +250,8 @@ def build_results(
     outcome: PeriodOutcome, meta: ReportMeta, *, inputs: list[dict[str, object]] | None = None
 ) -> dict[str, object]:
     """Assemble the ``results.json`` document of one period."""
+    # Long on purpose: one dict literal holds the document's top-level keys, so that the
+    # whole schema (docs/results-json.md) reads in one place.
     split = outcome.attribution
     _, pue_workload = pue_of(outcome)  # per workload: electricity only (boundary_energy)
     pue = facility_pue(outcome)  # E_DC with the on-site fuel (METHODOLOGY 3)
