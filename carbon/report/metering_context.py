@@ -115,9 +115,9 @@ def quality_context(results: dict) -> dict:
             "method": imputation.get("method", "none"),
             "max_gap": imputation.get("max_gap"),
             "total_intervals": sum(imputed.values()),
-            "revenue_share_pct": None
-            if imputation.get("revenue_share") is None
-            else 100.0 * imputation["revenue_share"],
+            "revenue_share_pct": in_display_unit(
+                imputation.get("revenue_share"), "quality.imputation.revenue_share"
+            ),
         },
         "reconciliation": reconciliation,
         "grid_estimated_intervals": grid.get("estimated_intervals"),
@@ -148,10 +148,12 @@ def _reconciliation(records: list[dict]) -> list[dict]:
                     )
                     for part in ("parent", "children", "residual")
                 },
-                "residual_pct": None
-                if rec.get("residual_share") is None
-                else 100.0 * rec["residual_share"],
-                "tolerance_pct": 100.0 * rec.get("tolerance", 0.0),
+                "residual_pct": in_display_unit(
+                    rec.get("residual_share"), "reconciliation[].residual_share"
+                ),
+                "tolerance_pct": in_display_unit(
+                    rec.get("tolerance", 0.0), "reconciliation[].tolerance"
+                ),
                 "compared": rec.get("intervals_compared"),
                 "breaches": rec.get("breaches"),
                 "worst": [

@@ -4,6 +4,7 @@ report says about global warming potentials."""
 from __future__ import annotations
 
 from carbon.report.crossref import section_ref
+from carbon.report.numbers import in_display_unit
 
 __all__ = ["factor_levels_context", "gwp_note"]
 
@@ -35,7 +36,9 @@ def factor_levels_context(results: dict) -> dict | None:
             {
                 "key": key,
                 "words": words,
-                "share_pct": None if shares.get(key) is None else 100.0 * shares[key],
+                "share_pct": in_display_unit(
+                    shares.get(key), "scope2_location_factor_levels.shares.{level}"
+                ),
                 "mwh": block.get(f"{key}_mwh"),
                 "hours": hours.get(key, 0),
             }

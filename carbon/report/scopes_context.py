@@ -10,6 +10,8 @@ from carbon.report.numbers import convert, in_display_unit
 
 __all__ = ["scopes_context"]
 
+_TD = "scope3_3_td_losses_kgco2e"
+
 
 def _tonnes(kg: float | None) -> float | None:
     return convert(kg, "kg CO2e", "t CO2e")
@@ -76,13 +78,11 @@ def scopes_context(results: dict) -> dict | None:
             "records": s1_gases.get("records", 0),
         },
         "td": {
-            "grid_gross_loss_pct": None
-            if td.get("grid_gross_loss") is None
-            else 100.0 * td["grid_gross_loss"],
-            "loss_ratio_pct": None if td.get("loss_ratio") is None else 100.0 * td["loss_ratio"],
-            "lost_mwh": in_display_unit(
-                td.get("lost_energy_kwh"), "scope3_3_td_losses_kgco2e.lost_energy_kwh"
+            "grid_gross_loss_pct": in_display_unit(
+                td.get("grid_gross_loss"), f"{_TD}.grid_gross_loss"
             ),
+            "loss_ratio_pct": in_display_unit(td.get("loss_ratio"), f"{_TD}.loss_ratio"),
+            "lost_mwh": in_display_unit(td.get("lost_energy_kwh"), f"{_TD}.lost_energy_kwh"),
             "source": td.get("source", ""),
         },
         "cue_lb": cue.get("location_based"),

@@ -14,6 +14,7 @@ from carbon.report.numbers import in_display_unit
 
 __all__ = ["tenants_context"]
 
+_SOURCES = "scope2_location_factor_levels.hourly_sources[]"
 _LEVEL_ORDER = {"hourly_source": 0, "subregion_annual": 1, "national": 2}
 _LEVEL_NAMES = {
     "hourly_source": "hourly grid source",
@@ -90,7 +91,7 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
         {
             "name": _LEVEL_NAMES.get(name, name),
             "mwh": (levels.get("mwh") or {}).get(name),
-            "share_pct": None if share is None else 100.0 * share,
+            "share_pct": in_display_unit(share, "factor_levels.shares.{level}"),
             "hours": (levels.get("hours") or {}).get(name),
         }
         for name, share in sorted(
@@ -104,7 +105,7 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
             {
                 "name": f"   of which source {src.get('order')}: {src.get('source')}",
                 "mwh": src.get("mwh"),
-                "share_pct": None if src.get("share") is None else 100.0 * src["share"],
+                "share_pct": in_display_unit(src.get("share"), f"{_SOURCES}.share"),
                 "hours": src.get("intervals"),
             },
         )

@@ -163,6 +163,19 @@ _HEADLINE = (
         display_unit="percent",
     ),
     Field(
+        "scope2_location_factor_levels.hourly_sources[].share",
+        RATIO,
+        "Share of energy per hourly source",
+        "with several [[grid]] sources: the share of the period's MWh each source gave",
+        display_unit="percent",
+    ),
+    Field(
+        "scope2_location_factor_levels.hourly_sources[].mwh",
+        MWH,
+        "Energy per hourly source",
+        "with several [[grid]] sources: the MWh each source gave",
+    ),
+    Field(
         "scope2_location_factor_levels.kgco2e.{level}",
         KG,
         "Location-based Scope 2 per factor level",
