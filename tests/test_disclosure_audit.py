@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 import carbon.workflow.jobs as workflow
 from carbon.cli import app
 from carbon.ledger.index import ledger_path, read_ledger
-from carbon.report.disclosure import framework_tables, load_datapoints, report_context
+from carbon.report.audit_context import framework_tables, load_datapoints
+from carbon.report.disclosure import report_context
 from carbon.report.render import render_html
 from carbon.report.tenants import statement_name, tenant_statements
 
@@ -237,8 +238,7 @@ def test_history_lists_issued_versions(tenanted) -> None:
 def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
     _, written = tenanted
     results = written.results
-    sections = [{"id": "scopes", "number": 3, "title": "Emissions by scope"}]
-    tables = {t["id"]: t for t in framework_tables(results, sections)}
+    tables = {t["id"]: t for t in framework_tables(results)}
     assert set(tables) == {"ghg", "esrs", "eed", "ifrs", "sasb", "gri", "cdp", "sb253"}
     for table in tables.values():
         for row in table["rows"]:
@@ -246,11 +246,11 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
                 assert row["status"] in ("not applicable", "not available") and row["note"]
                 assert row["value"] == ""
             else:
-                assert row["value"] and row["where"]
+                assert row["value"] and row["section"]
     rows = {r["item"]: r for r in tables["ghg"]["rows"]}
     lb = rows["Scope 2, location-based"]
     assert lb["value"] == f"{results['scope2_location_kgco2e']['total'] / 1000:,.1f}"
-    assert lb["unit"] == "t CO2e" and lb["where"] == "3 Emissions by scope"
+    assert lb["unit"] == "t CO2e" and lb["section"] == "scopes"  # numbered when rendered
     total = {r["item"]: r for r in tables["esrs"]["rows"]}[
         "E1-6: total GHG emissions, market-based"
     ]
@@ -266,11 +266,11 @@ def test_framework_mapping_points_at_figures_or_says_why_not(tenanted) -> None:
     assert wue["status"] is None and wue["value"] == f"{results['kpis']['wue']:,.3f}"
     assert wue["unit"] == "L/kWh"
     no_water = {**results, "kpis": {k: v for k, v in results["kpis"].items() if k != "wue"}}
-    (eed,) = [t for t in framework_tables(no_water, sections) if t["id"] == "eed"]
+    (eed,) = [t for t in framework_tables(no_water) if t["id"] == "eed"]
     row = {r["item"]: r for r in eed["rows"]}["Annex II: water usage effectiveness (WUE)"]
     assert row["status"] == "not available"
     gone = {**results, "kpis": {}}
-    (eed,) = [t for t in framework_tables(gone, sections) if t["id"] == "eed"]
+    (eed,) = [t for t in framework_tables(gone) if t["id"] == "eed"]
     row = {r["item"]: r for r in eed["rows"]}["Annex II: power usage effectiveness (PUE)"]
     assert row["status"] == "not available" and "kpis.pue" in row["note"]
 

@@ -245,3 +245,35 @@ def test_pue_category_follows_where_the_site_meters_it(demo) -> None:
     data["reporting"]["it_metered_at"] = "hall_feeders"
     with pytest.raises(ValueError, match="it_metered_at"):
         site_from_dict(data)
+
+
+def test_every_declared_figure_is_a_key_of_the_demo_results(demo) -> None:
+    """Catches a mistyped key path in carbon.results.fields (the pivot keys are added by the
+    workflow, baseline keys need --baseline; the demo has no hosted BTC and one grid source)."""
+    from carbon.results.fields import FIELDS
+
+    _, results = demo
+    paths: list[str] = []
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else key)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]")
+        else:
+            paths.append(path)
+
+    walk(results, "")
+    only_with_baseline = ("baseline.", "decomposition.", "counterfactual.", "pivot_trend.")
+    pivot = ("timing_effect_by_", "load_shape_effect_", "curtailment.", "uncertainty.")
+    missing = [
+        key
+        for key, figure in FIELDS.items()
+        if not key.startswith(only_with_baseline + pivot)
+        and key != "production.figures.energy_per_btc_hosted_mwh.value"
+        and not key.startswith("scope2_location_factor_levels.hourly_sources[]")
+        and not any(figure.matches(p) for p in paths)
+    ]
+    assert missing == [], missing

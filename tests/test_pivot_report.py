@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from carbon.report.pivot_charts import trend_svg, waterfall_svg
-from carbon.report.pivot_context import _basis_sentences, changed_context
+from carbon.report.pivot_context import basis_sentences, changed_context
 
 
 def block(baseline_kg: float, period_kg: float, effects_kg: dict[str, float]) -> dict:
@@ -26,7 +26,7 @@ EFFECTS_DOWN = {
 
 
 def test_wording_follows_the_sign():
-    head, detail = _basis_sentences(
+    head, detail = basis_sentences(
         "location", block(10_000.0, 8_000.0, EFFECTS_DOWN), "2025-05", "2025-07"
     )
     assert head.startswith("Location-based Scope 2 fell by 2.0 t CO2e (−20.0 %)")
@@ -36,11 +36,11 @@ def test_wording_follows_the_sign():
     assert "activity (total IT energy) lowered emissions by 3.0 t CO2e" in detail
     assert "structure (the mix of mining and AI in IT energy) raised emissions by 1.0 t" in detail
     assert "left emissions about unchanged" in detail
-    rose, _ = _basis_sentences(
+    rose, _ = basis_sentences(
         "market", block(8_000.0, 10_000.0, EFFECTS_DOWN), "2025-05", "2025-07"
     )
     assert rose.startswith("Market-based Scope 2 rose by 2.0 t CO2e (+25.0 %)")
-    same, _ = _basis_sentences("market", block(8_000.0, 8_010.0, EFFECTS_DOWN), "a", "b")
+    same, _ = basis_sentences("market", block(8_000.0, 8_010.0, EFFECTS_DOWN), "a", "b")
     assert "about unchanged" in same
 
 

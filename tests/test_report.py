@@ -16,10 +16,18 @@ import pytest
 import xarray as xr
 
 from carbon.report import build_context, render_html, render_pdf, stacked_power_svg
-from carbon.report.render import (
-    ReportResourceError,
+from carbon.report.numbers import (
+    PLAIN,
+    PLAIN_NOT_AVAILABLE,
+    TYPESET_SIGNED_ZERO,
+    convert,
+    format_figure,
     format_number,
     format_share,
+    in_display_unit,
+)
+from carbon.report.render import (
+    ReportResourceError,
     html_to_pdf,
     make_url_fetcher,
     templates_dir,
@@ -293,6 +301,21 @@ def test_number_filters():
     assert format_share(23.81, 1) == "23.8\u00a0%"
 
 
+def test_number_styles_and_figures():
+    # the styles the documents use today (kept apart until they are harmonised)
+    assert format_number(-0.04, 1, PLAIN) == "-0.0"
+    assert format_number(-1234.5, 1, PLAIN) == "-1,234.5"
+    assert format_number(-0.04, 1, TYPESET_SIGNED_ZERO) == "\u22120.0"
+    assert format_number(None, 1, PLAIN_NOT_AVAILABLE) == "not available"
+    # a figure in its declared display unit and decimals, or as the caller says
+    assert format_figure(1_234_567.0, "energy_kwh.total") == "1,234.6"
+    assert format_figure(2_500.0, "scope1_kgco2e.total", decimals=2) == "2.50"
+    assert format_figure(0.2125, "matching.annual_match") == "21.2"
+    assert format_figure(None, "kpis.pue") == "\u2013"
+    assert in_display_unit(5_000_000.0, "intensities.kgco2e_per_btc_location") == 5_000.0
+    assert convert(3.0e6, "TH/s", "EH/s") == pytest.approx(3.0)
+
+
 # --- restricted resource fetching -----------------------------------------------------
 
 
@@ -374,3 +397,36 @@ def test_timing_difference_is_taken_from_results_when_present():
     results["scope2_location_annual_factor_kgco2e"]["timing_effect_kgco2e"] = -19_550.0
     grid = build_context(results, make_power())["grid"]
     assert grid["timing_difference_t"] == pytest.approx(-19.55)
+
+
+# --- the section registry -------------------------------------------------------------
+
+
+def test_one_registry_numbers_lists_and_renders_the_sections(context):
+    from carbon.report.sections import AUDIT, CORE, SECTIONS, numbered_sections
+
+    parts = [s.part for s in SECTIONS]
+    assert parts == sorted(parts, key=[CORE, AUDIT].index)  # audit sections come last
+    for section in SECTIONS:
+        assert (templates_dir() / section.template).is_file()
+    core = numbered_sections(make_results(), (CORE,))
+    assert [s["number"] for s in core] == list(range(1, len(core) + 1))
+    assert "changed" not in [s["id"] for s in core]  # only with a baseline
+    full = numbered_sections({**make_results(), "decomposition": {}}, (CORE, AUDIT))
+    names = [s["id"] for s in full]
+    assert names.index("changed") == len(core) and names[-1] == "signoff"
+    assert context["sections"] == core
+    html = render_html(context)
+    for s in core:  # the contents and the section headings read the same numbering
+        assert f'<a href="#{s["id"]}"><span class="num">{s["number"]}</span>' in html
+        assert f'<h2>{s["number"]}&ensp;{s["title"]}</h2>' in html
+
+
+def test_cross_references_are_numbered_when_rendered():
+    from carbon.report.crossref import resolve, section_ref
+
+    numbers = {"lineage": {"number": 11}, "power": {"number": 2}}
+    text = f"see section {section_ref('lineage')} and {section_ref('power')}"
+    assert resolve(text, numbers) == "see section 11 and 2"
+    with pytest.raises(KeyError):
+        resolve(section_ref("signoff"), numbers)

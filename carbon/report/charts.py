@@ -117,6 +117,8 @@ def stacked_power_svg(power_by_workload: xr.DataArray, *, timezone: str) -> str:
     str
         A standalone SVG document. Identical input gives an identical string.
     """
+    # Long on purpose: one matplotlib figure drawn step by step (data, stack, axes,
+    # ticks, legend); split up, the drawing would be scattered over many functions.
     from zoneinfo import ZoneInfo
 
     import matplotlib as mpl

@@ -1,12 +1,5 @@
-"""The audit sections of the disclosure: restatements, framework mapping, sign-off.
-
-They read what the manifest records beside the results (the restatement and the
-sign-off) and a datapoint map, ``templates/datapoints.toml``, that names for each
-framework line item the results.json key it reads, its display unit and the
-section of the PDF where the figure is shown, or says why the item is not
-applicable or not available. The map is data, not template code: paragraph
-numbers of frameworks under revision (ESRS after Omnibus I, the EED annexes)
-are changed there.
+"""The full template context of the disclosure: the core sections, then the audit sections
+(boundary and credits, network comparison, restatements, framework mapping, sign-off).
 
 :func:`report_context` is the one way the workflow and ``carbon verify`` build
 the full template context, so that the HTML hashed into the manifest is rendered
@@ -15,226 +8,12 @@ the same way by both.
 
 from __future__ import annotations
 
-import math
-import tomllib
-from pathlib import Path
 from typing import Any
 
-from carbon.core.dotted import lookup
-from carbon.core.units import ureg
-from carbon.report.register_context import REGISTER_SECTIONS, register_context
+from carbon.report.context import sections_context
+from carbon.report.sections import AUDIT, CORE
 
-__all__ = [
-    "AUDIT_SECTIONS",
-    "audit_context",
-    "framework_tables",
-    "load_datapoints",
-    "report_context",
-]
-
-#: Sections appended after the core sections: (anchor id, title).
-AUDIT_SECTIONS: tuple[tuple[str, str], ...] = (
-    *REGISTER_SECTIONS,  # boundary, credits, hardware; network comparison
-    ("restatements", "Restatements"),
-    ("frameworks", "Framework mapping"),
-    ("signoff", "Sign-off"),
-)
-
-SIGNOFF_ROLES = (
-    ("prepared", "Prepared by"),
-    ("reviewed", "Reviewed by"),
-    ("approved", "Approved by"),
-)
-
-NOT_APPLICABLE = "not applicable"
-NOT_AVAILABLE = "not available"
-
-
-def _templates_dir() -> Path:
-    from carbon.report.render import templates_dir
-
-    return templates_dir()
-
-
-def load_datapoints(path: Path | None = None) -> list[dict[str, Any]]:
-    """The frameworks of the datapoint map (default ``templates/datapoints.toml``)."""
-    path = Path(path) if path is not None else _templates_dir() / "datapoints.toml"
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
-    frameworks = data.get("framework")
-    if not isinstance(frameworks, list) or not frameworks:
-        raise ValueError(f"{path}: no [[framework]] tables")
-    for framework in frameworks:
-        for row in framework.get("row", ()):
-            status = row.get("status")
-            has_value = "value" in row or "text" in row
-            if status not in (None, NOT_APPLICABLE, NOT_AVAILABLE):
-                raise ValueError(
-                    f"{path}: {framework.get('id')}/{row.get('item')}: status must be "
-                    f"'{NOT_APPLICABLE}' or '{NOT_AVAILABLE}', got {status!r}"
-                )
-            if status is not None and not row.get("reason"):
-                raise ValueError(f"{path}: {framework.get('id')}/{row.get('item')}: no reason")
-            if status is None and not has_value:
-                raise ValueError(
-                    f"{path}: {framework.get('id')}/{row.get('item')}: needs value, text or status"
-                )
-    return frameworks
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
-def _display(value: float, decimals: int) -> str:
-    return f"{value:,.{decimals}f}"
-
-
-def _row(row: dict[str, Any], results: dict[str, Any], sections: dict[str, dict]) -> dict:
-    section = sections.get(str(row.get("section", "")))
-    where = f"{section['number']} {section['title']}" if section else str(row.get("section", ""))
-    out = {
-        "item": row["item"],
-        "ref": row.get("ref", ""),
-        "value": "",
-        "unit": "",
-        "where": "",
-        "status": None,
-        "note": row.get("note", ""),
-    }
-    if row.get("status"):
-        return {**out, "status": row["status"], "note": row["reason"]}
-    if "text" in row:
-        text = lookup(results, row["text"])
-        if text in (None, ""):
-            return {**out, "status": NOT_AVAILABLE, "note": row.get("missing", "not in results")}
-        return {**out, "value": str(text), "where": where}
-    keys = row["value"] if isinstance(row["value"], list) else [row["value"]]
-    numbers = [_number(lookup(results, k)) for k in keys]
-    if any(n is None for n in numbers):
-        missing = [k for k, n in zip(keys, numbers, strict=True) if n is None]
-        reason = row.get("missing") or f"not in the results ({', '.join(missing)})"
-        return {**out, "status": NOT_AVAILABLE, "note": reason}
-    total = ureg.Quantity(sum(numbers), row["from_unit"]).to(row["unit"])
-    return {
-        **out,
-        "value": _display(float(total.magnitude), int(row.get("decimals", 1))),
-        "unit": row.get("unit_label", row["unit"]),
-        "where": where,
-    }
-
-
-def framework_tables(
-    results: dict[str, Any],
-    sections: list[dict[str, Any]],
-    frameworks: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """One table per framework: every line item with its value, unit and section, or
-    ``not applicable`` / ``not available`` and why."""
-    by_id = {s["id"]: s for s in sections}
-    tables = []
-    for framework in frameworks if frameworks is not None else load_datapoints():
-        tables.append(
-            {
-                "id": framework["id"],
-                "title": framework["title"],
-                "source": framework.get("source", ""),
-                "note": framework.get("note", ""),
-                "rows": [_row(r, results, by_id) for r in framework.get("row", ())],
-            }
-        )
-    return tables
-
-
-def _format_change(value: Any) -> str:
-    number = _number(value)
-    if number is None:
-        return "–" if value is None else str(value)
-    magnitude = abs(number)
-    if magnitude >= 1000 or magnitude == 0:
-        return _display(number, 1)
-    # six significant digits, fixed notation (no exponent), at most 12 decimals
-    decimals = min(12, max(0, 5 - math.floor(math.log10(magnitude))))
-    return _display(number, decimals)
-
-
-def _restatement(restatement: dict[str, Any] | None, limit: int = 80) -> dict[str, Any] | None:
-    if not restatement:
-        return None
-    figures = []
-    for change in restatement.get("changed_figures") or ():
-        old, new = _number(change.get("old")), _number(change.get("new"))
-        delta = new - old if old is not None and new is not None else None
-        relative = delta / old if delta is not None and old else None
-        figures.append(
-            {
-                "path": change.get("path"),
-                "old": _format_change(change.get("old")),
-                "new": _format_change(change.get("new")),
-                "change": "–" if delta is None else _format_change(delta),
-                "relative": "–" if relative is None else f"{relative:+.3%}",
-            }
-        )
-    inputs = []
-    for change in restatement.get("changed_inputs") or ():
-        if "old_sha256" in change or "new_sha256" in change:
-            old, new = change.get("old_sha256"), change.get("new_sha256")
-        else:
-            old, new = change.get("old"), change.get("new")
-        inputs.append(
-            {
-                "path": change.get("path"),
-                "old": "absent" if old is None else str(old)[:16],
-                "new": "absent" if new is None else str(new)[:16],
-            }
-        )
-    supersedes = restatement.get("supersedes") or {}
-    return {
-        "supersedes": supersedes,
-        "reason": restatement.get("reason", ""),
-        "figures": figures[:limit],
-        "figures_total": len(figures),
-        "figures_omitted": max(0, len(figures) - limit),
-        "inputs": inputs,
-    }
-
-
-def _signoff(signoff: dict[str, Any] | None) -> list[dict[str, str | None]]:
-    signoff = signoff or {}
-    return [
-        {
-            "role": label,
-            "name": signoff.get(f"{key}_by") or None,
-            "date": signoff.get(f"{key}_on") or None,
-        }
-        for key, label in SIGNOFF_ROLES
-    ]
-
-
-def audit_context(context: dict[str, Any], results: dict[str, Any], recorded: dict) -> dict:
-    """`context` with the audit sections appended and their data.
-
-    `recorded` holds what the manifest records beside the results:
-    ``restatement`` (or None) and ``signoff`` (or None).
-    """
-    sections = list(context["sections"])
-    start = len(sections) + 1
-    sections += [
-        {"id": sid, "number": n, "title": title}
-        for n, (sid, title) in enumerate(AUDIT_SECTIONS, start=start)
-    ]
-    return {
-        **context,
-        "sections": sections,
-        "sections_by_id": {s["id"]: s for s in sections},
-        "restatement": _restatement(recorded.get("restatement")),
-        "frameworks": framework_tables(results, sections),
-        "signoff": _signoff(recorded.get("signoff")),
-        **register_context(results),  # boundary, credits, hardware, network, assurance
-    }
+__all__ = ["report_context"]
 
 
 def report_context(
@@ -242,10 +21,15 @@ def report_context(
 ) -> dict:
     """The full template context of the disclosure (core sections, then audit sections).
 
-    `intensity` (the location-based factor per factor interval) feeds the heatmap of
-    the 'What changed' section; see :func:`carbon.report.context.build_context`.
+    `recorded` holds what the manifest records beside the results: ``restatement``
+    (or None) and ``signoff`` (or None). `intensity` (the location-based factor per
+    factor interval) feeds the heatmap of the 'What changed' section; see
+    :func:`carbon.report.context.build_context`.
     """
-    from carbon.report.context import build_context
-
-    context = build_context(results, power_by_workload, intensity=intensity)
-    return audit_context(context, results, recorded)
+    return sections_context(
+        results,
+        power_by_workload,
+        intensity=intensity,
+        recorded=recorded,
+        parts=(CORE, AUDIT),
+    )

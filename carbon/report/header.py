@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from carbon.report.dates import period_in_words
+
 __all__ = ["document_header"]
 
 
 def document_header(results: dict[str, Any]) -> dict[str, Any]:
     """``report``, ``site``, ``period`` and ``synthetic`` for a template, from results.json."""
-    from carbon.report.context import period_in_words
-
     site = results.get("site") or {}
     period = results.get("period") or {}
     start = datetime.fromisoformat(str(period["start"]))

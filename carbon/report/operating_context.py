@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from carbon.report.numbers import convert
+
 __all__ = ["operating_context"]
 
 _CAPACITY_ROWS = (
@@ -58,7 +60,7 @@ _COST_ROWS = (
 
 
 def _percent(value: Any) -> float | None:
-    return None if value is None else float(value) * 100.0
+    return convert(value, "1", "percent")
 
 
 def _capacity(block: dict[str, Any]) -> dict[str, Any]:

@@ -28,13 +28,16 @@ from typing import Any
 
 from carbon.core.dotted import lookup
 from carbon.core.units import ureg
+from carbon.report.header import document_header
+from carbon.report.numbers import PLAIN_NOT_AVAILABLE, format_number, in_display_unit
+from carbon.report.render import environment, html_to_pdf, templates_dir
+from carbon.results.fields import field_for
 
 __all__ = ["UPDATE_JSON", "UPDATE_PDF", "operating_update_figures", "operating_update_files"]
 
 UPDATE_PDF = "operating-update.pdf"
 UPDATE_JSON = "operating-update.json"
 _TEMPLATE = "operating-update.html.j2"
-NOT_AVAILABLE = "not available"
 
 _SHARES = (
     ("grid_carbon_free_location", "Grid-mix carbon-free share (location-based)"),
@@ -43,29 +46,84 @@ _SHARES = (
 )
 
 
-def _convert(value: Any, unit: str, target: str) -> float | None:
-    if value is None:
-        return None
-    return float(ureg.Quantity(float(value), unit).to(target).magnitude)
+#: The figures, in print order: (key, label, results key, definition). The value is the
+#: results figure in its display unit (carbon.results.fields), which is the unit shown.
+#: ``average_mw`` is the one figure derived here.
+_FIGURES = (
+    (
+        "energy_mwh",
+        "Energy consumed, site",
+        "energy_kwh.total",
+        "metered at the site's revenue meter over the period, all workloads",
+    ),
+    (
+        "energy_mining_mwh",
+        "of which Bitcoin mining",
+        "energy_kwh.mining",
+        "mining IT energy plus its allocated share of shared and unmetered load",
+    ),
+    (
+        "energy_ai_mwh",
+        "of which AI hosting",
+        "energy_kwh.ai",
+        "AI IT energy plus its allocated share of shared and unmetered load",
+    ),
+    ("average_mw", "Average power draw", "energy_kwh.total, period.hours", ""),
+    (
+        "btc_mined_self",
+        "BTC mined, self-mining",
+        "intensities.btc_mined_self",
+        "BTC credited to the company's own fleet (activity record of the period)",
+    ),
+    (
+        "btc_mined_hosted",
+        "BTC mined, hosted clients",
+        "intensities.btc_mined_hosted",
+        "BTC mined by hosted clients' machines; theirs, not the company's",
+    ),
+    (
+        "j_per_th_realised",
+        "Fleet efficiency, realised",
+        "intensities.j_per_th",
+        "metered mining IT energy ÷ (average operating hashrate × seconds); not nameplate",
+    ),
+    (
+        "gpu_hours_sold",
+        "AI GPU-hours sold",
+        "sector_metrics.activity.gpu_hours_sold",
+        "GPU-hours billed to tenants in the period (activity record)",
+    ),
+    (
+        "gpu_hours_available",
+        "AI GPU-hours available",
+        "sector_metrics.activity.gpu_hours_available",
+        "GPUs energised × hours, as stated in the activity record",
+    ),
+    (
+        "scope1_tco2e",
+        "Scope 1 (on-site fuel)",
+        "scope1_kgco2e.total",
+        "combustion in owned gensets, GHG Protocol Corporate Standard",
+    ),
+    (
+        "scope2_location_tco2e",
+        "Scope 2, location-based",
+        "scope2_location_kgco2e.total",
+        "metered energy × grid emission factor per interval (GHG Protocol Scope 2 Guidance)",
+    ),
+    (
+        "scope2_market_tco2e",
+        "Scope 2, market-based",
+        "scope2_market_kgco2e.total",
+        "contractual instruments applied with annual matching (2015 guidance), residual "
+        "or grid factor for the rest; never added to the location-based figure",
+    ),
+)
 
 
-def _figure(
-    key: str, label: str, value: float | None, unit: str, definition: str, source: str
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "label": label,
-        "value": value,
-        "unit": unit,
-        "definition": definition,
-        "source": source,
-    }
-
-
-def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
-    """The operating update's figures (plain numbers, unit beside each) from `results`."""
-    period = results.get("period") or {}
-    hours = period.get("hours")
+def _average_mw(results: dict[str, Any]) -> dict[str, Any]:
+    """Average power draw [MW] = site energy ÷ elapsed hours of the period."""
+    hours = (results.get("period") or {}).get("hours")
     energy_kwh = lookup(results, "energy_kwh.total")
     energy = ureg.Quantity(float(energy_kwh), "kWh") if energy_kwh is not None else None
     average = (
@@ -73,107 +131,30 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         if energy is not None and hours
         else None
     )
-    figures = [
-        _figure(
-            "energy_mwh",
-            "Energy consumed, site",
-            _convert(energy_kwh, "kWh", "MWh"),
-            "MWh",
-            "metered at the site's revenue meter over the period, all workloads",
-            "energy_kwh.total",
-        ),
-        _figure(
-            "energy_mining_mwh",
-            "of which Bitcoin mining",
-            _convert(lookup(results, "energy_kwh.mining"), "kWh", "MWh"),
-            "MWh",
-            "mining IT energy plus its allocated share of shared and unmetered load",
-            "energy_kwh.mining",
-        ),
-        _figure(
-            "energy_ai_mwh",
-            "of which AI hosting",
-            _convert(lookup(results, "energy_kwh.ai"), "kWh", "MWh"),
-            "MWh",
-            "AI IT energy plus its allocated share of shared and unmetered load",
-            "energy_kwh.ai",
-        ),
-        _figure(
-            "average_mw",
-            "Average power draw",
-            average,
-            "MW",
-            f"site energy ÷ elapsed hours of the period ({hours:g} h); not a capacity figure"
-            if hours
-            else "site energy ÷ elapsed hours of the period",
-            "energy_kwh.total, period.hours",
-        ),
-        _figure(
-            "btc_mined_self",
-            "BTC mined, self-mining",
-            lookup(results, "intensities.btc_mined_self"),
-            "BTC",
-            "BTC credited to the company's own fleet (activity record of the period)",
-            "intensities.btc_mined_self",
-        ),
-        _figure(
-            "btc_mined_hosted",
-            "BTC mined, hosted clients",
-            lookup(results, "intensities.btc_mined_hosted"),
-            "BTC",
-            "BTC mined by hosted clients' machines; theirs, not the company's",
-            "intensities.btc_mined_hosted",
-        ),
-        _figure(
-            "j_per_th_realised",
-            "Fleet efficiency, realised",
-            lookup(results, "intensities.j_per_th"),
-            "J/TH",
-            "metered mining IT energy ÷ (average operating hashrate × seconds); not nameplate",
-            "intensities.j_per_th",
-        ),
-        _figure(
-            "gpu_hours_sold",
-            "AI GPU-hours sold",
-            lookup(results, "sector_metrics.activity.gpu_hours_sold"),
-            "GPU-h",
-            "GPU-hours billed to tenants in the period (activity record)",
-            "sector_metrics.activity.gpu_hours_sold",
-        ),
-        _figure(
-            "gpu_hours_available",
-            "AI GPU-hours available",
-            lookup(results, "sector_metrics.activity.gpu_hours_available"),
-            "GPU-h",
-            "GPUs energised × hours, as stated in the activity record",
-            "sector_metrics.activity.gpu_hours_available",
-        ),
-        _figure(
-            "scope1_tco2e",
-            "Scope 1 (on-site fuel)",
-            _convert(lookup(results, "scope1_kgco2e.total"), "kg", "t"),
-            "t CO2e",
-            "combustion in owned gensets, GHG Protocol Corporate Standard",
-            "scope1_kgco2e.total",
-        ),
-        _figure(
-            "scope2_location_tco2e",
-            "Scope 2, location-based",
-            _convert(lookup(results, "scope2_location_kgco2e.total"), "kg", "t"),
-            "t CO2e",
-            "metered energy × grid emission factor per interval (GHG Protocol Scope 2 Guidance)",
-            "scope2_location_kgco2e.total",
-        ),
-        _figure(
-            "scope2_market_tco2e",
-            "Scope 2, market-based",
-            _convert(lookup(results, "scope2_market_kgco2e.total"), "kg", "t"),
-            "t CO2e",
-            "contractual instruments applied with annual matching (2015 guidance), residual "
-            "or grid factor for the rest; never added to the location-based figure",
-            "scope2_market_kgco2e.total",
-        ),
-    ]
+    definition = "site energy ÷ elapsed hours of the period"
+    return {
+        "value": average,
+        "unit": "MW",
+        "definition": f"{definition} ({hours:g} h); not a capacity figure" if hours else definition,
+    }
+
+
+def _figure(results: dict[str, Any], key: str, label: str, source: str, definition: str) -> dict:
+    if key == "average_mw":
+        shown = _average_mw(results)
+    else:
+        declared = field_for(source)
+        value = lookup(results, source)
+        if declared.unit != declared.display_unit:
+            value = in_display_unit(value, source)
+        shown = {"value": value, "unit": declared.display_unit, "definition": definition}
+    return {"key": key, "label": label, **shown, "source": source}
+
+
+def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
+    """The operating update's figures (plain numbers, unit beside each) from `results`."""
+    period = results.get("period") or {}
+    figures = [_figure(results, *row) for row in _FIGURES]
     shares = results.get("clean_energy_shares") or {}
     clean = []
     for key, fallback in _SHARES:
@@ -208,16 +189,15 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Decimals by the figure's unit (1 for the others); the operating update sets its own.
+_DECIMALS = {"BTC": 4, "J/TH": 2, "MW": 1, "GPU-h": 0}
+
+
 def _display(value: Any, unit: str) -> str:
-    if value is None:
-        return NOT_AVAILABLE
-    decimals = {"BTC": 4, "J/TH": 2, "MW": 1, "GPU-h": 0}.get(unit, 1)
-    return f"{float(value):,.{decimals}f}"
+    return format_number(value, _DECIMALS.get(unit, 1), PLAIN_NOT_AVAILABLE)
 
 
 def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    from carbon.report.header import document_header
-
     rows = [
         {**f, "display": _display(f["value"], f["unit"]), "note": n}
         for n, f in enumerate(data["figures"], start=1)
@@ -226,7 +206,9 @@ def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     shares = [
         {
             **s,
-            "display": NOT_AVAILABLE if s["value"] is None else f"{s['value'] * 100:.1f}",
+            "display": format_number(
+                in_display_unit(s["value"], f"{s['source']}.value"), 1, PLAIN_NOT_AVAILABLE
+            ),
             "note": offset + n,
         }
         for n, s in enumerate(data["clean_energy_shares"], start=1)
@@ -241,16 +223,12 @@ def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
 
 def render_update_html(results: dict[str, Any]) -> str:
     """The operating update as HTML (autoescaped)."""
-    from carbon.report.render import _environment, templates_dir
-
     context = _context(results, operating_update_figures(results))
-    return _environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
+    return environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
 
 
 def operating_update_files(results: dict[str, Any]) -> dict[str, bytes]:
     """``operating-update.pdf`` and ``operating-update.json`` for the version folder."""
-    from carbon.report.render import html_to_pdf
-
     data = (
         json.dumps(operating_update_figures(results), indent=2, sort_keys=True, ensure_ascii=False)
         + "\n"

@@ -17,6 +17,8 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from carbon.report.charts import WORKLOAD_STYLE, chart_rc, workload_label
+from carbon.report.numbers import convert, convert_array
+from carbon.results.fields import field_for
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -42,6 +44,17 @@ def _thousands():
     return FuncFormatter(lambda value, _pos: f"{value:,.0f}")
 
 
+def _tonnes(kg: float) -> float:
+    return float(convert(kg, "kg CO2e", "t CO2e"))
+
+
+def _monthly(rows: list[dict[str, Any]], key: str, workload: str) -> Any:
+    """One workload's figure per month of the trend, in its display unit (t CO2e, MWh)."""
+    figure = field_for(f"pivot_trend.months[].{key}.{workload}")
+    values = [r[key].get(workload, 0.0) for r in rows]
+    return convert_array(values, str(figure.unit), str(figure.display_unit))
+
+
 def _svg(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -64,13 +77,13 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
         axes = fig.subplots(1, len(bases), sharey=True, squeeze=False)[0]
         for ax, basis in zip(axes, bases, strict=True):
             block = decomposition[basis]
-            start = block["baseline_kgco2e"] / 1000.0
-            end = block["period_kgco2e"] / 1000.0
+            start = _tonnes(block["baseline_kgco2e"])
+            end = _tonnes(block["period_kgco2e"])
             labels = [f"Baseline\n{baseline_label}"]
             bottoms, heights, styles = [0.0], [start], [_TOTAL]
             level = start
             for name in EFFECT_LABELS:
-                value = block["effects"][name] / 1000.0
+                value = _tonnes(block["effects"][name])
                 bottoms.append(level if value >= 0 else level + value)
                 heights.append(abs(value))
                 styles.append(_UP if value >= 0 else _DOWN)
@@ -94,7 +107,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
                 )
             running = [start]
             for name in EFFECT_LABELS:
-                running.append(running[-1] + block["effects"][name] / 1000.0)
+                running.append(running[-1] + _tonnes(block["effects"][name]))
             for x, top in enumerate(running):  # connectors at the running level
                 ax.plot([x + 0.35, x + 0.65], [top, top], color="#3a3a3a", linewidth=0.5)
             ax.set_xticks(list(xs))
@@ -172,9 +185,9 @@ def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str
         ax_e, ax_i = fig.subplots(1, 2)
         for w in names:
             style = WORKLOAD_STYLE.get(w, {"color": "#777777"})
-            lb = np.array([r["scope2_location_kgco2e"].get(w, 0.0) for r in rows]) / 1000.0
-            mb = np.array([r["scope2_market_kgco2e"].get(w, 0.0) for r in rows]) / 1000.0
-            mwh = np.array([r["energy_kwh"].get(w, 0.0) for r in rows]) / 1000.0
+            lb = _monthly(rows, "scope2_location_kgco2e", w)
+            mb = _monthly(rows, "scope2_market_kgco2e", w)
+            mwh = _monthly(rows, "energy_kwh", w)
             label = workload_label(w)
             with np.errstate(divide="ignore", invalid="ignore"):
                 lb_i = np.where(mwh > 0, lb / mwh, np.nan)

@@ -1,6 +1,6 @@
 """Context of the 'What changed' section, from the pivot blocks of ``results.json``.
 
-Display only: figures are converted kg → t and kWh → MWh, sentences get the
+Display only: figures are converted to their display units (kg → t, kWh → MWh), sentences get the
 numbers they quote, and the wording follows each number's sign (a negative
 effect "lowered" emissions). Nothing is computed here beyond display ratios.
 """
@@ -10,12 +10,15 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING, Any
 
+from carbon.core.dotted import lookup
+from carbon.report.numbers import PLAIN, Style, convert, format_number, in_display_unit
 from carbon.report.pivot_charts import heatmap_svg, trend_svg, waterfall_svg
+from carbon.results.fields import field_for
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-__all__ = ["changed_context"]
+__all__ = ["basis_sentences", "changed_context"]
 
 _EFFECT_WORDS = {
     "activity": ("Activity", "total IT energy"),
@@ -24,17 +27,20 @@ _EFFECT_WORDS = {
     "carbon_intensity": ("Carbon intensity", "emissions per facility MWh: grid and contracts"),
 }
 _BASIS_WORDS = {"location": "Location-based", "market": "Market-based"}
+#: (figure of ``uncertainty``, label); units are the figures' declarations.
 _UNCERTAINTY_ROWS = (
-    ("energy_kwh", "Facility energy, total", "MWh", 1000.0),
-    ("energy_kwh_mining", "Facility energy, mining", "MWh", 1000.0),
-    ("energy_kwh_ai", "Facility energy, AI hosting", "MWh", 1000.0),
-    ("scope2_location_kgco2e", "Scope 2 location-based, total", "t CO2e", 1000.0),
-    ("scope2_location_kgco2e_mining", "Scope 2 location-based, mining", "t CO2e", 1000.0),
-    ("scope2_location_kgco2e_ai", "Scope 2 location-based, AI hosting", "t CO2e", 1000.0),
-    ("scope2_market_kgco2e", "Scope 2 market-based, total", "t CO2e", 1000.0),
-    ("scope2_market_kgco2e_mining", "Scope 2 market-based, mining", "t CO2e", 1000.0),
-    ("scope2_market_kgco2e_ai", "Scope 2 market-based, AI hosting", "t CO2e", 1000.0),
+    ("energy_kwh", "Facility energy, total"),
+    ("energy_kwh_mining", "Facility energy, mining"),
+    ("energy_kwh_ai", "Facility energy, AI hosting"),
+    ("scope2_location_kgco2e", "Scope 2 location-based, total"),
+    ("scope2_location_kgco2e_mining", "Scope 2 location-based, mining"),
+    ("scope2_location_kgco2e_ai", "Scope 2 location-based, AI hosting"),
+    ("scope2_market_kgco2e", "Scope 2 market-based, total"),
+    ("scope2_market_kgco2e_mining", "Scope 2 market-based, mining"),
+    ("scope2_market_kgco2e_ai", "Scope 2 market-based, AI hosting"),
 )
+#: The relative change in the sentences: no thousands separator.
+_SHARE = Style(minus="-", signed_zero=True, grouping=False)
 #: Changes smaller than this [t CO2e] are described as "about unchanged".
 _NEGLIGIBLE_T = 0.05
 
@@ -44,11 +50,15 @@ def _uri(svg: str) -> str:
 
 
 def _t(kg: float | None) -> float | None:
-    return None if kg is None else kg / 1000.0
+    return convert(kg, "kg CO2e", "t CO2e")
 
 
 def _fmt(value: float) -> str:
-    return f"{abs(value):,.1f}"
+    return format_number(abs(value), 1, PLAIN)
+
+
+def _fmt_t(value: float) -> str:
+    return format_number(value, 1, PLAIN)
 
 
 def _verb(value_t: float) -> str:
@@ -57,21 +67,26 @@ def _verb(value_t: float) -> str:
     return ("raised" if value_t > 0 else "lowered") + f" emissions by {_fmt(value_t)} t CO2e"
 
 
-def _basis_sentences(basis: str, block: dict[str, Any], baseline: str, period: str) -> list[str]:
+def basis_sentences(basis: str, block: dict[str, Any], baseline: str, period: str) -> list[str]:
+    """The change of Scope 2 on one basis, and its effects by size, in words."""
     start, end, delta = (
         _t(block["baseline_kgco2e"]),
         _t(block["period_kgco2e"]),
         _t(block["delta_kgco2e"]),
     )
     if abs(delta) < _NEGLIGIBLE_T:
-        head = f"{_BASIS_WORDS[basis]} Scope 2 was about unchanged: {start:,.1f} t CO2e in "
-        head += f"{baseline} and {end:,.1f} t CO2e in {period}."
+        head = f"{_BASIS_WORDS[basis]} Scope 2 was about unchanged: {_fmt_t(start)} t CO2e in "
+        head += f"{baseline} and {_fmt_t(end)} t CO2e in {period}."
     else:
         direction = "rose" if delta > 0 else "fell"
-        share = f" ({'+' if delta > 0 else '−'}{abs(delta / start) * 100:.1f} %)" if start else ""
+        share = (
+            f" ({'+' if delta > 0 else '−'}{format_number(abs(delta / start) * 100, 1, _SHARE)} %)"
+            if start
+            else ""
+        )
         head = (
             f"{_BASIS_WORDS[basis]} Scope 2 {direction} by {_fmt(delta)} t CO2e{share}, from "
-            f"{start:,.1f} t CO2e in {baseline} to {end:,.1f} t CO2e in {period}."
+            f"{_fmt_t(start)} t CO2e in {baseline} to {_fmt_t(end)} t CO2e in {period}."
         )
     effects = block["effects"]
     ranked = sorted(effects, key=lambda k: abs(effects[k]), reverse=True)
@@ -117,15 +132,19 @@ def _timing_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _uncertainty_rows(uncertainty: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for key, label, unit, divisor in _UNCERTAINTY_ROWS:
+    for key, label in _UNCERTAINTY_ROWS:
         fig = uncertainty.get(key)
         if not fig:
             continue
+        declared = f"uncertainty.{key}.low"
         rows.append(
             {
                 "name": label,
-                "unit": unit,
-                **{k: fig[k] / divisor for k in ("low", "central", "high", "point")},
+                "unit": field_for(declared).display_unit,
+                **{
+                    k: in_display_unit(fig[k], declared)
+                    for k in ("low", "central", "high", "point")
+                },
             }
         )
     return rows
@@ -157,9 +176,7 @@ def changed_context(
     sentences = []
     for basis in ("location", "market"):
         if basis in decomposition:
-            sentences.extend(
-                _basis_sentences(basis, decomposition[basis], base_label, period_label)
-            )
+            sentences.extend(basis_sentences(basis, decomposition[basis], base_label, period_label))
     counterfactual = results.get("counterfactual") or {}
     curtail = results.get("curtailment") or {}
     avoided = curtail.get("avoided_emissions")
@@ -187,26 +204,27 @@ def changed_context(
         "timing_rows": _timing_rows(results),
         "counterfactual": counterfactual,
         "curtailment": curtail,
-        "curtailed_mwh": (curtail.get("curtailed_energy_kwh") or 0.0) / 1000.0,
-        "reference_mw": None
-        if curtail.get("reference_power_kw") is None
-        else curtail["reference_power_kw"] / 1000.0,
+        "curtailed_mwh": in_display_unit(
+            curtail.get("curtailed_energy_kwh") or 0.0, "curtailment.curtailed_energy_kwh"
+        ),
+        "reference_mw": in_display_unit(
+            curtail.get("reference_power_kw"), "curtailment.reference_power_kw"
+        ),
         "avoided_text": avoided if isinstance(avoided, str) else None,
-        "avoided_t": avoided["kg"] / 1000.0 if isinstance(avoided, dict) else None,
+        "avoided_t": _t(avoided["kg"]) if isinstance(avoided, dict) else None,
         "avoided_gas": avoided.get("gas") if isinstance(avoided, dict) else None,
         "uncertainty_rows": _uncertainty_rows(results.get("uncertainty") or {}),
         "uncertainty": (results.get("uncertainty") or {}).get("assumptions") or {},
     }
     if counterfactual.get("available"):
-        ctx["cf_mwh"] = counterfactual["facility_energy_kwh"] / 1000.0
-        ctx["cf_lb_t"] = counterfactual["scope2_location_kgco2e"] / 1000.0
-        ctx["cf_mb_t"] = counterfactual["scope2_market_kgco2e"] / 1000.0
-        actual = counterfactual.get("actual") or {}
-        ctx["actual_mwh"] = _t(actual.get("facility_energy_kwh"))
-        ctx["actual_lb_t"] = _t(actual.get("scope2_location_kgco2e"))
-        ctx["cf_eh_s"] = (
-            counterfactual["average_hashrate_th_per_s"] / 1e6
-            if counterfactual.get("average_hashrate_th_per_s") is not None
-            else None
-        )
+
+        def shown(key: str) -> float | None:
+            return in_display_unit(lookup(counterfactual, key), f"counterfactual.{key}")
+
+        ctx["cf_mwh"] = shown("facility_energy_kwh")
+        ctx["cf_lb_t"] = shown("scope2_location_kgco2e")
+        ctx["cf_mb_t"] = shown("scope2_market_kgco2e")
+        ctx["actual_mwh"] = shown("actual.facility_energy_kwh")
+        ctx["actual_lb_t"] = shown("actual.scope2_location_kgco2e")
+        ctx["cf_eh_s"] = shown("average_hashrate_th_per_s")
     return ctx

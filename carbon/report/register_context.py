@@ -1,37 +1,26 @@
-"""Template context of the register sections: boundary, credits, retired hardware,
-network comparison and the assurance panel.
+"""Context of the register section: boundary, credits and retired hardware.
 
 Display only: the figures come from results.json as they are (``offsets``,
-``boundary``, ``retired_hardware``, ``network_comparison``, ``assurance``),
-converted to display units; nothing is computed a second time.
+``boundary``, ``retired_hardware``), converted to display units; nothing is
+computed a second time. The network comparison and the assurance panel are
+shown as results.json states them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["REGISTER_SECTIONS", "register_context"]
+from carbon.report.numbers import in_display_unit
 
-#: Sections inserted before the audit sections: (anchor id, title).
-REGISTER_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("register", "Boundary, credits and retired hardware"),
-    ("network", "Network comparison"),
-)
+__all__ = ["register_context"]
 
+_CONTRACTS = "boundary.power_contracts[]"
 _GROSS_LABELS = (
     ("scope1", "Scope 1 (gross)"),
     ("scope2_location", "Scope 2, location-based (gross)"),
     ("scope2_market", "Scope 2, market-based (gross)"),
     ("scope3_cat3", "Scope 3 category 3 (gross)"),
 )
-
-
-def _mwh(kwh: Any) -> float | None:
-    return None if kwh is None else float(kwh) / 1000.0
-
-
-def _t(kg: Any) -> float | None:
-    return None if kg is None else float(kg) / 1000.0
 
 
 def _boundary(block: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -42,9 +31,13 @@ def _boundary(block: dict[str, Any] | None) -> dict[str, Any] | None:
     contracts = [
         {
             **c,
-            "energy_mwh": _mwh(c.get("energy_kwh")),
-            "location_t": _t(c.get("scope2_location_kgco2e")),
-            "market_t": _t(c.get("scope2_market_kgco2e")),
+            "energy_mwh": in_display_unit(c.get("energy_kwh"), f"{_CONTRACTS}.energy_kwh"),
+            "location_t": in_display_unit(
+                c.get("scope2_location_kgco2e"), f"{_CONTRACTS}.scope2_location_kgco2e"
+            ),
+            "market_t": in_display_unit(
+                c.get("scope2_market_kgco2e"), f"{_CONTRACTS}.scope2_market_kgco2e"
+            ),
         }
         for c in block.get("power_contracts") or ()
     ]
@@ -62,13 +55,9 @@ def _offsets(block: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def register_context(results: dict[str, Any]) -> dict[str, Any]:
-    """The ``register``, ``network`` and ``assurance`` entries of the template context."""
+    """The ``register`` entry of the template context: boundary, credits, retired hardware."""
     return {
-        "register": {
-            "boundary": _boundary(results.get("boundary")),
-            "offsets": _offsets(results.get("offsets")),
-            "hardware": results.get("retired_hardware"),
-        },
-        "network": results.get("network_comparison"),
-        "assurance": results.get("assurance"),
+        "boundary": _boundary(results.get("boundary")),
+        "offsets": _offsets(results.get("offsets")),
+        "hardware": results.get("retired_hardware"),
     }

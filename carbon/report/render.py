@@ -34,12 +34,24 @@ from urllib.request import url2pathname
 
 from carbon.core.errors import CarbonError, ReportResourceError
 from carbon.core.resources import templates_root
+from carbon.report.crossref import resolve
+from carbon.report.numbers import (
+    convert,
+    format_integer,
+    format_number,
+    format_percent,
+    format_share,
+    format_signed,
+    with_unit,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
 
 __all__ = [
     "ReportResourceError",
+    "environment",
+    "html_to_pdf",
     "make_url_fetcher",
     "render_html",
     "render_pdf",
@@ -64,64 +76,9 @@ def templates_dir() -> Path:
     return Path(str(templates_root())).resolve()
 
 
-# --- number and unit filters --------------------------------------------------------
-
-_DASH = "\u2013"  # shown where a value is not available
-_MINUS = "\u2212"  # U+2212, typographic minus
-_NBSP = "\u00a0"  # U+00A0 between a number and its unit
-
-
-def format_number(value: Any, decimals: int = 0) -> str:
-    """``1234567.891, 1`` → ``1,234,567.9``; ``None``/NaN → ``–``; minus sign U+2212."""
-    if value is None or isinstance(value, str):
-        return _DASH if value in (None, "") else str(value)
-    number = float(value)
-    if number != number:  # NaN
-        return _DASH
-    text = f"{abs(number):,.{decimals}f}"
-    # Do not print "−0.0" for a value that rounds to zero.
-    if number < 0 and text.strip("0.,") != "":
-        return _MINUS + text
-    return text
-
-
-def format_percent(value: Any, decimals: int = 1) -> str:
-    """``12.345`` → ``12.3 %`` (the value is already in percent)."""
-    text = format_number(value, decimals)
-    return text if text == _DASH else f"{text}{_NBSP}%"
-
-
-def format_signed(value: Any, decimals: int = 1) -> str:
-    """Like :func:`format_number` with an explicit ``+`` on positive values."""
-    text = format_number(value, decimals)
-    if text == _DASH or text.startswith(_MINUS) or float(value) == 0:
-        return text
-    return "+" + text
-
-
-def format_share(value: Any, decimals: int = 1) -> str:
-    """A share in percent for running text: like :func:`format_percent`, but a small
-    non-zero share reads ``< 0.1 %`` rather than ``0.0 %``."""
-    if value is not None and not isinstance(value, str):
-        smallest = 10.0**-decimals
-        if 0 < abs(float(value)) < smallest:
-            return f"<{_NBSP}{format_number(smallest, decimals)}{_NBSP}%"
-    return format_percent(value, decimals)
-
-
-def with_unit(text: Any, unit: str) -> str:
-    """Append a unit after a no-break space (``"1,234.5"|unit("MWh")``); the unit's own
-    spaces become no-break spaces too, so ``t CO₂e`` never splits across lines."""
-    text = str(text)
-    return text if text == _DASH else f"{text}{_NBSP}{unit.replace(' ', _NBSP)}"
-
-
-def format_integer(value: Any) -> str:
-    return format_number(value, 0)
-
-
 @functools.cache
-def _environment(root: str) -> jinja2.Environment:
+def environment(root: str) -> jinja2.Environment:
+    """The jinja2 environment of the templates under `root`, with the number filters."""
     import jinja2
 
     env = jinja2.Environment(
@@ -138,7 +95,21 @@ def _environment(root: str) -> jinja2.Environment:
     env.filters["share"] = format_share
     env.filters["signed"] = format_signed
     env.filters["unit"] = with_unit
+    env.filters["convert"] = convert
+    env.filters["xref"] = jinja2.pass_context(_xref)
+    env.filters["heading"] = jinja2.pass_context(_heading)
     return env
+
+
+def _xref(context: Any, text: Any) -> str:
+    """`text` with its section markers numbered (see :mod:`carbon.report.crossref`)."""
+    return resolve(str(text), context["sections_by_id"])
+
+
+def _heading(context: Any, name: Any) -> str:
+    """``<number> <title>`` of the section called `name`; `name` itself if none is."""
+    section = context["sections_by_id"].get(name)
+    return f"{section['number']} {section['title']}" if section else str(name)
 
 
 def render_html(context: dict) -> str:
@@ -151,7 +122,7 @@ def render_html(context: dict) -> str:
         ``embedded_files`` list names the files embedded in the PDF (set by
         :func:`render_pdf`).
     """
-    env = _environment(str(templates_dir()))
+    env = environment(str(templates_dir()))
     values = {"embedded_files": [], **context}
     return env.get_template(_ENTRY_TEMPLATE).render(**values)
 

@@ -14,7 +14,8 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from carbon.core.units import ureg
+from carbon.report.numbers import TYPESET_SIGNED_ZERO, convert, format_number
+from carbon.report.render import environment, html_to_pdf, templates_dir
 
 __all__ = ["rollup_csv_bytes", "rollup_files", "rollup_json_bytes"]
 
@@ -140,18 +141,8 @@ def rollup_csv_bytes(document: dict[str, Any]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _convert(value: Any, unit: str, target: str) -> float | None:
-    if value is None:
-        return None
-    if unit == target:
-        return float(value)
-    if unit.endswith("/BTC") and target.endswith("/BTC"):  # per coin: convert the numerator
-        unit, target = unit[: -len("/BTC")], target[: -len("/BTC")]
-    return float(ureg.Quantity(float(value), unit or "dimensionless").to(target).magnitude)
-
-
 def _fmt(value: float | None, decimals: int) -> str:
-    return "–" if value is None else f"{value:,.{decimals}f}".replace("-", "\u2212")
+    return format_number(value, decimals, TYPESET_SIGNED_ZERO)
 
 
 def _change(now: float | None, before: float | None) -> str:
@@ -180,17 +171,17 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
         }
 
     def value(block: dict | None, available: bool, part: str, key: str, unit: str, target: str):
-        return _convert(block[part].get(key), unit, target) if available and block else None
+        return convert(block[part].get(key), unit, target) if available and block else None
 
     sums = []
     for key, label, target, decimals in _SUM_ROWS:
-        now = _convert(this["sums"].get(key), units[key], target)
+        now = convert(this["sums"].get(key), units[key], target)
         before = value(comp, has_prior, "sums", key, units[key], target)
         year_ago = value(ago, has_ago, "sums", key, units[key], target)
         sums.append(row(label, now, before, year_ago, _LABELS.get(target, target), decimals))
     intensities = []
     for key, label, unit, target, decimals in _INTENSITY_ROWS:
-        now = _convert(this["intensities"].get(key), unit, target)
+        now = convert(this["intensities"].get(key), unit, target)
         before = value(comp, has_prior, "intensities", key, unit, target)
         year_ago = value(ago, has_ago, "intensities", key, unit, target)
         r = row(label, now, before, year_ago, _LABELS.get(target, target), decimals)
@@ -223,15 +214,12 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_rollup_html(document: dict[str, Any]) -> str:
-    from carbon.report.render import _environment, templates_dir
-
-    return _environment(str(templates_dir())).get_template(_TEMPLATE).render(**_context(document))
+    """The roll-up as HTML (autoescaped)."""
+    return environment(str(templates_dir())).get_template(_TEMPLATE).render(**_context(document))
 
 
 def rollup_files(document: dict[str, Any]) -> dict[str, bytes]:
     """``rollup.json``, ``rollup.csv`` and ``rollup.pdf`` (PDF/A-3b, both files embedded)."""
-    from carbon.report.render import html_to_pdf
-
     data = rollup_json_bytes(document)
     table = rollup_csv_bytes(document)
     day = date.fromisoformat(document["issue_date"])

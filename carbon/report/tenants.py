@@ -28,7 +28,11 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from carbon.core.units import ureg
+from carbon.report.charts import WORKLOAD_STYLE
+from carbon.report.header import document_header
+from carbon.report.numbers import PLAIN, format_figure
+from carbon.report.render import environment, html_to_pdf, templates_dir
+from carbon.results.fields import field_for
 
 __all__ = ["TENANT_FOLDER", "statement_name", "tenant_figures", "tenant_statements"]
 
@@ -36,23 +40,14 @@ TENANT_FOLDER = "tenants"
 _TEMPLATE = "tenant.html.j2"
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
-#: (key, label, unit of the key, display unit)
+#: (key of the tenant's block, label); unit, display unit and decimals are the figure's
+#: declaration (``tenants.by_tenant.{tenant}.<key>``).
 _ROWS = (
-    ("energy_kwh", "Energy, facility (IT energy plus its share of shared load)", "kWh", "MWh"),
-    ("it_energy_kwh", "IT energy (metered at the tenant's feeders)", "kWh", "MWh"),
-    ("scope2_location_kgco2e", "Scope 2, location-based", "kg CO2e", "t CO2e"),
-    (
-        "scope2_market_kgco2e",
-        "Scope 2, market-based (annual matching, 2015 guidance)",
-        "kg CO2e",
-        "t CO2e",
-    ),
-    (
-        "scope2_market_hourly_matching_kgco2e",
-        "Scope 2, market-based (hourly matching)",
-        "kg CO2e",
-        "t CO2e",
-    ),
+    ("energy_kwh", "Energy, facility (IT energy plus its share of shared load)"),
+    ("it_energy_kwh", "IT energy (metered at the tenant's feeders)"),
+    ("scope2_location_kgco2e", "Scope 2, location-based"),
+    ("scope2_market_kgco2e", "Scope 2, market-based (annual matching, 2015 guidance)"),
+    ("scope2_market_hourly_matching_kgco2e", "Scope 2, market-based (hourly matching)"),
 )
 
 
@@ -86,37 +81,33 @@ def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
         "method": tenants.get("method"),
         "workload": block.get("workload"),
         "meters": list(block.get("meters") or ()),
-        **{key: block.get(key) for key, *_ in _ROWS},
+        **{key: block.get(key) for key, _ in _ROWS},
         "software_version": results.get("software_version"),
     }
 
 
-def _display(value: Any, unit: str, target: str) -> str:
-    if value is None:
-        return "–"
-    return f"{float(ureg.Quantity(float(value), unit).to(target).magnitude):,.1f}"
+def _row(figures: dict[str, Any], key: str, label: str) -> dict[str, Any]:
+    declared = f"tenants.by_tenant.{{tenant}}.{key}"
+    return {
+        "label": label,
+        "value": format_figure(figures[key], declared, style=PLAIN),
+        "unit": str(field_for(declared).display_unit),
+    }
 
 
 def _workload_label(workload: object) -> str:
     """The workload's display name, as in the disclosure's charts and tables."""
-    from carbon.report.charts import WORKLOAD_STYLE
-
     return WORKLOAD_STYLE.get(str(workload), {}).get("label", str(workload))
 
 
 def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
-    from carbon.report.header import document_header
-
     return {
         "tenant": {
             "id": figures["tenant_id"],
             "meters": figures["meters"],
             "workload": _workload_label(figures["workload"]),
             "method": figures["method"] or "",
-            "rows": [
-                {"label": label, "value": _display(figures[key], unit, target), "unit": target}
-                for key, label, unit, target in _ROWS
-            ],
+            "rows": [_row(figures, key, label) for key, label in _ROWS],
         },
         **document_header(results),
     }
@@ -124,10 +115,8 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
 
 def render_statement_html(results: dict[str, Any], tenant_id: str) -> str:
     """One tenant statement as HTML (autoescaped)."""
-    from carbon.report.render import _environment, templates_dir
-
     context = _context(results, tenant_figures(results, tenant_id))
-    return _environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
+    return environment(str(templates_dir())).get_template(_TEMPLATE).render(**context)
 
 
 def tenant_statements(results: dict[str, Any]) -> dict[str, bytes]:
@@ -135,8 +124,6 @@ def tenant_statements(results: dict[str, Any]) -> dict[str, bytes]:
 
     Empty when `results` has no ``tenants`` or no tenant in ``by_tenant``.
     """
-    from carbon.report.render import html_to_pdf
-
     by_tenant = (results.get("tenants") or {}).get("by_tenant") or {}
     day = date.fromisoformat(str(results["issue_date"])[:10])
     moment = datetime(day.year, day.month, day.day, tzinfo=UTC)

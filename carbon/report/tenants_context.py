@@ -1,6 +1,7 @@
-"""Display rows for the tenants section and the added KPI rows, from results.json as is.
+"""Context of the tenants section: tenant rows, the timing effect per workload, the
+location-based factor levels and the 3.3(c) status, from results.json as is.
 
-Figures are converted to display units (kWh → MWh, kg → t) with pint; nothing
+Figures are converted to their display units (kWh → MWh, kg → t); nothing
 is computed beyond display ratios (a tenant's share of the site's energy).
 """
 
@@ -9,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from carbon.report.charts import workload_label
+from carbon.report.numbers import in_display_unit
 
-__all__ = ["more_kpi_rows", "tenants_context"]
+__all__ = ["tenants_context"]
 
+_SOURCES = "scope2_location_factor_levels.hourly_sources[]"
 _LEVEL_ORDER = {"hourly_source": 0, "subregion_annual": 1, "national": 2}
 _LEVEL_NAMES = {
     "hourly_source": "hourly grid source",
@@ -20,27 +23,22 @@ _LEVEL_NAMES = {
 }
 
 
-def _convert(value: float | None, from_unit: str, to_unit: str) -> float | None:
-    if value is None:
-        return None
-    import pint
-
-    ureg = pint.get_application_registry()
-    return float(ureg.Quantity(float(value), from_unit).to(to_unit).magnitude)
-
-
 def _row(name: str, workload: str, meters: list[str], block: dict, site_kwh: float | None) -> dict:
     energy = block.get("energy_kwh")
+
+    def shown(key: str) -> float | None:  # a tenant's figure; the site total's are the same
+        return in_display_unit(block.get(key), f"tenants.by_tenant.{{tenant}}.{key}")
+
     return {
         "name": name,
         "workload": workload,
         "meters": ", ".join(meters) if meters else "–",
-        "it_mwh": _convert(block.get("it_energy_kwh"), "kWh", "MWh"),
-        "energy_mwh": _convert(energy, "kWh", "MWh"),
+        "it_mwh": shown("it_energy_kwh"),
+        "energy_mwh": shown("energy_kwh"),
         "share_pct": None if not site_kwh or energy is None else 100.0 * energy / site_kwh,
-        "lb_t": _convert(block.get("scope2_location_kgco2e"), "kg", "t"),
-        "mb_t": _convert(block.get("scope2_market_kgco2e"), "kg", "t"),
-        "mbh_t": _convert(block.get("scope2_market_hourly_matching_kgco2e"), "kg", "t"),
+        "lb_t": shown("scope2_location_kgco2e"),
+        "mb_t": shown("scope2_market_kgco2e"),
+        "mbh_t": shown("scope2_market_hourly_matching_kgco2e"),
     }
 
 
@@ -82,9 +80,9 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
             {
                 "name": "Site" if w == "total" else workload_label(w),
                 "total": w == "total",
-                "hourly_t": _convert(lb, "kg", "t"),
-                "annual_t": _convert(annual, "kg", "t"),
-                "effect_t": _convert(effect[w], "kg", "t"),
+                "hourly_t": in_display_unit(lb, "scope2_location_kgco2e.{workload}"),
+                "annual_t": in_display_unit(annual, "scope2_location_kgco2e.{workload}"),
+                "effect_t": in_display_unit(effect[w], "timing_effect_kgco2e.{workload}"),
                 "effect_pct": None if not annual else 100.0 * effect[w] / annual,
             }
         )
@@ -93,7 +91,7 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
         {
             "name": _LEVEL_NAMES.get(name, name),
             "mwh": (levels.get("mwh") or {}).get(name),
-            "share_pct": None if share is None else 100.0 * share,
+            "share_pct": in_display_unit(share, "factor_levels.shares.{level}"),
             "hours": (levels.get("hours") or {}).get(name),
         }
         for name, share in sorted(
@@ -107,7 +105,7 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
             {
                 "name": f"   of which source {src.get('order')}: {src.get('source')}",
                 "mwh": src.get("mwh"),
-                "share_pct": None if src.get("share") is None else 100.0 * src["share"],
+                "share_pct": in_display_unit(src.get("share"), f"{_SOURCES}.share"),
                 "hours": src.get("intervals"),
             },
         )
@@ -125,97 +123,3 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
         "td_available": td.get("available", True),
         "td_reason": td.get("reason"),
     }
-
-
-def _number(value: float | None, from_unit: str, to_unit: str) -> str:
-    converted = _convert(value, from_unit, to_unit)
-    return "–" if converted is None else f"{converted:,.1f}"
-
-
-def more_kpi_rows(kpis: dict) -> list[dict[str, Any]]:
-    """REF, ERF, ERE, CUE (hourly matching), WUE and subsystem partial PUE rows."""
-    details = kpis.get("details") or {}
-    rows = []
-
-    def add(key: str, name: str, unit: str, decimals: int, definition: str) -> None:
-        if key not in kpis:
-            return
-        notes = [
-            n.replace("^3", "³")
-            for n in (details.get(key) or {}).get("notes", [])
-            if "interim" not in n and not n.startswith("E_ren =")
-        ]
-        text = definition + ("; " + "; ".join(notes) if notes else "")
-        rows.append(
-            {
-                "name": name,
-                "unit": unit,
-                "value": kpis.get(key),
-                "decimals": decimals,
-                "definition": text,
-            }
-        )
-
-    add(
-        "cue_market_hourly_matching",
-        "CUE, market-based (hourly matching)",
-        "kg CO₂e/kWh IT",
-        3,
-        "(Scope 2 market-based with hourly matching + Scope 1) ÷ IT energy",
-    )
-    add(
-        "ref",
-        "REF",
-        "ratio",
-        3,
-        "renewable energy retired for the site ÷ E_DC (ISO/IEC 30134-3), capped at 1; "
-        f"E_ren {_number(kpis.get('ref_renewable_kwh'), 'kWh', 'MWh')} MWh "
-        "(certificates and PPAs with certificates retained, documented green tariffs)",
-    )
-    add("erf", "ERF", "ratio", 3, "heat reused outside the site ÷ E_DC (ISO/IEC 30134-6)")
-    add("ere", "ERE", "ratio", 3, "(E_DC − reused) ÷ IT energy = (1 − ERF)·PUE")
-    if kpis.get("wue") is None and "wue" in kpis:
-        rows.append(
-            {
-                "name": "WUE",
-                "unit": "L/kWh IT",
-                "value": None,
-                "decimals": 3,
-                "definition": str(kpis.get("wue_note", "")),
-            }
-        )
-    else:
-        add(
-            "wue",
-            "WUE",
-            "L/kWh IT",
-            3,
-            f"site water ÷ IT energy (ISO/IEC 30134-9); {kpis.get('wue_note', '')}".replace(
-                "^3", "³"
-            ),
-        )
-    halls = kpis.get("pue_by_hall") or {}
-    if halls:
-        rows.append(
-            {
-                "name": "pPUE by hall",
-                "unit": "ratio",
-                "value": None,
-                "decimals": 3,
-                "definition": ", ".join(f"{h} {v:.3f}" for h, v in sorted(halls.items()))
-                + "; hall IT energy with its share of its workload's cooling, shared loads and "
-                "residual per interval",
-            }
-        )
-    partial = kpis.get("partial_pue") or {}
-    for name, value in sorted((partial.get("subsystems") or {}).items()):
-        rows.append(
-            {
-                "name": f"pPUE, {name}",
-                "unit": "ratio",
-                "value": value,
-                "decimals": 3,
-                "definition": "subsystem partial PUE (E_IT + E_j) ÷ E_IT; PUE = Σ pPUE − (n − 1)",
-            }
-        )
-    return rows

@@ -32,7 +32,7 @@ from carbon.analysis.tenants import tenants_block
 from carbon.core.flags import Flag
 from carbon.core.version import __version__
 from carbon.factors.catalogue import load_dataset
-from carbon.results.csv_rows import extra_csv_rows
+from carbon.results.csv_rows import csv_rows
 
 SCHEMA_VERSION = "1.0"
 
@@ -250,6 +250,8 @@ def build_results(
     outcome: PeriodOutcome, meta: ReportMeta, *, inputs: list[dict[str, object]] | None = None
 ) -> dict[str, object]:
     """Assemble the ``results.json`` document of one period."""
+    # Long on purpose: one dict literal holds the document's top-level keys, so that the
+    # whole schema (docs/results-json.md) reads in one place.
     split = outcome.attribution
     _, pue_workload = pue_of(outcome)  # per workload: electricity only (boundary_energy)
     pue = facility_pue(outcome)  # E_DC with the on-site fuel (METHODOLOGY 3)
@@ -389,14 +391,6 @@ def results_json_bytes(results: dict[str, object]) -> bytes:
     return (json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-_CSV_BLOCKS = (
-    ("energy_kwh", "energy", "kWh"),
-    ("it_energy_kwh", "it_energy", "kWh"),
-    ("overhead_energy_kwh", "overhead_energy", "kWh"),
-    ("scope2_location_kgco2e", "scope2_location", "kg CO2e"),
-)
-
-
 def results_csv_bytes(results: dict[str, object]) -> bytes:
     """The headline figures as a tidy table: site, period, metric, workload, value, unit."""
     buffer = io.StringIO()
@@ -404,27 +398,7 @@ def results_csv_bytes(results: dict[str, object]) -> bytes:
     writer.writerow(["site_id", "period", "metric", "workload", "value", "unit"])
     site_id = results["site"]["id"]  # type: ignore[index]
     period = results["period"]["label"]  # type: ignore[index]
-    for key, metric, unit in _CSV_BLOCKS:
-        for workload, value in results[key].items():  # type: ignore[union-attr]
-            writer.writerow([site_id, period, metric, workload, repr(float(value)), unit])
-    annual = results["scope2_location_annual_factor_kgco2e"]
-    writer.writerow(
-        [
-            site_id,
-            period,
-            "scope2_location_annual_factor",
-            "total",
-            repr(annual["total"]),
-            "kg CO2e",
-        ]
-    )  # type: ignore[index]
-    pue = results["kpis"]["pue"]  # type: ignore[index]
-    writer.writerow([site_id, period, "pue", "total", "" if pue is None else repr(pue), "1"])
-    for workload, value in results["kpis"]["pue_by_workload"].items():  # type: ignore[index]
-        writer.writerow(
-            [site_id, period, "pue", workload, "" if value is None else repr(value), "1"]
-        )
-    for row in extra_csv_rows(results):
+    for row in csv_rows(results):
         writer.writerow([site_id, period, *row])
     return buffer.getvalue().encode()
 
