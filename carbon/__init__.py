@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from carbon.core.version import __version__
 
 __all__ = [
+    "AllocationError",
     "AmbiguousUnitError",
     "CarbonError",
     "ChecksumError",
@@ -36,6 +37,7 @@ __all__ = [
     "ReportContextError",
     "ReportResourceError",
     "Results",
+    "SerialOverlapError",
     "Site",
     "UnitError",
     "Verification",
@@ -65,6 +67,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "OutputExistsError",
         "ReportContextError",
         "ReportResourceError",
+        "AllocationError",
+        "SerialOverlapError",
     ),
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
@@ -87,6 +91,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load lazily
     from carbon.core.errors import (
+        AllocationError,
         AmbiguousUnitError,
         CarbonError,
         ChecksumError,
@@ -98,6 +103,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load l
         PeriodError,
         ReportContextError,
         ReportResourceError,
+        SerialOverlapError,
         UnitError,
     )
     from carbon.results.frame import Results
