@@ -16,6 +16,10 @@ carbon's method exactly (METHODOLOGY section 6, :mod:`carbon.attribution.workloa
 The key is per meter interval (1 minute on the fleet), which is why no path can multiply
 readings by intensity before the per-interval split: every path reduces readings to
 (class, interval) first, then works on that small array.
+
+carbon is imported inside the functions of its paths, for start-up time and memory: the
+parent process (``python -m bench``) imports this module for :func:`compare` and never runs
+carbon; each child imports what its path needs before its clock starts (:mod:`bench.preload`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bench.fleet import Fleet
+from bench.fleet import Fleet, load, period, site_config
+from bench.preload import preload
+from bench.prototype import cube_from_parquet
 
 WORKLOADS = ("mining", "ai", "other")
 HOUR_MS = 3_600_000
@@ -179,8 +185,6 @@ def carbon_path(
 def _carbon_sites(
     fleet: Fleet, watch: Stopwatch, sites: list[str] | None, *, prototype: bool, dask: bool
 ) -> Totals:
-    from bench.fleet import period, site_config
-    from bench.prototype import cube_from_parquet
     from carbon.analysis.period import run_period
     from carbon.core.lineage import file_sha256
     from carbon.ingest.grid_table import read_hourly_intensity
@@ -240,9 +244,10 @@ def _carbon_sites(
         del outcome
         # The site's arrays sit in reference cycles (xarray caches each accessor, such as
         # `.pint`, on the array it wraps), so only the cyclic collector frees them; without
-        # this, every site stays in memory until a full collection comes round. carbon.workflow.fleet
-        # collects fully after each site (about 0.07 s against seconds of report writing);
-        # here the young generations suffice to free the site's cycles (about 1 ms).
+        # this, every site stays in memory until a full collection comes round.
+        # carbon.workflow.fleet_site collects fully after each site (about 0.07 s against
+        # seconds of report writing); here the young generations suffice to free the site's
+        # cycles (about 1 ms).
         gc.collect(1)
         watch.lap("aggregate + collect")
     return _totals(rows)
@@ -499,12 +504,7 @@ def pool_workers() -> int:
 
 def _pool_worker_start(ready) -> None:
     """In each worker, before any work: the imports the carbon path does before its clock."""
-    import importlib
-
-    from bench.child import _IMPORTS
-
-    for module in _IMPORTS["carbon"]:
-        importlib.import_module(module)
+    preload("carbon")
     ready.put((os.getpid(), peak_rss_gib()))
 
 
@@ -513,8 +513,6 @@ _POOL_FLEETS: dict[str, Fleet] = {}
 
 def _pool_site(root: str, site_id: str) -> dict[str, object]:
     """In a worker: carbon's per-site work (the carbon path on one site); rows and figures."""
-    from bench.fleet import load
-
     if root not in _POOL_FLEETS:
         _POOL_FLEETS[root] = load(Path(root))
     watch = Stopwatch()
@@ -633,8 +631,6 @@ def readings_in_memory_bytes(fleet: Fleet) -> int:
 
 def run(name: str, root: Path, sites: list[str] | None = None) -> dict[str, object]:
     """Run one path on the fleet at `root` in this process; figures and totals."""
-    from bench.fleet import load
-
     fleet = load(root)
     pool = CarbonPool(pool_workers()) if name == "carbon_pool" else None  # before the clock
     baseline = peak_rss_gib()

@@ -10,7 +10,7 @@ import pytest
 from carbon.analysis.headline import kpi_metrics, kpis_extra
 from carbon.results.document import ReportMeta, build_results
 from carbon.site.config import site_from_dict
-from carbon.workflow.jobs import compute_demo, demo_period
+from carbon.workflow import compute_demo, demo_period
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from carbon.ledger.index import (
     verify_chain,
 )
 from carbon.site.instruments import SerialOverlapError, SerialRange, SerialUse, check_serials
-from carbon.workflow.jobs import write_site_report
+from carbon.workflow import write_site_report
 from tests.integration.test_example_site import write_example
 
 
