@@ -237,6 +237,7 @@ def report(
     and writes the next version. With --fleet instead of --site, every site of the
     fleet file is reported and a fleet summary (JSON and CSV) is written.
     """
+    # long: the signature declares the options (typer); the body is parse, call, print
     from carbon import workflow  # start-up time (see the module notes)
 
     if fleet is not None or site is None or not period or scheduler is not None or workers:

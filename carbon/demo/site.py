@@ -102,6 +102,7 @@ def demo_site(activity: list[dict] | None = None, operating: dict | None = None)
     data-derived operating tables (``grid_carbon_free``, ``demand_response``, ``energy_cost``);
     the static ones (capacity, pipeline, cooling) are always present (carbon/demo/operating.py).
     """
+    # long: the site file as one data literal, in the order a TOML site file lists it
     conversion = CONVERSION_AT.isoformat()
     meters = [
         {"id": "REV", "role": "revenue", "file": "demo://meters"},
@@ -439,6 +440,7 @@ def demo_instruments(target_gco2e_per_kwh: float) -> list:
     a virtual PPA whose certificates were sold (null power: excluded by criterion 7),
     and a synthetic ERCOT residual mix (no published ERCOT residual mix is shipped).
     """
+    # long: four instrument declarations, each field as the registry document states it
     tz = ZoneInfo(TIMEZONE)
     year_start = datetime(YEAR, 1, 1, tzinfo=tz)
     year_end = datetime(YEAR + 1, 1, 1, tzinfo=tz)

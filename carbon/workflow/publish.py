@@ -241,9 +241,8 @@ def _manifest(
     run: PeriodRun,
     results: dict,
     results_files: dict[str, bytes],
-    side_documents: dict[str, dict[str, str]],
+    hashes: dict[str, Any],
     recorded: dict[str, Any],
-    html_sha256: str,
 ) -> dict[str, Any]:
     """``manifest.json``: the hashes of the results, of the side documents (tenant statements,
     operating update) and of the disclosure HTML, the inputs, the sign-off and any
@@ -252,9 +251,14 @@ def _manifest(
         results,
         results_json=results_files["results.json"],
         results_csv=results_files["results.csv"],
-        extra={**run.extra_manifest, "signoff": recorded["signoff"], **side_documents},
+        extra={
+            **run.extra_manifest,
+            "signoff": recorded["signoff"],
+            "tenant_statements": hashes["tenant_statements"],
+            "operating_update": hashes["operating_update"],
+        },
         restatement=recorded["restatement"],
-        rendered_html_sha256=html_sha256,
+        rendered_html_sha256=hashes["rendered_html"],
     )
 
 
@@ -267,18 +271,60 @@ def _disclosure_pdf(html: str, day: date, embedded: dict[str, bytes]) -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class _Documents:
+    """The files of a version folder, its manifest, and the hashes its ledger row records."""
+
+    files: dict[str, bytes]
+    manifest: dict[str, Any]
+    hashes: dict[str, Any]
+
+
+def _documents(
+    run: PeriodRun, results: dict, restatement: dict[str, Any] | None, day: date
+) -> _Documents:
+    """Every document of a version, each made once what it depends on exists: the results,
+    the tenant statements and the operating update, the disclosure HTML, the manifest
+    (hashing all of them), and the PDF (embedding the results and the manifest)."""
+    results_files = {
+        "results.json": results_json_bytes(results),
+        "results.csv": results_csv_bytes(results),
+    }
+    statements = tenant_statements(results)
+    update = operating_update_files(results)  # operating-update.pdf and .json
+    recorded = {
+        "restatement": restatement,
+        "signoff": run.outcome.site.reporting.signoff.model_dump(mode="json"),
+    }
+    html = _disclosure_html(run, results, recorded)
+    hashes = {
+        "rendered_html": sha256_hex(html.encode("utf-8")),
+        "tenant_statements": _hashes(statements),
+        "operating_update": _hashes(update),
+    }
+    manifest = _manifest(run, results, results_files, hashes, recorded)
+    embedded = {**results_files, "manifest.json": results_json_bytes(manifest)}
+    files = {
+        "disclosure.pdf": _disclosure_pdf(html, day, embedded),
+        **embedded,
+        **statements,
+        **update,
+    }
+    return _Documents(files=files, manifest=manifest, hashes=hashes)
+
+
 def _ledger_entry(
     run: PeriodRun,
     meta: ReportMeta,
     folder: Path,
     out: Path,
-    files: dict[str, bytes],
-    hashes: dict[str, Any],
+    documents: _Documents,
     restatement: dict[str, Any] | None,
     software_version: object,
 ) -> dict[str, Any]:
     """The ledger row of an issued version: where its PDF is and the hash of every document."""
     outcome = run.outcome
+    files, hashes = documents.files, documents.hashes
     return {
         "report_id": meta.report_id,
         "site_id": outcome.site.site.id,
@@ -354,49 +400,21 @@ def write_report(
             if restate
             else None
         )
-        results_files = {
-            "results.json": results_json_bytes(results),
-            "results.csv": results_csv_bytes(results),
-        }
-        statements = tenant_statements(results)
-        update = operating_update_files(results)  # operating-update.pdf and .json
-        recorded = {
-            "restatement": restatement,
-            "signoff": outcome.site.reporting.signoff.model_dump(mode="json"),
-        }
-        html = _disclosure_html(run, results, recorded)
-        hashes = {
-            "rendered_html": sha256_hex(html.encode("utf-8")),
-            "tenant_statements": _hashes(statements),
-            "operating_update": _hashes(update),
-        }
-        manifest = _manifest(
-            run,
-            results,
-            results_files,
-            {
-                "tenant_statements": hashes["tenant_statements"],
-                "operating_update": hashes["operating_update"],
-            },
-            recorded,
-            hashes["rendered_html"],
-        )
-        embedded = {**results_files, "manifest.json": results_json_bytes(manifest)}
-        files = {
-            "disclosure.pdf": _disclosure_pdf(html, day, embedded),
-            **embedded,
-            **statements,
-            **update,
-        }
+        documents = _documents(run, results, restatement, day)
         folder = version_dir(out, site_id, period.label, version)
         entry = _ledger_entry(
-            run, meta, folder, out, files, hashes, restatement, results["software_version"]
+            run, meta, folder, out, documents, restatement, results["software_version"]
         )
         path, row = issue_version(
-            out, site_id, period.label, version, files, entry if status == "issued" else None
+            out,
+            site_id,
+            period.label,
+            version,
+            documents.files,
+            entry if status == "issued" else None,
         )
     return WrittenReport(
-        path=path, results=results, outcome=outcome, manifest=manifest, ledger_entry=row
+        path=path, results=results, outcome=outcome, manifest=documents.manifest, ledger_entry=row
     )
 
 
