@@ -262,7 +262,8 @@ def run_fleet(
         for site_file, listed in zip(fleet.sites, fleet.listed, strict=True):  # loop over sites
             record(listed, report_site(site_file, listed, period, Path(out), options))
     else:
-        from dask.distributed import as_completed  # dask.distributed: only a cluster run needs it
+        # dask.distributed is imported here, for start-up time: only a cluster run needs it
+        from dask.distributed import as_completed
 
         with dask_client(scheduler, workers=workers) as client:
             futures = {

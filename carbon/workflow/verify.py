@@ -132,6 +132,7 @@ def _read_pdf(data: bytes) -> tuple[dict[str, bytes], list[str]]:
     any compressed stream shows even where no ledger is at hand. Raises whatever
     pypdf raises on a file it cannot parse.
     """
+    # pypdf is imported here, for start-up time: only verify reads PDFs
     from pypdf import PdfReader
     from pypdf.generic import IndirectObject, StreamObject
 
