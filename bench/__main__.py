@@ -149,6 +149,63 @@ def _totals(result: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(result["totals"]).set_index(["site", "workload"]).sort_index()
 
 
+def _skip_reason(name: str, spec: FleetSpec, available: int, naive: str) -> str | None:
+    """Why path `name` is not run on this fleet (too big for the memory available, not
+    asked for, not installed), or None to run it."""
+    n = spec.readings
+    if name == "naive_pandas" and naive != "always":
+        need = NAIVE_BYTES_PER_READING * n
+        if naive == "never" or need > 0.6 * available:
+            return (
+                f"not run: needs about {need / 2**30:.1f} GiB "
+                f"({NAIVE_BYTES_PER_READING} B/reading) against {available / 2**30:.1f} GiB "
+                "available; run it on the quick fleet (--quick)"
+                if naive != "never"
+                else "not run (--naive never)"
+            )
+    if name in ("carbon", "prototype", "carbon_dask"):
+        need = CARBON_BYTES_PER_SITE_READING * n / spec.sites
+        if need > 0.6 * available:
+            return f"not run: one site needs about {need / 2**30:.1f} GiB"
+    if name == "carbon_pool":
+        need = CARBON_BYTES_PER_SITE_READING * n / spec.sites * pool_workers()
+        if need > 0.6 * available:
+            return f"not run: its workers need about {need / 2**30:.1f} GiB"
+    if name == "duckdb":
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            return "duckdb is not installed (pip install carbon[bench])"
+    return None
+
+
+def _check_against_carbon(results: dict[str, dict[str, object]], spec: FleetSpec) -> None:
+    """Each reference's totals against carbon's (on the sites carbon was measured on), and
+    carbon's seconds extrapolated to the whole fleet when it ran on fewer sites."""
+    carbon = _totals(results["carbon"])
+    part = results["carbon"]
+    measured_sites = carbon.index.get_level_values("site").nunique()
+    part["sites_measured"] = measured_sites
+    if measured_sites < spec.sites:
+        scale = spec.sites / measured_sites
+        part["extrapolated"] = {
+            "note": f"measured on {measured_sites} of {spec.sites} sites; seconds x {scale:g}"
+            " (sites are independent and equal in size); peak RSS is per site",
+            "seconds_min": part["seconds_min"] * scale,
+            "seconds_median": part["seconds_median"] * scale,
+        }
+    for name, result in results.items():
+        if name == "carbon":
+            continue
+        reference = _totals(result)
+        if measured_sites < spec.sites:
+            keep = reference.index.get_level_values("site").isin(
+                carbon.index.get_level_values("site")
+            )
+            reference = reference.loc[keep]
+        result["check"] = compare(reference, carbon)
+
+
 def run(
     spec: FleetSpec,
     *,
@@ -193,60 +250,18 @@ def run(
     available = _mem_available()
     for name in [p for p in ORDER if p in paths]:
         args = [name, str(fleet.root)]
-        if name == "naive_pandas" and naive != "always":
-            need = NAIVE_BYTES_PER_READING * n
-            if naive == "never" or need > 0.6 * available:
-                doc["skipped"][name] = (
-                    f"not run: needs about {need / 2**30:.1f} GiB "
-                    f"({NAIVE_BYTES_PER_READING} B/reading) against {available / 2**30:.1f} GiB "
-                    "available; run it on the quick fleet (--quick)"
-                    if naive != "never"
-                    else "not run (--naive never)"
-                )
-                continue
-        if name in ("carbon", "prototype", "carbon_dask"):
-            need = CARBON_BYTES_PER_SITE_READING * n / spec.sites
-            if need > 0.6 * available:
-                doc["skipped"][name] = f"not run: one site needs about {need / 2**30:.1f} GiB"
-                continue
-            if carbon_sites is not None and carbon_sites < spec.sites:
-                args += [s.id for s in fleet.sites[:carbon_sites]]
-        if name == "carbon_pool":
-            need = CARBON_BYTES_PER_SITE_READING * n / spec.sites * pool_workers()
-            if need > 0.6 * available:
-                doc["skipped"][name] = f"not run: its workers need about {need / 2**30:.1f} GiB"
-                continue
-        if name == "duckdb":
-            try:
-                import duckdb  # noqa: F401
-            except ImportError:
-                doc["skipped"][name] = "duckdb is not installed (pip install carbon[bench])"
-                continue
+        skipped = _skip_reason(name, spec, available, naive)
+        if skipped is not None:
+            doc["skipped"][name] = skipped
+            continue
+        if name in ("carbon", "prototype", "carbon_dask") and (
+            carbon_sites is not None and carbon_sites < spec.sites
+        ):
+            args += [s.id for s in fleet.sites[:carbon_sites]]
         _log(f"{name}:")
         results[name] = _measure(args, repeat, budget)
     if "carbon" in results:
-        carbon = _totals(results["carbon"])
-        part = results["carbon"]
-        measured_sites = carbon.index.get_level_values("site").nunique()
-        part["sites_measured"] = measured_sites
-        if measured_sites < spec.sites:
-            scale = spec.sites / measured_sites
-            part["extrapolated"] = {
-                "note": f"measured on {measured_sites} of {spec.sites} sites; seconds x {scale:g}"
-                " (sites are independent and equal in size); peak RSS is per site",
-                "seconds_min": part["seconds_min"] * scale,
-                "seconds_median": part["seconds_median"] * scale,
-            }
-        for name, result in results.items():
-            if name == "carbon":
-                continue
-            reference = _totals(result)
-            if measured_sites < spec.sites:
-                keep = reference.index.get_level_values("site").isin(
-                    carbon.index.get_level_values("site")
-                )
-                reference = reference.loc[keep]
-            result["check"] = compare(reference, carbon)
+        _check_against_carbon(results, spec)
     floor = results.get("floor")
     for result in results.values():
         seconds = result.get("extrapolated", {}).get("seconds_min", result["seconds_min"])
@@ -398,6 +413,7 @@ def table(doc: dict[str, object]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # long: most of it is the argument declarations, read top to bottom as the --help text
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--quick", action="store_true", help="a tenth of the fleet month: 2 sites x 100 meters"

@@ -21,6 +21,9 @@ the unit tests measure data quality.
 Each site runs ``days`` local days from local midnight on the first day of ``year``-``month``
 in its region's timezone; the span is ``days`` x 24 h in UTC (a DST change inside the span
 shifts the local end by an hour; the period is defined by the UTC span, not the local calendar).
+
+carbon is imported inside :func:`site_config` and :func:`period`, for start-up time and
+memory: the parent process of ``python -m bench`` generates the fleet without it.
 """
 
 from __future__ import annotations

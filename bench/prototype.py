@@ -9,6 +9,9 @@ duplicate, an off-grid stamp or a non-finite value sends the site back to carbon
 path (``read_long_frame`` + ``build_cube``), which names rows and lines. That fallback is
 what the real fast path in carbon/ must keep: integer checks find that something is
 wrong; the slow path, on the few rows concerned, says what.
+
+carbon and xarray are imported inside :func:`cube_from_parquet`, for start-up time and
+memory (see :mod:`bench.paths`).
 """
 
 from __future__ import annotations

@@ -1,17 +1,23 @@
 """The command line: thin. Parse, call the workflow, print.
 
-Domain errors become a short message on stderr and a distinct exit code
-(1 data problem, 2 configuration or usage); ``--debug`` shows the traceback.
-Heavy libraries are imported inside the commands so ``carbon --help`` is instant.
+It imports only :mod:`carbon.workflow` and :mod:`carbon.core`. Domain errors become a
+short message on stderr and a distinct exit code (1 data problem, 2 configuration or
+usage); ``--json`` prints them as a JSON object instead, ``--debug`` shows the traceback.
+
+:mod:`carbon.workflow` (xarray, pandas, pint and the rest of the pipeline) is imported
+inside each command, for start-up time: ``carbon --help`` and ``--version`` need none of it.
+The printing is in :mod:`carbon.cli_output`.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from carbon import cli_output as output
 from carbon.core.errors import CarbonError
 from carbon.core.version import __version__
 
@@ -23,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"debug": False}
+_state = {"debug": False, "json": False}
 
 StatusOption = Annotated[
     str,
@@ -92,12 +98,21 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a failing command's error as a JSON object on stderr (its class, "
+            "reason code, message, path, line, timestamp, meter, key and exit code).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     _state["debug"] = debug
+    _state["json"] = as_json
 
 
 @app.command()
@@ -129,19 +144,19 @@ def demo(
     overwritten: re-issuing a period needs --restate --reason "..." and writes the next
     version.
     """
-    from carbon.workflow.jobs import parse_issue_date, write_demo_report
+    from carbon import workflow  # start-up time (see the module notes)
 
-    written = write_demo_report(
+    written = workflow.write_demo_report(
         out,
         period,
         status=_status(status, draft),
-        issue_date=parse_issue_date(issue_date),
+        issue_date=workflow.parse_issue_date(issue_date),
         restate=restate,
         reason=reason,
         baseline=baseline,
     )
-    _print_summary(written.results, written.path)
-    _print_restatement(written.manifest)
+    output.print_summary(written.results, written.path)
+    output.print_restatement(written.manifest)
 
 
 @app.command()
@@ -157,15 +172,13 @@ def validate(
 
     Exit status: 0 clean, 1 data problems found, 2 configuration or usage error.
     """
-    from carbon.workflow.jobs import validate_site
+    from carbon import workflow  # start-up time (see the module notes)
 
-    found = validate_site(site, period)
+    found = workflow.validate_site(site, period)
     if as_json:
-        import json
-
         typer.echo(json.dumps(found.summary, indent=2, sort_keys=True))
     else:
-        _print_quality(found.summary)
+        output.print_quality(found.summary)
     raise typer.Exit(1 if found.problems else 0)
 
 
@@ -224,7 +237,8 @@ def report(
     and writes the next version. With --fleet instead of --site, every site of the
     fleet file is reported and a fleet summary (JSON and CSV) is written.
     """
-    from carbon.workflow.jobs import parse_issue_date, write_site_report
+    # long: the signature declares the options (typer); the body is parse, call, print
+    from carbon import workflow  # start-up time (see the module notes)
 
     if fleet is not None or site is None or not period or scheduler is not None or workers:
         _report_fleet(
@@ -242,12 +256,12 @@ def report(
         )
         return
 
-    written = write_site_report(
+    written = workflow.write_site_report(
         site,
         period,
         out,
         status=_status(status, draft),
-        issue_date=parse_issue_date(issue_date),
+        issue_date=workflow.parse_issue_date(issue_date),
         restate=restate,
         reason=reason,
         baseline=baseline,
@@ -255,8 +269,8 @@ def report(
     if as_json:
         typer.echo((written.path / "results.json").read_text(encoding="utf-8"), nl=False)
     else:
-        _print_summary(written.results, written.path)
-        _print_restatement(written.manifest)
+        output.print_summary(written.results, written.path)
+        output.print_restatement(written.manifest)
 
 
 def _report_fleet(
@@ -273,51 +287,35 @@ def _report_fleet(
     workers: int | None = None,
 ) -> None:
     """``carbon report --fleet``: every site with a progress bar, then the fleet summary."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from carbon import workflow  # start-up time (see the module notes)
 
-    from carbon.core.errors import ConfigError
-    from carbon.workflow.fleet import load_fleet, run_fleet
-    from carbon.workflow.jobs import _check_options, parse_issue_date
-
-    if (site is None) == (fleet is None):
-        raise ConfigError("give either --site FILE or --fleet FILE (one of them)")
-    if not period:
-        raise ConfigError("--period YYYY-MM is required")
-    if scheduler is not None and fleet is None:
-        raise ConfigError("--scheduler is used with --fleet only")
-    if workers is not None and fleet is None:
-        raise ConfigError("--workers is used with --fleet only")
-    if restate:
-        raise ConfigError("--restate applies to one site: use --site with --restate --reason")
-    if as_json:
-        raise ConfigError("--json applies to one site; a fleet run writes summary.json")
-    _check_options(status, False, None)
-    when = parse_issue_date(issue_date)
-    console = Console(stderr=True)
+    workflow.check_fleet_request(
+        site_file=site,
+        fleet_file=fleet,
+        period=period,
+        status=status,
+        scheduler=scheduler,
+        workers=workers,
+        restate=restate,
+        as_json=as_json,
+    )
+    when = workflow.parse_issue_date(issue_date)
     failures: list[tuple[str, str]] = []
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as bar:
-        task = bar.add_task(f"fleet {period}", total=len(load_fleet(fleet).sites))
+    with output.fleet_progress(period, len(workflow.load_fleet(fleet).sites)) as advance:
 
-        def advance(listed: str, row: dict) -> None:
+        def record(listed: str, row: dict) -> None:
             if row["status"] != "ok":
                 failures.append((listed, row["error"]))
-                bar.console.print(
-                    f"[red]failed[/red] {escape(listed)}: {escape(str(row['error']))}", markup=True
-                )
-            bar.update(task, advance=1, description=f"fleet {period}: {escape(listed)}")
+            advance(listed, row)
 
-        done = run_fleet(
+        done = workflow.run_fleet(
             fleet,
             period,
             out,
             status=status,
             issue_date=when,
             scheduler=scheduler,
-            progress=advance,
+            progress=record,
             baseline=baseline,
             workers=workers,
         )
@@ -364,15 +362,13 @@ def verify(
 
     Exit status: 0 when every check holds, 1 with the list of what differs.
     """
-    from carbon.workflow.verify import verify_pdf
+    from carbon import workflow  # start-up time (see the module notes)
 
-    found = verify_pdf(pdf, inputs=inputs, ledger=ledger, recompute=not no_recompute)
+    found = workflow.verify_pdf(pdf, inputs=inputs, ledger=ledger, recompute=not no_recompute)
     if as_json:
-        import json
-
         typer.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        _print_verification(found)
+        output.print_verification(found)
     raise typer.Exit(0 if found.ok else 1)
 
 
@@ -385,37 +381,25 @@ def history(
         str | None, typer.Option("--site-id", metavar="ID", help="The site id, without a file.")
     ] = None,
     demo_site: Annotated[bool, typer.Option("--demo", help="The embedded demo site.")] = False,
-    out: Annotated[
-        Path, typer.Option("--out", help="Report root holding ledger.sqlite.")
-    ] = Path("reports"),
+    out: Annotated[Path, typer.Option("--out", help="Report root holding ledger.sqlite.")] = Path(
+        "reports"
+    ),
     as_json: Annotated[bool, typer.Option("--json", help="Print the versions as JSON.")] = False,
 ) -> None:
     """List the issued versions of a site recorded in OUT/ledger.sqlite (drafts are not recorded).
 
     Exit status: 0, or 1 when the ledger's hash chain does not hold.
     """
-    from carbon.ledger.history import site_history
+    from carbon import workflow  # start-up time (see the module notes)
 
     chosen = [x for x in (site, site_id, demo_site or None) if x is not None]
     if len(chosen) != 1:
         raise typer.BadParameter("give exactly one of --site FILE, --site-id ID or --demo")
-    if site is not None:
-        from carbon.site.load import load_site
-
-        name = load_site(site).site.id
-    elif demo_site:
-        from carbon.demo.site import demo_site as build_demo_site
-
-        name = build_demo_site().site.id
-    else:
-        name = str(site_id)
-    found = site_history(out, name)
+    found = workflow.read_history(out, site_file=site, site_id=site_id, demo=demo_site)
     if as_json:
-        import json
-
         typer.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        _print_history(found)
+        output.print_history(found)
     raise typer.Exit(1 if found.chain_problems else 0)
 
 
@@ -445,7 +429,7 @@ def rollup(
     folder OUT/SITE/LABEL/vN/ (never overwriting). Fiscal-year start and naming: the
     site file's fiscal_year table, see docs/disclosure-register.md.
     """
-    from carbon.workflow.rollup import write_rollup
+    from carbon import workflow  # start-up time (see the module notes)
 
     if (site is None) == (not demo_site):
         raise typer.BadParameter("give exactly one of --site FILE or --demo")
@@ -456,224 +440,28 @@ def rollup(
         raise typer.BadParameter("--fiscal-year takes FY2025; use --quarter for FY2025-Q3")
     if quarter is not None and "-Q" not in quarter:
         raise typer.BadParameter("--quarter takes FY2025-Q3; use --fiscal-year for FY2025")
-    if demo_site:
-        from carbon.workflow.jobs import demo_site_data
-
-        data, _ = demo_site_data()
-    else:
-        from carbon.workflow.jobs import site_data
-
-        data = site_data(site)
-    written = write_rollup(data, label, out)
+    written = workflow.write_site_rollup(label, out, site_file=site)
     if as_json:
-        import json
-
         typer.echo(json.dumps(written.document, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        this = written.document["period"]
-        sums, intensity = this["sums"], this["intensities"]
-        typer.echo(f"{label} ({this['months'][0]} to {this['months'][-1]})")
-        energy = sums["energy_kwh.total"]
-        typer.echo(f"Energy: {energy / 1000:,.1f} MWh; PUE {intensity['pue']:.3f}")
-        typer.echo(
-            f"Scope 2: {sums['scope2_location_kgco2e.total'] / 1000:,.1f} t CO2e location-based, "
-            f"{sums['scope2_market_kgco2e.total'] / 1000:,.1f} t CO2e market-based"
-        )
-        comparative = written.document["comparative"]
-        typer.echo(
-            f"Comparative {comparative['label']}: "
-            + ("included" if comparative.get("available") else comparative["reason"])
-        )
-        typer.echo(f"Written: {written.path}")
-
-
-def _print_history(found) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console()
-    table = Table(
-        title=escape(f"Issued versions of {found.site_id} ({found.ledger})"),
-        caption="PDF SHA-256 shortened; --json prints it in full",
-    )
-    for header in ("Period", "Ver.", "Issue date", "Report id", "PDF SHA-256", "Restated by"):
-        table.add_column(header, overflow="fold")
-    for v in found.versions:
-        table.add_row(
-            *(
-                escape(str(x))
-                for x in (
-                    v["period"],
-                    f"v{v['version']}",
-                    v["issue_date"],
-                    v["report_id"],
-                    f"{str(v['pdf_sha256'])[:12]}…",
-                    v["restated_by"] or "in force",
-                )
-            )
-        )
-    console.print(table)
-    for v in found.versions:
-        if v["supersedes"]:
-            console.print(
-                f"{escape(str(v['report_id']))} restates {escape(str(v['supersedes']))}: "
-                f"{escape(str(v['reason']))}"
-            )
-    if not found.versions:
-        console.print(f"No issued version of {escape(found.site_id)} is recorded.")
-    if found.chain_problems:
-        console.print(f"[bold]Ledger hash chain broken ({len(found.chain_problems)}):[/bold]")
-        for line in found.chain_problems:
-            console.print(f"  - {escape(line)}")
-    else:
-        console.print("Ledger hash chain: intact.")
-
-
-def _print_restatement(manifest: dict | None) -> None:
-    restatement = (manifest or {}).get("restatement")
-    if not restatement:
-        return
-    changes = restatement["changed_figures"]
-    typer.echo(
-        f"Restates {restatement['supersedes']['report_id']} ({restatement['reason']}): "
-        f"{len(changes)} figure(s) changed"
-    )
-    for change in changes[:20]:
-        typer.echo(f"  {change['path']}: {change['old']} -> {change['new']}")
-    if len(changes) > 20:
-        typer.echo(f"  ... and {len(changes) - 20} more (manifest.json, restatement)")
-
-
-def _print_verification(found) -> None:
-    marks = {True: "ok  ", False: "FAIL", None: "--  "}
-    typer.echo(f"{found.pdf} ({found.report_id or 'unknown report'})")
-    typer.echo(f"SHA-256 {found.sha256}")
-    for check in found.checks:
-        typer.echo(f"  {marks[check.ok]} {check.name}: {check.detail}")
-    for diff in found.differing_inputs:
-        if "manifest_sha256" in diff:
-            typer.echo(
-                f"  input changed: {diff['input']}: {diff['manifest_sha256']} -> "
-                f"{diff['now_sha256']}"
-            )
-        else:
-            typer.echo(f"  input changed: {diff['input']}: {diff['manifest']} -> {diff['now']}")
-    for diff in found.differing_figures:
-        typer.echo(f"  differs: {diff['path']}: {diff['old']} -> {diff['new']}")
-    for note in found.notes:
-        typer.echo(f"  note: {note}")
-    if found.ok:
-        typer.echo("Verified: every check holds.")
-    else:
-        typer.echo(f"NOT verified: {len(found.failures)} check(s) failed.")
-
-
-def _print_quality(summary: dict) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console()
-    span = summary["data_span"]
-    table = Table(
-        title=escape(f"Data quality: {summary['site']} ({span['start']} to {span['end']})")
-    )
-    for header in (
-        "Meter",
-        "Role",
-        "Expected",
-        "Present",
-        "Missing",
-        "Negative",
-        "Estimated",
-        "Duplicates",
-        "Conflicting",
-        "Rows read",
-    ):
-        table.add_column(header, justify="left" if header in ("Meter", "Role") else "right")
-    for m in summary["quality"]["meters"]:
-        table.add_row(
-            m["id"],
-            m["role"],
-            str(m["expected_intervals"]),
-            str(m["present"]),
-            str(m["missing"]),
-            str(m["negatives"]),
-            str(m["estimated"]),
-            str(m["duplicates"]),
-            str(m["conflicting"]),
-            str(m["rows_read"]),
-        )
-    console.print(table)
-    for rec in summary["reconciliation"]:
-        share = rec["residual_share"]
-        console.print(
-            f"Reconciliation {rec['parent']} vs {', '.join(rec['children'])}: residual "
-            f"{rec['residual_kwh']:,.1f} kWh"
-            + (f" ({share:.2%})" if share is not None else "")
-            + f", {rec['breaches']} interval(s) beyond {rec['tolerance']:.1%}"
-        )
-    if summary["problems"]:
-        console.print(f"[bold]{len(summary['problems'])} data problem(s):[/bold]")
-        for line in summary["problems"]:
-            console.print(f"  - {escape(line)}")
-    else:
-        console.print("No data problems found.")
-
-
-def _market_cell(results: dict, key: str) -> str:
-    """Market-based Scope 2 (2015 annual matching) of one row, in t CO2e; blank if absent."""
-    value = (results.get("scope2_market_kgco2e") or {}).get(key)
-    return "" if value is None else f"{value / 1000:,.1f}"
-
-
-def _print_summary(results: dict, path: Path) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    period = results["period"]
-    table = Table(
-        title=escape(f"{results['site']['name']} — {period['label']} ({period['timezone']})")
-    )
-    for header in (
-        "Workload",
-        "Energy [MWh]",
-        "IT energy [MWh]",
-        "Scope 2 location-based [t CO2e]",
-        "Scope 2 market-based [t CO2e]",
-    ):
-        table.add_column(escape(header), justify="left" if header == "Workload" else "right")
-    names = {"mining": "Mining", "ai": "AI hosting", "other": "Unallocated", "total": "Total"}
-    for key in ("mining", "ai", "other", "total"):
-        energy = results["energy_kwh"].get(key)
-        if energy is None or (key == "other" and energy == 0):
-            continue
-        it = results["it_energy_kwh"].get(key)
-        table.add_row(
-            names[key],
-            f"{energy / 1000:,.1f}",
-            "" if it is None else f"{it / 1000:,.1f}",
-            f"{results['scope2_location_kgco2e'][key] / 1000:,.1f}",
-            _market_cell(results, key),
-        )
-    console = Console()
-    console.print(table)
-    pue = results["kpis"]["pue"]
-    if pue is not None:
-        console.print(f"PUE (interim, {period['label']}): {pue:.3f}")
-    console.print(f"Written: {path}")
+        output.print_rollup(label, written.document, written.path)
 
 
 def main() -> None:
-    """Console-script entry point: usage errors exit 2, domain errors with their own code."""
+    """Console-script entry point: usage errors exit 2, domain errors with their own code.
+
+    A domain error is one line on stderr, ``carbon: error: MESSAGE``; with ``--json``, its
+    :meth:`~carbon.core.errors.CarbonError.to_dict` as one JSON object instead.
+    """
     try:
         app()
     except CarbonError as exc:
         if _state["debug"]:
             raise
-        typer.echo(f"carbon: error: {exc}", err=True)
+        if _state["json"]:
+            typer.echo(json.dumps(exc.to_dict(), sort_keys=True, ensure_ascii=False), err=True)
+        else:
+            typer.echo(f"carbon: error: {exc}", err=True)
         raise SystemExit(exc.exit_code) from None
 
 

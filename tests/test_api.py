@@ -21,7 +21,7 @@ import carbon.core.errors as errors
 from carbon.results.document import results_csv_bytes, results_json_bytes
 from carbon.results.frame import FRAME_COLUMNS, Results
 from carbon.workflow import api
-from carbon.workflow.jobs import WrittenReport
+from carbon.workflow.publish import WrittenReport
 from tests.integration.test_example_site import write_example
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "api.md"

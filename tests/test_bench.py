@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.fleet import FleetSpec, generate
-from bench.paths import PATHS, Stopwatch, carbon_path, compare
+from bench.measure import Stopwatch
+from bench.paths import PATHS, carbon_path, compare
 
 SPEC = FleetSpec(sites=2, meters=4, days=2, interval="15min", seed=7)
 

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.demo import site as demo
+from carbon.demo.timeline import CONVERSION_AT, TIMEZONE
 from carbon.factors.egrid import egrid_co2e_rate
 
 
@@ -21,7 +22,7 @@ def test_one_hall_converts_from_mining_to_ai() -> None:
     hall = next(m for m in site.meters if m.id == "HALL-D")
     spans = hall.workload_spans()
     assert [s[2] for s in spans] == ["mining", "ai"]
-    assert spans[0][1] == demo.CONVERSION_AT
+    assert spans[0][1] == CONVERSION_AT
     assert {m.workload for m in site.meters if m.role == "it" and isinstance(m.workload, str)} == {
         "mining",
         "ai",
@@ -46,7 +47,7 @@ def test_synthetic_intensity_is_calibrated_to_egrid2023rev2_erct() -> None:
 def test_mining_curtails_and_ai_does_not() -> None:
     inputs = demo.generate()
     frame = inputs.meter_readings
-    local = frame["interval_start"].dt.tz_convert(demo.TIMEZONE)
+    local = frame["interval_start"].dt.tz_convert(TIMEZONE)
     july = local.dt.month.eq(7)
     mining = frame.loc[july & frame["meter_id"].eq("HALL-A"), "energy_kwh"]
     hall_e = frame.loc[july & frame["meter_id"].isin(["HALL-E1", "HALL-E2"])]

@@ -11,13 +11,14 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-import carbon.workflow.jobs as workflow
+import carbon.workflow.run as period_run
 from carbon.cli import app
 from carbon.ledger.index import ledger_path, read_ledger
 from carbon.report.audit_context import framework_tables, load_datapoints
 from carbon.report.disclosure import report_context
 from carbon.report.render import render_html
 from carbon.report.tenants import statement_name, tenant_statements
+from carbon.workflow import write_demo_report
 
 ODD_TENANT = "<b>Beta</b>&Co"
 METHOD = "IT energy metered per tenant; shared load allocated pro rata to IT energy."
@@ -51,17 +52,17 @@ def with_tenants(results: dict) -> dict:
 def tenanted(tmp_path_factory: pytest.TempPathFactory):
     """The demo issued, with two AI tenants in its results."""
     out = tmp_path_factory.mktemp("reports")
-    real = workflow.build_results
+    real = period_run.build_results
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(workflow, "build_results", lambda o, m: with_tenants(real(o, m)))
-        written = workflow.write_demo_report(out, status="issued")
+        patch.setattr(period_run, "build_results", lambda o, m: with_tenants(real(o, m)))
+        written = write_demo_report(out, status="issued")
     return out, written
 
 
 @pytest.fixture(scope="module")
 def draft(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("drafts")
-    return out, workflow.write_demo_report(out, status="draft")
+    return out, write_demo_report(out, status="draft")
 
 
 # --------------------------------------------------------------------------- PDF/A-3b

@@ -25,7 +25,7 @@ from carbon.core.errors import ConfigError
 from carbon.report.operating_update import operating_update_figures, operating_update_files
 from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
-from carbon.workflow.jobs import demo_period, demo_site_data
+from carbon.workflow import demo_period, demo_site_data
 from tests.conftest import tiny_site
 
 META = ReportMeta("demo-2025-07-v1", 1, "draft", date(2025, 8, 1))

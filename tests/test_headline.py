@@ -10,7 +10,7 @@ import pytest
 from carbon.analysis.headline import kpi_metrics, kpis_extra
 from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
-from carbon.workflow.jobs import compute_demo, demo_period
+from carbon.workflow import compute_demo, demo_period
 
 
 @pytest.fixture(scope="module")
@@ -167,10 +167,10 @@ def test_results_csv_carries_the_new_headline_rows(demo) -> None:
 
 
 def test_cli_summary_prints_the_market_based_column(capsys, demo, tmp_path) -> None:
-    from carbon.cli import _print_summary
+    from carbon.cli_output import print_summary
 
     _, results = demo
-    _print_summary(results, tmp_path)
+    print_summary(results, tmp_path)
     out = capsys.readouterr().out
     assert "market-based" in out
     assert f"{results['scope2_market_kgco2e']['total'] / 1000:,.1f}" in out

@@ -26,7 +26,7 @@ from carbon.ledger.index import (
     verify_chain,
 )
 from carbon.site.instruments import SerialRange
-from carbon.workflow.jobs import write_site_report
+from carbon.workflow import write_site_report
 from tests.integration.test_example_site import write_example
 
 

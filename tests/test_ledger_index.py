@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from carbon.core.errors import OutputExistsError
+from carbon.core.errors import LedgerConflictError, OutputExistsError
 from carbon.ledger.index import (
     GENESIS_HASH,
-    LedgerConflictError,
     append_entry,
     canonical_json,
     find_ledger,
@@ -189,7 +188,7 @@ def test_find_ledger_walks_up_to_the_root(tmp_path: Path) -> None:
 
 
 def _report_in_child(folder: str, barrier, results) -> None:
-    from carbon.workflow.jobs import write_site_report
+    from carbon.workflow import write_site_report
 
     barrier.wait()
     try:

@@ -31,7 +31,7 @@ from carbon.core.money import parse_money
 from carbon.core.units import Q_
 from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
-from carbon.workflow.jobs import compute_demo, demo_period
+from carbon.workflow import compute_demo, demo_period
 from tests.conftest import tiny_site
 
 ROOT = Path(__file__).resolve().parents[1]

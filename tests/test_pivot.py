@@ -323,8 +323,8 @@ def test_site_with_a_marginal_rate_reports_avoided_emissions(tmp_path):
     curtailed kWh × 0.45359237 kg/kWh, labelled outside the inventory with the source named."""
     from carbon.core.period import month
     from carbon.results.document import ReportMeta, build_results
+    from carbon.workflow import site_data
     from carbon.workflow.compare import period_blocks
-    from carbon.workflow.jobs import site_data
     from tests.integration.test_example_site import write_example
 
     write_example(tmp_path)

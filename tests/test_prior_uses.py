@@ -12,7 +12,7 @@ from carbon.core.errors import SerialOverlapError
 from carbon.ledger.index import append_entry, ledger_path, serial_use_to_dict
 from carbon.ledger.prior_uses import prior_uses_for
 from carbon.site.instruments import SerialRange
-from carbon.workflow.jobs import write_demo_report
+from carbon.workflow import write_demo_report
 
 CDT = timezone(timedelta(hours=-5))
 
@@ -81,9 +81,10 @@ def test_a_claim_issued_while_this_run_computed_is_refused_under_the_lock(
     """A concurrent run (e.g. another site of a --workers fleet) issues the same certificates
     after this run read the ledger and before it issues: the check under the ledger lock
     refuses it, naming both uses, and writes nothing."""
-    import carbon.workflow.jobs as workflow
+    import carbon.workflow.publish as publish
+    import carbon.workflow.run as period_run
 
-    real = workflow.prior_uses_for
+    real = period_run.prior_uses_for
     calls: list[int] = []
 
     def ledger_read_before_the_other_run_issued(*args, **kwargs):
@@ -93,7 +94,9 @@ def test_a_claim_issued_while_this_run_computed_is_refused_under_the_lock(
             return ()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "prior_uses_for", ledger_read_before_the_other_run_issued)
+    # the pipeline's read (run) and the check under the ledger lock (publish)
+    monkeypatch.setattr(period_run, "prior_uses_for", ledger_read_before_the_other_run_issued)
+    monkeypatch.setattr(publish, "prior_uses_for", ledger_read_before_the_other_run_issued)
     with pytest.raises(SerialOverlapError) as err:
         write_demo_report(tmp_path, "2025-07", status="issued")
     assert len(calls) == 2

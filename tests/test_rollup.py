@@ -228,7 +228,7 @@ def test_months_come_from_the_latest_issued_version_else_computed(tmp_path: Path
 def april_rollup(tmp_path_factory: pytest.TempPathFactory):
     """The demo with a fiscal year starting in April, named by its starting year:
     FY2025-Q2 = July to September 2025, compared with FY2025-Q1 (April to June)."""
-    from carbon.workflow.jobs import demo_site_data
+    from carbon.workflow import demo_site_data
 
     data, _ = demo_site_data()
     site = data.site.model_copy(

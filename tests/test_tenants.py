@@ -217,7 +217,7 @@ def test_tenants_and_remainder_add_up_to_site_totals(
 
 def test_demo_tenants_reconcile_to_site_totals() -> None:
     from carbon.results.document import ReportMeta, build_results
-    from carbon.workflow.jobs import compute_demo, demo_period
+    from carbon.workflow import compute_demo, demo_period
 
     outcome, _ = compute_demo(demo_period(None))
     results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
@@ -242,7 +242,7 @@ def test_demo_report_shows_the_tenants_table() -> None:
     from carbon.report.context import build_context
     from carbon.report.render import render_html
     from carbon.results.document import ReportMeta, build_results
-    from carbon.workflow.jobs import compute_demo, demo_period
+    from carbon.workflow import compute_demo, demo_period
 
     outcome, _ = compute_demo(demo_period(None))
     results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
@@ -262,7 +262,7 @@ def test_report_html_does_not_depend_on_key_order() -> None:
     from carbon.report.context import build_context
     from carbon.report.render import render_html
     from carbon.results.document import ReportMeta, build_results, results_json_bytes
-    from carbon.workflow.jobs import compute_demo, demo_period
+    from carbon.workflow import compute_demo, demo_period
 
     outcome, _ = compute_demo(demo_period(None))
     results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from carbon.cli import app
 from carbon.ledger.index import read_ledger
-from carbon.workflow.jobs import write_demo_report, write_site_report
+from carbon.workflow import write_demo_report, write_site_report
 from carbon.workflow.verify import verify_pdf
 from tests.integration.test_example_site import write_example
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from carbon.cli import app
 from carbon.core.errors import OutputExistsError
-from carbon.workflow.jobs import write_demo_report
+from carbon.workflow import write_demo_report
 
 
 @pytest.fixture(scope="module")

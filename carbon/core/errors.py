@@ -123,6 +123,12 @@ class OutputExistsError(CarbonError, FileExistsError):
     default_reason = "output-exists"
 
 
+class LedgerConflictError(OutputExistsError):
+    """Another run recorded the same report version first; this one recorded nothing."""
+
+    default_reason = "ledger-conflict"
+
+
 class ReportContextError(CarbonError, ValueError):
     """``results`` lacks a key or value the disclosure cannot be written without."""
 

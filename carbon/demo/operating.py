@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from carbon.analysis import clean_shares
-from carbon.demo import site as demo
+from carbon.demo.timeline import CONVERSION_AT, INTERVAL, TIMEZONE, YEAR
 
 __all__ = ["operating_from", "operating_site_keys"]
 
@@ -99,15 +99,15 @@ def operating_site_keys(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mining_mw(day: pd.Timestamp) -> float:
-    return 87.0 if day < pd.Timestamp(demo.CONVERSION_AT) else 67.0
+    return 87.0 if day < pd.Timestamp(CONVERSION_AT) else 67.0
 
 
 def operating_from(
     grid: pd.DataFrame, curtail: pd.Series, times: pd.DatetimeIndex, power: dict[str, np.ndarray]
 ) -> dict[str, Any]:
     """Monthly grid carbon-free shares, DR events and cost rows from the generated data."""
-    hours = pd.DatetimeIndex(grid["interval_start"]).tz_convert(demo.TIMEZONE)
-    step_h = demo.INTERVAL / pd.Timedelta(hours=1)
+    hours = pd.DatetimeIndex(grid["interval_start"]).tz_convert(TIMEZONE)
+    step_h = INTERVAL / pd.Timedelta(hours=1)
     # the site's hourly energy [MWh] on the grid model's hours, for the load weighting
     site_mwh = (
         pd.Series(power["REV"] * step_h, index=times)
@@ -131,14 +131,14 @@ def operating_from(
         value = clean_shares.grid_carbon_free_share(load, c_h).to("dimensionless").magnitude
         grid_rows.append(
             {
-                "period": f"{demo.YEAR}-{m:02d}",
+                "period": f"{YEAR}-{m:02d}",
                 "share": round(float(value), 4),
                 "source": "synthetic: the demo grid model's hourly carbon-free share (nuclear, "
                 "wind, solar ÷ system load), weighted by the site's metered hourly energy",
             }
         )
     flagged = curtail.to_numpy(dtype=bool)
-    local = pd.DatetimeIndex(curtail.index).tz_convert(demo.TIMEZONE)
+    local = pd.DatetimeIndex(curtail.index).tz_convert(TIMEZONE)
     events = []
     credits_by_month: dict[int, float] = {}
     for day in sorted(set(local[flagged].normalize())):
@@ -162,13 +162,13 @@ def operating_from(
                 "source": "synthetic: programme settlement statements",
             }
         )
-    months = times.tz_convert(demo.TIMEZONE).month
+    months = times.tz_convert(TIMEZONE).month
     cost_rows = []
     for m in range(1, 13):
         mwh = float(power["REV"][months == m].sum()) * step_h
         cost_rows.append(
             {
-                "period": f"{demo.YEAR}-{m:02d}",
+                "period": f"{YEAR}-{m:02d}",
                 "energy_charges": f"{round(mwh * _PRICE_USD_PER_MWH)} USD",
                 "demand_response_credits": f"{round(credits_by_month.get(m, 0.0))} USD",
                 "hedge_settlements": f"{round(mwh * _HEDGE_USD_PER_MWH[m - 1])} USD",

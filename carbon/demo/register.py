@@ -15,6 +15,7 @@ __all__ = ["demo_register"]
 
 def demo_register(reporter: str, year: int) -> dict[str, Any]:
     """The site-file keys of the demo's register (a mapping validated with the site)."""
+    # long: one data literal, the register as a site file would hold it
     return {
         "fiscal_year": {"start_month": 1, "naming": "end-year"},
         "offsets": [

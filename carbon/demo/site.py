@@ -31,16 +31,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from carbon.analysis.sector import SUBSIDY_BTC_SINCE_2024_HALVING, expected_btc_per_day
+from carbon.core.units import Q_, ureg
+from carbon.demo.operating import operating_from, operating_site_keys
 from carbon.demo.register import demo_register
+from carbon.demo.timeline import CONVERSION_AT, INTERVAL, TIMEZONE, YEAR
+from carbon.factors.egrid import egrid_co2e_rate
+from carbon.site.instruments import Certificate, PowerPurchaseAgreement, ResidualMix
 from carbon.site.load import site_from_dict
 from carbon.site.model import SiteConfig
 
 SEED = 20250614
 GENERATOR_VERSION = "demo-1"
-YEAR = 2025
-TIMEZONE = "America/Chicago"
-INTERVAL = pd.Timedelta(minutes=15)
-CONVERSION_AT = datetime(2025, 6, 14, 12, 0, tzinfo=ZoneInfo(TIMEZONE))
 CALIBRATION_DATASET = "egrid2023rev2"
 GRID_REGION = "ERCT"
 
@@ -101,6 +103,7 @@ def demo_site(activity: list[dict] | None = None, operating: dict | None = None)
     data-derived operating tables (``grid_carbon_free``, ``demand_response``, ``energy_cost``);
     the static ones (capacity, pipeline, cooling) are always present (carbon/demo/operating.py).
     """
+    # long: the site file as one data literal, in the order a TOML site file lists it
     conversion = CONVERSION_AT.isoformat()
     meters = [
         {"id": "REV", "role": "revenue", "file": "demo://meters"},
@@ -167,7 +170,7 @@ def demo_site(activity: list[dict] | None = None, operating: dict | None = None)
             ],
             **({"activity": activity} if activity else {}),
             **demo_register(REPORTER, YEAR),  # credits, boundary, hardware, network, fiscal year
-            **_operating_site_keys(operating or {}),
+            **operating_site_keys(operating or {}),
             # evaporative assist on the AI halls' dry coolers: more water in the hot months
             "water": [
                 {
@@ -289,9 +292,6 @@ def _activity(times: pd.DatetimeIndex, power: dict[str, np.ndarray]) -> list[dic
     = GPUs energised × hours (HALL-D ramps up after its refit); sold = a fixed
     share per hall. All mining is self-mining.
     """
-    from carbon.analysis.sector import SUBSIDY_BTC_SINCE_2024_HALVING, expected_btc_per_day
-    from carbon.core.units import Q_
-
     local = times.tz_convert(TIMEZONE)
     step_h = INTERVAL / pd.Timedelta(hours=1)
     mining_d = np.asarray(local < pd.Timestamp(CONVERSION_AT))
@@ -403,11 +403,7 @@ def _meter_power_mw(
 
 def generate() -> DemoInputs:
     """Build the demo inputs: a local year (2025) of 15-minute meter data, hourly intensity."""
-    from carbon.factors.egrid import (
-        egrid_co2e_rate,  # the published ERCT rate the profile matches
-    )
-
-    rate, _ = egrid_co2e_rate(GRID_REGION, CALIBRATION_DATASET)
+    rate, _ = egrid_co2e_rate(GRID_REGION, CALIBRATION_DATASET)  # the rate the profile matches
     target = float(rate.to("g CO2e/kWh").magnitude)
     rng = np.random.default_rng(SEED)
     grid = _grid_intensity(target, rng)
@@ -415,7 +411,7 @@ def generate() -> DemoInputs:
     times = _year_index("15min")
     curtailed = curtail.reindex(times.floor("h").to_numpy()).to_numpy(dtype=bool)
     power = _meter_power_mw(times, curtailed, rng)
-    site = demo_site(_activity(times, power), _operating_from(grid, curtail, times, power))
+    site = demo_site(_activity(times, power), operating_from(grid, curtail, times, power))
     hours_per_interval = INTERVAL / pd.Timedelta(hours=1)
     order = [m.id for m in site.meters]
     frames = []
@@ -445,13 +441,7 @@ def demo_instruments(target_gco2e_per_kwh: float) -> list:
     a virtual PPA whose certificates were sold (null power: excluded by criterion 7),
     and a synthetic ERCOT residual mix (no published ERCOT residual mix is shipped).
     """
-    from carbon.core.units import ureg
-    from carbon.site.instruments import (
-        Certificate,
-        PowerPurchaseAgreement,
-        ResidualMix,
-    )
-
+    # long: four instrument declarations, each field as the registry document states it
     tz = ZoneInfo(TIMEZONE)
     year_start = datetime(YEAR, 1, 1, tzinfo=tz)
     year_end = datetime(YEAR + 1, 1, 1, tzinfo=tz)
@@ -547,17 +537,3 @@ def frame_sha256(frame: pd.DataFrame) -> str:
         else:
             digest.update("\x1f".join(column.astype(str)).encode())
     return digest.hexdigest()
-
-
-def _operating_site_keys(extra: dict) -> dict:
-    from carbon.demo.operating import operating_site_keys
-
-    return operating_site_keys(extra)
-
-
-def _operating_from(
-    grid: pd.DataFrame, curtail: pd.Series, times: pd.DatetimeIndex, power: dict
-) -> dict:
-    from carbon.demo.operating import operating_from
-
-    return operating_from(grid, curtail, times, power)

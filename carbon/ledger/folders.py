@@ -46,7 +46,8 @@ def write_version(
         raise OutputExistsError(
             f"{target} already exists; a written report version is never overwritten. "
             'Re-issue the period with --restate --reason "..." (a new version) or choose '
-            "another --out folder."
+            "another --out folder.",
+            path=target,
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
@@ -62,7 +63,7 @@ def write_version(
             os.rename(staging, target)
         except OSError as exc:
             raise OutputExistsError(
-                f"{target} appeared while writing; nothing was replaced"
+                f"{target} appeared while writing; nothing was replaced", path=target
             ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

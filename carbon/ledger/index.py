@@ -14,7 +14,7 @@ canonical JSON of the entry including its sequence number; :func:`verify_chain`
 recomputes the chain and names any row edited, deleted or reordered.
 ``UNIQUE(site_id, period, version)`` makes two concurrent issues of the same
 version conflict: the one that commits first wins, the other gets
-:class:`LedgerConflictError`.
+:class:`~carbon.core.errors.LedgerConflictError`.
 
 Figure comparison (:func:`diff_figures`) lives here too: restatements record
 what changed, and ``verify`` lists what a recomputation does not reproduce.
@@ -32,8 +32,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from carbon.core.errors import InputDataError, OutputExistsError
+from carbon.accounting.serials import SerialUse
+from carbon.core.errors import InputDataError, LedgerConflictError
 from carbon.ledger.folders import existing_versions
+from carbon.site.instruments import SerialRange
 
 INDEX_NAME = "ledger.sqlite"
 LEDGER_NAME = INDEX_NAME  # the name readers look for next to a report tree
@@ -49,7 +51,6 @@ __all__ = [
     "IDENTITY_KEYS",
     "INDEX_NAME",
     "LEDGER_NAME",
-    "LedgerConflictError",
     "append_entry",
     "canonical_json",
     "diff_figures",
@@ -69,10 +70,6 @@ __all__ = [
     "superseded_by",
     "verify_chain",
 ]
-
-
-class LedgerConflictError(OutputExistsError):
-    """Another run recorded the same report version first; this one recorded nothing."""
 
 
 def sha256_hex(data: bytes) -> str:
@@ -129,7 +126,9 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         if create:
             connection.executescript(_SCHEMA)
     except sqlite3.DatabaseError as exc:
-        raise InputDataError(f"{path}: not a ledger index ({exc})") from None
+        raise InputDataError(
+            f"{path}: not a ledger index ({exc})", path=path, reason="not-a-ledger"
+        ) from None
     return connection
 
 
@@ -177,7 +176,7 @@ def recording(path: Path, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
     ``BEGIN IMMEDIATE`` takes the index's write lock before the row is numbered,
     so two writers cannot chain onto the same previous row; a second issue of the
-    same site, period and version raises :class:`LedgerConflictError` before the
+    same site, period and version raises :class:`~carbon.core.errors.LedgerConflictError` before the
     block runs. Whatever the block does (write the version folder) happens while
     the row is pending; if the block raises, or the process dies, the row is
     rolled back and the ledger is as before.
@@ -210,7 +209,9 @@ def _rows(path: Path) -> list[tuple]:
             " entry_hash FROM entries ORDER BY seq"
         ).fetchall()
     except sqlite3.DatabaseError as exc:
-        raise InputDataError(f"{path}: not a ledger index ({exc})") from None
+        raise InputDataError(
+            f"{path}: not a ledger index ({exc})", path=path, reason="not-a-ledger"
+        ) from None
     finally:
         connection.close()
 
@@ -229,9 +230,16 @@ def read_ledger(path: Path) -> list[dict[str, Any]]:
         try:
             entry = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputDataError(f"{path}, row {seq}: not a JSON object ({exc.msg})") from None
+            raise InputDataError(
+                f"{path}, row {seq}: not a JSON object ({exc.msg})",
+                path=path,
+                line=seq,
+                reason="ledger-row",
+            ) from None
         if not isinstance(entry, dict):
-            raise InputDataError(f"{path}, row {seq}: not a JSON object")
+            raise InputDataError(
+                f"{path}, row {seq}: not a JSON object", path=path, line=seq, reason="ledger-row"
+            )
         entries.append({**entry, "seq": seq, "prev_hash": prev_hash, "entry_hash": digest})
     return entries
 
@@ -363,8 +371,8 @@ def find_ledger(pdf: Path) -> Path | None:
 # --------------------------------------------------------------------------- serials
 
 
-def serial_use_to_dict(use: Any) -> dict[str, Any]:
-    """A :class:`~carbon.accounting.serials.SerialUse` as plain JSON data."""
+def serial_use_to_dict(use: SerialUse) -> dict[str, Any]:
+    """A :class:`~carbon.site.instruments.SerialUse` as plain JSON data."""
     block = use.serials
     return {
         "instrument_id": use.instrument_id,
@@ -381,11 +389,8 @@ def serial_use_to_dict(use: Any) -> dict[str, Any]:
     }
 
 
-def serial_use_from_dict(data: dict[str, Any]) -> Any:
+def serial_use_from_dict(data: dict[str, Any]) -> SerialUse:
     """The inverse of :func:`serial_use_to_dict`."""
-    from carbon.accounting.serials import SerialUse
-    from carbon.site.instruments import SerialRange
-
     return SerialUse(
         instrument_id=str(data["instrument_id"]),
         site_id=str(data["site_id"]),
@@ -411,7 +416,7 @@ def _effective_issued(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
 
 def prior_serial_uses(
     root: Path, site_id: str | None, exclude_period: str | None = None
-) -> tuple[Any, ...]:
+) -> tuple[SerialUse, ...]:
     """The serial blocks applied by issued report versions, for ``check_serials(prior_uses=)``.
 
     Parameters

@@ -121,7 +121,7 @@ def issue_version(
 
     Raises
     ------
-    carbon.ledger.index.LedgerConflictError
+    carbon.core.errors.LedgerConflictError
         The version is already recorded (another run issued it first).
     carbon.core.errors.OutputExistsError
         The folder already exists.

@@ -9,12 +9,14 @@ new version, not twice).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from carbon.accounting.serials import SerialUse
 from carbon.ledger.index import prior_serial_uses
 
 
-def prior_uses_for(root: Path, site_id: str, period_label: str, restate: bool) -> tuple[Any, ...]:
+def prior_uses_for(
+    root: Path, site_id: str, period_label: str, restate: bool
+) -> tuple[SerialUse, ...]:
     """Serial uses of issued reports under `root` that a report of `site_id` and
     `period_label` must not overlap: other sites' in full, this site's other periods,
     and this period too unless it is being restated."""

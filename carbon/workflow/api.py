@@ -20,12 +20,11 @@ from carbon.core.period import month
 from carbon.ledger.index import IDENTITY_KEYS, diff_figures
 from carbon.results.document import ReportMeta, build_results
 from carbon.results.frame import Results
-from carbon.workflow.compare import SiteData, extend_results
-from carbon.workflow.jobs import (
+from carbon.workflow.compare import extend_results
+from carbon.workflow.inputs import SiteData, demo_site_data, site_data
+from carbon.workflow.publish import (
     default_issue_date,
-    demo_site_data,
     parse_issue_date,
-    site_data,
     write_demo_report,
     write_site_report,
 )

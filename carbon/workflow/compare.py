@@ -8,8 +8,6 @@ trend) runs through the same :func:`carbon.analysis.period.run_period` as the re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -18,13 +16,12 @@ import pandas as pd
 
 from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.curtailment import curtailment
-from carbon.analysis.period import run_period
+from carbon.analysis.marginal import marginal_on_intervals
 from carbon.attribution.workloads import workload_shares
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
 from carbon.core.period import Period, month
 from carbon.core.units import ureg
-from carbon.ingest.grid_table import GridIntensity
 from carbon.pivot.baseline import baseline_period, check_within
 from carbon.pivot.counterfactual import (
     REFERENCE_WINDOW,
@@ -33,49 +30,19 @@ from carbon.pivot.counterfactual import (
     fleet_meters,
 )
 from carbon.pivot.effects import decomposition_block, load_shape_by_workload, timing_by_workload
-from carbon.pivot.uncertainty import FACTOR_HALF_WIDTH, Components, method_note, propagate
-from carbon.quality.cube_model import MeterCube
+from carbon.pivot.uncertainty import (
+    DEFAULT_CLASS,
+    FACTOR_HALF_WIDTH,
+    Components,
+    method_note,
+    propagate,
+)
 from carbon.results.document import ReportMeta, build_results
-from carbon.site.model import SiteConfig
+from carbon.workflow.inputs import SiteData
 
-__all__ = ["SiteData", "extend_results", "uncertainty_components"]
+__all__ = ["baseline_blocks", "extend_results", "period_blocks", "trend", "uncertainty_components"]
 
 TREND_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class SiteData:
-    """Everything a site's periods are computed from (read once, run for many periods)."""
-
-    site: SiteConfig
-    cube: MeterCube
-    grid: GridIntensity
-    instruments: Sequence[Any] = ()
-    marginal: Any = None  # GridTable of a marginal rate (avoided emissions only), or None
-    more_grids: Sequence[GridIntensity] = ()  # further hourly sources, chained after `grid`
-    extra_inputs: tuple[Any, ...] = ()  # input records read outside the cube (activity CSV)
-
-    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """First interval start and last interval end of the meter data (UTC)."""
-        times = pd.DatetimeIndex(self.cube.energy["time"].values)
-        return times[0].tz_localize("UTC"), (times[-1] + self.cube.interval).tz_localize("UTC")
-
-    def run(self, period: Period, prior_uses: Sequence[Any] = ()) -> PeriodOutcome:
-        """Run the pipeline on `period`. `prior_uses` (serial blocks of issued reports)
-        apply to the reported period only; a baseline or trend month is computed without
-        them, since its own issued claim would otherwise collide with itself."""
-        outcome = run_period(
-            self.site,
-            self.cube,
-            self.grid,
-            period,
-            self.instruments,
-            prior_uses=prior_uses,
-            more_grids=self.more_grids,
-        )
-        if not self.extra_inputs:
-            return outcome
-        return replace(outcome, inputs=(*outcome.inputs, *self.extra_inputs))
 
 
 # --- the period's own blocks -------------------------------------------------------------
@@ -115,7 +82,6 @@ def uncertainty_components(outcome: PeriodOutcome, results: dict[str, Any]) -> C
     overhead = (outcome.attribution.shared + outcome.attribution.residual).pint.to("kWh")
     over = np.nan_to_num(overhead.pint.dequantify().sel(workload=workloads).values)
     classes = {m.id: m.accuracy_class for m in site.meters}
-    from carbon.pivot.uncertainty import DEFAULT_CLASS
 
     def cls(meter_id: str, role: str) -> float:
         value = classes.get(meter_id)
@@ -155,8 +121,6 @@ def _curtailment(outcome: PeriodOutcome, marginal: Any = None) -> dict[str, Any]
     mining = outcome.attribution.it.sel(workload="mining")
     if marginal is None:
         return curtailment(mining, outcome.interval)
-    from carbon.analysis.marginal import marginal_on_intervals
-
     times = pd.DatetimeIndex(mining["time"].values)
     rate = marginal_on_intervals(marginal, times, outcome.interval)
     meta = marginal.meta

@@ -7,7 +7,7 @@ A fleet file is TOML::
     sites = ["pecos/site.toml", "ely/site.toml"]  # relative to the fleet file's folder
 
 Every site is reported exactly as ``carbon report --site`` reports it
-(:func:`carbon.workflow.jobs.write_site_report`: its own version folder and ledger line). A site
+(:func:`carbon.workflow.fleet_site.report_site`: its own version folder and ledger line). A site
 that fails (bad input, missing file, a version that already exists) is recorded with its
 site file and the error, and the other sites still run; the run then counts as failed.
 The summary (one row per site: status, report folder, energy, Scope 2 location- and
@@ -24,7 +24,6 @@ reports are appended in the order the sites finish.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import re
@@ -35,24 +34,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from carbon.core.errors import CarbonError, ConfigError
+from carbon.core.errors import ConfigError
 from carbon.ledger.folders import existing_versions, write_version
+from carbon.workflow.fleet_site import SUMMARY_COLUMNS, failed_row, report_site
+from carbon.workflow.pool import check_workers, report_sites_in_processes
+from carbon.workflow.publish import check_options
+from carbon.workflow.scale import dask_client
+
+__all__ = [
+    "FLEET_ROOT",
+    "Fleet",
+    "FleetRun",
+    "check_fleet_request",
+    "load_fleet",
+    "run_fleet",
+    "summary_bytes",
+]
 
 FLEET_ROOT = "_fleets"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-SUMMARY_COLUMNS = (
-    "site_file",
-    "site_id",
-    "site_name",
-    "status",
-    "report",
-    "energy_kwh",
-    "it_energy_kwh",
-    "scope2_location_kgco2e",
-    "scope2_market_kgco2e",
-    "pue",
-    "error",
-)
 
 
 @dataclass(frozen=True)
@@ -80,39 +80,94 @@ class FleetRun:
         return not self.failed
 
 
+def check_fleet_request(
+    *,
+    site_file: Path | None,
+    fleet_file: Path | None,
+    period: str,
+    status: str,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    restate: bool = False,
+    as_json: bool = False,
+) -> None:
+    """Refuse a ``carbon report`` request that is neither one site's nor a fleet's: exactly one
+    of a site file and a fleet file, a period, and the options a fleet run takes."""
+    if (site_file is None) == (fleet_file is None):
+        raise ConfigError(
+            "give either --site FILE or --fleet FILE (one of them)", reason="site-or-fleet"
+        )
+    if not period:
+        raise ConfigError("--period YYYY-MM is required", reason="missing-period")
+    if scheduler is not None and fleet_file is None:
+        raise ConfigError("--scheduler is used with --fleet only", reason="fleet-only-option")
+    if workers is not None and fleet_file is None:
+        raise ConfigError("--workers is used with --fleet only", reason="fleet-only-option")
+    if restate:
+        raise ConfigError(
+            "--restate applies to one site: use --site with --restate --reason",
+            reason="site-only-option",
+        )
+    if as_json:
+        raise ConfigError(
+            "--json applies to one site; a fleet run writes summary.json",
+            reason="site-only-option",
+        )
+    check_options(status, False, None)
+
+
 def load_fleet(path: Path) -> Fleet:
     """Read and check a fleet file (the site files themselves are read when reported)."""
     path = Path(path)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: fleet file not found") from None
+        raise ConfigError(
+            f"{path}: fleet file not found", path=path, reason="file-not-found"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc})",
+            path=path,
+            line=getattr(exc, "lineno", None),  # Python 3.14 and later name the line
+            reason="toml",
+        ) from None
     section = document.get("fleet")
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: a [fleet] table with 'name' and 'sites' is expected")
+        raise ConfigError(
+            f"{path}: a [fleet] table with 'name' and 'sites' is expected", path=path, key="fleet"
+        )
     unknown = set(section) - {"name", "sites"}
     if unknown:
         raise ConfigError(
             f"{path}: [fleet] has unknown key(s) {', '.join(sorted(unknown))}; "
-            "expected 'name' and 'sites'"
+            "expected 'name' and 'sites'",
+            path=path,
+            key="fleet",
         )
     name = section.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(
             f"{path}: [fleet] name must be letters, digits, '-' or '_' (it names the summary "
-            f"folder); got {name!r}"
+            f"folder); got {name!r}",
+            path=path,
+            key="fleet.name",
         )
     sites = section.get("sites")
     if not isinstance(sites, list) or not sites or not all(isinstance(s, str) for s in sites):
         raise ConfigError(
             f"{path}: [fleet] sites must be a non-empty list of site file paths, relative to "
-            "the fleet file's folder"
+            "the fleet file's folder",
+            path=path,
+            key="fleet.sites",
         )
     repeated = sorted({s for s in sites if sites.count(s) > 1})
     if repeated:
-        raise ConfigError(f"{path}: [fleet] sites lists {', '.join(repeated)} more than once")
+        raise ConfigError(
+            f"{path}: [fleet] sites lists {', '.join(repeated)} more than once",
+            path=path,
+            key="fleet.sites",
+        )
     base = path.parent
     return Fleet(
         path=path,
@@ -120,58 +175,6 @@ def load_fleet(path: Path) -> Fleet:
         sites=tuple((base / s).resolve() for s in sites),
         listed=tuple(sites),
     )
-
-
-def _number(block: Any) -> float | None:
-    if isinstance(block, dict):
-        block = block.get("total")
-    return None if block is None else float(block)
-
-
-def site_row(listed: str, results: dict[str, Any], report: Path) -> dict[str, Any]:
-    """The summary row of a site reported without error."""
-    site = results["site"]
-    return {
-        "site_file": listed,
-        "site_id": site["id"],
-        "site_name": site["name"],
-        "status": "ok",
-        "report": str(report),
-        "energy_kwh": _number(results["energy_kwh"]),
-        "it_energy_kwh": _number(results["it_energy_kwh"]),
-        "scope2_location_kgco2e": _number(results["scope2_location_kgco2e"]),
-        "scope2_market_kgco2e": _number(results.get("scope2_market_kgco2e")),
-        "pue": results["kpis"]["pue"],
-        "error": None,
-    }
-
-
-def failed_row(listed: str, error: BaseException) -> dict[str, Any]:
-    """The summary row of a site that failed: the site file and the error, nothing else."""
-    text = str(error) if isinstance(error, CarbonError) else f"{type(error).__name__}: {error}"
-    row = dict.fromkeys(SUMMARY_COLUMNS)
-    row.update(site_file=listed, status="error", error=text)
-    return row
-
-
-def report_site(
-    site_file: Path, listed: str, period: str, out: Path, options: dict[str, Any]
-) -> dict[str, Any]:
-    """Report one site as ``carbon report --site`` does; its summary row, or its error row."""
-    from carbon.workflow.jobs import write_site_report
-
-    if not site_file.is_file():
-        return failed_row(listed, ConfigError(f"{listed}: site file not found ({site_file})"))
-    try:
-        written = write_site_report(site_file, period, out, **options)
-    except Exception as exc:  # one site's failure must not stop the fleet; it is reported
-        return failed_row(listed, exc)
-    finally:
-        # A site's arrays sit in reference cycles (xarray caches each accessor, such as
-        # `.pint`, on the array it wraps): collect them now, or a fleet run holds every
-        # site's cube until a full collection comes round (~35 MB a site, measured).
-        gc.collect()
-    return site_row(listed, written.results, written.path)
 
 
 def summary_bytes(fleet: Fleet, period: str, rows: list[dict[str, Any]]) -> dict[str, bytes]:
@@ -230,18 +233,18 @@ def run_fleet(
     (:mod:`carbon.workflow.pool`); with ``scheduler="local"`` it is the LocalCluster's size.
     """
     if workers is not None:
-        from carbon.workflow.pool import check_workers
-
         check_workers(workers)
         if scheduler not in (None, "local"):
             raise ConfigError(
                 "--workers sizes the local process pool or --scheduler local; a scheduler at "
-                "an address has its own workers"
+                "an address has its own workers",
+                reason="bad-scheduler",
             )
     if scheduler == "threads":
         raise ConfigError(
             "--scheduler with --fleet takes 'local' (a LocalCluster) or a scheduler address; "
-            "'threads' is for the dask-backed pipeline of one site"
+            "'threads' is for the dask-backed pipeline of one site",
+            reason="bad-scheduler",
         )
     fleet = load_fleet(fleet_file)
     options = {"status": status, "issue_date": issue_date, "baseline": baseline}
@@ -253,17 +256,14 @@ def run_fleet(
             progress(listed, row)
 
     if scheduler is None and workers is not None and workers > 1:
-        from carbon.workflow.pool import report_sites_in_processes
-
         jobs = list(zip(fleet.sites, fleet.listed, strict=True))
         report_sites_in_processes(jobs, period, Path(out), options, workers, record)
     elif scheduler is None:
         for site_file, listed in zip(fleet.sites, fleet.listed, strict=True):  # loop over sites
             record(listed, report_site(site_file, listed, period, Path(out), options))
     else:
+        # dask.distributed is imported here, for start-up time: only a cluster run needs it
         from dask.distributed import as_completed
-
-        from carbon.workflow.scale import dask_client
 
         with dask_client(scheduler, workers=workers) as client:
             futures = {

@@ -2,9 +2,9 @@
 
 Sites are independent and a site's pipeline runs on one core (apart from pyarrow's
 decoding), so N worker processes report N sites at a time. Each site goes through the same
-:func:`carbon.workflow.fleet.report_site` as the serial loop, in a process of its own; the report
-files and summary rows are the same bytes, only the order in which sites finish differs
-(the summary keeps the fleet file's order).
+:func:`carbon.workflow.fleet_site.report_site` as the serial loop, in a process of its own;
+the report files and summary rows are the same bytes, only the order in which sites finish
+differs (the summary keeps the fleet file's order).
 
 Workers are started with the ``spawn`` method: a fresh interpreter that imports carbon
 itself. ``fork`` is not safe here: the parent has threads by then (the progress bar's
@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from carbon.core.errors import ConfigError
+from carbon.workflow.fleet_site import failed_row, report_site
+
+__all__ = ["START_METHOD", "check_workers", "report_sites_in_processes"]
 
 #: how worker processes start (see the module notes)
 START_METHOD = "spawn"
@@ -32,7 +35,10 @@ START_METHOD = "spawn"
 def check_workers(workers: int) -> int:
     """`workers` if it is a usable worker count, else a ConfigError naming the option."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"--workers must be a whole number of processes >= 1; got {workers!r}")
+        raise ConfigError(
+            f"--workers must be a whole number of processes >= 1; got {workers!r}",
+            reason="bad-workers",
+        )
     return workers
 
 
@@ -49,8 +55,6 @@ def report_sites_in_processes(
     `record(listed, row)` is called in this process as each site finishes (in the order they
     finish). A worker that dies takes its site down as an error row, never the fleet.
     """
-    from carbon.workflow.fleet import failed_row, report_site
-
     check_workers(workers)
     if not jobs:
         return

@@ -11,7 +11,7 @@ grid intensity likewise.
 
 Each month comes from the latest issued version in the ledger when one exists
 (a restated month reads its restatement), otherwise it is computed with the same
-pipeline as a report (:meth:`carbon.workflow.compare.SiteData.run`, inputs read once),
+pipeline as a report (:meth:`carbon.workflow.inputs.SiteData.run`, inputs read once),
 and the roll-up says which. The prior fiscal period is shown as the comparative
 when every one of its months is available; otherwise the comparative is "not
 available" and the missing months are named. A figure that a month does not hold
@@ -27,14 +27,28 @@ from pathlib import Path
 from typing import Any
 
 from carbon.core.dotted import lookup
+from carbon.core.errors import PeriodError
+from carbon.core.fiscal import fiscal_label_months, prior_label, year_ago_label
+from carbon.core.period import month
 from carbon.core.units import ureg
+from carbon.core.version import __version__
+from carbon.ledger.folders import existing_versions, write_version
+from carbon.ledger.index import ledger_path, read_ledger
+from carbon.report.rollup import rollup_files
+from carbon.results.document import ReportMeta, build_results
+from carbon.workflow.inputs import SiteData, demo_site_data, site_data
 
 __all__ = [
+    "MonthResult",
     "Rollup",
+    "compute_rollup",
     "month_figures",
+    "month_results",
     "recomputed_intensities",
     "rollup_document",
     "sum_figures",
+    "write_rollup",
+    "write_site_rollup",
 ]
 
 Q_ = ureg.Quantity
@@ -302,8 +316,6 @@ def rollup_document(
 
 def _issued_results(out: Path, site_id: str) -> dict[str, tuple[dict[str, Any], dict]]:
     """Month → (results, ledger entry) of the latest issued version still in force."""
-    from carbon.ledger.index import ledger_path, read_ledger
-
     entries = [e for e in read_ledger(ledger_path(out)) if e.get("site_id") == site_id]
     replaced = {e.get("supersedes") for e in entries if e.get("supersedes")}
     found: dict[str, tuple[dict[str, Any], dict]] = {}
@@ -320,15 +332,13 @@ def _issued_results(out: Path, site_id: str) -> dict[str, tuple[dict[str, Any], 
 
 
 def month_results(
-    data: Any,
+    data: SiteData,
     labels: Sequence[str],
     out: Path,
     compute: Callable[[str], dict[str, Any]],
 ) -> list[MonthResult]:
     """Each month's results: the latest issued version in the ledger, else computed
     (`compute`) when the meter data cover the month, else ``None``."""
-    from carbon.core.period import month
-
     site = data.site
     issued = _issued_results(out, site.site.id)
     first, last = data.span()
@@ -388,13 +398,8 @@ class Rollup:
     document: dict[str, Any]
 
 
-def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
+def compute_rollup(data: SiteData, label: str, out: Path) -> dict[str, Any]:
     """The roll-up document of fiscal period `label` (``FY2025`` or ``FY2025-Q3``)."""
-    from carbon.core.fiscal import fiscal_label_months, prior_label, year_ago_label
-    from carbon.core.period import month
-    from carbon.core.version import __version__
-    from carbon.results.document import ReportMeta, build_results
-
     site = data.site
     fy = site.fiscal_year
     start_month, naming = (fy.start_month, fy.naming) if fy else (1, "end-year")
@@ -416,13 +421,12 @@ def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
     current = month_results(data, months, out, compute)
     missing = [m.label for m in current if m.results is None]
     if missing:
-        from carbon.core.errors import PeriodError
-
         first, last = data.span()
         raise PeriodError(
             f"{label} ({months[0]} to {months[-1]}) needs every month; no issued version and "
             f"no meter data for {', '.join(missing)} (data cover {first:%Y-%m-%d} to "
-            f"{last:%Y-%m-%d} UTC)"
+            f"{last:%Y-%m-%d} UTC)",
+            reason="months-without-data",
         )
     prior = month_results(data, prior_months, out, compute)
     year_ago = None
@@ -446,13 +450,9 @@ def compute_rollup(data: Any, label: str, out: Path) -> dict[str, Any]:
     )
 
 
-def write_rollup(data: Any, label: str, out: Path) -> Rollup:
+def write_rollup(data: SiteData, label: str, out: Path) -> Rollup:
     """Compute the roll-up of `label` and write ``<out>/<site>/<label>/v<N>/`` (the next N;
     nothing is overwritten) holding ``rollup.json``, ``rollup.csv`` and ``rollup.pdf``."""
-    from carbon.core.period import month
-    from carbon.ledger.folders import existing_versions, write_version
-    from carbon.report.rollup import rollup_files
-
     document = compute_rollup(data, label, out)
     site_id = data.site.site.id
     last = document["period"]["months"][-1]
@@ -461,3 +461,9 @@ def write_rollup(data: Any, label: str, out: Path) -> Rollup:
     document = {**document, "version": version, "issue_date": day.isoformat()}
     path = write_version(out, site_id, label, version, rollup_files(document))
     return Rollup(path=path, document=document)
+
+
+def write_site_rollup(label: str, out: Path, *, site_file: Path | None = None) -> Rollup:
+    """:func:`write_rollup` for the site a site file declares, or for the demo without one."""
+    data = site_data(site_file) if site_file is not None else demo_site_data()[0]
+    return write_rollup(data, label, out)

@@ -10,6 +10,9 @@ and never recomputes the graph).
 Results equal the in-memory path to rounding: dask sums a reduction chunk by chunk and then
 adds the partial sums, so the order of floating-point additions differs (relative
 differences of order 1e-16 per sum; ``tests/test_scale.py`` holds them to 1e-12).
+
+dask is imported inside the functions that use it, for start-up time: only a dask-backed run
+needs it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 import xarray as xr
 
+from carbon.analysis.period import PeriodOutcome, run_period
 from carbon.core.errors import ConfigError
 from carbon.quality.cube_model import MeterCube
 
@@ -154,13 +158,11 @@ def run_period_dask(
     *,
     time_chunk: int = TIME_CHUNK,
     meter_chunk: int = METER_CHUNK,
-) -> Any:
+) -> PeriodOutcome:
     """:func:`carbon.analysis.period.run_period` on the cube chunked for dask, then computed.
 
     The computation runs on whichever dask scheduler is current (see :func:`dask_client`).
     """
-    from carbon.analysis.period import run_period
-
     chunked = chunk_cube(cube, time=time_chunk, meter=meter_chunk, client=current_client())
     return materialise(run_period(site, chunked, grid, period, instruments, prior_uses))
 
@@ -191,7 +193,8 @@ def dask_client(
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - distributed is a dependency
         raise ConfigError(
-            "--scheduler needs dask.distributed: pip install 'dask[array]' distributed"
+            "--scheduler needs dask.distributed: pip install 'dask[array]' distributed",
+            reason="dask-missing",
         ) from None
     if scheduler == "threads":
         import dask
@@ -220,12 +223,16 @@ def dask_client(
     if "://" not in scheduler and ":" not in scheduler:
         raise ConfigError(
             f"--scheduler {scheduler!r}: expected 'local', 'threads' or a scheduler address "
-            "such as tcp://10.0.0.5:8786"
+            "such as tcp://10.0.0.5:8786",
+            reason="bad-scheduler",
         )
     try:
         client = Client(scheduler, timeout="10s")
     except OSError as exc:
-        raise ConfigError(f"--scheduler {scheduler}: cannot reach the scheduler ({exc})") from None
+        raise ConfigError(
+            f"--scheduler {scheduler}: cannot reach the scheduler ({exc})",
+            reason="scheduler-unreachable",
+        ) from None
     try:
         yield client
     finally:

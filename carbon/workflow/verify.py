@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from carbon.core.errors import ConfigError
+from carbon.core.lineage import file_sha256
+from carbon.core.period import month
 from carbon.ledger.index import (
     IDENTITY_KEYS,
     diff_figures,
@@ -47,6 +49,11 @@ from carbon.ledger.index import (
     superseded_by,
     verify_chain,
 )
+from carbon.report.disclosure import report_context
+from carbon.report.render import render_html
+from carbon.results.document import ReportMeta, build_results
+from carbon.workflow.compare import extend_results
+from carbon.workflow.inputs import demo_period, demo_site_data, site_data
 
 EMBEDDED = ("results.json", "results.csv", "manifest.json")
 CSV_HEADER = ["site_id", "period", "metric", "workload", "value", "unit"]
@@ -125,6 +132,7 @@ def _read_pdf(data: bytes) -> tuple[dict[str, bytes], list[str]]:
     any compressed stream shows even where no ledger is at hand. Raises whatever
     pypdf raises on a file it cannot parse.
     """
+    # pypdf is imported here, for start-up time: only verify reads PDFs
     from pypdf import PdfReader
     from pypdf.generic import IndirectObject, StreamObject
 
@@ -298,9 +306,7 @@ def _check_tenant_statements(found: Verification, pdf: Path, manifest: dict) -> 
     if problems:
         found.add("tenant statements", False, "; ".join(problems))
     elif checked:
-        found.add(
-            "tenant statements", True, f"{checked} statement(s) hash as the manifest records"
-        )
+        found.add("tenant statements", True, f"{checked} statement(s) hash as the manifest records")
     else:
         found.add("tenant statements", None, "the statements are not next to the PDF")
 
@@ -330,7 +336,11 @@ def _site_file(inputs: Path) -> Path:
     inputs = Path(inputs)
     site_file = inputs / "site.toml" if inputs.is_dir() else inputs
     if not site_file.is_file():
-        raise ConfigError(f"--inputs {inputs}: no site.toml there (a site file folder is expected)")
+        raise ConfigError(
+            f"--inputs {inputs}: no site.toml there (a site file folder is expected)",
+            path=inputs,
+            reason="no-site-file",
+        )
     return site_file
 
 
@@ -350,17 +360,8 @@ def _input_differences(manifest: dict, new_inputs: list[dict], extra: dict) -> l
 
 
 def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path | None) -> None:
-    from carbon.core.period import month
-    from carbon.report.disclosure import report_context
-    from carbon.report.render import render_html
-    from carbon.results.document import ReportMeta, build_results
-    from carbon.workflow.compare import extend_results
-    from carbon.workflow.jobs import demo_period, demo_site_data, site_data
-
     label = (results.get("period") or {}).get("label")
     if inputs is not None:
-        from carbon.core.lineage import file_sha256
-
         site_file = _site_file(inputs)
         data = site_data(site_file)
         outcome = data.run(month(str(label), data.site.site.timezone))

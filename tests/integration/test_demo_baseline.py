@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from carbon.workflow.jobs import write_demo_report
+from carbon.workflow import write_demo_report
 from carbon.workflow.verify import verify_pdf
 
 

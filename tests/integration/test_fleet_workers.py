@@ -41,16 +41,16 @@ def _files(root: Path) -> dict[str, bytes]:
 def test_two_workers_write_the_serial_run_byte_for_byte(
     fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import carbon.workflow.pool
+    import carbon.workflow.fleet
 
     pools: list[int] = []
-    original = carbon.workflow.pool.report_sites_in_processes
+    original = carbon.workflow.fleet.report_sites_in_processes
 
     def spy(jobs, period, out, options, workers, record):
         pools.append(workers)
         return original(jobs, period, out, options, workers, record)
 
-    monkeypatch.setattr(carbon.workflow.pool, "report_sites_in_processes", spy)
+    monkeypatch.setattr(carbon.workflow.fleet, "report_sites_in_processes", spy)
     outputs = {}
     for name, extra in (("serial", []), ("pool", ["--workers", "2"])):
         folder = tmp_path / name

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from carbon.core.errors import PeriodError
-from carbon.workflow.jobs import compute_site, validate_site
+from carbon.workflow import compute_site, validate_site
 from tests.integration.test_example_site import write_example
 
 

@@ -1,0 +1,113 @@
+"""Computing one period of a site or of the demo: the pipeline's outcome and its results.
+
+A :class:`PeriodRun` is a period computed and ready to publish: the outcome, the inputs
+it came from, what identifies them in the manifest, the instruments whose serials the
+ledger records, and the baseline the pivot analysis compares with. Nothing is written
+here (:mod:`carbon.workflow.publish` writes the version folder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carbon.analysis.period import PeriodOutcome
+from carbon.core.lineage import file_sha256
+from carbon.core.period import Period, month
+from carbon.ledger.prior_uses import prior_uses_for
+from carbon.pivot.baseline import baseline_period, check_within
+from carbon.results.document import ReportMeta, build_results
+from carbon.workflow.compare import extend_results
+from carbon.workflow.inputs import (
+    SiteData,
+    demo_instruments,
+    demo_site_data,
+    demo_site_id,
+    site_data,
+    site_instruments,
+)
+
+__all__ = ["PeriodRun", "compute_demo", "compute_site", "run_demo_period", "run_site_period"]
+
+
+@dataclass(frozen=True)
+class PeriodRun:
+    """A period computed from a site's inputs, ready to be published."""
+
+    data: SiteData
+    outcome: PeriodOutcome
+    #: what names the inputs in the manifest beyond their hashes (the site file, or the
+    #: demo generator)
+    extra_manifest: dict[str, object]
+    #: the instruments whose applied serials an issued version records in the ledger
+    instruments: tuple[Any, ...] = ()
+    #: the baseline the pivot analysis compares the period with, if any
+    baseline: str | None = None
+
+    def results(self, meta: ReportMeta) -> dict[str, Any]:
+        """``results.json`` of the period for a version (`meta`), with the pivot analysis."""
+        results = build_results(self.outcome, meta)
+        results.update(extend_results(self.data, self.outcome, results, self.baseline))
+        return results
+
+
+def _check_baseline(data: SiteData, period: Period, baseline: str) -> None:
+    """Refuse a baseline that is no period, does not precede `period` or lies outside the data."""
+    check_within(baseline_period(baseline, period), *data.span())
+
+
+def run_demo_period(
+    period: Period, out: Path, *, restate: bool = False, baseline: str | None = None
+) -> PeriodRun:
+    """Generate the demo's inputs and compute `period`.
+
+    Serial blocks already issued under `out` count as claimed (the period's own unless
+    it is restated). With `baseline` (``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
+    ``same-month-last-year``) the results compare the period with it
+    (:mod:`carbon.workflow.compare`).
+    """
+    if baseline:
+        baseline_period(baseline, period)  # a malformed or late baseline fails before computing
+    data, generator = demo_site_data()
+    outcome = data.run(period, prior_uses_for(out, demo_site_id(), period.label, restate))
+    if baseline:
+        _check_baseline(data, period, baseline)
+    return PeriodRun(data, outcome, {"demo": generator}, demo_instruments(), baseline)
+
+
+def run_site_period(
+    site_file: Path,
+    period_label: str,
+    out: Path,
+    *,
+    restate: bool = False,
+    baseline: str | None = None,
+) -> PeriodRun:
+    """Read a site file and its inputs and compute one month (see :func:`run_demo_period`)."""
+    data = site_data(site_file)
+    outcome = data.run(
+        month(period_label, data.site.site.timezone),
+        prior_uses_for(out, data.site.site.id, period_label, restate),
+    )
+    if baseline:
+        _check_baseline(data, outcome.period, baseline)
+    extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}
+    return PeriodRun(data, outcome, extra, site_instruments(site_file), baseline)
+
+
+def compute_demo(
+    period: Period, prior_uses: Sequence[Any] = ()
+) -> tuple[PeriodOutcome, dict[str, object]]:
+    """Generate the demo inputs and run the pipeline on `period` (no files written)."""
+    data, generator = demo_site_data()
+    return data.run(period, prior_uses), generator
+
+
+def compute_site(
+    site_file: Path, period_label: str, prior_uses: Sequence[Any] = ()
+) -> PeriodOutcome:
+    """Read a site file and its inputs and run the pipeline on one month."""
+    data = site_data(site_file)
+    return data.run(month(period_label, data.site.site.timezone), prior_uses)
