@@ -32,6 +32,7 @@ __all__ = [
     "FactorError",
     "FactorNotFoundError",
     "InputDataError",
+    "LedgerConflictError",
     "OutputExistsError",
     "PeriodError",
     "ReportContextError",
@@ -69,6 +70,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ReportResourceError",
         "AllocationError",
         "SerialOverlapError",
+        "LedgerConflictError",
     ),
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
@@ -99,6 +101,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load l
         FactorError,
         FactorNotFoundError,
         InputDataError,
+        LedgerConflictError,
         OutputExistsError,
         PeriodError,
         ReportContextError,
