@@ -9,7 +9,7 @@ and never recomputes the graph).
 
 Results equal the in-memory path to rounding: dask sums a reduction chunk by chunk and then
 adds the partial sums, so the order of floating-point additions differs (relative
-differences of order 1e-16 per sum; ``tests/test_scale.py`` holds them to 1e-12).
+differences of order 1e-16 per sum; ``tests/workflow/test_scale.py`` holds them to 1e-12).
 
 dask is imported inside the functions that use it, for start-up time: only a dask-backed run
 needs it.

@@ -1,6 +1,6 @@
 """The bad-input corpus: every case gets a clear error (file, line, expectation) or a counted flag.
 
-Each case starts from the documented example site (tests/test_config.py) with a clean
+Each case starts from the documented example site (tests/site/test_config.py) with a clean
 November 2023 meters CSV, breaks one thing, and runs the same code as `carbon validate`
 and `carbon report`.
 """

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
-from tests.test_config import EXAMPLE_TOML
+from tests.site.test_config import EXAMPLE_TOML
 
 EM_HEADER = (
     "Datetime (UTC),Country,Zone Name,Zone Id,Carbon Intensity gCO₂eq/kWh (direct),"

@@ -32,8 +32,8 @@ from carbon.factors.egrid import (
 )
 from carbon.factors.gwp import gwp100_table
 
-REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
-BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_factors.py"
+REAL_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "real-samples"
+BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_factors.py"
 
 # DATA-FORMATS §1.3: subregion | 2022 CO2 CH4 N2O CO2e | 2023rev2 CO2 CH4 N2O CO2e | 2023rev2
 # CO2e in kg/MWh (1 decimal).

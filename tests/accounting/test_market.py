@@ -45,7 +45,7 @@ from carbon.site.instruments import (
 )
 from carbon.site.instruments_csv import CSV_COLUMNS, read_instruments_csv
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "market-based.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "market-based.md"
 HOURS = pd.date_range("2025-06-01", periods=24, freq="h")
 DAY_START, DAY_END = "2025-06-01T00:00:00+00:00", "2025-06-02T00:00:00+00:00"
 SOLAR = np.where((HOURS.hour >= 8) & (HOURS.hour < 16), 30.0, 0.0)  # MWh per hour

@@ -34,7 +34,7 @@ from carbon.site.load import site_from_dict
 from carbon.workflow import compute_demo, demo_period
 from tests.conftest import tiny_site
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -513,11 +513,11 @@ def test_sites_without_the_new_keys_keep_their_hash() -> None:
     assert _capacity_site().sha256() != site.sha256()
 
 
-# --- hand-computed flat month (tests/test_activity.py's site) -------------------------------
+# --- hand-computed flat month (tests/analysis/test_activity.py's site) -------------------------------
 def test_flat_month_hand_computed_with_hosted_clients() -> None:
     """Flat January (744 h): REV 10 kWh per 15 min = 40 kW; mining IT 17,856 kWh, mining total
     19,840 kWh; 1.0 PH/s average of which 0.25 PH/s hosted."""
-    from tests.test_activity import METERS, MINING_TOTAL, ROW, _results
+    from tests.analysis.test_activity import METERS, MINING_TOTAL, ROW, _results
 
     row = {**ROW, "hashrate_average_hosted": "250 TH/s", "btc_mined_hosted": 0.2}
     site = tiny_site(

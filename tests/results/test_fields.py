@@ -12,7 +12,7 @@ from carbon.report.audit_context import load_datapoints
 from carbon.results.fields import FIELDS, field_for, fields_markdown, member, reference
 from carbon.results.fields.declare import FRAMEWORKS, pint_unit
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "results-json.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "results-json.md"
 
 
 def _doc() -> str:
