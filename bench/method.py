@@ -3,7 +3,7 @@
 Every path returns the same thing, ``Totals``: per (site, workload) the facility energy
 [kWh] and the hourly location-based emissions [kg CO2e] over the site's span, with
 workloads ``mining``, ``ai``, ``other`` (carbon's set). The references reproduce
-carbon's method exactly (METHODOLOGY section 6, :mod:`carbon.attribution.workloads`):
+carbon's method exactly (docs/methodology.md §6, :mod:`carbon.attribution.workloads`):
 
 * per interval ``t``: ``IT_w,t`` (IT meters by workload, the switching meters by the time
   of the reading), ``D_w,t`` (shared meters dedicated to ``w``) and the pool

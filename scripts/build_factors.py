@@ -12,7 +12,7 @@ Usage::
     python scripts/build_factors.py --out DIR  # write somewhere else
 
 The output is deterministic (no "generated at" stamps), so ``--check`` can run in CI.
-Sources and provenance rules: ``docs/factors.md``; DATA-FORMATS §1 and §8.
+Sources and provenance rules: ``docs/factors.md``; docs/data-formats.md §1 and §8.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ TRANSCRIBED = "2026-11-25"
 # --------------------------------------------------------------------------------------
 # US EPA eGRID: subregion total-output emission rates [lb/MWh].
 # Typed from EPA's Power Profiler data files (CO2, CO2e, grid loss) and the
-# CH4/N2O transcriptions described in DATA-FORMATS §1.3. Published precision:
+# CH4/N2O transcriptions described in docs/data-formats.md §1.3. Published precision:
 # 3 decimals. Columns: subregion, then for each edition CO2, CH4, N2O, CO2e.
 # The values are kept as text so the CSV carries them exactly as published.
 # --------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ GRID_GROSS_LOSS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
-# eGRID2023rev2 CH4/N2O values that rest on third-party copies only (DATA-FORMATS
+# eGRID2023rev2 CH4/N2O values that rest on third-party copies only (docs/data-formats.md
 # §1.3 names six values: AZNM, FRCC, NYCW, RFCM N2O, SPSO, SRSO). Only RFCM's gas
 # is stated, so for the other five rows both CH4 and N2O are flagged.
 EGRID2023REV2_THIRD_PARTY: frozenset[tuple[str, str]] = frozenset(
@@ -381,7 +381,7 @@ def egrid_metadata(edition: EgridEdition, csv_name: str, sha256: str) -> dict[st
 
 
 # --------------------------------------------------------------------------------------
-# IPCC GWP-100 values (METHODOLOGY §9). "CH4" in AR6 is the fossil value; the
+# IPCC GWP-100 values (docs/methodology.md §9). "CH4" in AR6 is the fossil value; the
 # non-fossil value is the separate key CH4_nonfossil.
 # --------------------------------------------------------------------------------------
 GWP_COLUMNS = ("gwp_set", "gas", "value", "unit", "horizon_years", "source", "note")

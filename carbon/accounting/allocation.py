@@ -1,4 +1,4 @@
-"""Allocation of instrument MWh to workloads (METHODOLOGY 6, "MBM instruments").
+"""Allocation of instrument MWh to workloads (docs/methodology.md §6, "MBM instruments").
 
 An instrument is either designated to a workload or tenant label, or shared pro rata to
 load within the boundary, at the resolution of the basis (hourly load for hourly
@@ -84,7 +84,7 @@ def _designated_hourly(
 
     Designated instruments cover their own workload first; what they cannot use in an
     hour joins the undesignated generation and goes to the other workloads' remaining
-    load, so that per-workload matching adds up to the boundary's (METHODOLOGY 1.1, 6).
+    load, so that per-workload matching adds up to the boundary's (docs/methodology.md §1.1, §6).
     """
     n_inst = generation.shape[0]
     designated = np.zeros_like(load, dtype=float)
@@ -155,7 +155,7 @@ def allocate(
     *,
     key: Literal["hourly", "annual"] = "hourly",
 ) -> xr.DataArray:
-    """Allocate instrument MWh to workloads (METHODOLOGY 6, "MBM instruments").
+    """Allocate instrument MWh to workloads (docs/methodology.md §6, "MBM instruments").
 
     Parameters
     ----------

@@ -1,4 +1,5 @@
-"""The eGRID annual rates the location-based factor hierarchy falls back to (METHODOLOGY 1.2).
+"""The eGRID annual rates the location-based factor hierarchy falls back to
+(docs/methodology.md §1.2).
 
 Where the hourly grid source has no usable value, an interval takes the eGRID subregion
 annual total-output CO2e rate (the latest edition with data for the year or before),

@@ -1,4 +1,5 @@
-"""The Scope 2 Quality Criteria an instrument must meet before it is applied (METHODOLOGY 1.3).
+"""The Scope 2 Quality Criteria an instrument must meet before it is applied
+(docs/methodology.md §1.3).
 
 :func:`check_quality` tests one record of :mod:`carbon.site.instruments` against the eight
 criteria of the GHG Protocol Scope 2 Guidance (Table 7.1), in the :class:`ClaimContext`
@@ -35,7 +36,7 @@ __all__ = [
     "same_label",
 ]
 
-#: The Scope 2 Quality Criteria (GHG Protocol Scope 2 Guidance Table 7.1; METHODOLOGY 1.3).
+#: The Scope 2 Quality Criteria (GHG Protocol Scope 2 Guidance Table 7.1; docs/methodology.md §1.3).
 QUALITY_CRITERIA: Mapping[int, str] = {
     1: "conveys the direct emission-rate attribute",
     2: "only instrument carrying the claim",
@@ -127,7 +128,7 @@ def check_quality(
     vintage_rule: VintageRule | None = None,
     prior_uses: Sequence[SerialUse] = (),
 ) -> QualityResult:
-    """Check one instrument against the Scope 2 Quality Criteria (METHODOLOGY 1.3).
+    """Check one instrument against the Scope 2 Quality Criteria (docs/methodology.md §1.3).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Fuel records: the fuel one genset burnt in one period, validated (METHODOLOGY 1.5).
+"""Fuel records: the fuel one genset burnt in one period, validated (docs/methodology.md §1.5).
 
 A :class:`FuelRecord` (pydantic, frozen, ``extra="forbid"``) holds the fuel quantity,
 energy (``MMBtu``, HHV unless stated) or volume, with its heat content where a volume
@@ -190,7 +190,8 @@ class FuelRecord(BaseModel):
         if self.heating_value_basis == "LHV" and self.hhv_per_lhv is None:
             raise ValueError(
                 "an LHV quantity needs hhv_per_lhv (the fuel's HHV/LHV ratio): the emission "
-                "factors are per HHV energy (METHODOLOGY 9), and no default conversion is applied"
+                "factors are per HHV energy (docs/methodology.md §9), and no default conversion is "
+                "applied"
             )
         if self.heating_value_basis == "HHV" and self.hhv_per_lhv is not None:
             raise ValueError("hhv_per_lhv is only meaningful with heating_value_basis='LHV'")

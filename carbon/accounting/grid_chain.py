@@ -1,4 +1,4 @@
-"""Several hourly grid sources in one location-based hierarchy (METHODOLOGY 1.2).
+"""Several hourly grid sources in one location-based hierarchy (docs/methodology.md §1.2).
 
 A site may declare more than one ``[[grid]]`` source, most specific first. Interval
 by interval, the first source with a usable value (present and not flagged

@@ -1,4 +1,4 @@
-"""No double counting of on-site generation in Scope 2 (METHODOLOGY 1.5).
+"""No double counting of on-site generation in Scope 2 (docs/methodology.md §1.5).
 
 Electricity the gensets generate and the site consumes is not Scope 2 as well: their
 fuel is already Scope 1. :func:`grid_purchased` leaves only the grid purchase for
@@ -38,7 +38,7 @@ def grid_purchased(revenue_energy: Any, onsite_generation: Any) -> Any:
 
     ``grid_t = consumption_t − onsite_generation_t``, interval by interval. The
     gensets' fuel is already Scope 1, so the electricity they supply to the site
-    is not counted again in Scope 2 (METHODOLOGY 1.5).
+    is not counted again in Scope 2 (docs/methodology.md §1.5).
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def grid_purchased(revenue_energy: Any, onsite_generation: Any) -> Any:
         raise InputDataError(
             f"on-site generation exceeds site consumption in {int((remaining < 0).sum())} "
             f"interval(s) (largest surplus {worst:.6g} kWh): that surplus is exported. Exports "
-            "are never netted against grid purchases (METHODOLOGY 1.5); pass only the "
+            "are never netted against grid purchases (docs/methodology.md §1.5); pass only the "
             "generation consumed on site (generation minus the export meter) per interval"
         )
     if isinstance(result, xr.DataArray):

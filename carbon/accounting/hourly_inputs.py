@@ -1,4 +1,5 @@
-"""The entrance of market-based accounting: inputs as magnitudes on clock hours (METHODOLOGY 1.3).
+"""The entrance of market-based accounting: inputs as magnitudes on clock hours
+(docs/methodology.md §1.3).
 
 Market-based Scope 2 runs on magnitudes in fixed units (kWh, kg CO2e/kWh) over
 consecutive clock hours (tz-naive UTC interval starts). These functions check the unit

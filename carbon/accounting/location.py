@@ -1,8 +1,8 @@
-"""Scope 2 location-based emissions (METHODOLOGY 1.2 and 2.3).
+"""Scope 2 location-based emissions (docs/methodology.md §1.2 and §2.3).
 
 Hourly view: ``E_LB,h = Σ_h L_h · EF_h`` with ``L_h`` the energy of the hour and
 ``EF_h`` the hourly average grid intensity. Meter intervals are summed up to the
-hour first (ARCHITECTURE "Time rules": sum energy up to the factor's resolution,
+hour first (docs/how-it-works.md "Time rules": sum energy up to the factor's resolution,
 never interpolate intensity). That equals per-interval multiplication only when
 no meter interval crosses an hour boundary, which :func:`to_hourly` checks.
 
@@ -126,12 +126,12 @@ def location_based(energy_hourly: xr.DataArray, intensity: xr.DataArray) -> xr.D
 
 
 def annual_factor_view(energy_total: xr.DataArray, annual_rate: object) -> xr.DataArray:
-    """Emissions [kg CO2e] of total energy at one annual average rate (METHODOLOGY 2.3)."""
+    """Emissions [kg CO2e] of total energy at one annual average rate (docs/methodology.md §2.3)."""
     return (energy_total * annual_rate).pint.to("kg CO2e")
 
 
 # --------------------------------------------------------------------------------------
-# Location-based factor hierarchy (METHODOLOGY 1.2)
+# Location-based factor hierarchy (docs/methodology.md §1.2)
 # --------------------------------------------------------------------------------------
 #: Level codes of the factor used per interval, most specific first (int8 in the record).
 FACTOR_LEVELS: tuple[str, ...] = ("hourly_source", "subregion_annual", "national")

@@ -1,4 +1,5 @@
-"""Scope 2 market-based emissions with annual and hourly matching (METHODOLOGY 1.3, 1.8, 2, 6).
+"""Scope 2 market-based emissions with annual and hourly matching
+(docs/methodology.md §1.3, §1.8, §2, §6).
 
 Per market boundary and hour ``h`` (one site, one boundary per call): ``L_h`` load,
 ``G_h`` generation of the instruments that pass the Scope 2 Quality Criteria

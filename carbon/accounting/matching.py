@@ -1,4 +1,4 @@
-"""Matching on the annual and hourly bases, and the matching metrics (METHODOLOGY 1.8, 2).
+"""Matching on the annual and hourly bases, and the matching metrics (docs/methodology.md §1.8, §2).
 
 Per hour ``h``: ``L_h`` load, ``G_h`` generation of the instruments that cover it,
 ``EF_rem,h`` the rate of the load no instrument covers.
@@ -48,7 +48,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class MetricDefinition:
-    """A matching metric, with its label and formula exactly as METHODOLOGY section 2."""
+    """A matching metric, with its label and formula exactly as docs/methodology.md §2."""
 
     key: str
     label: str

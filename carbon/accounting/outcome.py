@@ -1,4 +1,5 @@
-"""What the accounting of one site and period hands on: the period outcome (METHODOLOGY 1, 6).
+"""What the accounting of one site and period hands on: the period outcome
+(docs/methodology.md §1, §6).
 
 :class:`PeriodOutcome` holds everything computed for the period, unit-carrying: the
 attributed energy, location-based Scope 2 at the factors actually used
@@ -53,7 +54,7 @@ class AnnualFactor:
 
 @dataclass(frozen=True)
 class LocationFactors:
-    """The location-based factor hierarchy of one period (METHODOLOGY 1.2).
+    """The location-based factor hierarchy of one period (docs/methodology.md §1.2).
 
     ``levels`` records, for every factor interval of ``hourly_energy``, which
     level supplied the factor in ``intensity_used``: 0 the hourly grid source,

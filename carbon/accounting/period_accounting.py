@@ -1,7 +1,7 @@
 """Scope 1, market-based Scope 2 and Scope 3.3 for one period: wiring only.
 
 The rules live in :mod:`carbon.accounting.market` and :mod:`carbon.accounting.claims` (Scope 2
-market-based, METHODOLOGY 1.3, 1.4, 2), :mod:`carbon.accounting.scope1` (1.5) and
+market-based, docs/methodology.md §1.3, §1.4, §2), :mod:`carbon.accounting.scope1` (1.5) and
 :mod:`carbon.accounting.scope3` (1.6). This module feeds them the period's hourly load per
 workload, the site's instruments and fuel records, and one GWP set.
 """

@@ -1,4 +1,4 @@
-"""Scope 1: combustion in owned or controlled on-site gensets (METHODOLOGY 1.5).
+"""Scope 1: combustion in owned or controlled on-site gensets (docs/methodology.md §1.5).
 
 Per fuel record (one genset, one fuel, one period)::
 
@@ -6,7 +6,7 @@ Per fuel record (one genset, one fuel, one period)::
 
 Each gas is computed and kept on its own (``kg CO2``, ``kg CH4``, ``kg N2O``,
 which are separate pint dimensions); CO2e exists only after a named GWP set is
-applied (AR6 by default, where CH4 is the fossil value 29.8; METHODOLOGY 9).
+applied (AR6 by default, where CH4 is the fossil value 29.8; docs/methodology.md §9).
 Default factors are the 40 CFR 98 Table C-1/C-2 values shipped in
 ``factors/epa/ghg_hub_stationary`` (checksum verified at load); a record may
 carry site-specific factors for any gas (e.g. a stack-tested CH4 rate for a
@@ -301,7 +301,7 @@ def _factor_for(
 def fuel_emissions(
     record: FuelRecord, *, gwp_set: str = "AR6", dataset_id: str = DEFAULT_DATASET
 ) -> FuelEmissions:
-    """CO2, CH4, N2O and CO2e of one fuel record (METHODOLOGY 1.5).
+    """CO2, CH4, N2O and CO2e of one fuel record (docs/methodology.md §1.5).
 
     Parameters
     ----------
@@ -354,7 +354,7 @@ def fuel_emissions(
     if record.fuel == "natural_gas_pipeline" and sources["CH4"].startswith(dataset_id):
         notes.append(
             "CH4 uses the boiler-based Table C-2 default; reciprocating engines slip far more "
-            "CH4: prefer stack-test or manufacturer data (METHODOLOGY 1.5)"
+            "CH4: prefer stack-test or manufacturer data (docs/methodology.md §1.5)"
         )
     if record.biogenic:
         notes.append(
@@ -438,7 +438,7 @@ class Scope1Result:
 def scope1_emissions(
     records: Iterable[FuelRecord], *, gwp_set: str = "AR6", dataset_id: str = DEFAULT_DATASET
 ) -> Scope1Result:
-    """Scope 1 of fuel records: per record and in total (METHODOLOGY 1.5).
+    """Scope 1 of fuel records: per record and in total (docs/methodology.md §1.5).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Scope 3 category 3: fuel- and energy-related activities (METHODOLOGY 1.6).
+"""Scope 3 category 3: fuel- and energy-related activities (docs/methodology.md §1.6).
 
 Two parts are computed here, each kept apart from Scope 2:
 
@@ -7,7 +7,7 @@ Two parts are computed here, each kept apart from Scope 2:
   *consumed*; eGRID's grid gross loss λ is a fraction of supply, so
   ``r = λ / (1 − λ)``. The default factor is **location-based** (eGRID subregion
   total output, a generation factor), whatever the market-based Scope 2 is: a
-  zero MB Scope 2 does not zero 3(c) (GHG Protocol Scope 2 FAQ Q9; METHODOLOGY
+  zero MB Scope 2 does not zero 3(c) (GHG Protocol Scope 2 FAQ Q9; docs/methodology.md §1.6
   marks the FAQ text "verify").
 - **3(b) upstream of purchased electricity**: when both a life-cycle and a
   direct (combustion) intensity are known, ``E_3b = Σ A · (EF_LC − EF_direct)``.
@@ -48,7 +48,7 @@ FactorRole = Literal["location-based", "market-based"]
 
 _FAQ_NOTE = (
     "3(c) uses location-based factors by default: a zero market-based Scope 2 does not zero "
-    "T&D losses (GHG Protocol Scope 2 FAQ Q9; METHODOLOGY 1.6 marks the FAQ text 'verify')"
+    "T&D losses (GHG Protocol Scope 2 FAQ Q9; docs/methodology.md §1.6 marks the FAQ text 'verify')"
 )
 
 
@@ -105,7 +105,7 @@ class TDLosses:
     grid_gross_loss : pint.Quantity
         λ [dimensionless].
     factor_basis : str
-        ``"generation"`` or ``"life-cycle"`` (declared, METHODOLOGY 1.6).
+        ``"generation"`` or ``"life-cycle"`` (declared, docs/methodology.md §1.6).
     factor_role : str
         ``"location-based"`` (default) or ``"market-based"``.
     source : str
@@ -161,7 +161,7 @@ def td_losses(
     factor_basis : {"generation", "life-cycle"}
         Declare whether EF is a generation (direct) or life-cycle factor.
     factor_role : {"location-based", "market-based"}
-        Default location-based (METHODOLOGY 1.6).
+        Default location-based (docs/methodology.md §1.6).
     source : str
         Citation of EF and λ.
 
@@ -171,7 +171,8 @@ def td_losses(
     """
     if factor_basis not in ("generation", "life-cycle"):
         raise InputDataError(
-            f"factor_basis {factor_basis!r}: declare 'generation' or 'life-cycle' (METHODOLOGY 1.6)"
+            f"factor_basis {factor_basis!r}: declare 'generation' or 'life-cycle' "
+            "(docs/methodology.md §1.6)"
         )
     if factor_role not in ("location-based", "market-based"):
         raise InputDataError(
@@ -186,7 +187,8 @@ def td_losses(
         notes.append(_FAQ_NOTE)
     else:
         notes.append(
-            "market-based factor chosen for 3(c); the default is location-based (METHODOLOGY 1.6)"
+            "market-based factor chosen for 3(c); the default is location-based "
+            "(docs/methodology.md §1.6)"
         )
     if factor_basis == "life-cycle":
         notes.append("life-cycle factor: the lost electricity's upstream (3(b) share) is included")
@@ -333,6 +335,7 @@ def upstream_of_purchased_electricity(
         direct_emissions=direct,
         label="Scope 3 cat. 3(b) upstream of purchased electricity (life-cycle − direct)",
         notes=(
-            "Scope 2 uses the direct factor; the difference is reported here (METHODOLOGY 1.6)",
+            "Scope 2 uses the direct factor; the difference is reported here "
+            "(docs/methodology.md §1.6)",
         ),
     )

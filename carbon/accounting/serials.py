@@ -1,4 +1,5 @@
-"""Certificate serials: no MWh is claimed twice (Scope 2 Quality Criterion 2; METHODOLOGY 1.3).
+"""Certificate serials: no MWh is claimed twice (Scope 2 Quality Criterion 2;
+docs/methodology.md §1.3).
 
 A :class:`SerialUse` is one application of a block of serials by an instrument at a site
 for a consumption period. :func:`check_serials` refuses any serial applied twice, across

@@ -1,4 +1,5 @@
-"""Activity data (hashrate, BTC, GPU-hours) and the sector metrics of a period (METHODOLOGY 8).
+"""Activity data (hashrate, BTC, GPU-hours) and the sector metrics of a period
+(docs/methodology.md §8).
 
 The site file's optional ``[[activity]]`` rows (one per month, validated in
 :mod:`carbon.site.activity`) carry what the meters cannot: hashrate on three separate
@@ -42,7 +43,7 @@ __all__ = [
     "sector_metrics_dict",
 ]
 
-#: The three hashrate figures METHODOLOGY 8 keeps apart, as labels name them.
+#: The three hashrate figures docs/methodology.md §8 keeps apart, as labels name them.
 HASHRATE_DEFINITIONS: dict[str, str] = {
     "installed": "installed/deployed (nameplate) hashrate",
     "energised": "energised hashrate",
@@ -197,7 +198,8 @@ class _Collected:
 
 
 def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
-    """The METHODOLOGY 8 figures of `outcome`'s period from the site's ``[[activity]]`` row."""
+    """The docs/methodology.md §8 figures of `outcome`'s period from the site's ``[[activity]]``
+    row."""
     label = outcome.period.label
     record = outcome.site.activity_for(label)
     if record is None:

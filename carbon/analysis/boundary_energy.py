@@ -1,4 +1,5 @@
-"""Energy crossing the data-centre boundary, and the emissions of that energy (METHODOLOGY 3).
+"""Energy crossing the data-centre boundary, and the emissions of that energy
+(docs/methodology.md §3).
 
 ISO/IEC 30134-2 (EN 50600-4-2) defines ``E_DC`` as all energy crossing the boundary:
 electricity, fuels and purchased cooling, fuels converted by stated factors. At the sites
@@ -13,7 +14,7 @@ EF_src``; "on-site combustion uses the actual fuel emissions"): Scope 2 on the s
 basis plus the period's Scope 1.
 
 Per-workload PUE stays electricity-only: the gensets serve the site as a whole (backup),
-and METHODOLOGY 6 gives no key to allocate their fuel to workloads.
+and docs/methodology.md §6 gives no key to allocate their fuel to workloads.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Capacity stack, average power and load factor (DISCLOSURES 2-4).
+"""Capacity stack, average power and load factor (docs/disclosure-items.md items 2-4).
 
 Capacity is what a site *could* draw (MW, from contracts, approvals and
 energisation records); energy is what it *did* draw (MWh, from meters). The two

@@ -1,4 +1,5 @@
-"""Three clean-energy shares, each from its own inputs and never merged (DISCLOSURES 12).
+"""Three clean-energy shares, each from its own inputs and never merged
+(docs/disclosure-items.md item 12).
 
 1. **Grid-mix carbon-free % (location)**: the share of the grid supply that is
    carbon-free, load-weighted: ``Σ_h L_h · c_h / Σ_h L_h`` with ``c_h`` the
@@ -8,7 +9,7 @@
    certificates and PPAs whose certificates are retained for the site, applied in
    the market-based result, ÷ consumption, annual matching:
    ``min(E_cert, E) / E``.
-3. **Hourly-matched CFE %**: METHODOLOGY 2's hourly matched share
+3. **Hourly-matched CFE %**: docs/methodology.md §2's hourly matched share
    ``Σ_h min(L_h, G_h) / Σ_h L_h``, ``G_h`` the carbon-free generation of the
    contracted instruments in hour ``h``. It excludes grid CFE and so differs from
    Google's "CFE%", which adds ``c_h · max(0, L_h − G_h)``.
@@ -51,8 +52,8 @@ SHARE_DEFINITIONS: dict[str, str] = {
     "retained for the site and applied in the market-based result, over metered consumption E, "
     "annual matching",
     "hourly_matched_cfe": "Σ min(L_h, G_h) / Σ L_h: consumption matched hour by hour with "
-    "contracted carbon-free generation G_h (METHODOLOGY 2); grid CFE excluded, so not Google's "
-    "CFE%",
+    "contracted carbon-free generation G_h (docs/methodology.md §2); grid CFE excluded, so not "
+    "Google's CFE%",
 }
 
 
@@ -126,7 +127,7 @@ def certificate_renewable_share(
 
 
 def hourly_matched_share(load: xr.DataArray, generation: xr.DataArray) -> pint.Quantity:
-    """``Σ min(L_h, G_h) / Σ L_h`` [dimensionless] (METHODOLOGY 2).
+    """``Σ min(L_h, G_h) / Σ L_h`` [dimensionless] (docs/methodology.md §2).
 
     Parameters
     ----------

@@ -1,4 +1,5 @@
-"""Energy cost bridge of one period: gross, credits, hedges, certificates, net (DISCLOSURES 16).
+"""Energy cost bridge of one period: gross, credits, hedges, certificates, net
+(docs/disclosure-items.md item 16).
 
 Money is a pint quantity in a currency unit (``USD``, ``EUR``, ``CAD``, ``GBP``),
 each its own dimension in ``carbon/core/units.txt``: two currencies never add and no

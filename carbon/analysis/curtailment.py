@@ -1,4 +1,4 @@
-"""Curtailment accounting for the mining fleet (METHODOLOGY 8), outside the inventory.
+"""Curtailment accounting for the mining fleet (docs/methodology.md §8), outside the inventory.
 
 Curtailment is measured against a stated reference: the median mining IT power
 over the period's intervals that carry mining load. An interval counts as
@@ -27,7 +27,7 @@ DEFAULT_THRESHOLD = 0.5
 NO_MARGINAL_SOURCE = "not available: no marginal-rate source declared"
 _LABEL = (
     "outside the inventory: curtailed energy was not consumed, so it changes no scope; "
-    "demand-response MWh and avoided emissions are shown separately (METHODOLOGY 8)"
+    "demand-response MWh and avoided emissions are shown separately (docs/methodology.md §8)"
 )
 
 

@@ -1,4 +1,5 @@
-"""Curtailment and demand-response table (DISCLOSURES 15), outside energy and emissions.
+"""Curtailment and demand-response table (docs/disclosure-items.md item 15), outside energy and
+emissions.
 
 Each ``[[demand_response]]`` event of the site file states its programme, window
 and the **baseline** power of the curtailed (mining) load. Its curtailed energy

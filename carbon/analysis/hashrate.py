@@ -1,4 +1,5 @@
-"""Hashrate under named definitions and fleet efficiency (DISCLOSURES 5-6, METHODOLOGY 8).
+"""Hashrate under named definitions and fleet efficiency (docs/disclosure-items.md items 5-6,
+docs/methodology.md §8).
 
 Every figure carries its definition, so installed, energised and average
 operating hashrate are never confused, nor rated (nameplate) and realised J/TH:

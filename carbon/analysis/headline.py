@@ -1,4 +1,4 @@
-"""Headline figures of one period: the KPIs of METHODOLOGY 3 and the issue's summary keys.
+"""Headline figures of one period: the KPIs of docs/methodology.md §3 and the issue's summary keys.
 
 Each figure is computed with the unit-carrying functions of :mod:`carbon.analysis.kpis`
 from the period's outcome; this module only picks their inputs and turns the
@@ -98,7 +98,8 @@ def renewable_energy(outcome: PeriodOutcome) -> tuple[pint.Quantity, pint.Quanti
 
 
 def kpi_metrics(outcome: PeriodOutcome) -> dict[str, Metric]:
-    """The METHODOLOGY 3 KPIs of the period as :class:`carbon.analysis.metric.Metric` objects.
+    """The docs/methodology.md §3 KPIs of the period as :class:`carbon.analysis.metric.Metric`
+    objects.
 
     E_DC is the revenue meter plus the fuel burnt on site
     (:func:`carbon.analysis.boundary_energy.boundary_energy`), E_IT the sub-metered IT energy.
@@ -190,7 +191,7 @@ def pue_by_hall(outcome: PeriodOutcome) -> dict[str, float]:
 
     A hall's infrastructure energy is its share of its workload's IT energy per
     interval times the workload's allocated shared and residual energy, exactly as
-    the workload split allocates it (METHODOLOGY 6); a hall that changed workload
+    the workload split allocates it (docs/methodology.md §6); a hall that changed workload
     takes the infrastructure of each workload for its part of the intervals.
     """
     split = outcome.attribution

@@ -1,4 +1,4 @@
-"""Data-centre KPIs of the ISO/IEC 30134 family (METHODOLOGY section 3).
+"""Data-centre KPIs of the ISO/IEC 30134 family (docs/methodology.md §3).
 
 Every function takes pint quantities or quantified DataArrays (summed over all
 their dimensions: the KPIs are ratios of period totals, never means of interval
@@ -535,7 +535,7 @@ def wue_source(
         E_IT [kWh].
     energy : pint.Quantity or xarray.DataArray
         The energy the EWIF applies to [kWh]; which energy (E_DC or purchased
-        electricity) is a METHODOLOGY "verify" point, so the caller names it.
+        electricity) is an open ("verify") point of docs/methodology.md §3, so the caller names it.
     energy_water_intensity : pint.Quantity
         EWIF [L/kWh].
     months : int
@@ -553,7 +553,7 @@ def wue_source(
     notes: list[str] = []
     interim = period_is_interim(months, notes)
     notes.append(
-        "source WUE: energy basis of EWIF × E is open (METHODOLOGY 3, verify energy basis)"
+        "source WUE: energy basis of EWIF × E is open (docs/methodology.md §3, verify energy basis)"
     )
     return Metric(
         name="WUE_source",

@@ -1,6 +1,6 @@
 """A site's marginal emission-rate series (WattTime MOER) on the meter intervals.
 
-Used only for the avoided emissions of curtailment (METHODOLOGY 8); a marginal
+Used only for the avoided emissions of curtailment (docs/methodology.md §8); a marginal
 rate never enters the inventory, and this module hands it to nothing else.
 """
 

@@ -33,7 +33,7 @@ class Metric:
     label : str
         Display label naming category, basis and the interim flag where they apply.
     standard : str
-        Standard or definition the value follows (METHODOLOGY section).
+        Standard or definition the value follows (a section of docs/methodology.md).
     interim : bool
         True when the period is shorter than the standard's 12 months.
     category : str or None

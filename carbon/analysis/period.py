@@ -103,7 +103,7 @@ def _location_factors(
     chain = chain_grids(grid, more_grids, hourly["time"], interval) if more_grids else None
     if chain is not None:
         source, usable = chain.intensity, None
-    # METHODOLOGY 1.2: hourly source first, then the eGRID subregion annual rate, then the
+    # docs/methodology.md §1.2: hourly source first, then the eGRID subregion annual rate, then the
     # national rate; the level used is recorded per interval and reported, never silent.
     subregion, national = location_factors_for(site, period.start.year)
     intensity, levels = emissions.apply_factor_hierarchy(

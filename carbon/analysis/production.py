@@ -1,4 +1,5 @@
-"""BTC produced (self vs hosted) and per-BTC / per-PH/s-day intensities (DISCLOSURES 7).
+"""BTC produced (self vs hosted) and per-BTC / per-PH/s-day intensities
+(docs/disclosure-items.md item 7).
 
 Most figures are :func:`carbon.analysis.activity.sector_metrics` (self-mining MWh/BTC,
 t CO2e/BTC and kg CO2e per PH/s-day on both bases); this module adds the hosted
@@ -47,7 +48,7 @@ def energy_per_ph_day(energy: Any, average_hashrate: Any, duration: Any) -> Metr
         name="kWh/PH-day",
         value=(total / work).to("kWh / (PH/s) / day"),
         label="energy per PH/s-day [kWh/(PH/s·day)]",
-        standard="METHODOLOGY 8",
+        standard="docs/methodology.md §8",
     )
 
 

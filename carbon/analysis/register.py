@@ -1,12 +1,12 @@
 """The disclosure register: offsets, boundary, retired hardware, network comparison, assurance.
 
 Pure functions from the validated site configuration, the reporting period and
-the results figures already computed (DISCLOSURES items 13, 21-24). Nothing here
+the results figures already computed (docs/disclosure-items.md items 13, 21-24). Nothing here
 changes an inventory figure: credits are listed *beside* the gross inventory and
-never deducted from it (GHG Protocol Scope 2 Guidance; ESRS E1-7; METHODOLOGY 1.4),
+never deducted from it (GHG Protocol Scope 2 Guidance; ESRS E1-7; docs/methodology.md §1.4),
 avoided-methane credits from flare-gas generation stay apart from Scope 1
-(METHODOLOGY 1.5), and published network figures are context printed with their
-definitions, never a stand-in for metered data (METHODOLOGY 8, CBECI note).
+(docs/methodology.md §1.5), and published network figures are context printed with their
+definitions, never a stand-in for metered data (docs/methodology.md §8, CBECI note).
 
 Quantities are parsed with units (:func:`carbon.core.units.parse_quantity`) and
 converted explicitly; the returned blocks hold plain numbers with the unit in
@@ -55,7 +55,7 @@ OFFSETS_NOTE = (
 AVOIDED_METHANE_NOTE = (
     "Credits for methane destroyed by burning flare or associated gas in on-site gensets are "
     "a consequential claim with their own method. The gensets' combustion stays in Scope 1 "
-    "in full; these credits are not subtracted from it (METHODOLOGY 1.5)."
+    "in full; these credits are not subtracted from it (docs/methodology.md §1.5)."
 )
 
 
@@ -116,7 +116,8 @@ def offsets_block(
 def power_contract_treatment(
     lease: str, holder: str, party_control: bool, consolidation: str
 ) -> str:
-    """The Scope 2 / Scope 3 cat. 13 consequence of a supply arrangement (METHODOLOGY 1.1)."""
+    """The Scope 2 / Scope 3 cat. 13 consequence of a supply arrangement
+    (docs/methodology.md §1.1)."""
     if party_control:
         return (
             "The party holds operational control of its leased space: the power is the party's "
@@ -133,7 +134,7 @@ def power_contract_treatment(
     if holder == "party":
         text += (
             " A supply contract held by the party is flagged for the auditor's agreement "
-            "(METHODOLOGY 1.1; Scope 2 FAQ Q7, Q8)."
+            "(docs/methodology.md §1.1; Scope 2 FAQ Q7, Q8)."
         )
     return text
 
@@ -207,8 +208,8 @@ def boundary_block(
             "structural changes (acquisition, disposal, merger, out/insourcing), method or "
             "factor changes, or errors reach "
             f"{boundary.significance_threshold:.0%} of the total; organic change (halls moved "
-            "from mining to AI) is not a trigger (METHODOLOGY 1.7). Restated versions are listed "
-            "in the Restatements section and the ledger."
+            "from mining to AI) is not a trigger (docs/methodology.md §1.7). Restated versions are "
+            "listed in the Restatements section and the ledger."
         ),
         "sites": sites,
         "changes_in_period": changes,
@@ -357,7 +358,7 @@ def network_comparison_block(
         "panel": panel,
         "note": "Network figures are published estimates, shown for context with their own "
         "definitions and coverage; they are never used in place of this site's metered data "
-        "(METHODOLOGY 8). The company's figures are metered, for the reporting period."
+        "(docs/methodology.md §8). The company's figures are metered, for the reporting period."
         if references
         else "not reported: the site file declares no [[network_reference]]",
     }

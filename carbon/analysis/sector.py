@@ -1,4 +1,4 @@
-"""Workload metrics of miners and AI hosts (METHODOLOGY section 8).
+"""Workload metrics of miners and AI hosts (docs/methodology.md §8).
 
 Hashrate is a pint quantity in ``hash/s`` units (1 EH/s = 10^3 PH/s = 10^6 TH/s;
 ``TH`` etc. are defined in ``carbon/units.txt``), so J/TH comes out of the unit
@@ -54,7 +54,7 @@ __all__ = [
 BLOCKS_PER_DAY = 144
 #: Block subsidy since the April 2024 halving [BTC per block].
 SUBSIDY_BTC_SINCE_2024_HALVING = 3.125
-_STD = "METHODOLOGY 8"
+_STD = "docs/methodology.md §8"
 _HASHRATE = "TH/s"
 _BASIS_SUFFIX = {"location-based": "LB", "market-based": "MB"}
 

@@ -1,4 +1,4 @@
-"""Per-tenant energy and emissions for colocation customers (METHODOLOGY 6).
+"""Per-tenant energy and emissions for colocation customers (docs/methodology.md §6).
 
 A tenant is a colocation customer whose IT load one or more IT meters measure
 (the meter's ``tenant`` key, or per span of a scheduled meter). Per interval
@@ -48,7 +48,7 @@ METHOD = (
     "matching market-based Scope 2 by the tenant's share of its workload's energy per factor "
     "interval, annual-matching market-based by its share of the workload's period energy; "
     "instruments designated to a workload reach that workload's tenants pro rata to their load "
-    "(METHODOLOGY 6)"
+    "(docs/methodology.md §6)"
 )
 
 

@@ -1,4 +1,5 @@
-"""Site water: withdrawal, consumption, WUE and cooling type per hall (DISCLOSURES 18).
+"""Site water: withdrawal, consumption, WUE and cooling type per hall
+(docs/disclosure-items.md item 18).
 
 Volumes come from the site file's ``[[water]]`` rows (utility bills or meters);
 WUE = site water withdrawal ÷ IT energy [L/kWh] (ISO/IEC 30134-9, via

@@ -1,4 +1,4 @@
-"""Attribute metered energy to workloads (METHODOLOGY section 6).
+"""Attribute metered energy to workloads (docs/methodology.md §6).
 
 Per interval ``t``::
 

@@ -1,7 +1,7 @@
 """Reporting periods: local calendar months mapped to UTC instants.
 
 UTC is used inside; the site timezone only sets period boundaries and display
-(ARCHITECTURE "Time rules"). A month runs from local midnight on its first day
+(docs/how-it-works.md "Time rules"). A month runs from local midnight on its first day
 to local midnight on the first day of the next month, so DST months have 743 or
 745 hours. Month lengths come from the timestamps, never from a unit called
 ``month``.

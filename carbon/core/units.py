@@ -9,7 +9,7 @@ the domain definitions in ``carbon/core/units.txt``:
   becomes CO2e only through a named GWP set (:mod:`carbon.factors.gwp`).
 - Hashrate: ``hash`` and ``kH`` … ``ZH`` (steps of 10^3), so ``J/TH``, ``TH/s``
   and ``EH/s`` work (pint would otherwise read ``TH`` as tera-henry).
-- ``MMBtu`` = 10^6 Btu (International Table) [METHODOLOGY §9].
+- ``MMBtu`` = 10^6 Btu (International Table) [docs/methodology.md §9].
 - The ambiguous tokens ``ton``, ``kt``, ``year``/``yr``/``a``, ``month``,
   ``MBtu`` and ``mWh`` are redefined to dimensions of their own, so any
   conversion from them raises instead of silently returning a number.

@@ -1,7 +1,7 @@
 """The demo site's disclosure register: credits, boundary, retired hardware, network figures.
 
 Synthetic, like the rest of the demo (the names end in "(synthetic)"). The two
-CCAF network figures are the ones quoted in DISCLOSURES.md (with their sources);
+CCAF network figures are the ones listed in docs/disclosure-items.md, item 22 (with their sources);
 the network J/TH figure is an illustrative demo value and says so. No assurance
 statement is declared: the demo is unassured and its PDF carries the stamp.
 """

@@ -1,6 +1,6 @@
 """The embedded demo site: a deterministic, seeded generator.
 
-See ARCHITECTURE "The embedded demo site".
+See docs/how-it-works.md "The embedded demo site".
 
 An ERCOT campus (eGRID subregion ERCT, America/Chicago) with one revenue meter,
 four air-cooled mining halls, one of which (HALL-D) converts to liquid-cooled AI

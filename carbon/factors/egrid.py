@@ -147,7 +147,7 @@ def egrid_co2e_rate(
     -----
     EPA's own CO2e is used whenever it matches the requested set: rebuilding it
     from the rounded per-gas rates does not close exactly for every row
-    (DATA-FORMATS §1.2: HIMS and SRVC in eGRID2022).
+    (docs/data-formats.md §1.2: HIMS and SRVC in eGRID2022).
     """
     dataset = _egrid_dataset(dataset_id)
     if gwp_set is None or gwp_set.strip().upper() == (dataset.gwp_set or "").upper():

@@ -72,7 +72,7 @@ def gwp(gas: str, gwp_set: str) -> pint.Quantity:
     gas : str
         ``"CO2"``, ``"CH4"``, ``"N2O"``, or a variant listed in the set's table
         (``"CH4_fossil"``, ``"CH4_nonfossil"``). In AR6, ``"CH4"`` is the fossil
-        value (29.8), the consistent choice for combustion [METHODOLOGY §9].
+        value (29.8), the consistent choice for combustion [docs/methodology.md §9].
     gwp_set : str
         ``"AR4"``, ``"AR5"`` or ``"AR6"`` (case-insensitive).
 

@@ -1,7 +1,7 @@
 """NVIDIA dcgm-exporter telemetry: GPU energy per interval between scrapes.
 
 dcgm-exporter (``:9400/metrics``) answers with Prometheus text exposition
-[DATA-FORMATS 4.1]. One scrape is one instant, so energy needs a series of
+[docs/data-formats.md §4.1]. One scrape is one instant, so energy needs a series of
 scrapes. Two shapes are read:
 
 - :func:`read_dcgm_scrapes`: scrape files (one file per scrape, a folder of

@@ -1,7 +1,7 @@
 """Prometheus text exposition as dcgm-exporter writes it: the GPU energy samples of scrapes.
 
 dcgm-exporter (``:9400/metrics``) answers with Prometheus text exposition
-[DATA-FORMATS 4.1]. :func:`parse_dcgm_exposition` turns one or more scrapes into one row
+[docs/data-formats.md §4.1]. :func:`parse_dcgm_exposition` turns one or more scrapes into one row
 per ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` [mJ] or ``DCGM_FI_DEV_POWER_USAGE`` [W]
 sample, with the GPU's meter id, its kept labels and its line; DCGM blank values
 (:data:`SENTINEL_RANGES`), ``NaN`` and ``±Inf`` are missing samples. Each scrape may start

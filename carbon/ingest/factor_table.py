@@ -1,7 +1,7 @@
 """User-supplied emission-factor tables: residual mixes, supplier-specific and other factors.
 
 Factors that carbon may not ship (AIB European Residual Mixes, Green-e Residual
-Mix rates, a utility's own disclosure; DATA-FORMATS 5) are loaded from a CSV
+Mix rates, a utility's own disclosure; docs/data-formats.md §5) are loaded from a CSV
 the user holds a licence for. :func:`read_factor_table` checks every row and
 returns a :class:`FactorTable`; :meth:`FactorTable.lookup` picks the factor of
 one region, method and time, the most specific period first (hour, then
@@ -61,7 +61,7 @@ __all__ = [
 
 #: Required columns of a factor table CSV.
 FACTOR_COLUMNS = ("region", "period", "method", "gas", "value", "unit", "source", "edition")
-#: Allowed ``method`` values and what each means (METHODOLOGY 1.2, 1.3).
+#: Allowed ``method`` values and what each means (docs/methodology.md §1.2, §1.3).
 METHODS: Mapping[str, str] = {
     "location": "grid-average factor for the location-based method",
     "market-residual": "residual mix for the market-based method (AIB, Green-e)",
@@ -69,7 +69,7 @@ METHODS: Mapping[str, str] = {
     "contract": "rate of a contracted plant whose certificates come with the contract "
     "(market-based, direct contracts)",
 }
-#: Other spellings accepted for ``method`` (DATA-FORMATS 5 writes ``residual_mix``).
+#: Other spellings accepted for ``method`` (docs/data-formats.md §5 writes ``residual_mix``).
 METHOD_ALIASES: Mapping[str, str] = {
     "residual_mix": "market-residual",
     "residual-mix": "market-residual",

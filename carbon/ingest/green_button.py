@@ -1,6 +1,6 @@
 """Green Button / NAESB REQ.21 ESPI XML ("Download My Data" as XML), interval energy.
 
-:func:`read_green_button` reads an Atom feed of ESPI resources (DATA-FORMATS 3.1;
+:func:`read_green_button` reads an Atom feed of ESPI resources (docs/data-formats.md §3.1;
 docs/importers/green-button.md):
 
 - Parsing is namespace-agnostic: elements are matched by local name, so the ESPI
@@ -53,7 +53,7 @@ from carbon.core.units import parse_unit, ureg
 
 __all__ = ["QUALITY_FLAGS", "UOM_UNITS", "read_green_button"]
 
-#: ESPI ``uom`` code -> (pint unit text, is energy). Codes from DATA-FORMATS 3.1.
+#: ESPI ``uom`` code -> (pint unit text, is energy). Codes from docs/data-formats.md §3.1.
 UOM_UNITS: dict[int, tuple[str, bool]] = {
     72: ("Wh", True),
     169: ("therm", True),
@@ -66,7 +66,7 @@ UOM_UNITS: dict[int, tuple[str, bool]] = {
     119: ("ft³", False),
     42: ("m³", False),
 }
-#: ESPI QualityOfReading code -> flag. 0, 7–12, 14, 17, 18 are in DATA-FORMATS 3.1;
+#: ESPI QualityOfReading code -> flag. 0, 7–12, 14, 17, 18 are in docs/data-formats.md §3.1;
 #: 13 (mixed), 15 (normalised for weather), 16 (other) and 19 (revenue-quality)
 #: complete the ESPI enumeration (not seen in a sample here).
 QUALITY_FLAGS: dict[int, Flag] = {
@@ -580,7 +580,7 @@ def _labels(
     )
     costs = arrays["cost"][~np.isnan(arrays["cost"])]
     if costs.size:
-        # cost is in hundred-thousandths of the currency unit (DATA-FORMATS 3.1)
+        # cost is in hundred-thousandths of the currency unit (docs/data-formats.md §3.1)
         labels["cost_total"] = f"{costs.sum() / 1e5:.5f}"
         if rt.get("currency") is not None:
             labels["currency"] = str(rt["currency"])  # ISO 4217 numeric, 840 = USD

@@ -13,7 +13,7 @@ shipped dataset ``eia930_fuel_direct_co2_2023`` (``factors/eia930_fuel/``; EIA
 FAQ 74, 2023 data); see ``docs/importers/eia930.md`` for which values are
 verified and which are assumptions.
 
-Rules (DATA-FORMATS 2.1, 7):
+Rules (docs/data-formats.md §2.1, §7):
 
 - Time: ``UTC Time at End of Hour`` (``MM/DD/YYYY h:mm:ss AM``) is the end of
   the hour, so interval start = stamp − 1 h. The local column is ignored: local
@@ -233,7 +233,7 @@ def _interval_starts(text: pd.Series, lines: np.ndarray, source: str) -> pd.Date
             timestamp=text.iloc[i],
             reason="timestamp",
         )
-    # Hour-ending label -> interval start (DATA-FORMATS 7).
+    # Hour-ending label -> interval start (docs/data-formats.md §7).
     return pd.DatetimeIndex(stamps).as_unit("ns").tz_localize("UTC") - HOUR
 
 

@@ -2,7 +2,7 @@
 
 :func:`read_electricitymaps_csv` reads one zone's file into a
 :class:`~carbon.core.lineage.GridTable` in interval-start UTC. Both header
-generations are accepted (DATA-FORMATS 2.3):
+generations are accepted (docs/data-formats.md §2.3):
 
 - older (2021–2023): ``Datetime (UTC), Country, Zone Name, Zone Id,
   Carbon Intensity gCO₂eq/kWh (direct), Carbon Intensity gCO₂eq/kWh (LCA),
@@ -283,12 +283,12 @@ def _meta(
         "basis": basis,
         "accounting": (
             "Electricity Maps intensities are flow-traced (consumption-based) by default "
-            "(METHODOLOGY 9; verify for the file at hand)"
+            "(docs/methodology.md §9; verify for the file at hand)"
         ),
         "estimated_hours": str(int(estimated.sum())),
         "time_convention": "Datetime (UTC) is the hour start in UTC; used as is",
         "licence": "Electricity Maps terms; free downloads believed ODbL with attribution "
-        "(unverified, DATA-FORMATS 8)",
+        "(unverified, docs/data-formats.md §8)",
     }
     for role in ("zone_name", "country"):
         if role in roles:

@@ -5,14 +5,14 @@
 interval; :func:`carbon.ingest.grid_entsoe_intensity.entsoe_intensity` turns that
 into a production-based, direct CO2 intensity.
 
-XML rules (DATA-FORMATS 2.6):
+XML rules (docs/data-formats.md §2.6):
 
 - Parsed by local name, so any namespace (or none) is accepted. Every element
   keeps its source line, used in the ``line`` column and in error messages.
 - ``TimeSeries`` → ``MktPSRType/psrType`` (B01 … B25), ``curveType``
   (``A01`` if absent), ``quantity_Measure_Unit.name`` (``MAW`` = MW),
   ``inBiddingZone_Domain.mRID`` (generation) or ``outBiddingZone_Domain.mRID``
-  (consumption, e.g. pumping; unverified in DATA-FORMATS), and one or more
+  (consumption, e.g. pumping; unverified, docs/data-formats.md §2.6), and one or more
   ``Period`` with ``timeInterval/start,end`` (UTC, ``YYYY-MM-DDTHH:MMZ``),
   ``resolution`` (``PT15M``, ``PT30M``, ``PT60M``; any ``PTnM``/``PTnH``) and
   ``Point/position`` (1-based), ``Point/quantity`` [MW].

@@ -223,7 +223,7 @@ def entsoe_intensity(
         "missing_intervals": str(int(missing_rows.sum())),
         "time_convention": "timeInterval/start + (position-1) x resolution, UTC",
         "licence": "ENTSO-E Transparency Platform terms: reuse with attribution (confirm per "
-        "dataset, DATA-FORMATS 8)",
+        "dataset, docs/data-formats.md §8)",
         **{f"document_{k}": v for k, v in generation.attrs.get("meta", {}).items()},
     }
     out_record = InputRecord(

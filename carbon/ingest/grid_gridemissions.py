@@ -6,7 +6,7 @@ a wide gridemissions ``…_co2i.csv`` file (first column ``period``, then one
 :class:`~carbon.core.lineage.GridTable`.
 
 - Time: ``period`` is naive UTC and inherits EIA-930's hour-*ending* label, so
-  interval start = ``period`` − 1 h (DATA-FORMATS 2.2, 7).
+  interval start = ``period`` − 1 h (docs/data-formats.md §2.2, §7).
 - Accounting: consumption-based (flow-traced through EIA-930 interchange, after
   physics-based reconciliation).
 - Basis: **life-cycle**, not direct. gridemissions multiplies generation by its
@@ -132,7 +132,7 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
     stamps = pd.DatetimeIndex(stamps)
     if stamps.tz is None:
         stamps = stamps.tz_localize("UTC")
-    # Hour-ending label -> interval start (DATA-FORMATS 7).
+    # Hour-ending label -> interval start (docs/data-formats.md §7).
     starts = stamps.tz_convert("UTC").as_unit("ns") - HOUR
 
     text = frame[column].str.strip()

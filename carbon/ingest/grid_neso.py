@@ -1,7 +1,7 @@
 """NESO (GB) Carbon Intensity API responses saved as JSON, half-hourly.
 
 :func:`read_neso` reads a response of ``https://api.carbonintensity.org.uk``
-into a :class:`~carbon.core.lineage.GridTable` (DATA-FORMATS 2.5). Three
+into a :class:`~carbon.core.lineage.GridTable` (docs/data-formats.md §2.5). Three
 shapes are accepted:
 
 - **national** (``/intensity…``): ``{"data": [{"from": "2020-05-24T20:30Z",
@@ -20,14 +20,14 @@ shapes are accepted:
 Rules:
 
 - Time: ``from``/``to`` are UTC with a ``Z`` (minute precision); the interval
-  start is ``from`` (DATA-FORMATS 7) and every window must be 30 minutes.
+  start is ``from`` (docs/data-formats.md §7) and every window must be 30 minutes.
   British Summer Time does not enter: the stamps stay regular across the
   clock changes.
 - Value: ``actual`` where present (``MEASURED``), else ``forecast``
   (``SOURCE_ESTIMATED``: a forecast is an estimate of the half-hour, and the
   regional endpoints give forecasts only), else NaN (``SOURCE_MISSING``).
 - Unit: ``g CO2/kWh`` and ``gas="CO2"``: the API states gCO2/kWh and the intensity
-  covers CO2 only, not CO2e (DATA-FORMATS 2.5). ``grid_from_table`` converts it
+  covers CO2 only, not CO2e (docs/data-formats.md §2.5). ``grid_from_table`` converts it
   with CO2's GWP of 1 and labels the result as excluding CH4 and N2O.
 """
 
@@ -388,7 +388,7 @@ def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable
         "index_counts": "; ".join(f"{k}={int(n)}" for k, n in counts.items()),
         "gas_note": "CO2 only (gCO2/kWh), not CO2e; CH4 and N2O are not included",
         "accounting": "generation-based GB intensity; the API describes it as including "
-        "imports and transmission and distribution losses (DATA-FORMATS 2.5; verify)",
+        "imports and transmission and distribution losses (docs/data-formats.md §2.5; verify)",
         "time_convention": "from (UTC, Z) is the interval start; 30-minute windows",
         "licence": "CC BY 4.0 (NESO Carbon Intensity API); attribute the source",
         **facts,

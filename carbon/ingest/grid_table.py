@@ -5,7 +5,7 @@ Every grid importer returns a :class:`~carbon.core.lineage.GridTable`;
 pint-quantified :class:`GridIntensity`. :func:`read_grid_table_csv` reads a plain hourly
 table (the site file's ``source = "table"``). Scope 2 location-based needs an
 *average*, *direct* (combustion) CO2e rate: a marginal series or a life-cycle
-series is refused with the reason (METHODOLOGY 1.2, 1.6, 9). A CO2-only series
+series is refused with the reason (docs/methodology.md §1.2, §1.6, §9). A CO2-only series
 is converted with CO2's GWP of 1 and labelled as excluding CH4 and N2O.
 """
 

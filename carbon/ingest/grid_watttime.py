@@ -2,7 +2,7 @@
 
 :func:`read_watttime` reads one region's ``co2_moer`` (marginal) or
 ``co2_aoer`` (average) series into a :class:`~carbon.core.lineage.GridTable`
-(DATA-FORMATS 2.4). Accepted files:
+(docs/data-formats.md §2.4). Accepted files:
 
 - **JSON**, a ``/v3/historical`` or ``/v3/forecast`` response as saved::
 
@@ -28,10 +28,10 @@
 Rules:
 
 - ``point_time`` is the start of the interval, ISO 8601 with an offset; it is
-  converted to UTC and otherwise used as is (DATA-FORMATS 7). A stamp without
+  converted to UTC and otherwise used as is (docs/data-formats.md §7). A stamp without
   an offset is an error.
 - ``co2_moer`` → ``kind="marginal"``; ``co2_aoer`` → ``kind="average"``. A
-  marginal series never enters the inventory (METHODOLOGY 1.2):
+  marginal series never enters the inventory (docs/methodology.md §1.2):
   :func:`carbon.ingest.grid_table.grid_from_table` refuses it.
   ``health_damage`` is not a CO2 signal and is refused.
 - Units ``lbs_co2_per_mwh`` → ``lb CO2/MWh``, ``gas="CO2"`` (not CO2e).
@@ -476,7 +476,7 @@ def read_watttime(
         "data_point_period_seconds": meta["period_seconds"],
         "accounting": (
             "marginal operating emission rate: for avoided-emission analysis only, never the "
-            "inventory (METHODOLOGY 1.2)"
+            "inventory (docs/methodology.md §1.2)"
             if kind == "marginal"
             else "average operating emission rate of the region"
         ),

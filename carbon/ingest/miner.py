@@ -1,7 +1,7 @@
 """ASIC miner telemetry: cgminer-family API polls to energy per interval and hashrate.
 
 Miners answer on TCP 4028 (``{"command":"summary"}``, ``stats``, ``devs``,
-``power``, ``tunerstatus``, or joined ``summary+stats``) [DATA-FORMATS 4.2].
+``power``, ``tunerstatus``, or joined ``summary+stats``) [docs/data-formats.md §4.2].
 :func:`parse_miner_response` reads one reply as received, with its quirks:
 
 - a trailing NUL byte (and surrounding whitespace);

@@ -1,7 +1,7 @@
 """Utility interval CSV ("Download My Data", Green Button CSV of PG&E, ComEd, SCL and others).
 
 :func:`read_utility_csv` reads the file a customer downloads from the utility's
-portal (DATA-FORMATS 3.2; docs/importers/utility-csv.md):
+portal (docs/data-formats.md §3.2; docs/importers/utility-csv.md):
 
 - a preamble (``Name,…``, ``Address,"…"``, ``Account Number,…``, ``Service,…``,
   blank line) before the header; it is skipped and not kept (it holds personal data);

@@ -1,4 +1,4 @@
-"""LMDI-I index decomposition of a change in emissions (METHODOLOGY section 7).
+"""LMDI-I index decomposition of a change in emissions (docs/methodology.md §7).
 
 Identity, per workload ``i``::
 
@@ -16,7 +16,7 @@ period T splits exactly into four effects::
 with the logarithmic mean ``L``. The multiplicative variant gives
 ``D_x = exp(ΔC_x / L(C^T, C^0))`` and ``Π D_x = C^T / C^0``.
 
-Zeros (Ang & Liu 2007; METHODOLOGY 7) use the analytical limits, never a
+Zeros (Ang & Liu 2007; docs/methodology.md §7) use the analytical limits, never a
 small-number substitution, and no 0/0 ever reaches a logarithm:
 
 - a workload absent in period 0 (``C_i^0 = 0``) gives its whole ``C_i^T`` to
@@ -110,7 +110,7 @@ class PeriodFactors:
 
 
 def log_mean(a: float, b: float) -> float:
-    """The logarithmic mean ``L(a, b)`` of two non-negative numbers (METHODOLOGY 7).
+    """The logarithmic mean ``L(a, b)`` of two non-negative numbers (docs/methodology.md §7).
 
     ``L(a, a) = a``; ``L(a, 0) = L(0, b) = 0``; otherwise ``(a - b) / ln(a / b)``,
     computed with ``log1p`` when the arguments are close, so that they keep their precision.
@@ -186,7 +186,7 @@ def lmdi(base: PeriodFactors, current: PeriodFactors) -> Decomposition:
     """LMDI-I additive and multiplicative decomposition from `base` (0) to `current` (T).
 
     Returns the effects in t CO2e. Asserts ``|Σ effects − ΔC| < 1e-9·max(|C^0|, |C^T|)``
-    (METHODOLOGY 7).
+    (docs/methodology.md §7).
     """
     names = sorted(set(base.workloads()) | set(current.workloads()))
     q0, e0, c0 = base.arrays(names)

@@ -3,7 +3,7 @@
 Pure functions over two ``results.json`` documents (the display boundary:
 numbers in the unit their keys name). They turn the figures back into pint
 quantities, decompose with :func:`carbon.pivot.decomposition.lmdi`, and return plain
-blocks for ``results.json`` (METHODOLOGY 2.3 and 7).
+blocks for ``results.json`` (docs/methodology.md §2.3 and §7).
 
 The identity per basis: ``Q`` = total IT energy, ``S_i`` = IT share of
 workload ``i``, ``I_i`` = facility energy per IT energy (workload PUE),
@@ -68,7 +68,7 @@ def decomposition_block(base: dict[str, Any], current: dict[str, Any]) -> dict[s
         other_t = float(current[key].get(_UNATTRIBUTED, 0.0))
         out[basis] = {
             "method": "LMDI-I additive (Ang 2005), analytic zero limits (Ang & Liu 2007); "
-            "METHODOLOGY 7",
+            "docs/methodology.md §7",
             "basis": _BASIS_NOTE[basis],
             "identity": "C = Σ_i Q·S_i·I_i·F_i; Q = total IT energy, S_i = IT share, "
             "I_i = facility energy per IT energy (workload PUE), F_i = emissions per facility "
@@ -99,7 +99,7 @@ def decomposition_block(base: dict[str, Any], current: dict[str, Any]) -> dict[s
 def timing_by_workload(results: dict[str, Any]) -> dict[str, float]:
     """Hourly-factor minus annual-average-factor location-based Scope 2 per workload [kg CO2e].
 
-    METHODOLOGY 2.3: ``Σ_h L_h·EF_h − (Σ_h L_h)·EF_annual``. Negative where the
+    docs/methodology.md §2.3: ``Σ_h L_h·EF_h − (Σ_h L_h)·EF_annual``. Negative where the
     workload draws less in high-intensity hours (curtailing mining); the sum over
     workloads is the site's ``timing_effect_kgco2e``.
     """

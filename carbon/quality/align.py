@@ -1,6 +1,6 @@
 """Align meter tables onto one regular grid: the cube ``energy(meter, time)`` and its flags.
 
-Rules (DATA-FORMATS section 7, ARCHITECTURE "Time rules"):
+Rules (docs/data-formats.md §7, docs/how-it-works.md "Time rules"):
 
 - Every reading is energy per interval in interval-start UTC (the importers see to that).
 - Meters may have different native intervals (1-minute PDUs, 15-minute sub-meters, hourly

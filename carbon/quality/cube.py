@@ -1,9 +1,9 @@
 """The meter cube with integer keys: the fast path behind :func:`carbon.quality.align.build_cube`.
 
-Same rules and results as :func:`carbon.quality.align.build_cube_reference` (DATA-FORMATS section 7:
-identical duplicates counted and used once, conflicting duplicates become gaps listing every
-source line, readings that do not fit the common grid refused, nothing dropped silently), but
-no reading is ever sorted, grouped or turned into a string on the common path:
+Same rules and results as :func:`carbon.quality.align.build_cube_reference`
+(docs/data-formats.md §7: identical duplicates counted and used once, conflicting duplicates become
+gaps listing every source line, readings that do not fit the common grid refused, nothing dropped
+silently), but no reading is ever sorted, grouped or turned into a string on the common path:
 
 - meter ids are mapped to cube rows once per distinct id (the categories of a categorical
   column, or one hash lookup per reading otherwise);

@@ -1,4 +1,5 @@
-"""Reconciliation: every parent meter against the sum of its children (METHODOLOGY 5.3, 6).
+"""Reconciliation: every parent meter against the sum of its children
+(docs/methodology.md §5.3, §6).
 
 Per interval ``t`` and parent ``p``: ``residual_t = p_t − Σ children_t``. The
 residual is what no child meters (losses, unmetered loads, or a child's missing

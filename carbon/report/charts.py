@@ -1,7 +1,7 @@
 """Charts for the disclosure PDF, drawn with matplotlib as deterministic SVG.
 
 The same input gives the same SVG string, byte for byte, so that the PDF that
-embeds it is reproducible (ARCHITECTURE, "Determinism and audit"):
+embeds it is reproducible (docs/how-it-works.md "Determinism and audit"):
 
 - ``svg.hashsalt`` is fixed, so the ids of clip paths and hatch patterns do not
   come from a random salt;

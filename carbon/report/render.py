@@ -1,7 +1,7 @@
 """Render the disclosure: jinja2 templates → HTML → PDF/A-3b with WeasyPrint.
 
 Reproducibility (same context → same PDF bytes) rests on four things, all
-handled here (see ARCHITECTURE, "Determinism and audit"):
+handled here (see docs/how-it-works.md "Determinism and audit"):
 
 1. the document dates come from ``<meta name="dcterms.created">`` and
    ``dcterms.modified``, filled from ``context["report"]["issue_date"]``;

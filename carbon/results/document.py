@@ -80,7 +80,7 @@ def _more_factors(outcome: PeriodOutcome) -> list[dict[str, object]]:
 
 
 def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dict[str, object]:
-    """Market-based Scope 2, Scope 1 and Scope 3.3 blocks (METHODOLOGY 1.3-1.6, 2)."""
+    """Market-based Scope 2, Scope 1 and Scope 3.3 blocks (docs/methodology.md §1.3-1.6, §2)."""
     scopes = outcome.scopes
     market = scopes.market
     summary = market.summary()
@@ -141,7 +141,8 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
 
 
 def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
-    """Energy, intervals and emissions per location-based factor level (METHODOLOGY 1.2)."""
+    """Energy, intervals and emissions per location-based factor level
+    (docs/methodology.md §1.2)."""
     factors = outcome.location_factors
     if factors is None:
         return None
@@ -215,7 +216,7 @@ def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
         "fallback_spans_total": len(runs),
         "rule": "hourly grid source where it has a usable value; else the eGRID subregion "
         "annual total-output rate (latest edition with data for the year or before); else, "
-        "for a region unknown to eGRID, the eGRID national (US) rate (METHODOLOGY 1.2)",
+        "for a region unknown to eGRID, the eGRID national (US) rate (docs/methodology.md §1.2)",
     }
 
 
@@ -254,7 +255,7 @@ def build_results(
     # whole schema (docs/results-json.md) reads in one place.
     split = outcome.attribution
     _, pue_workload = pue_of(outcome)  # per workload: electricity only (boundary_energy)
-    pue = facility_pue(outcome)  # E_DC with the on-site fuel (METHODOLOGY 3)
+    pue = facility_pue(outcome)  # E_DC with the on-site fuel (docs/methodology.md §3)
     intensity_hours = outcome.intensity_used
     grid_flags = outcome.grid.flags.reindex(time=outcome.hourly_energy["time"], fill_value=1)
     total_kwh = _number(split.revenue.sum(), "kWh")
@@ -338,7 +339,7 @@ def build_results(
         "meters": meters,
         "allocation": {
             "method": "shared meters by their key per interval; unmetered residual pro rata to IT "
-            "energy per interval (METHODOLOGY 6)",
+            "energy per interval (docs/methodology.md §6)",
             "shared_meters": shared,
             "unmetered_residual_kwh": _number(split.unmetered.sum(), "kWh"),
             "no_it_load_intervals": int((split.it.sum("workload").pint.magnitude <= 0).sum()),

@@ -1,7 +1,7 @@
 """Monthly activity records of the site model: production and hosting, water, heat reuse.
 
 ``[[activity]]`` rows carry what the meters cannot (hashrate on three definitions,
-BTC mined, GPU-hours; METHODOLOGY 8), ``[[water]]`` the site water (WUE) and
+BTC mined, GPU-hours; docs/methodology.md §8), ``[[water]]`` the site water (WUE) and
 ``[[heat_reuse]]`` the heat reused outside the site (ERF). Quantities are strings
 with units, checked here and parsed again where they are used.
 """
@@ -19,7 +19,7 @@ __all__ = ["ActivityPeriod", "HeatReusePeriod", "MinerGroup", "WaterPeriod"]
 
 
 class MinerGroup(Frozen):
-    """A group of identical miners for the nameplate fleet efficiency (METHODOLOGY 8)."""
+    """A group of identical miners for the nameplate fleet efficiency (docs/methodology.md §8)."""
 
     model: Annotated[str, Field(min_length=1)]
     count: Annotated[int, Field(ge=0)]
@@ -39,7 +39,7 @@ class MinerGroup(Frozen):
 
 
 class ActivityPeriod(Frozen):
-    """Production and hosting activity of one month (METHODOLOGY 8); every field optional.
+    """Production and hosting activity of one month (docs/methodology.md §8); every field optional.
 
     Hashrates and GPU-hours are strings with units (``"3.6 EH/s"``, ``"6380000 hour"``);
     BTC amounts are plain numbers (a count). Self-mining and hosted-client figures are
@@ -116,7 +116,7 @@ class ActivityPeriod(Frozen):
 
 
 class WaterPeriod(Frozen):
-    """Site water of one month (METHODOLOGY 3, WUE; EED Annex I ``W_IN``).
+    """Site water of one month (docs/methodology.md §3, WUE; EED Annex I ``W_IN``).
 
     Volumes are strings with units (``"18500 m^3"``, ``"4.2e6 L"``).
     """
@@ -136,7 +136,7 @@ class WaterPeriod(Frozen):
 
 
 class HeatReusePeriod(Frozen):
-    """Waste heat reused outside the boundary in one month (METHODOLOGY 3, ERF)."""
+    """Waste heat reused outside the boundary in one month (docs/methodology.md §3, ERF)."""
 
     period: Annotated[str, Field(pattern=MONTH_PATTERN)]
     energy: str = Field(description="heat delivered to the reuse, e.g. '420 MWh'")

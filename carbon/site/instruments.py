@@ -1,4 +1,4 @@
-"""Contractual instruments for the market-based method (METHODOLOGY 1.3): the records.
+"""Contractual instruments for the market-based method (docs/methodology.md §1.3): the records.
 
 Records (pydantic, frozen, ``extra="forbid"``), one class per instrument kind:
 
@@ -73,7 +73,7 @@ Technology = Literal[
 ]
 TECHNOLOGIES: tuple[str, ...] = Technology.__args__
 #: Technologies whose attribute rate is 0 and that count as carbon-free in matching
-#: (METHODOLOGY 1.3 item 1 and section 2: nuclear and hydro count).
+#: (docs/methodology.md §1.3 item 1 and section 2: nuclear and hydro count).
 CARBON_FREE_TECHNOLOGIES: frozenset[str] = frozenset({"wind", "solar", "hydro", "nuclear"})
 INSTRUMENT_KINDS: tuple[str, ...] = (
     "certificate",
@@ -278,7 +278,7 @@ class _Contractual(_Record):
             and float(self.emission_rate.to(_RATE_UNIT).magnitude) != 0.0
         ):
             raise ValueError(
-                f"a {self.technology} instrument carries 0 g CO2e/kWh (METHODOLOGY 1.3); "
+                f"a {self.technology} instrument carries 0 g CO2e/kWh (docs/methodology.md §1.3); "
                 f"got {self.emission_rate}"
             )
         if self.volume is None and self.profile is None:
@@ -322,7 +322,7 @@ class _Contractual(_Record):
 
     @property
     def is_carbon_free(self) -> bool:
-        """Counts as carbon-free generation ``G`` in matching (METHODOLOGY section 2)."""
+        """Counts as carbon-free generation ``G`` in matching (docs/methodology.md §2)."""
         return self.technology in CARBON_FREE_TECHNOLOGIES
 
     @property

@@ -33,7 +33,7 @@ __all__ = [
 #: Workloads a metered IT load can be assigned to.
 Workload = Literal["mining", "ai"]
 #: Every workload key that can appear in results. ``other`` holds shared energy in
-#: intervals where no IT load exists to carry it (METHODOLOGY section 6).
+#: intervals where no IT load exists to carry it (docs/methodology.md §6).
 WORKLOADS: tuple[str, ...] = ("mining", "ai", "other")
 MeterRole = Literal["revenue", "it", "shared", "generation", "export"]
 Allocation = Literal["it-energy", "dedicated"]

@@ -1,4 +1,5 @@
-"""The disclosure register of the site model (DISCLOSURES items 13, 21-24; fiscal years).
+"""The disclosure register of the site model (docs/disclosure-items.md items 13, 21-24; fiscal
+years).
 
 Offsets and credits, the boundary table, retired hardware, network reference
 figures, the assurance statement and the fiscal year. Read by
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-#: Assurance standards a statement can be given under (METHODOLOGY 5).
+#: Assurance standards a statement can be given under (docs/methodology.md §5).
 ASSURANCE_STANDARDS = ("ISAE 3410", "ISAE 3000", "ISSA 5000", "ISO 14064-3", "AT-C 205", "AT-C 210")
 #: Disposal routes of retired hardware.
 DISPOSAL_ROUTES = (
@@ -49,7 +50,7 @@ class OffsetCredit(Frozen):
     """A retired carbon credit: shown beside the gross inventory, never netted from it.
 
     ``kind = "avoided-methane"`` marks credits for methane destroyed by flare-gas
-    generation; they are listed in their own block, apart from Scope 1 (METHODOLOGY 1.5).
+    generation; they are listed in their own block, apart from Scope 1 (docs/methodology.md §1.5).
     """
 
     registry: Annotated[str, Field(min_length=1)]
@@ -108,7 +109,7 @@ class PowerContract(Frozen):
 
 
 class Boundary(Frozen):
-    """The organisational boundary (METHODOLOGY 1.1, 1.7)."""
+    """The organisational boundary (docs/methodology.md §1.1, §1.7)."""
 
     consolidation: Literal["operational control", "financial control", "equity share"]
     base_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
@@ -160,7 +161,7 @@ class NetworkReference(Frozen):
 
 
 class Assurance(Frozen):
-    """The assurance statement over the figures (METHODOLOGY 5)."""
+    """The assurance statement over the figures (docs/methodology.md §5)."""
 
     standard: Literal[ASSURANCE_STANDARDS]  # type: ignore[valid-type]
     level: Literal["limited", "reasonable"]

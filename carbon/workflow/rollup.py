@@ -100,7 +100,7 @@ def month_figures(results: dict[str, Any]) -> dict[str, float | None]:
 
     Besides the figures read as they are: ``th_delivered`` = average operating
     hashrate × elapsed seconds [TH]; the self-mining energy and Scope 2 (both
-    bases) = the mining workload's × ``self_mining_share`` (METHODOLOGY 8: per-BTC
+    bases) = the mining workload's × ``self_mining_share`` (docs/methodology.md §8: per-BTC
     figures use self-mining only).
     """
     out = {name: _get(results, path) for name, (path, _) in _PATHS.items()}
