@@ -1,16 +1,85 @@
-"""Shared fixtures: a tiny hand-made site and helpers to build readings."""
+"""Shared fixtures: a tiny hand-made site and helpers to build readings, and the written
+reports that several modules read (the demo's July 2025 as a draft, issued, and restated;
+the example site's November 2023 issued).
+
+Writing a report renders its PDFs, seconds of CPU each time; the session-scoped reports
+here are written once per test process (once per xdist worker) and only read. A test that
+changes a report, or writes next to it, works on :func:`copy_reports` of it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import gc
+import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from carbon.analysis.period import PeriodOutcome
+from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
 from carbon.site.model import SiteConfig
+from carbon.workflow import compute_demo, demo_period, write_demo_report, write_site_report
+from carbon.workflow.publish import WrittenReport
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
+#: the session-scoped written reports below
+SHARED_REPORTS = frozenset({"demo_draft", "demo_issued", "demo_restated", "example_issued"})
+
+
+# --------------------------------------------------------------------------- the test processes
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Collect cyclic garbage less often in the test processes (each xdist worker).
+
+    Rendering a PDF allocates millions of short-lived objects, and with Python's default
+    threshold (700, 10, 10) the collector runs thousands of times per report, walking the
+    many long-lived objects of the imported libraries each time: writing the demo report took
+    7.1 s of CPU so, 5.3 s with (50 000, 10, 10). Only when garbage is collected changes, not
+    what is computed. Processes the tests start (``python -m carbon``, the fleet's worker
+    pool, a dask cluster) keep Python's default, as they have outside the tests.
+    """
+    gc.set_threshold(50_000, 10, 10)
+
+
+# --------------------------------------------------------------------------- running in parallel
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (pyproject.toml): one worker per physical core this process may run on.
+
+    pytest-xdist counts the machine's physical cores; in a container or under ``taskset``
+    allowed fewer CPUs than the host has, that would start more workers than can run.
+    PYTEST_XDIST_AUTO_NUM_WORKERS and ``-n logical`` keep their pytest-xdist meaning.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses != "auto":
+        return None
+    try:
+        import psutil  # installed with distributed
+    except ImportError:
+        physical = os.cpu_count() or 1
+    else:
+        physical = psutil.cpu_count(logical=False) or os.cpu_count() or 1
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else physical
+    return max(1, min(physical, allowed))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the modules that read the session's written reports (SHARED_REPORTS) first.
+
+    With ``--dist worksteal`` the first worker starts on them and keeps them, so each report
+    is written once in the run rather than once per worker that happens to reach a reader.
+    The order within a module, and of everything else, is kept.
+    """
+    uses = {i.path for i in items if SHARED_REPORTS & set(getattr(i, "fixturenames", ()))}
+    readers = [i for i in items if i.path in uses]
+    items[:] = readers + [i for i in items if i.path not in uses]
 
 
 @pytest.fixture
@@ -56,3 +125,69 @@ def long_frame(
         for meter, vals in values.items()
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- the demo computed
+
+
+@pytest.fixture(scope="session")
+def demo_july() -> tuple[PeriodOutcome, dict]:
+    """The demo's July 2025 computed, nothing written: its outcome and its results document
+    (report id ``demo-x``, a draft dated 2025-08-01). Read only."""
+    outcome, _ = compute_demo(demo_period(None))
+    meta = ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1))
+    return outcome, build_results(outcome, meta)
+
+
+# --------------------------------------------------------------------------- written reports
+
+
+def copy_tree(written: WrittenReport, source: Path, target: Path) -> WrittenReport:
+    """A copy of the folder `source` holding `written` at `target`, which must not exist
+    yet; the same report, its path pointing into the copy."""
+    shutil.copytree(source, target)
+    return dataclasses.replace(written, path=target / written.path.relative_to(source))
+
+
+def copy_reports(written: WrittenReport, root: Path) -> WrittenReport:
+    """A copy of the report root holding `written` (every version folder, the ledger) at
+    `root`; the same report, its path pointing into the copy."""
+    return copy_tree(written, written.path.parents[2], root)  # <root>/<site>/<period>/v<N>
+
+
+@pytest.fixture(scope="session")
+def demo_draft(tmp_path_factory: pytest.TempPathFactory) -> WrittenReport:
+    """``carbon demo``: the demo's July 2025 written as a draft. Read only."""
+    return write_demo_report(tmp_path_factory.mktemp("demo-draft"))
+
+
+@pytest.fixture(scope="session")
+def demo_issued(tmp_path_factory: pytest.TempPathFactory) -> WrittenReport:
+    """The demo's July 2025 issued: v1 and its ledger row. Read only."""
+    return write_demo_report(tmp_path_factory.mktemp("demo-issued"), status="issued")
+
+
+@pytest.fixture(scope="session")
+def demo_restated(
+    tmp_path_factory: pytest.TempPathFactory, demo_issued: WrittenReport
+) -> tuple[WrittenReport, WrittenReport]:
+    """v1 and v2 of the demo's July 2025: a copy of `demo_issued`, then restated without
+    any change (``--restate --reason "reviewed, no change"``). Read only."""
+    v1 = copy_reports(demo_issued, tmp_path_factory.mktemp("demo-restated") / "reports")
+    root = v1.path.parents[2]
+    v2 = write_demo_report(root, status="issued", restate=True, reason="reviewed, no change")
+    return v1, v2
+
+
+@pytest.fixture(scope="session")
+def example_issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, WrittenReport]:
+    """The documented example site (its folder) and its November 2023 issued under
+    ``<folder>/reports``. Read only: copy the folder to change an input."""
+    from tests.integration.test_example_site import write_example
+
+    folder = tmp_path_factory.mktemp("example-site")
+    write_example(folder)
+    written = write_site_report(
+        folder / "site.toml", "2023-11", folder / "reports", status="issued"
+    )
+    return folder, written

@@ -46,8 +46,14 @@ def test_bad_period_is_a_usage_error_without_traceback(tmp_path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_period_without_demo_data_is_refused(tmp_path) -> None:
-    result = run("demo", "--period", "2024-05", "--out", str(tmp_path))
+@pytest.fixture(scope="module")
+def no_demo_data(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess:
+    """``carbon demo --period 2024-05``, a month the demo has no data for (run once)."""
+    return run("demo", "--period", "2024-05", "--out", str(tmp_path_factory.mktemp("out")))
+
+
+def test_period_without_demo_data_is_refused(no_demo_data) -> None:
+    result = no_demo_data
     assert result.returncode == 2
     assert "no meter data in period 2024-05" in result.stderr
 
@@ -61,8 +67,8 @@ def test_unknown_option_is_a_usage_error() -> None:
 # --- carbon --json: a failing command's error as JSON on stderr ------------------------------
 
 
-def test_json_error_for_a_period_without_data(tmp_path) -> None:
-    plain = run("demo", "--period", "2024-05", "--out", str(tmp_path))
+def test_json_error_for_a_period_without_data(no_demo_data, tmp_path) -> None:
+    plain = no_demo_data
     result = run("--json", "demo", "--period", "2024-05", "--out", str(tmp_path))
     assert result.returncode == plain.returncode == 2  # the exit code is unchanged
     assert result.stdout == ""

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import replace
 
 import pytest
 
 from carbon.analysis.headline import kpi_metrics, kpis_extra
-from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
-from carbon.workflow import compute_demo, demo_period
 
 
-@pytest.fixture(scope="module")
-def demo():
-    outcome, _ = compute_demo(demo_period(None))
-    results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
-    return outcome, results
+@pytest.fixture
+def demo(demo_july):
+    """The demo's July 2025 computed once for the session (tests/conftest.py)."""
+    return demo_july
 
 
 def test_ref_counts_retired_renewable_instruments_only(demo) -> None:

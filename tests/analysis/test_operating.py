@@ -29,19 +29,16 @@ from carbon.analysis.operating import capacity_block
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.money import parse_money
 from carbon.core.units import Q_
-from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
-from carbon.workflow import compute_demo, demo_period
 from tests.conftest import tiny_site
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def demo():
-    outcome, _ = compute_demo(demo_period(None))
-    results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
-    return outcome, results
+@pytest.fixture
+def demo(demo_july):
+    """The demo's July 2025 computed once for the session (tests/conftest.py)."""
+    return demo_july
 
 
 def _series(values, unit: str, freq: str = "15min") -> xr.DataArray:
@@ -513,7 +510,7 @@ def test_sites_without_the_new_keys_keep_their_hash() -> None:
     assert _capacity_site().sha256() != site.sha256()
 
 
-# --- hand-computed flat month (tests/analysis/test_activity.py's site) -------------------------------
+# --- hand-computed flat month (tests/analysis/test_activity.py's site) -----------------------
 def test_flat_month_hand_computed_with_hosted_clients() -> None:
     """Flat January (744 h): REV 10 kWh per 15 min = 40 kW; mining IT 17,856 kWh, mining total
     19,840 kWh; 1.0 PH/s average of which 0.25 PH/s hosted."""

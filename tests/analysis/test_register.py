@@ -25,16 +25,14 @@ from carbon.core.errors import ConfigError
 from carbon.report.operating_update import operating_update_figures, operating_update_files
 from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
-from carbon.workflow import demo_period, demo_site_data
 from tests.conftest import tiny_site
 
 META = ReportMeta("demo-2025-07-v1", 1, "draft", date(2025, 8, 1))
 
 
 @pytest.fixture(scope="module")
-def demo_run():
-    data, _ = demo_site_data()
-    outcome = data.run(demo_period(None))
+def demo_run(demo_july):
+    outcome, _ = demo_july  # the demo's July 2025, computed once (tests/conftest.py)
     return outcome, build_results(outcome, META)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,12 +213,8 @@ def test_tenants_and_remainder_add_up_to_site_totals(
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-6)
 
 
-def test_demo_tenants_reconcile_to_site_totals() -> None:
-    from carbon.results.document import ReportMeta, build_results
-    from carbon.workflow import compute_demo, demo_period
-
-    outcome, _ = compute_demo(demo_period(None))
-    results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
+def test_demo_tenants_reconcile_to_site_totals(demo_july) -> None:
+    _, results = demo_july  # computed once for the session (tests/conftest.py)
     block = results["tenants"]
     assert set(block["by_tenant"]) == {"tenant-1", "tenant-2", "tenant-3"}
     assert block["by_tenant"]["tenant-2"]["meters"] == ["HALL-E1"]
@@ -238,14 +232,11 @@ def test_demo_tenants_reconcile_to_site_totals() -> None:
     assert ai == pytest.approx(results["energy_kwh"]["ai"], rel=1e-12)  # all AI is tenanted
 
 
-def test_demo_report_shows_the_tenants_table() -> None:
+def test_demo_report_shows_the_tenants_table(demo_july) -> None:
     from carbon.report.context import build_context
     from carbon.report.render import render_html
-    from carbon.results.document import ReportMeta, build_results
-    from carbon.workflow import compute_demo, demo_period
 
-    outcome, _ = compute_demo(demo_period(None))
-    results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
+    outcome, results = demo_july  # computed once for the session (tests/conftest.py)
     html = " ".join(render_html(build_context(results, outcome.power_by_workload)).split())
     assert "Colocation tenants" in html and "tenant-3" in html and "HALL-E2" in html
     assert "Not tenanted (own use)" in html
@@ -254,18 +245,16 @@ def test_demo_report_shows_the_tenants_table() -> None:
         assert name in html
 
 
-def test_report_html_does_not_depend_on_key_order() -> None:
+def test_report_html_does_not_depend_on_key_order(demo_july) -> None:
     """results.json is written with sorted keys: the HTML rendered from the parsed file must
     equal the HTML rendered from the document in memory (carbon verify compares the hashes)."""
     import json
 
     from carbon.report.context import build_context
     from carbon.report.render import render_html
-    from carbon.results.document import ReportMeta, build_results, results_json_bytes
-    from carbon.workflow import compute_demo, demo_period
+    from carbon.results.document import results_json_bytes
 
-    outcome, _ = compute_demo(demo_period(None))
-    results = build_results(outcome, ReportMeta("demo-x", 1, "draft", datetime.date(2025, 8, 1)))
+    outcome, results = demo_july  # computed once for the session (tests/conftest.py)
     parsed = json.loads(results_json_bytes(results))
     direct = render_html(build_context(results, outcome.power_by_workload))
     again = render_html(build_context(parsed, outcome.power_by_workload))

@@ -27,17 +27,20 @@ from carbon.ledger.index import (
 )
 from carbon.site.instruments import SerialRange
 from carbon.workflow import write_site_report
+from tests.conftest import copy_tree
 from tests.integration.test_example_site import write_example
 
 
 @pytest.fixture(scope="module")
-def issued(tmp_path_factory: pytest.TempPathFactory):
-    """The example site issued for 2023-11 (v1), then one reading changed and restated (v2)."""
-    folder = tmp_path_factory.mktemp("site")
-    write_example(folder)
+def issued(tmp_path_factory: pytest.TempPathFactory, example_issued):
+    """The example site issued for 2023-11 (v1), then one reading changed and restated (v2).
+
+    v1 is a copy of the session's (tests/conftest.py): the site folder with its reports."""
+    source, written = example_issued
+    folder = tmp_path_factory.mktemp("site") / "example"
+    v1 = copy_tree(written, source, folder)
     out = folder / "reports"
     site = folder / "site.toml"
-    v1 = write_site_report(site, "2023-11", out, status="issued")
     ledger_after_v1 = read_ledger(ledger_path(out, "pecos"))
     meters = pd.read_csv(folder / "meters.csv")
     row = meters.index[meters["meter_id"].eq("HALL-A")][100]

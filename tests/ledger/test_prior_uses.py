@@ -13,6 +13,7 @@ from carbon.ledger.index import append_entry, ledger_path, serial_use_to_dict
 from carbon.ledger.prior_uses import prior_uses_for
 from carbon.site.instruments import SerialRange
 from carbon.workflow import write_demo_report
+from tests.conftest import copy_reports
 
 CDT = timezone(timedelta(hours=-5))
 
@@ -68,10 +69,14 @@ def test_serials_issued_at_another_site_are_refused_naming_both_uses(tmp_path: P
 
 
 @pytest.mark.slow
-def test_an_issued_demo_period_can_be_restated_and_a_later_month_issued(tmp_path: Path) -> None:
-    write_demo_report(tmp_path, "2025-07", status="issued")
-    write_demo_report(tmp_path, "2025-07", status="issued", restate=True, reason="correction")
-    written = write_demo_report(tmp_path, "2025-08", status="issued")
+def test_an_issued_demo_period_can_be_restated_and_a_later_month_issued(
+    demo_restated, tmp_path: Path
+) -> None:
+    # July 2025 issued, then restated: a copy of the session's (tests/conftest.py)
+    _, restated = demo_restated
+    root = copy_reports(restated, tmp_path / "reports").path.parents[2]
+    assert [p.name for p in sorted((root / "demo" / "2025-07").iterdir())] == ["v1", "v2"]
+    written = write_demo_report(root, "2025-08", status="issued")
     assert written.results["status"] == "issued"
 
 

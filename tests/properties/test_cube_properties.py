@@ -1,10 +1,10 @@
 """The integer-key cube builder equals the reference builder on random inputs.
 
-``carbon.quality.align.build_cube`` (carbon's path, :mod:`carbon.quality.cube`) must give the same cube as
-``build_cube_reference`` (the readable pandas implementation): the same energy bit for bit
-(NaN where the reference has NaN), the same flags, rows read, identical duplicates counted,
-conflicting duplicates listed with the same values and source lines, the same native
-intervals; and where the reference refuses the input, the same error message.
+``carbon.quality.align.build_cube`` (carbon's path, :mod:`carbon.quality.cube`) must give the
+same cube as ``build_cube_reference`` (the readable pandas implementation): the same energy
+bit for bit (NaN where the reference has NaN), the same flags, rows read, identical
+duplicates counted, conflicting duplicates listed with the same values and source lines, the
+same native intervals; and where the reference refuses the input, the same error message.
 
 Inputs mix meters with different native intervals, several source tables, gaps, identical
 and conflicting duplicates, missing values, negatives, unsorted rows, categorical and plain

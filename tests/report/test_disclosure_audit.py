@@ -59,10 +59,10 @@ def tenanted(tmp_path_factory: pytest.TempPathFactory):
     return out, written
 
 
-@pytest.fixture(scope="module")
-def draft(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("drafts")
-    return out, write_demo_report(out, status="draft")
+@pytest.fixture
+def draft(demo_draft):
+    """The demo written as a draft (tests/conftest.py): its report root and the report."""
+    return demo_draft.path.parents[2], demo_draft
 
 
 # --------------------------------------------------------------------------- PDF/A-3b

@@ -12,29 +12,21 @@ from typer.testing import CliRunner
 
 from carbon.cli import app
 from carbon.ledger.index import read_ledger
-from carbon.workflow import write_demo_report, write_site_report
 from carbon.workflow.verify import verify_pdf
-from tests.integration.test_example_site import write_example
 
 
 def invoke(*args: str):
     return CliRunner().invoke(app, ["verify", *args])
 
 
-@pytest.fixture(scope="module")
-def demo_issued(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("reports")
-    return write_demo_report(out, status="issued")
+# demo_issued and demo_restated: the demo's July 2025 issued, and restated, written once
+# for the test session (tests/conftest.py); read only, copied where a test writes.
 
 
-@pytest.fixture(scope="module")
-def site_issued(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("site")
-    write_example(folder)
-    written = write_site_report(
-        folder / "site.toml", "2023-11", folder / "reports", status="issued"
-    )
-    return folder, written
+@pytest.fixture
+def site_issued(example_issued):
+    """The example site's folder and its November 2023 issued (tests/conftest.py)."""
+    return example_issued
 
 
 def flipped_copy(pdf: Path, target: Path) -> Path:
@@ -111,9 +103,9 @@ def test_without_a_ledger_it_says_so_and_still_checks_the_file(demo_issued, tmp_
     assert "checksum" in damaged.failures[0].detail
 
 
-def test_restating_the_demo_without_changes_is_recorded(demo_issued) -> None:
-    root = demo_issued.path.parents[2]
-    v2 = write_demo_report(root, status="issued", restate=True, reason="reviewed, no change")
+def test_restating_the_demo_without_changes_is_recorded(demo_restated) -> None:
+    v1, v2 = demo_restated  # v2: --restate --reason "reviewed, no change" (tests/conftest.py)
+    root = v2.path.parents[2]
     manifest = json.loads((v2.path / "manifest.json").read_text())
     assert manifest["restatement"]["changed_figures"] == []
     assert manifest["restatement"]["changed_inputs"] == []
@@ -121,7 +113,7 @@ def test_restating_the_demo_without_changes_is_recorded(demo_issued) -> None:
     first, second = read_ledger(root / "ledger.sqlite")
     assert second["supersedes"] == first["report_id"] and second["changed_figures"] == 0
     # v1 still verifies, and says it was superseded
-    found = verify_pdf(demo_issued.path / "disclosure.pdf", recompute=False)
+    found = verify_pdf(v1.path / "disclosure.pdf", recompute=False)
     assert found.ok
     assert any("superseded by demo-2025-07-v2" in n for n in found.notes)
 

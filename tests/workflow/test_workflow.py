@@ -13,10 +13,10 @@ from carbon.core.errors import OutputExistsError
 from carbon.workflow import write_demo_report
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("reports")
-    return write_demo_report(out)
+@pytest.fixture
+def written(demo_draft):
+    """``carbon demo``'s folder, written once for the test session (tests/conftest.py)."""
+    return demo_draft
 
 
 def test_writes_the_four_files(written) -> None:
