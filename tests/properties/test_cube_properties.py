@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from carbon.core.errors import InputDataError
@@ -106,6 +106,8 @@ def _outcome(builder, tables, ids):
 @given(fleets())
 def test_fast_cube_equals_reference(case) -> None:
     parts, declared, ids = case
+    # an empty file is refused when it is read (tests/ingest), before any cube is built
+    assume(all(not part.empty for part in parts))
     tables = _tables(parts, declared)
     fast = _outcome(build_cube, tables, ids)
     reference = _outcome(build_cube_reference, tables, ids)
