@@ -236,7 +236,6 @@ def test_write_report_needs_results_of_run(demo, tmp_path) -> None:
 # --- docs/api.md, run as written: writes and verifies the demo report ---------------------
 
 
-@pytest.mark.slow
 def test_the_walkthrough_prints_what_the_docs_show(walkthrough) -> None:
     snippets = doc_snippets()
     assert len(snippets) >= 10 and len(walkthrough.printed) == len(snippets)
@@ -246,7 +245,6 @@ def test_the_walkthrough_prints_what_the_docs_show(walkthrough) -> None:
     assert (walkthrough.folder / "hourly-emissions.png").stat().st_size > 0
 
 
-@pytest.mark.slow
 def test_run_gives_the_results_json_of_carbon_demo_byte_for_byte(demo, walkthrough) -> None:
     folder = walkthrough.namespace["folder"]
     assert folder == Path("reports/demo/2025-07/v1")
@@ -257,13 +255,11 @@ def test_run_gives_the_results_json_of_carbon_demo_byte_for_byte(demo, walkthrou
     assert walkthrough.namespace["found"].ok
 
 
-@pytest.mark.slow
 def test_write_report_never_overwrites(demo, walkthrough) -> None:
     with pytest.raises(carbon.OutputExistsError, match="never overwritten"):
         carbon.write_report(demo.results, walkthrough.folder / "reports")
 
 
-@pytest.mark.slow
 def test_a_site_file_runs_writes_and_verifies(tmp_path: Path) -> None:
     write_example(tmp_path)
     site = carbon.load_site(tmp_path)  # the folder holding site.toml

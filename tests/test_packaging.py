@@ -53,7 +53,6 @@ def test_wheel_contains_the_shipped_data(wheel: Path) -> None:
     assert "carbon/core/units.txt" in names
 
 
-@pytest.mark.slow
 def test_installed_wheel_runs_the_demo_from_another_directory(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     # a venv without pip of its own (seeding one takes seconds): this pip installs into it

@@ -18,7 +18,6 @@ def with_baseline(tmp_path_factory: pytest.TempPathFactory):
     return write_demo_report(out, "2025-07", baseline="2025-05")
 
 
-@pytest.mark.slow
 def test_results_hold_the_pivot_blocks(with_baseline) -> None:
     results = json.loads((with_baseline.path / "results.json").read_text(encoding="utf-8"))
     assert results["baseline"]["spec"] == "2025-05"
@@ -54,7 +53,6 @@ def test_results_hold_the_pivot_blocks(with_baseline) -> None:
     assert lb["low"] < results["scope2_location_kgco2e"]["total"] < lb["high"]
 
 
-@pytest.mark.slow
 def test_report_with_a_baseline_verifies(with_baseline) -> None:
     found = verify_pdf(with_baseline.path / "disclosure.pdf")
     assert found.ok, [c for c in found.checks if c.ok is False]

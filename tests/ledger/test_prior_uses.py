@@ -68,7 +68,6 @@ def test_serials_issued_at_another_site_are_refused_naming_both_uses(tmp_path: P
     assert not (tmp_path / "demo" / "2025-07").exists()
 
 
-@pytest.mark.slow
 def test_an_issued_demo_period_can_be_restated_and_a_later_month_issued(
     demo_restated, tmp_path: Path
 ) -> None:
