@@ -37,12 +37,12 @@ SHARED_REPORTS = frozenset({"demo_draft", "demo_issued", "demo_restated", "examp
 def pytest_configure(config: pytest.Config) -> None:
     """Collect cyclic garbage less often in the test processes (each xdist worker).
 
-    Rendering a PDF allocates millions of short-lived objects, and with Python's default
-    threshold (700, 10, 10) the collector runs thousands of times per report, walking the
-    many long-lived objects of the imported libraries each time: writing the demo report took
-    7.1 s of CPU so, 5.3 s with (50 000, 10, 10). Only when garbage is collected changes, not
-    what is computed. Processes the tests start (``python -m carbon``, the fleet's worker
-    pool, a dask cluster) keep Python's default, as they have outside the tests.
+    Rendering a PDF allocates millions of short-lived objects; with Python's default
+    thresholds (700, 10, 10) the collector runs thousands of times per report. Writing the
+    demo report took 7.1 s of CPU with them and 5.3 s with (50 000, 10, 10). Only when
+    garbage is collected changes, not what is computed. Processes the tests start
+    (``python -m carbon``, the fleet's worker pool, a dask cluster) keep Python's default,
+    as they have outside the tests.
     """
     gc.set_threshold(50_000, 10, 10)
 
