@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from carbon import cli_output as output
+from carbon.cli_ledger import keys_app, ledger_app
 from carbon.core.errors import CarbonError
 from carbon.core.version import __version__
 
@@ -28,6 +29,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(keys_app, name="keys")
+app.add_typer(ledger_app, name="ledger")
 
 _state = {"debug": False, "json": False}
 
@@ -88,6 +92,16 @@ BaselineOption = Annotated[
     ),
 ]
 
+SignKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sign-key",
+        metavar="FILE",
+        help="Sign the issued version's manifest with this Ed25519 private key (from "
+        "'carbon keys new'); the signature is embedded in the PDF and recorded in the ledger.",
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -135,6 +149,7 @@ def demo(
     restate: RestateOption = False,
     reason: ReasonOption = None,
     baseline: BaselineOption = None,
+    sign_key: SignKeyOption = None,
 ) -> None:
     """Run the embedded demo site (no files needed) and write a disclosure (draft by default).
 
@@ -154,6 +169,7 @@ def demo(
         restate=restate,
         reason=reason,
         baseline=baseline,
+        sign_key=sign_key,
     )
     output.print_summary(written.results, written.path)
     output.print_restatement(written.manifest)
@@ -227,6 +243,7 @@ def report(
             "after the other); with --scheduler local, the LocalCluster's number of workers.",
         ),
     ] = None,
+    sign_key: SignKeyOption = None,
 ) -> None:
     """Report a site for one month: the same pipeline as the demo, on the site's own files.
 
@@ -241,6 +258,8 @@ def report(
     from carbon import workflow  # start-up time (see the module notes)
 
     if fleet is not None or site is None or not period or scheduler is not None or workers:
+        if sign_key is not None:
+            raise typer.BadParameter("--sign-key signs one site's report (--site), not a fleet")
         _report_fleet(
             site,
             fleet,
@@ -265,6 +284,7 @@ def report(
         restate=restate,
         reason=reason,
         baseline=baseline,
+        sign_key=sign_key,
     )
     if as_json:
         typer.echo((written.path / "results.json").read_text(encoding="utf-8"), nl=False)
@@ -356,15 +376,42 @@ def verify(
     no_recompute: Annotated[
         bool, typer.Option("--no-recompute", help="Check the file only; do not recompute.")
     ] = False,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            metavar="FILE",
+            help="The operator's Ed25519 public key: the embedded manifest must carry a valid "
+            "signature by it (fails when unsigned, signed by another key, or altered).",
+        ),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            metavar="FILE",
+            help="A published 'carbon ledger checkpoint': the ledger must still hold its head "
+            "hash at its row, with every later row chained from it.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check a disclosure PDF: embedded files, hashes, the ledger and, with inputs, every figure.
 
-    Exit status: 0 when every check holds, 1 with the list of what differs.
+    Also the ledger head the report recorded at issue, and with --public-key its signature,
+    with --checkpoint a published ledger head. Exit status: 0 when every check holds, 1 with
+    the list of what differs.
     """
     from carbon import workflow  # start-up time (see the module notes)
 
-    found = workflow.verify_pdf(pdf, inputs=inputs, ledger=ledger, recompute=not no_recompute)
+    found = workflow.verify_pdf(
+        pdf,
+        inputs=inputs,
+        ledger=ledger,
+        recompute=not no_recompute,
+        public_key=public_key,
+        checkpoint=checkpoint,
+    )
     if as_json:
         typer.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:

@@ -151,3 +151,15 @@ class SerialOverlapError(CarbonError, ValueError):
     """A certificate serial is applied twice (Scope 2 Quality Criterion 2)."""
 
     default_reason = "serial-overlap"
+
+
+class SigningKeyError(ConfigError):
+    """A signing or public key file is missing, unreadable, or not an Ed25519 key."""
+
+    default_reason = "signing-key"
+
+
+class MissingVersionError(CarbonError, FileNotFoundError):
+    """The ledger records an issued version whose folder is not under the report root."""
+
+    default_reason = "version-folder-missing"

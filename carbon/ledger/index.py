@@ -60,6 +60,7 @@ __all__ = [
     "latest_version",
     "ledger_lock",
     "ledger_path",
+    "plain",
     "prior_serial_uses",
     "read_ledger",
     "recorded_versions",
@@ -321,11 +322,14 @@ def folder_status(folder: Path) -> str | None:
 
 
 def recorded_versions(root: Path, site_id: str, period_label: str) -> set[int]:
-    """The versions of a period that have a ledger row (issued; drafts are not recorded)."""
+    """The versions of a period that have a ledger row (issued; drafts are not recorded).
+
+    A repair row (:mod:`carbon.ledger.repair`, version ``-N``) is not a version.
+    """
     return {
         int(e["version"])
         for e in read_ledger(ledger_path(root, site_id))
-        if e.get("site_id") == site_id and e.get("period") == period_label
+        if e.get("site_id") == site_id and e.get("period") == period_label and int(e["version"]) > 0
     }
 
 
@@ -479,6 +483,20 @@ def _list_key(items: list[Any]) -> str | None:
     return None
 
 
+def plain(value: Any) -> Any:
+    """`value` as JSON would give it back: tuples become lists, all the way down.
+
+    A results document freshly built in Python holds tuples where the same document
+    read back from ``results.json`` holds lists; both sides of a comparison pass
+    through here, so the container type is never a difference.
+    """
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
 def _leaves(value: Any, path: str) -> Iterable[tuple[str, Any]]:
     if isinstance(value, dict):
         for key in sorted(value):
@@ -506,11 +524,13 @@ def diff_figures(
     only appears with ``None`` on the other. Paths name list items by their id
     (``meters[REV].energy_kwh``) where the items have one, else by index.
     With `numbers_only`, leaves that are not numbers on either side are skipped
-    (strings, booleans); top-level keys in `ignore` are always skipped.
+    (strings, booleans); top-level keys in `ignore` are always skipped. Both sides
+    are normalised by :func:`plain` first (a tuple and a list of the same items are
+    the same), so a document read back from JSON equals the one it was written from.
     """
     skip = set(ignore)
-    a = dict(_leaves({k: v for k, v in old.items() if k not in skip}, ""))
-    b = dict(_leaves({k: v for k, v in new.items() if k not in skip}, ""))
+    a = dict(_leaves(plain({k: v for k, v in old.items() if k not in skip}), ""))
+    b = dict(_leaves(plain({k: v for k, v in new.items() if k not in skip}), ""))
     changes = []
     for path in sorted(set(a) | set(b)):
         x, y = a.get(path), b.get(path)

@@ -25,6 +25,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from carbon.core.errors import LedgerConflictError
 from carbon.ledger.folders import existing_versions, write_version
 from carbon.ledger.index import folder_status, ledger_path, recorded_versions, recording
 
@@ -104,6 +105,8 @@ def issue_version(
     version: int,
     files: dict[str, bytes],
     entry: dict[str, Any] | None,
+    *,
+    anchor_hash: str | None = None,
 ) -> tuple[Path, dict[str, Any] | None]:
     """Write a version folder and, for an issued version, its ledger row atomically.
 
@@ -114,6 +117,9 @@ def issue_version(
         subfolder, e.g. ``tenants/t1.pdf``).
     entry
         The ledger entry; ``None`` for a draft (folder only, no row).
+    anchor_hash
+        The ledger head the version's manifest records (``ledger_anchor``): the row must
+        chain onto it, or nothing is written (another writer appended a row meanwhile).
 
     Returns
     -------
@@ -122,7 +128,8 @@ def issue_version(
     Raises
     ------
     carbon.core.errors.LedgerConflictError
-        The version is already recorded (another run issued it first).
+        The version is already recorded (another run issued it first), or the ledger's
+        head is no longer `anchor_hash`.
     carbon.core.errors.OutputExistsError
         The folder already exists.
     """
@@ -131,6 +138,13 @@ def issue_version(
     written: Path | None = None
     try:
         with recording(ledger_path(root), entry) as row:
+            if anchor_hash is not None and row["prev_hash"] != anchor_hash:
+                raise LedgerConflictError(
+                    f"{entry['report_id']}: the ledger's head moved while the version was "
+                    f"prepared (it records head {anchor_hash}, the ledger is now at "
+                    f"{row['prev_hash']}: another run appended a row); nothing was written. "
+                    "Issue it again."
+                )
             written = write_version(root, site_id, period_label, version, files)
             _fsync_dir(written.parent)
     except BaseException:

@@ -209,6 +209,8 @@ def restatement_context(
         "figures_total": len(figures),
         "figures_omitted": max(0, len(figures) - limit),
         "inputs": inputs,
+        # the superseded version's folder was lost (carbon ledger repair): nothing to compare
+        "lost": restatement.get("superseded_folder_missing"),
     }
 
 

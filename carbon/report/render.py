@@ -68,6 +68,7 @@ _ATTACHMENT_ROLES: dict[str, tuple[str, str]] = {
     "results.csv": ("Data", "Results of this disclosure (machine-readable, CSV)"),
     "manifest.json": ("Supplement", "Lineage manifest: inputs, factors, hashes, versions"),
     "tenant.json": ("Data", "Figures of this tenant statement (machine-readable, JSON)"),
+    "signature.json": ("Supplement", "Ed25519 signature of manifest.json by the operator's key"),
 }
 
 

@@ -43,7 +43,8 @@ class Sources:
     results: dict[str, Any]
     power_by_workload: Any
     intensity: Any
-    #: What the manifest records beside the results: ``restatement``, ``signoff``.
+    #: What the manifest records beside the results: ``restatement``, ``signoff``,
+    #: ``ledger_anchor`` and ``signing`` (issued and signed versions).
     recorded: Mapping[str, Any]
 
 
@@ -204,7 +205,11 @@ SECTIONS: tuple[Section, ...] = (
         "signoff",
         "Sign-off",
         _template("signoff"),
-        lambda s, ctx: {"signoff": signoff_context(s.recorded.get("signoff"))},
+        lambda s, ctx: {
+            "signoff": signoff_context(s.recorded.get("signoff")),
+            "ledger_anchor": s.recorded.get("ledger_anchor"),
+            "signing": s.recorded.get("signing"),
+        },
         part=AUDIT,
     ),
 )

@@ -4,7 +4,8 @@ One module per job: :mod:`~carbon.workflow.inputs` reads a site's data (a site f
 the demo's), :mod:`~carbon.workflow.run` computes a period, :mod:`~carbon.workflow.compare`
 adds the baseline and trend, :mod:`~carbon.workflow.publish` writes a version folder and its
 ledger record, :mod:`~carbon.workflow.validate` checks a site's data,
-:mod:`~carbon.workflow.verify` checks an issued PDF, :mod:`~carbon.workflow.history` lists a
+:mod:`~carbon.workflow.verify` checks an issued PDF (with :mod:`~carbon.workflow.trust`: signing
+keys, the signature, ledger checkpoints and repairs), :mod:`~carbon.workflow.history` lists a
 site's issued versions, :mod:`~carbon.workflow.rollup` sums a fiscal period, and
 :mod:`~carbon.workflow.fleet` (with :mod:`~carbon.workflow.fleet_site`,
 :mod:`~carbon.workflow.pool` and :mod:`~carbon.workflow.scale`) reports many sites. These
@@ -41,6 +42,7 @@ from carbon.workflow.run import (
     run_demo_period,
     run_site_period,
 )
+from carbon.workflow.trust import ledger_checkpoint, missing_folders, new_keys, repair_ledger
 from carbon.workflow.validate import Validation, validate_site
 from carbon.workflow.verify import Verification, verify_pdf
 
@@ -60,9 +62,13 @@ __all__ = [
     "demo_period",
     "demo_site_data",
     "demo_site_id",
+    "ledger_checkpoint",
     "load_fleet",
+    "missing_folders",
+    "new_keys",
     "parse_issue_date",
     "read_history",
+    "repair_ledger",
     "run_demo_period",
     "run_fleet",
     "run_site_period",

@@ -23,17 +23,28 @@ from carbon.accounting.serials import check_serials, serial_uses
 from carbon.analysis.period import PeriodOutcome
 from carbon.core.errors import ConfigError, OutputExistsError
 from carbon.core.period import Period
+from carbon.ledger.anchor import issue_anchor
 from carbon.ledger.folders import version_dir
 from carbon.ledger.index import (
     diff_figures,
     latest_version,
     ledger_lock,
+    ledger_path,
     recorded_versions,
     serial_use_to_dict,
     sha256_hex,
 )
 from carbon.ledger.issue import issue_version, recover
 from carbon.ledger.prior_uses import prior_uses_for
+from carbon.ledger.repair import lost_restatement, missing_error, missing_versions
+from carbon.ledger.signing import (
+    SIGNATURE_FILE,
+    Signer,
+    embedded_names,
+    load_signer,
+    signature_file,
+    signing_record,
+)
 from carbon.report.disclosure import report_context
 from carbon.report.operating_update import operating_update_files
 from carbon.report.render import html_to_pdf, render_html
@@ -52,6 +63,7 @@ __all__ = [
     "WrittenReport",
     "check_options",
     "default_issue_date",
+    "load_sign_key",
     "parse_issue_date",
     "write_demo_report",
     "write_report",
@@ -103,6 +115,18 @@ def check_options(status: str, restate: bool, reason: str | None) -> None:
         raise ConfigError("--reason is only used with --restate", reason="reason-without-restate")
 
 
+def load_sign_key(path: Path | None, status: str) -> Signer | None:
+    """The operator's signing key for ``--sign-key`` (None without one); issued versions only."""
+    if path is None:
+        return None
+    if status != "issued":
+        raise ConfigError(
+            "--sign-key signs issued versions; a draft is not signed (add --status issued)",
+            reason="sign-draft",
+        )
+    return load_signer(path)
+
+
 def parse_issue_date(text: str | None) -> date | None:
     """``YYYY-MM-DD`` → date (None stays None); anything else is a usage error."""
     if text is None:
@@ -123,8 +147,13 @@ def _refuse_existing(
 
     Issuing a period whose versions so far are all drafts needs no `restate`: nothing
     was published, so the issued report takes the next number and restates nothing
-    (the drafts stay as they are; none is overwritten).
+    (the drafts stay as they are; none is overwritten). An issued version whose folder is
+    missing, and whose loss the ledger does not record yet, stops everything
+    (:class:`~carbon.core.errors.MissingVersionError`, see :mod:`carbon.ledger.repair`).
     """
+    missing = missing_versions(out, site_id, period_label)
+    if missing:
+        raise missing_error(out, missing[-1])
     prior = latest_version(out, site_id, period_label)
     if (
         prior
@@ -135,6 +164,15 @@ def _refuse_existing(
         return prior
     if prior and not restate:
         folder = version_dir(out, site_id, period_label, prior)
+        if not folder.is_dir():  # lost, and recorded so by `carbon ledger repair`
+            raise OutputExistsError(
+                f"{site_id} {period_label} v{prior} is on record in the ledger (its folder "
+                f"{folder} is missing, and the ledger records the repair); a version number is "
+                f'never reused. To issue the period again, use --restate --reason "..." (writes '
+                f"v{prior + 1}).",
+                path=folder,
+                reason="version-on-record",
+            )
         raise OutputExistsError(
             f"{folder} already exists; a written report version is never overwritten. To "
             f're-issue the period, use --restate --reason "..." (writes v{prior + 1}).',
@@ -174,6 +212,10 @@ def _restatement(
 ) -> dict[str, Any]:
     """What a new version restates: the version it supersedes, why, and what changed."""
     previous = version_dir(out, site_id, period_label, prior)
+    if not previous.is_dir():
+        lost = lost_restatement(out, site_id, period_label, prior, reason)
+        if lost is not None:
+            return lost
     try:
         old_results = json.loads((previous / "results.json").read_text(encoding="utf-8"))
         old_manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
@@ -234,7 +276,7 @@ def _disclosure_html(run: PeriodRun, results: dict, recorded: dict[str, Any]) ->
     context = report_context(
         results, run.outcome.power_by_workload, recorded, intensity=run.outcome.intensity_used
     )
-    return render_html({**context, "embedded_files": list(EMBEDDED_FILES)})
+    return render_html({**context, "embedded_files": embedded_names(EMBEDDED_FILES, recorded)})
 
 
 def _manifest(
@@ -256,6 +298,7 @@ def _manifest(
             "signoff": recorded["signoff"],
             "tenant_statements": hashes["tenant_statements"],
             "operating_update": hashes["operating_update"],
+            **{k: recorded[k] for k in ("ledger_anchor", "signing") if recorded[k] is not None},
         },
         restatement=recorded["restatement"],
         rendered_html_sha256=hashes["rendered_html"],
@@ -267,7 +310,9 @@ def _disclosure_pdf(html: str, day: date, embedded: dict[str, bytes]) -> bytes:
     return html_to_pdf(
         html,
         moment=datetime(day.year, day.month, day.day, tzinfo=UTC),
-        attachments={name: embedded[name] for name in ATTACHED_FILES},
+        attachments={
+            name: embedded[name] for name in (*ATTACHED_FILES, SIGNATURE_FILE) if name in embedded
+        },
     )
 
 
@@ -281,11 +326,18 @@ class _Documents:
 
 
 def _documents(
-    run: PeriodRun, results: dict, restatement: dict[str, Any] | None, day: date
+    run: PeriodRun,
+    results: dict,
+    restatement: dict[str, Any] | None,
+    day: date,
+    anchor: dict[str, Any] | None = None,
+    signer: Signer | None = None,
 ) -> _Documents:
     """Every document of a version, each made once what it depends on exists: the results,
     the tenant statements and the operating update, the disclosure HTML, the manifest
-    (hashing all of them), and the PDF (embedding the results and the manifest)."""
+    (hashing all of them; with the ledger `anchor` of an issued version and, with a
+    `signer`, the key's fingerprint), its signature, and the PDF (embedding the results,
+    the manifest and the signature)."""
     results_files = {
         "results.json": results_json_bytes(results),
         "results.csv": results_csv_bytes(results),
@@ -295,6 +347,8 @@ def _documents(
     recorded = {
         "restatement": restatement,
         "signoff": run.outcome.site.reporting.signoff.model_dump(mode="json"),
+        "ledger_anchor": anchor,
+        "signing": signing_record(signer) if signer is not None else None,
     }
     html = _disclosure_html(run, results, recorded)
     hashes = {
@@ -304,6 +358,9 @@ def _documents(
     }
     manifest = _manifest(run, results, results_files, hashes, recorded)
     embedded = {**results_files, "manifest.json": results_json_bytes(manifest)}
+    if signer is not None:
+        signature = signature_file(signer, embedded["manifest.json"])
+        embedded[SIGNATURE_FILE] = results_json_bytes(signature)
     files = {
         "disclosure.pdf": _disclosure_pdf(html, day, embedded),
         **embedded,
@@ -311,6 +368,17 @@ def _documents(
         **update,
     }
     return _Documents(files=files, manifest=manifest, hashes=hashes)
+
+
+def _signature_entry(files: dict[str, bytes]) -> dict[str, Any] | None:
+    """What the ledger row records of the manifest's signature (None when unsigned)."""
+    if SIGNATURE_FILE not in files:
+        return None
+    signature = json.loads(files[SIGNATURE_FILE])
+    return {
+        k: signature[k]
+        for k in ("algorithm", "public_key_fingerprint", "signed_sha256", "signature")
+    }
 
 
 def _ledger_entry(
@@ -337,12 +405,17 @@ def _ledger_entry(
         "results_sha256": sha256_hex(files["results.json"]),
         "results_csv_sha256": sha256_hex(files["results.csv"]),
         "manifest_sha256": sha256_hex(files["manifest.json"]),
+        "signature": _signature_entry(files),
         "rendered_html_sha256": hashes["rendered_html"],
         "tenant_statements_sha256": hashes["tenant_statements"],
         "operating_update_sha256": hashes["operating_update"],
         "supersedes": restatement["supersedes"]["report_id"] if restatement else None,
         "reason": restatement["reason"] if restatement else None,
-        "changed_figures": len(restatement["changed_figures"]) if restatement else None,
+        "changed_figures": (
+            len(restatement["changed_figures"])
+            if restatement and restatement["changed_figures"] is not None
+            else None
+        ),
         "serial_uses": [
             serial_use_to_dict(u) for u in serial_uses(_applied(outcome, run.instruments))
         ],
@@ -358,6 +431,7 @@ def write_report(
     issue_date: date | None = None,
     restate: bool = False,
     reason: str | None = None,
+    signer: Signer | None = None,
 ) -> WrittenReport:
     """Results → manifest → PDF → an atomically written version folder and its ledger row.
 
@@ -365,9 +439,13 @@ def write_report(
     written only with `restate` (and a `reason`): it becomes v<N+1>, its manifest
     records what it supersedes and the figures that changed, and the site's
     ledger index gets one more row (issued versions only; a draft is a folder only).
-    Nothing already written is touched.
+    Nothing already written is touched. An issued version's manifest records the ledger
+    head it is chained onto (:func:`carbon.ledger.anchor.issue_anchor`); with `signer`
+    (issued versions only) the manifest is signed (:mod:`carbon.ledger.signing`).
     """
     check_options(status, restate, reason)
+    if signer is not None and status != "issued":
+        load_sign_key(signer.path, status)  # refuses: a draft is not signed
     outcome = run.outcome
     period = outcome.period
     site_id = outcome.site.site.id
@@ -400,7 +478,8 @@ def write_report(
             if restate
             else None
         )
-        documents = _documents(run, results, restatement, day)
+        anchor = issue_anchor(ledger_path(out)) if status == "issued" else None
+        documents = _documents(run, results, restatement, day, anchor, signer)
         folder = version_dir(out, site_id, period.label, version)
         entry = _ledger_entry(
             run, meta, folder, out, documents, restatement, results["software_version"]
@@ -412,6 +491,7 @@ def write_report(
             version,
             documents.files,
             entry if status == "issued" else None,
+            anchor_hash=anchor["head_at_issue"]["entry_hash"] if anchor else None,
         )
     return WrittenReport(
         path=path, results=results, outcome=outcome, manifest=documents.manifest, ledger_entry=row
@@ -430,18 +510,27 @@ def write_demo_report(
     restate: bool = False,
     reason: str | None = None,
     baseline: str | None = None,
+    sign_key: Path | None = None,
 ) -> WrittenReport:
     """Run the embedded demo site for a period and write ``<out>/demo/<period>/v<N>/``.
 
     With `baseline` (``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``same-month-last-year``)
-    the report compares the period with it (:mod:`carbon.workflow.compare`).
+    the report compares the period with it (:mod:`carbon.workflow.compare`). With
+    `sign_key` (a private key file) an issued version's manifest is signed.
     """
     check_options(status, restate, reason)
+    signer = load_sign_key(sign_key, status)
     period = demo_period(period_label)
     _refuse_existing(out, demo_site_id(), period.label, restate, status)  # before computing
     run = run_demo_period(period, out, restate=restate, baseline=baseline)
     return write_report(
-        run, out, status=status, issue_date=issue_date, restate=restate, reason=reason
+        run,
+        out,
+        status=status,
+        issue_date=issue_date,
+        restate=restate,
+        reason=reason,
+        signer=signer,
     )
 
 
@@ -455,14 +544,23 @@ def write_site_report(
     restate: bool = False,
     reason: str | None = None,
     baseline: str | None = None,
+    sign_key: Path | None = None,
 ) -> WrittenReport:
     """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``.
 
     With `baseline` the report compares the period with it (:mod:`carbon.workflow.compare`).
+    With `sign_key` (a private key file) an issued version's manifest is signed.
     """
     check_options(status, restate, reason)
+    signer = load_sign_key(sign_key, status)
     _refuse_existing(out, site_file_id(site_file), period_label, restate, status)  # early
     run = run_site_period(site_file, period_label, out, restate=restate, baseline=baseline)
     return write_report(
-        run, out, status=status, issue_date=issue_date, restate=restate, reason=reason
+        run,
+        out,
+        status=status,
+        issue_date=issue_date,
+        restate=restate,
+        reason=reason,
+        signer=signer,
     )

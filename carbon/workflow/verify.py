@@ -19,7 +19,9 @@ Checks, in order (each is reported; the PDF holds when none fails):
    are generated), the period is computed again: every figure of results.json
    is compared (relative tolerance 1e-9) and every input's SHA-256 against the
    manifest, and the report HTML is rendered again and hashed against the
-   manifest's ``rendered_html_sha256``.
+   manifest's ``rendered_html_sha256``;
+6. the signature (``--public-key``), the ledger head recorded at issue, and a published
+   checkpoint (``--checkpoint``): :mod:`carbon.workflow.trust`.
 """
 
 from __future__ import annotations
@@ -49,11 +51,13 @@ from carbon.ledger.index import (
     superseded_by,
     verify_chain,
 )
+from carbon.ledger.signing import embedded_names
 from carbon.report.disclosure import report_context
 from carbon.report.render import render_html
 from carbon.results.document import ReportMeta, build_results
 from carbon.workflow.compare import extend_results
 from carbon.workflow.inputs import demo_period, demo_site_data, site_data
+from carbon.workflow.trust import recorded_for_render, trust_checks
 
 EMBEDDED = ("results.json", "results.csv", "manifest.json")
 CSV_HEADER = ["site_id", "period", "metric", "workload", "value", "unit"]
@@ -418,11 +422,11 @@ def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path 
             "not checked: the inputs differ, so the recomputed chart data would differ too",
         )
         return
-    kept = {"restatement": manifest.get("restatement"), "signoff": manifest.get("signoff")}
+    kept = recorded_for_render(manifest)
     context = report_context(
         results, outcome.power_by_workload, kept, intensity=outcome.intensity_used
     )
-    html = render_html({**context, "embedded_files": sorted(EMBEDDED)})
+    html = render_html({**context, "embedded_files": embedded_names(EMBEDDED, manifest)})
     actual = sha256_hex(html.encode("utf-8"))
     if actual == recorded:
         found.add("rendered content", True, "the report HTML renders to the manifest's SHA-256")
@@ -441,6 +445,8 @@ def verify_pdf(
     inputs: Path | None = None,
     ledger: Path | None = None,
     recompute: bool = True,
+    public_key: Path | None = None,
+    checkpoint: Path | None = None,
 ) -> Verification:
     """Check a disclosure PDF; see the module docstring for what is checked.
 
@@ -455,6 +461,10 @@ def verify_pdf(
     ledger
         The ledger index (``ledger.sqlite``); default: found above the PDF in its report
         tree (``<root>/ledger.sqlite`` for ``<root>/<site>/<period>/v<N>/``).
+    public_key
+        The operator's Ed25519 public key: the manifest's signature must verify with it.
+    checkpoint
+        A published ledger checkpoint: the ledger must still hold its head.
     """
     pdf = Path(pdf)
     data = pdf.read_bytes()
@@ -490,6 +500,15 @@ def verify_pdf(
         found.report_id,
         str(results.get("status")),
     )
+    for check in trust_checks(
+        files,
+        manifest,
+        report_id=found.report_id,
+        ledger=found.ledger,
+        public_key=public_key,
+        checkpoint_file=checkpoint,
+    ):
+        found.add(*check)
     _check_folder(found, pdf, files)
     _check_tenant_statements(found, pdf, manifest)
     _check_operating_update(found, pdf, manifest)
