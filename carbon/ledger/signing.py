@@ -270,6 +270,8 @@ def check_signature(
     try:
         public_key.verify(raw, manifest_bytes)
     except InvalidSignature:
+        if problems:  # another key's signature: it cannot verify, nothing more to say
+            return problems
         problems.append(
             f"the Ed25519 signature does not verify over the embedded {SIGNED_FILE} with key "
             f"{given}: the manifest was altered after signing, or it was signed with another key"
