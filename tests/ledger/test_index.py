@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import multiprocessing
 import sqlite3
@@ -14,6 +15,7 @@ from carbon.ledger.index import (
     GENESIS_HASH,
     append_entry,
     canonical_json,
+    diff_figures,
     find_ledger,
     latest_version,
     ledger_path,
@@ -22,6 +24,8 @@ from carbon.ledger.index import (
     verify_chain,
 )
 from carbon.ledger.issue import issue_version, recover, unrecorded_versions
+from carbon.results.document import ReportMeta, build_results, results_json_bytes
+from carbon.workflow import compute_site
 
 
 def _entry(site: str, period: str, version: int, status: str = "issued") -> dict:
@@ -223,3 +227,41 @@ def test_two_concurrent_reports_of_one_period_one_wins(tmp_path: Path) -> None:
     (row,) = read_ledger(ledger_path(tmp_path / "reports"))
     assert row["report_id"] == "pecos-2023-11-v1"
     assert sorted(p.name for p in (tmp_path / "reports" / "pecos" / "2023-11").iterdir()) == ["v1"]
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_a_tuple_and_a_list_of_the_same_items_are_the_same_figure() -> None:
+    fresh = {"quality": {"conflicts": [{"values_kwh": (1.0, 2.5), "sources": ("a:1", "a:9")}]}}
+    read_back = json.loads(json.dumps(fresh))
+    assert diff_figures(read_back, fresh, numbers_only=False) == []
+    assert diff_figures(fresh, read_back, numbers_only=False) == []
+    changed = json.loads(json.dumps(fresh))
+    changed["quality"]["conflicts"][0]["values_kwh"][1] = 2.75
+    assert diff_figures(changed, fresh, numbers_only=False) == [
+        {"path": "quality.conflicts[0].values_kwh[1]", "old": 2.75, "new": 2.5}
+    ]
+
+
+def test_a_conflicting_duplicate_reading_recomputes_without_differences(tmp_path: Path) -> None:
+    """A meters file that reads one interval twice with two values: the results read back
+    from results.json equal the results computed again (verify --inputs and a restatement
+    compare exactly these), although the fresh ones hold tuples where JSON holds lists."""
+    from tests.integration.test_example_site import write_example
+
+    write_example(tmp_path)
+    meters = tmp_path / "meters.csv"
+    lines = meters.read_text(encoding="utf-8").splitlines()
+    stamp, meter, kwh = lines[200].split(",")
+    lines.append(f"{stamp},{meter},{float(kwh) + 7.5}")  # the same interval, another value
+    meters.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    site = tmp_path / "site.toml"
+    site.write_text(site.read_text(encoding="utf-8") + '\n[quality]\nimpute = "linear"\n')
+    meta = ReportMeta("pecos-2023-11-v1", 1, "issued", datetime.date(2023, 12, 1))
+    fresh = build_results(compute_site(site, "2023-11"), meta)
+    (conflict,) = fresh["quality"]["conflicting_duplicates"]
+    assert isinstance(conflict["values_kwh"], tuple) and len(conflict["values_kwh"]) == 2
+    read_back = json.loads(results_json_bytes(fresh))
+    assert diff_figures(read_back, fresh, numbers_only=False) == []
+    assert diff_figures(read_back, fresh) == []  # the restatement's comparison
