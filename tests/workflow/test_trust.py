@@ -236,3 +236,31 @@ def test_a_checkpoint_needs_the_rows_it_counted(signed, tmp_path: Path) -> None:
     found = verify_pdf(pdf, checkpoint=longer, recompute=False)
     assert [c.name for c in found.failures] == ["checkpoint"]
     assert "rows were removed" in found.failures[0].detail
+
+
+def test_verify_on_the_command_line_takes_a_key_and_a_checkpoint(signed, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from carbon.cli import app
+
+    pdf = str(signed["v2"].path / "disclosure.pdf")
+    published = tmp_path / "checkpoint.json"
+    ledger_checkpoint(signed["root"], published)
+    good = CliRunner().invoke(
+        app,
+        [
+            "verify",
+            pdf,
+            "--no-recompute",
+            "--public-key",
+            signed["keys"]["public_key"],
+            "--checkpoint",
+            str(published),
+        ],
+    )
+    assert good.exit_code == 0, good.output
+    assert "ok   signature" in good.output and "ok   checkpoint" in good.output
+    wrong = CliRunner().invoke(
+        app, ["verify", pdf, "--no-recompute", "--public-key", signed["other_keys"]["public_key"]]
+    )
+    assert wrong.exit_code == 1 and "FAIL signature" in wrong.output
