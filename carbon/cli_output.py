@@ -78,6 +78,14 @@ def print_restatement(manifest: dict | None) -> None:
     if not restatement:
         return
     changes = restatement["changed_figures"]
+    if changes is None:  # the superseded version's folder was lost: nothing to compare
+        lost = restatement.get("superseded_folder_missing") or {}
+        typer.echo(
+            f"Restates {restatement['supersedes']['report_id']} ({restatement['reason']}), "
+            f"whose folder {lost.get('folder')} is missing (ledger repair row "
+            f"{lost.get('repair_row')}): no figures compared"
+        )
+        return
     typer.echo(
         f"Restates {restatement['supersedes']['report_id']} ({restatement['reason']}): "
         f"{len(changes)} figure(s) changed"

@@ -51,6 +51,7 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
         "manifest identity": True,
         "ledger chain": True,
         "ledger": True,
+        "ledger anchor": True,  # the ledger head recorded at issue still holds
         "version folder": True,
         "input hashes": True,
         "recomputed figures": True,
