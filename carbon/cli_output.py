@@ -62,6 +62,13 @@ def print_history(found: History) -> None:
                 f"{escape(str(v['report_id']))} restates {escape(str(v['supersedes']))}: "
                 f"{escape(str(v['reason']))}"
             )
+    for r in found.repairs:
+        console.print(
+            escape(
+                f"{r['repairs']}: folder {r['folder']} missing, recorded in ledger row "
+                f"{r['seq']}: {r['reason']}"
+            )
+        )
     if not found.versions:
         console.print(f"No issued version of {escape(found.site_id)} is recorded.")
     if found.chain_problems:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ class History:
     site_id: str
     versions: list[dict[str, Any]]
     chain_problems: list[str]
+    #: Repair rows: issued versions whose folder went missing (``carbon ledger repair``).
+    repairs: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -27,6 +29,7 @@ class History:
             "chain_ok": not self.chain_problems,
             "chain_problems": self.chain_problems,
             "versions": self.versions,
+            "repairs": self.repairs,
         }
 
 
@@ -36,14 +39,23 @@ def site_history(root: Path, site_id: str) -> History:
     Each version: ``period``, ``version``, ``status``, ``issue_date``,
     ``report_id``, ``pdf`` (path relative to `root`), ``pdf_sha256``,
     ``supersedes``, ``restated_by`` (the report id of the version that replaced
-    it, or None while it is in force), ``reason`` and ``seq`` (its row).
+    it, or None while it is in force), ``reason`` and ``seq`` (its row). Repair rows
+    (a version's folder recorded as missing) are listed apart, in ``repairs``.
     """
     path = ledger_path(root)
     entries = read_ledger(path)
     problems = verify_chain(path) if path.exists() else []
-    versions = []
+    versions, repairs = [], []
     for entry in entries:
         if entry.get("site_id") != site_id:
+            continue
+        if entry.get("status") == "repair":
+            repairs.append(
+                {
+                    k: entry.get(k)
+                    for k in ("period", "repairs", "repaired_version", "folder", "reason", "seq")
+                }
+            )
             continue
         versions.append(
             {
@@ -61,4 +73,6 @@ def site_history(root: Path, site_id: str) -> History:
             }
         )
     versions.sort(key=lambda v: (str(v["period"]), int(v["version"] or 0)))
-    return History(ledger=path, site_id=site_id, versions=versions, chain_problems=problems)
+    return History(
+        ledger=path, site_id=site_id, versions=versions, chain_problems=problems, repairs=repairs
+    )
