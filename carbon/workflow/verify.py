@@ -515,9 +515,14 @@ def verify_pdf(
     restatement = manifest.get("restatement")
     if isinstance(restatement, dict):
         old = (restatement.get("supersedes") or {}).get("report_id")
+        changed = restatement.get("changed_figures")
         found.notes.append(
             f"restates {old}: {restatement.get('reason')!r}, "
-            f"{len(restatement.get('changed_figures') or ())} figure(s) changed"
+            + (
+                f"{len(changed)} figure(s) changed"
+                if changed is not None
+                else "figures not compared (the superseded version's folder was lost)"
+            )
         )
     if inputs is not None or (recompute and "demo" in manifest):
         if not recompute:
