@@ -210,6 +210,7 @@ def write_report(
     issue_date: date | str | None = None,
     restate: bool = False,
     reason: str | None = None,
+    sign_key: str | Path | None = None,
 ) -> Path:
     """Write the report of `results` to a new version folder, as the command line does.
 
@@ -235,6 +236,9 @@ def write_report(
         Re-issue a period that already has a version (``--restate --reason``): writes
         v<N+1>, which records the version it supersedes, the reason and the changed
         figures.
+    sign_key
+        An Ed25519 private key file (``carbon keys new``): sign the issued version's
+        manifest (``--sign-key``); issued versions only.
 
     Returns
     -------
@@ -267,6 +271,7 @@ def write_report(
         "restate": restate,
         "reason": reason,
         "baseline": (results.document.get("baseline") or {}).get("spec"),
+        "sign_key": None if sign_key is None else Path(sign_key),
     }
     if site.path is None:
         written = write_demo_report(Path(out), results.period, **options)
@@ -290,6 +295,8 @@ def verify(
     inputs: Site | str | Path | None = None,
     ledger: str | Path | None = None,
     recompute: bool = True,
+    public_key: str | Path | None = None,
+    checkpoint: str | Path | None = None,
 ) -> Verification:
     """Check a disclosure PDF, as ``carbon verify`` does.
 
@@ -309,6 +316,10 @@ def verify(
         ``<root>/<site>/<period>/v<N>/`` folder.
     recompute
         False checks the file only.
+    public_key, checkpoint
+        The operator's Ed25519 public key (the manifest's signature must verify with
+        it) and a published ledger checkpoint (the ledger must still hold its head), as
+        ``--public-key`` and ``--checkpoint``.
 
     Returns
     -------
@@ -323,4 +334,6 @@ def verify(
         inputs=None if inputs is None else Path(inputs),
         ledger=None if ledger is None else Path(ledger),
         recompute=recompute,
+        public_key=None if public_key is None else Path(public_key),
+        checkpoint=None if checkpoint is None else Path(checkpoint),
     )
