@@ -34,6 +34,7 @@ from carbon.core.units import ureg
 from carbon.core.version import __version__
 from carbon.ledger.folders import existing_versions, write_version
 from carbon.ledger.index import ledger_path, read_ledger
+from carbon.ledger.repair import missing_error
 from carbon.report.rollup import rollup_files
 from carbon.results.document import ReportMeta, build_results
 from carbon.workflow.inputs import SiteData, demo_site_data, site_data
@@ -326,6 +327,8 @@ def _issued_results(out: Path, site_id: str) -> dict[str, tuple[dict[str, Any], 
         if period in found and found[period][1].get("version", 0) >= entry.get("version", 0):
             continue
         folder = (Path(out) / str(entry["pdf"])).parent
+        if not folder.is_dir():  # an issued version whose folder was lost: say so
+            raise missing_error(out, entry)
         results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
         found[period] = (results, entry)
     return found
