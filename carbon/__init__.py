@@ -33,12 +33,14 @@ __all__ = [
     "FactorNotFoundError",
     "InputDataError",
     "LedgerConflictError",
+    "MissingVersionError",
     "OutputExistsError",
     "PeriodError",
     "ReportContextError",
     "ReportResourceError",
     "Results",
     "SerialOverlapError",
+    "SigningKeyError",
     "Site",
     "UnitError",
     "Verification",
@@ -71,6 +73,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "AllocationError",
         "SerialOverlapError",
         "LedgerConflictError",
+        "SigningKeyError",
+        "MissingVersionError",
     ),
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
@@ -102,11 +106,13 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load l
         FactorNotFoundError,
         InputDataError,
         LedgerConflictError,
+        MissingVersionError,
         OutputExistsError,
         PeriodError,
         ReportContextError,
         ReportResourceError,
         SerialOverlapError,
+        SigningKeyError,
         UnitError,
     )
     from carbon.results.frame import Results
