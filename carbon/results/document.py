@@ -25,6 +25,7 @@ from carbon.accounting.location import FACTOR_LEVELS
 from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.activity import sector_metrics_dict
 from carbon.analysis.boundary_energy import facility_pue, pue_of
+from carbon.analysis.data_quality import estimated_block
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
 from carbon.analysis.operating import operating_blocks
 from carbon.analysis.register import register_keys
@@ -351,6 +352,7 @@ def build_results(
                 "max_gap": outcome.site.quality.max_imputed_gap,
                 "intervals": outcome.imputation.imputed_intervals,
                 "energy_kwh": outcome.imputation.imputed_kwh,
+                "total_energy_kwh": sum(outcome.imputation.imputed_kwh.values()),
                 "revenue_share": (
                     outcome.imputation.imputed_kwh[outcome.site.revenue_meter.id] / total_kwh
                     if total_kwh
@@ -382,6 +384,8 @@ def build_results(
         "config_sha256": outcome.site.sha256(),
         "software_version": __version__,
     }
+    # the share of energy and Scope 2 resting on imputed or source-estimated values
+    results["quality"]["estimated"] = estimated_block(outcome, results)  # type: ignore[index]
     # offsets, boundary, retired hardware, network comparison, assurance, fiscal period
     results.update(register_keys(outcome.site, outcome.period, results))
     return results
