@@ -149,9 +149,7 @@ def _category_indices(codes: np.ndarray) -> np.ndarray:
     return index
 
 
-def _rows(
-    read: np.ndarray, valued: np.ndarray, per_cell: int, rows_read: int
-) -> dict[str, int]:
+def _rows(read: np.ndarray, valued: np.ndarray, per_cell: int, rows_read: int) -> dict[str, int]:
     """The rows of one meter: in, used, flagged (duplicates, unusable), outside the period."""
     used = per_cell * int(np.count_nonzero(valued))
     in_period = int(read.sum())

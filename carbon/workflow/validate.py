@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-
 from carbon.analysis.period import slice_flags, slice_period, slice_readings
 from carbon.core.period import month
 from carbon.quality.assess import assess
