@@ -30,6 +30,7 @@ from carbon.quality import assess as quality
 from carbon.quality.categories import tally
 from carbon.quality.cube_model import MeterCube
 from carbon.quality.impute import impute
+from carbon.quality.invoices import check_invoices
 from carbon.quality.reconcile import reconcile
 from carbon.site.model import SiteConfig
 
@@ -176,7 +177,8 @@ def run_period(
         interval=cube.interval,
         timezone=site.site.timezone,
     )
-    findings = replace(findings, tally=counted)
+    bills = check_invoices(cube.energy, site, cube.interval, period)
+    findings = replace(findings, tally=counted, invoices=bills)
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
     hourly, intensity, factors = _location_factors(

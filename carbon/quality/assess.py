@@ -18,6 +18,7 @@ import xarray as xr
 from carbon.core.flags import FLAG_NAMES, Flag
 from carbon.quality.categories import QualityTally
 from carbon.quality.cube_model import ConflictingDuplicate
+from carbon.quality.invoices import BREACH, INCOMPLETE, InvoiceCheck
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class QualityReport:
     conflicts: tuple[ConflictingDuplicate, ...]
     #: intervals by category, rows by bucket, completeness (:mod:`carbon.quality.categories`)
     tally: QualityTally | None = None
+    #: the utility bills against the revenue meter (:mod:`carbon.quality.invoices`)
+    invoices: tuple[InvoiceCheck, ...] = ()
 
     @property
     def total_gaps(self) -> int:
@@ -70,6 +73,14 @@ class QualityReport:
                 row.update(counted.as_dict())
             out["totals"] = self.tally.totals()
             out["completeness"] = self.tally.completeness.as_dict()
+        if self.invoices:
+            out["invoices"] = {
+                "tolerance": self.invoices[0].tolerance,
+                "checked": len(self.invoices),
+                "breaches": sum(c.status == BREACH for c in self.invoices),
+                "incomplete": sum(c.status == INCOMPLETE for c in self.invoices),
+                "bills": [c.as_dict() for c in self.invoices],
+            }
         return out
 
 

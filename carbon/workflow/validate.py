@@ -14,6 +14,7 @@ from carbon.analysis.period import slice_flags, slice_period, slice_readings
 from carbon.core.period import month
 from carbon.quality.assess import assess
 from carbon.quality.categories import tally
+from carbon.quality.invoices import check_invoices
 from carbon.quality.reconcile import reconcile
 from carbon.quality.sources import read_site
 from carbon.site.load import load_site
@@ -36,7 +37,7 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
     inputs = read_site(site, base)
     cube = inputs.cube
     energy, flags, readings = cube.energy, cube.flags, cube.readings
-    span = None
+    span, period = None, None
     if period_label is not None:
         period = month(period_label, site.site.timezone)
         energy = slice_period(energy, period, cube.interval)
@@ -62,7 +63,8 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
         interval=cube.interval,
         timezone=site.site.timezone,
     )
-    found = replace(found, tally=counted)
+    bills = check_invoices(cube.energy, site, cube.interval, period)
+    found = replace(found, tally=counted, invoices=bills)
     recs = reconcile(energy, site, site.quality.reconciliation_tolerance)
     problems = []
     for m in found.meters:
@@ -78,6 +80,15 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
             f"meter {c.meter}: conflicting readings {c.values_kwh} kWh for {c.interval_start} "
             f"({', '.join(c.sources)})"
         )
+    for bill in bills:
+        if bill.status == "breach":
+            problems.append(
+                f"invoice {bill.label}: metered {bill.metered_kwh:,.1f} kWh against "
+                f"{bill.invoiced_kwh:,.1f} kWh invoiced ({bill.difference:+.2%}), beyond "
+                f"{bill.tolerance:.1%}"
+            )
+        elif bill.status == "incomplete":
+            problems.append(f"invoice {bill.label}: not reconciled: {bill.note}")
     for r in recs:
         if r.breaches:
             problems.append(
