@@ -34,6 +34,7 @@ from carbon.core.flags import Flag
 from carbon.core.version import __version__
 from carbon.factors.catalogue import load_dataset
 from carbon.results.csv_rows import csv_rows
+from carbon.results.instruments import register_rows
 
 SCHEMA_VERSION = "1.0"
 
@@ -89,19 +90,7 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
     annual["total"] = market.total_annual_kgco2e
     hourly = dict(summary["mb_hourly_matching_by_workload_kgco2e"])
     hourly["total"] = market.total_hourly_kgco2e
-    register = [
-        {
-            "instrument_id": o.instrument_id,
-            "kind": o.kind,
-            "technology": o.technology,
-            "status": o.status,
-            "reasons": list(o.reasons),
-            "available_mwh": o.available_mwh,
-            "used_annual_mwh": o.used_annual_mwh,
-            "used_hourly_mwh": o.used_hourly_mwh,
-        }
-        for o in market.register
-    ]
+    register = register_rows(market)
     s1 = scopes.scope1
     s1_kg = float(s1.co2e.to("kg CO2e").magnitude)
     td = scopes.td_losses
