@@ -39,6 +39,8 @@ class InvoiceCheck:
     label: str
     start: str  # UTC, ISO 8601
     end: str
+    start_local: str  # the same instants in the site's time zone
+    end_local: str
     source: str | None
     file: str | None
     sha256: str | None
@@ -100,6 +102,8 @@ def _check(
         label=invoice.label,
         start=start.isoformat(),
         end=end.isoformat(),
+        start_local=start.tz_convert(timezone).isoformat(),
+        end_local=end.tz_convert(timezone).isoformat(),
         source=invoice.source,
         file=invoice.file,
         sha256=invoice.sha256,
