@@ -1,5 +1,5 @@
 """How much of each workload's energy and Scope 2 rests on values that were not measured
-(docs/methodology.md §5.4).
+(docs/methodology.md §5.6).
 
 A meter interval *rests on an estimate* when its value was imputed by carbon
 (``IMPUTED_LINEAR``, ``IMPUTED_PROFILE``) or marked estimated by its source
@@ -139,5 +139,5 @@ def estimated_block(outcome: PeriodOutcome, results: dict[str, object]) -> dict[
         "flags": [f.name.lower().replace("_", "-") for f in ESTIMATED_FLAGS],
         "method": "estimated meter intervals followed through the attribution's keys; "
         "location-based at each factor interval's factor, market-based pro rata to the "
-        "estimated share of energy (docs/methodology.md §5.4)",
+        "estimated share of energy (docs/methodology.md §5.6)",
     }

@@ -1,4 +1,4 @@
-"""Utility invoices the revenue meter is reconciled against (docs/data-formats.md §12).
+"""Utility invoices the revenue meter is reconciled against (docs/data-formats.md §9).
 
 In the site file, one ``[[invoices]]`` table per bill, or ``invoices = "bills.csv"``
 naming a CSV beside the site file with the same keys as columns (one bill a row):
