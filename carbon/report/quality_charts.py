@@ -31,11 +31,12 @@ def _band(share: float) -> int:
     return next(i for i, (bound, _, _) in enumerate(COMPLETENESS_BANDS) if share >= bound)
 
 
-def completeness_svg(completeness: dict[str, Any]) -> str | None:
+def completeness_svg(completeness: dict[str, Any], order: list[str] | None = None) -> str | None:
     """The meter × day matrix as SVG text, or None without days or meters.
 
     `completeness` is ``quality.completeness`` of results.json: ``days`` (local dates),
-    ``intervals`` (per day) and ``measured`` (meter → measured intervals per day).
+    ``intervals`` (per day) and ``measured`` (meter → measured intervals per day); `order`
+    lists the meters top to bottom (default: sorted, as results.json stores them).
     """
     days = list(completeness.get("days") or ())
     per_day = list(completeness.get("intervals") or ())
@@ -47,7 +48,8 @@ def completeness_svg(completeness: dict[str, Any]) -> str | None:
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    meters = list(measured)
+    meters = [m for m in order if m in measured] if order else sorted(measured)
+    meters += sorted(m for m in measured if m not in meters)
     bands = [
         [_band(n / d if d else 0.0) for n, d in zip(measured[m], per_day, strict=True)]
         for m in meters

@@ -31,6 +31,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "off_grid": "Off-grid",
 }
 
+_WORKLOAD_ORDER = ("mining", "ai", "other")
 _ROW_KEYS = ("in", "used", "flagged", "flagged_duplicates", "flagged_unusable", "outside_period")
 
 
@@ -47,8 +48,9 @@ def _meter_rows(quality: dict[str, Any]) -> list[dict[str, Any]]:
                 "adds_up": bool(categories) and sum(categories.values()) == meter.get("intervals"),
                 "coverage_pct": in_display_unit(meter.get("coverage"), "quality.meters[].coverage"),
                 "imputed_from": ", ".join(
-                    f"{n} {CATEGORY_LABELS.get(c, c).lower()}"
-                    for c, n in (meter.get("imputed_from") or {}).items()
+                    f"{n} {label.lower()}"
+                    for c, label in CATEGORY_LABELS.items()
+                    if (n := (meter.get("imputed_from") or {}).get(c))
                 ),
                 "first_gap": meter.get("first_gap"),
                 "rows": {k: counted.get(k) for k in _ROW_KEYS} if counted else None,
@@ -60,8 +62,15 @@ def _meter_rows(quality: dict[str, Any]) -> list[dict[str, Any]]:
 def _estimated(quality: dict[str, Any]) -> list[dict[str, Any]]:
     block = quality.get("estimated") or {}
     energy = block.get("energy_kwh") or {}
+    # a fixed order: results.json is read back with its keys sorted
+    known = [w for w in _WORKLOAD_ORDER if w in energy]
+    order = (
+        known
+        + sorted(w for w in energy if w not in _WORKLOAD_ORDER)
+        + ["total"] * ("total" in energy)
+    )
     rows = []
-    for workload in energy:  # mining, ai, other, total (as results.json orders them)
+    for workload in order:
 
         def shown(key: str, w: str = workload) -> float | None:
             return in_display_unit((block.get(key) or {}).get(w), f"quality.estimated.{key}.{w}")
@@ -114,7 +123,8 @@ def _invoices(quality: dict[str, Any]) -> dict[str, Any] | None:
 
 def _chart(quality: dict[str, Any]) -> dict[str, Any] | None:
     completeness = quality.get("completeness")
-    svg = completeness_svg(completeness) if completeness else None
+    order = [str(m.get("id")) for m in quality.get("meters", []) or []]  # the site's order
+    svg = completeness_svg(completeness, order) if completeness else None
     if svg is None:
         return None
     return {
