@@ -24,6 +24,7 @@ outputs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -41,7 +42,11 @@ from carbon.accounting.hourly_inputs import (
     clock_hours,
     on_hours,
 )
-from carbon.accounting.market_result import InstrumentOutcome, MarketBasedResult
+from carbon.accounting.market_result import (
+    InstrumentOutcome,
+    MarketBasedResult,
+    instrument_identity,
+)
 from carbon.accounting.matching import MatchingMetrics, matched, metrics_of
 from carbon.accounting.serials import SerialUse, check_serials
 from carbon.core.errors import ConfigError, InputDataError
@@ -249,7 +254,11 @@ def market_based(
             (alloc_h[k], alloc_a[k]),
             (used_hourly_kwh[k], used_annual_kwh[k]),
         )
-    _register_rates(register, applicable, passed, hours, source)
+    _register_rates(
+        register, applicable, passed, hours, (ef_rem, source), (unc_h, float(unc_a), total_load)
+    )
+    for inst in instruments:  # every line names what an auditor traces it by
+        register[inst.id] = replace(register[inst.id], identity=instrument_identity(inst))
 
     def da(values: np.ndarray, dims: tuple[str, ...], unit: str, **coords: Any) -> xr.DataArray:
         return quantified(values, unit, dims, coords)
@@ -441,17 +450,40 @@ def _register_rates(
     applicable: Sequence[Any],
     passed: set[str],
     hours: pd.DatetimeIndex,
-    source: np.ndarray,
+    remainder: tuple[np.ndarray, np.ndarray],
+    uncovered: tuple[np.ndarray, float, np.ndarray],
 ) -> None:
     """Register the supplier factors and residual mixes that passed, with the hours of
-    uncovered load whose rate they gave."""
+    uncovered load whose rate they gave, that load [MWh] on both bases and the rate.
+
+    `remainder` is the rate [kg CO2e/kWh] and its source per hour; `uncovered` the
+    uncovered load per hour (hourly matching) and over the period (annual matching), and
+    the boundary's load per hour [kWh]. On the annual basis an hour's share of the
+    uncovered load is its share of the load, as in the coverage table.
+    """
+    ef_rem, source = remainder
+    unc_h, unc_a, total_load = uncovered
+    whole = float(total_load.sum())
     for inst in applicable:
         if inst.id in passed and not isinstance(inst, CONTRACTUAL):
             label = "supplier_factor" if inst.kind == "supplier_factor" else "residual_mix"
-            used_hours = int((_in_period(inst, hours) & (source == label)).sum())
+            mine = _in_period(inst, hours) & (source == label)
+            used_hours = int(mine.sum())
+            covered_h = float(unc_h[mine].sum())
+            weight = unc_h[mine] if covered_h > 0 else total_load[mine]
+            rate = (
+                float((weight * ef_rem[mine]).sum() / weight.sum()) * 1000.0
+                if weight.sum() > 0
+                else (float(ef_rem[mine].mean()) * 1000.0 if used_hours else None)
+            )
             register[inst.id] = InstrumentOutcome(
                 inst.id,
                 inst.kind,
                 "applied",
                 note=f"rate of uncovered load in {used_hours} hour(s)",
+                covered_hourly_mwh=covered_h / 1000,
+                covered_annual_mwh=(
+                    float(unc_a) * float(total_load[mine].sum()) / whole / 1000 if whole else 0.0
+                ),
+                rate_used_gco2e_per_kwh=rate,
             )

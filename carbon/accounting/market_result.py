@@ -18,7 +18,35 @@ import xarray as xr
 from carbon.accounting.claims import CriterionFailure
 from carbon.accounting.matching import METRICS, MatchingMetrics
 
-__all__ = ["InstrumentOutcome", "MarketBasedResult"]
+__all__ = ["InstrumentOutcome", "MarketBasedResult", "instrument_identity"]
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def instrument_identity(inst: Any) -> dict[str, Any]:
+    """What an auditor traces an instrument by: registry, serial range, vintage, retirement
+    date, beneficiary, generator, consumption period and evidence (None where the record
+    gives none; a rate instrument's annual rate in g CO2e/kWh)."""
+    serials = getattr(inst, "serials", None)
+    rate = getattr(inst, "emission_rate", None)
+    return {
+        "registry": getattr(inst, "registry", None),
+        "serial_start": getattr(inst, "serial_start", None),
+        "serial_end": getattr(inst, "serial_end", None),
+        "serial_count": None if serials is None else serials.count,
+        "vintage_start": _iso(getattr(inst, "generation_start", None)),
+        "vintage_end": _iso(getattr(inst, "generation_end", None)),
+        "retirement_date": _iso(getattr(inst, "retirement_date", None)),
+        "beneficiary": getattr(inst, "beneficiary", None),
+        "generator_id": getattr(inst, "generator_id", None),
+        "consumption_start": _iso(inst.consumption_start),
+        "consumption_end": _iso(inst.consumption_end),
+        "source": inst.source,
+        "volume_mwh": float(inst.energy.to("MWh").magnitude) if hasattr(inst, "energy") else None,
+        "rate_gco2e_per_kwh": None if rate is None else float(rate.to("g CO2e/kWh").magnitude),
+    }
 
 
 @dataclass(frozen=True)
@@ -38,6 +66,13 @@ class InstrumentOutcome:
     allocated_annual_mwh: Mapping[str, float] = field(default_factory=dict)  # annual basis
     used_hourly_mwh: float = 0.0  # covering load, hourly matching
     used_annual_mwh: float = 0.0  # covering load, annual matching
+    #: registry, serials, vintage, retirement, beneficiary … (:func:`instrument_identity`)
+    identity: Mapping[str, Any] = field(default_factory=dict)
+    #: a rate instrument (residual mix, supplier factor): the uncovered load it priced
+    #: [MWh] on each basis, and its rate over those hours [g CO2e/kWh] (load-weighted)
+    covered_hourly_mwh: float = 0.0
+    covered_annual_mwh: float = 0.0
+    rate_used_gco2e_per_kwh: float | None = None
 
     @property
     def reasons(self) -> tuple[str, ...]:

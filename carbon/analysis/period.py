@@ -27,12 +27,14 @@ from carbon.core.flags import Flag
 from carbon.core.period import Period
 from carbon.ingest.grid_table import GridIntensity
 from carbon.quality import assess as quality
+from carbon.quality.categories import tally
 from carbon.quality.cube_model import MeterCube
 from carbon.quality.impute import impute
+from carbon.quality.invoices import check_invoices
 from carbon.quality.reconcile import reconcile
 from carbon.site.model import SiteConfig
 
-__all__ = ["run_period", "slice_flags", "slice_period"]
+__all__ = ["run_period", "slice_flags", "slice_period", "slice_readings"]
 
 
 def _usable_grid(grid: GridIntensity) -> xr.DataArray:
@@ -71,6 +73,18 @@ def slice_flags(flags: xr.DataArray, period: Period, interval: pd.Timedelta) -> 
     if _on_grid(flags, expected):
         return flags
     return flags.reindex(time=expected.tz_localize(None), fill_value=int(Flag.GAP))
+
+
+def slice_readings(
+    readings: xr.DataArray | None, period: Period, interval: pd.Timedelta
+) -> xr.DataArray | None:
+    """The rows read per cell over the period's intervals (none outside the data)."""
+    if readings is None:
+        return None
+    expected = pd.date_range(period.start_utc, period.end_utc, freq=interval, inclusive="left")
+    if _on_grid(readings, expected):
+        return readings
+    return readings.reindex(time=expected.tz_localize(None), fill_value=0)
 
 
 def _on_grid(data: xr.DataArray, expected: pd.DatetimeIndex) -> bool:
@@ -134,9 +148,11 @@ def run_period(
     chained after `grid` interval by interval (:mod:`carbon.accounting.grid_chain`).
     """
     settings = site.quality
+    energy_read = slice_period(cube.energy, period, cube.interval)
+    flags_read = slice_flags(cube.flags, period, cube.interval)
     filled = impute(
-        slice_period(cube.energy, period, cube.interval),
-        slice_flags(cube.flags, period, cube.interval),
+        energy_read,
+        flags_read,
         method=settings.impute,
         interval=cube.interval,
         max_gap=pd.Timedelta(settings.max_imputed_gap),
@@ -151,6 +167,18 @@ def run_period(
         duplicates=cube.duplicates_identical,
         conflicts=cube.conflicts,
     )
+    counted = tally(
+        flags_read,
+        filled.flags,
+        energy_read,
+        slice_readings(cube.readings, period, cube.interval),
+        rows_read=cube.rows_read,
+        native=cube.native_interval,
+        interval=cube.interval,
+        timezone=site.site.timezone,
+    )
+    bills = check_invoices(cube.energy, site, cube.interval, period)
+    findings = replace(findings, tally=counted, invoices=bills)
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
     hourly, intensity, factors = _location_factors(

@@ -33,6 +33,7 @@ import xarray as xr
 
 from carbon.analysis.sector import SUBSIDY_BTC_SINCE_2024_HALVING, expected_btc_per_day
 from carbon.core.units import Q_, ureg
+from carbon.demo.invoices import demo_invoices
 from carbon.demo.operating import operating_from, operating_site_keys
 from carbon.demo.register import demo_register
 from carbon.demo.timeline import CONVERSION_AT, INTERVAL, TIMEZONE, YEAR
@@ -95,7 +96,11 @@ class DemoInputs:
     generator_version: str = GENERATOR_VERSION
 
 
-def demo_site(activity: list[dict] | None = None, operating: dict | None = None) -> SiteConfig:
+def demo_site(
+    activity: list[dict] | None = None,
+    operating: dict | None = None,
+    invoices: list[dict] | None = None,
+) -> SiteConfig:
     """The demo site's configuration (the same model a TOML site file produces).
 
     `activity` holds the ``[[activity]]`` rows (:func:`generate` derives them from the
@@ -152,7 +157,8 @@ def demo_site(activity: list[dict] | None = None, operating: dict | None = None)
             },
             "meters": meters,
             # transformer losses run 1.5 to 2.5 % of load (more at low load); see docs
-            "quality": {"reconciliation_tolerance": 0.03},
+            "quality": {"reconciliation_tolerance": 0.03, "invoice_tolerance_pct": 2.0},
+            **({"invoices": invoices} if invoices else {}),  # synthetic utility bills
             "reporting": {
                 "reporter": REPORTER,
                 "market_boundary": MARKET_BOUNDARY,
@@ -411,7 +417,12 @@ def generate() -> DemoInputs:
     times = _year_index("15min")
     curtailed = curtail.reindex(times.floor("h").to_numpy()).to_numpy(dtype=bool)
     power = _meter_power_mw(times, curtailed, rng)
-    site = demo_site(_activity(times, power), operating_from(grid, curtail, times, power))
+    rev_kwh = np.round(power["REV"] * 1000.0 * (INTERVAL / pd.Timedelta(hours=1)), 3)
+    site = demo_site(
+        _activity(times, power),
+        operating_from(grid, curtail, times, power),
+        demo_invoices(times, rev_kwh, YEAR),
+    )
     hours_per_interval = INTERVAL / pd.Timedelta(hours=1)
     order = [m.id for m in site.meters]
     frames = []

@@ -36,6 +36,7 @@ from carbon.quality.cube_model import (
     ConflictingDuplicate,
     MeterCube,
     is_conflicting,
+    readings_array,
 )
 
 
@@ -222,6 +223,11 @@ def build_cube_reference(
         )
     t_end = t0 + -(-(int((ns + native_ns).max()) - t0) // step_ns) * step_ns
     n_time = (t_end - t0) // step_ns
+    every_ns = rows["interval_start"].to_numpy(dtype="datetime64[ns]").view("int64")
+    per_cell = np.bincount(
+        rows["code"].to_numpy().astype(np.int64) * n_time + (every_ns - t0) // step_ns,
+        minlength=len(meter_ids) * n_time,
+    )  # every row read, duplicates included
     cell = codes.astype(np.int64) * n_time + (ns - t0) // step_ns
     size = len(meter_ids) * n_time
     total = np.bincount(cell, weights=np.nan_to_num(unique["kwh"].to_numpy()), minlength=size)
@@ -253,4 +259,5 @@ def build_cube_reference(
         duplicates_identical={m: int(n) for m, n in zip(meter_ids, duplicates, strict=True)},
         conflicts=tuple(conflicts),
         records=tuple(t.record for t in tables),
+        readings=readings_array(per_cell, flags_da),
     )

@@ -16,7 +16,9 @@ import pandas as pd
 import xarray as xr
 
 from carbon.core.flags import FLAG_NAMES, Flag
+from carbon.quality.categories import QualityTally
 from carbon.quality.cube_model import ConflictingDuplicate
+from carbon.quality.invoices import BREACH, INCOMPLETE, InvoiceCheck
 
 
 @dataclass(frozen=True)
@@ -47,20 +49,39 @@ class QualityReport:
     flags: xr.DataArray  # (meter, time) int8 codes
     meters: tuple[MeterQuality, ...]
     conflicts: tuple[ConflictingDuplicate, ...]
+    #: intervals by category, rows by bucket, completeness (:mod:`carbon.quality.categories`)
+    tally: QualityTally | None = None
+    #: the utility bills against the revenue meter (:mod:`carbon.quality.invoices`)
+    invoices: tuple[InvoiceCheck, ...] = ()
 
     @property
     def total_gaps(self) -> int:
         return sum(m.missing for m in self.meters)
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        meters = [m.as_dict() for m in self.meters]
+        out: dict[str, object] = {
             "flag_codes": {str(k): v for k, v in FLAG_NAMES.items()},
-            "meters": [m.as_dict() for m in self.meters],
+            "meters": meters,
             "total_gaps": self.total_gaps,
             "total_negatives": sum(m.negatives for m in self.meters),
             "total_duplicates": sum(m.duplicates for m in self.meters),
             "conflicting_duplicates": [c.__dict__ for c in self.conflicts],
         }
+        if self.tally is not None:
+            for row, counted in zip(meters, self.tally.meters, strict=True):
+                row.update(counted.as_dict())
+            out["totals"] = self.tally.totals()
+            out["completeness"] = self.tally.completeness.as_dict()
+        if self.invoices:
+            out["invoices"] = {
+                "tolerance": self.invoices[0].tolerance,
+                "checked": len(self.invoices),
+                "breaches": sum(c.status == BREACH for c in self.invoices),
+                "incomplete": sum(c.status == INCOMPLETE for c in self.invoices),
+                "bills": [c.as_dict() for c in self.invoices],
+            }
+        return out
 
 
 def flag_counts(codes: np.ndarray, n_codes: int) -> np.ndarray:

@@ -38,6 +38,7 @@ from carbon.quality.cube_model import (
     ConflictingDuplicate,
     MeterCube,
     is_conflicting,
+    readings_array,
 )
 
 # The native-grid key space may exceed the number of readings by this factor before the
@@ -276,13 +277,20 @@ def build_cube_fast(
         count = seen
         repeated = None
         if np.count_nonzero(seen) < cell.size:
-            repeated = np.bincount(cell, minlength=n_meters * n_time)[cell] > 1
+            per_cell = np.bincount(cell, minlength=n_meters * n_time)
+            repeated = per_cell[cell] > 1
+        else:
+            per_cell = seen  # one row per cell read
         del seen
     else:
         slots = n_time * (step_ns // native_of_code)
         repeated = _repeated_keys(codes, ns, t0, native_of_code, slots)
         repeated = repeated if repeated.any() else None
         count = None
+        per_cell = np.bincount(
+            np.multiply(codes, n_time, dtype=np.int64) + (ns - t0) // step_ns,
+            minlength=n_meters * n_time,
+        )
 
     # duplicates at native resolution: only the rows concerned get the exact treatment
     duplicates = np.zeros(n_meters, dtype=np.int64)
@@ -350,6 +358,7 @@ def build_cube_fast(
         duplicates_identical={m: int(n) for m, n in zip(meter_ids, duplicates, strict=True)},
         conflicts=tuple(conflicts),
         records=tuple(t.record for t in tables),
+        readings=readings_array(per_cell, flags_da),
     )
 
 

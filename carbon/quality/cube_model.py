@@ -66,6 +66,23 @@ class MeterCube:
     duplicates_identical: dict[str, int]
     conflicts: tuple[ConflictingDuplicate, ...]
     records: tuple[InputRecord, ...]
+    #: (meter, time) how many rows of the inputs fell into each cell: every row read,
+    #: duplicates and rows without a usable value included (``Σ = rows_read``). None only
+    #: for a cube built elsewhere; the quality stage then cannot split the rows.
+    readings: xr.DataArray | None = None
+
+
+def readings_array(counts: np.ndarray, energy: xr.DataArray) -> xr.DataArray:
+    """``counts`` (one per cell, flat or (meter, time)) as the cube's ``readings`` array:
+    ``uint16`` when every count fits, else ``int64`` (the same rule for every builder)."""
+    counts = np.asarray(counts).reshape(energy.shape)
+    dtype = np.uint16 if counts.size == 0 or int(counts.max()) < 2**16 else np.int64
+    return xr.DataArray(
+        counts.astype(dtype, copy=False),
+        dims=("meter", "time"),
+        coords={"meter": energy["meter"], "time": energy["time"]},
+        name="readings",
+    )
 
 
 def is_conflicting(spread: pd.DataFrame) -> pd.Series:

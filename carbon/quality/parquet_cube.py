@@ -45,7 +45,7 @@ from carbon.core.units import parse_unit, ureg
 from carbon.ingest.meter_values import pick_value_column, unit_kind
 from carbon.ingest.meters_arrow import read_long_arrow
 from carbon.quality.align import build_cube
-from carbon.quality.cube_model import BY_SEVERITY, HOUR, SEVERITY, MeterCube
+from carbon.quality.cube_model import BY_SEVERITY, HOUR, SEVERITY, MeterCube, readings_array
 
 __all__ = ["long_parquet_cube", "meters_parquet_cube"]
 
@@ -83,6 +83,7 @@ class _Grid:
     native: dict[str, pd.Timedelta]
     rows_read: np.ndarray  # per meter
     n_rows: int
+    read: np.ndarray  # (meter * time) bool: the cell holds a row (one row per cell here)
 
 
 def _simple_schema(schema: pa.Schema, spec: _Spec) -> str | None:
@@ -312,7 +313,6 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
     energy += 0.0  # what summing gives: 0.0 + x, so -0.0 reads 0.0
     flags = np.full(n_meters * n_time, int(Flag.GAP), dtype=np.int8)
     flags[seen] = int(Flag.MEASURED)
-    del seen
     for cells in negative_cells:  # loop over batches
         flags[cells] = int(Flag.NEGATIVE)
     for cells in above_cells:  # loop over batches
@@ -331,6 +331,7 @@ def _scatter(pf: pq.ParquetFile, spec: _Spec, meter_ids: Sequence[str]) -> _Grid
         native=native,
         rows_read=rows_read,
         n_rows=n_rows,
+        read=seen,
     )
 
 
@@ -362,6 +363,7 @@ def _cube(grid: _Grid, meter_ids: Sequence[str], record: InputRecord) -> MeterCu
         duplicates_identical=dict.fromkeys(meter_ids, 0),
         conflicts=(),
         records=(record,),
+        readings=readings_array(grid.read, flags),
     )
 
 

@@ -1,6 +1,6 @@
 """Context of what the meters registered: energy per meter, the allocation of shared load
-(shown in the methodology) and the data quality per meter, with the reconciliation of
-meters against their sub-meters."""
+(shown in the methodology) and the reconciliation of meters against their sub-meters (shown
+in the data-quality section, :mod:`carbon.report.quality_context`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from carbon.report.charts import workload_label
 from carbon.report.crossref import section_ref
 from carbon.report.numbers import in_display_unit, ratio
 
-__all__ = ["allocation_context", "meters_context", "quality_context"]
+__all__ = ["allocation_context", "meters_context", "reconciliation_context"]
 
 
 _ROLE_LABELS = {
@@ -68,73 +68,7 @@ def allocation_context(results: dict) -> dict:
     }
 
 
-def quality_context(results: dict) -> dict:
-    """Coverage per meter, imputation, flags and the reconciliation against sub-meters."""
-    quality = results.get("quality", {}) or {}
-    imputation = quality.get("imputation", {}) or {}
-    imputed = imputation.get("intervals", {}) or {}
-    rows = []
-    for meter in quality.get("meters", []) or []:
-        expected = meter.get("expected_intervals")
-        present = meter.get("present")
-        rows.append(
-            {
-                "id": str(meter.get("id", "")),
-                "expected": expected,
-                "present": present,
-                "missing": meter.get("missing"),
-                "imputed": imputed.get(meter.get("id"), 0),
-                "estimated": meter.get("estimated", 0),
-                "duplicates": meter.get("duplicates"),
-                "conflicting": meter.get("conflicting", 0),
-                "negatives": meter.get("negatives"),
-                "coverage_pct": None
-                if ratio(present, expected) is None
-                else 100.0 * present / expected,
-                "note": _quality_note(meter),
-            }
-        )
-    raised = sorted(
-        {
-            name
-            for meter in quality.get("meters", []) or []
-            for name, count in (meter.get("flag_counts", {}) or {}).items()
-            if count
-        }
-    )
-    reconciliation = _reconciliation(results.get("reconciliation", []) or [])
-    grid = results.get("grid_intensity_gco2e_per_kwh", {}) or {}
-    return {
-        "meters": rows,
-        "total_gaps": quality.get("total_gaps"),
-        "total_negatives": quality.get("total_negatives"),
-        "total_duplicates": quality.get("total_duplicates"),
-        "flags_raised": raised,
-        "conflicts": quality.get("conflicting_duplicates", []) or [],
-        "imputation": {
-            "method": imputation.get("method", "none"),
-            "max_gap": imputation.get("max_gap"),
-            "total_intervals": sum(imputed.values()),
-            "revenue_share_pct": in_display_unit(
-                imputation.get("revenue_share"), "quality.imputation.revenue_share"
-            ),
-        },
-        "reconciliation": reconciliation,
-        "grid_estimated_intervals": grid.get("estimated_intervals"),
-        "grid_gas_note": grid.get("gas_note") or "",
-    }
-
-
-def _quality_note(meter: dict) -> str:
-    notes = []
-    if meter.get("flags_note"):
-        notes.append(str(meter["flags_note"]))
-    if meter.get("first_gap"):
-        notes.append(f"first gap {meter['first_gap']}")
-    return "; ".join(notes)
-
-
-def _reconciliation(records: list[dict]) -> list[dict]:
+def reconciliation_context(records: list[dict]) -> list[dict]:
     """Each parent meter against its sub-meters, with the worst intervals."""
     reconciliation = []
     for rec in records:

@@ -91,17 +91,32 @@ def scopes_context(results: dict) -> dict | None:
 
 
 def _register(register: list[dict]) -> list[dict]:
-    """The instruments of the market-based result, as the register states them."""
-    return [
-        {
-            "id": r["instrument_id"],
-            "kind": r["kind"].replace("_", " "),
-            "technology": r.get("technology") or "–",
-            "status": r["status"],
-            "available_mwh": r.get("available_mwh"),
-            "used_annual_mwh": r.get("used_annual_mwh"),
-            "used_hourly_mwh": r.get("used_hourly_mwh"),
-            "reasons": "; ".join(r.get("reasons", [])),
-        }
-        for r in register
-    ]
+    """The instruments of the market-based result, as the register states them; a rate
+    instrument (residual mix, supplier factor) shows the uncovered load it covers and its
+    rate."""
+    rows = []
+    for r in register:
+        rate = r.get("rate_gco2e_per_kwh") if r["kind"] in _RATE_KINDS else None
+        reasons = list(r.get("reasons", []))
+        if rate is not None:
+            reasons.insert(0, f"rate {rate:,.1f} g CO2e/kWh")
+        rows.append(
+            {
+                "id": r["instrument_id"],
+                "kind": r["kind"].replace("_", " "),
+                "technology": r.get("technology") or "–",
+                "status": r["status"],
+                "available_mwh": r.get("available_mwh"),
+                "used_annual_mwh": r.get("covered_annual_mwh")
+                if r["kind"] in _RATE_KINDS
+                else r.get("used_annual_mwh"),
+                "used_hourly_mwh": r.get("covered_hourly_mwh")
+                if r["kind"] in _RATE_KINDS
+                else r.get("used_hourly_mwh"),
+                "reasons": "; ".join(reasons),
+            }
+        )
+    return rows
+
+
+_RATE_KINDS = ("residual_mix", "supplier_factor")

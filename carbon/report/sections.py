@@ -20,12 +20,13 @@ from typing import Any
 
 from carbon.report.audit_context import framework_tables, restatement_context, signoff_context
 from carbon.report.dates import parse_datetime
-from carbon.report.metering_context import allocation_context, meters_context, quality_context
+from carbon.report.metering_context import allocation_context, meters_context
 from carbon.report.methodology_context import factor_levels_context, gwp_note
 from carbon.report.operating_context import operating_context
 from carbon.report.operations_context import operations_context
 from carbon.report.pivot_context import changed_context
 from carbon.report.power_context import chart_context, conversions_context
+from carbon.report.quality_context import quality_context
 from carbon.report.register_context import register_context
 from carbon.report.summary_context import statements
 from carbon.report.tenants_context import tenants_context

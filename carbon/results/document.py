@@ -25,6 +25,7 @@ from carbon.accounting.location import FACTOR_LEVELS
 from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.activity import sector_metrics_dict
 from carbon.analysis.boundary_energy import facility_pue, pue_of
+from carbon.analysis.data_quality import estimated_block
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
 from carbon.analysis.operating import operating_blocks
 from carbon.analysis.register import register_keys
@@ -33,6 +34,7 @@ from carbon.core.flags import Flag
 from carbon.core.version import __version__
 from carbon.factors.catalogue import load_dataset
 from carbon.results.csv_rows import csv_rows
+from carbon.results.instruments import register_rows
 
 SCHEMA_VERSION = "1.0"
 
@@ -88,19 +90,7 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
     annual["total"] = market.total_annual_kgco2e
     hourly = dict(summary["mb_hourly_matching_by_workload_kgco2e"])
     hourly["total"] = market.total_hourly_kgco2e
-    register = [
-        {
-            "instrument_id": o.instrument_id,
-            "kind": o.kind,
-            "technology": o.technology,
-            "status": o.status,
-            "reasons": list(o.reasons),
-            "available_mwh": o.available_mwh,
-            "used_annual_mwh": o.used_annual_mwh,
-            "used_hourly_mwh": o.used_hourly_mwh,
-        }
-        for o in market.register
-    ]
+    register = register_rows(market)
     s1 = scopes.scope1
     s1_kg = float(s1.co2e.to("kg CO2e").magnitude)
     td = scopes.td_losses
@@ -351,6 +341,7 @@ def build_results(
                 "max_gap": outcome.site.quality.max_imputed_gap,
                 "intervals": outcome.imputation.imputed_intervals,
                 "energy_kwh": outcome.imputation.imputed_kwh,
+                "total_energy_kwh": sum(outcome.imputation.imputed_kwh.values()),
                 "revenue_share": (
                     outcome.imputation.imputed_kwh[outcome.site.revenue_meter.id] / total_kwh
                     if total_kwh
@@ -382,6 +373,8 @@ def build_results(
         "config_sha256": outcome.site.sha256(),
         "software_version": __version__,
     }
+    # the share of energy and Scope 2 resting on imputed or source-estimated values
+    results["quality"]["estimated"] = estimated_block(outcome, results)  # type: ignore[index]
     # offsets, boundary, retired hardware, network comparison, assurance, fiscal period
     results.update(register_keys(outcome.site, outcome.period, results))
     return results

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from carbon.core.errors import ConfigError
 from carbon.site.activity_file import read_activity_csv
+from carbon.site.invoices import read_invoices_csv
 from carbon.site.model import SiteConfig
 
 __all__ = ["format_validation_error", "load_site", "site_from_dict", "with_activity_file"]
@@ -83,6 +84,11 @@ def load_site(path: str | Path) -> SiteConfig:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}", path=path, reason="invalid-toml"
         ) from None
+    if isinstance(data.get("invoices"), str):  # a CSV of bills beside the site file
+        data = {
+            **data,
+            "invoices": read_invoices_csv(path.parent / data["invoices"], data["invoices"]),
+        }
     site = site_from_dict(data, source=str(path), path=path)
     if site.activity_file is not None:  # monthly activity rows from a CSV beside the site file
         site = with_activity_file(site, path.parent, source=str(path))

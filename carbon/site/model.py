@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from carbon.site.activity import ActivityPeriod, HeatReusePeriod, WaterPeriod
+from carbon.site.invoices import Invoice
 from carbon.site.meters import WORKLOADS, GridSource, MarginalRateSource, Meter
 from carbon.site.operating import (
     OPERATING_KEYS,
@@ -69,6 +70,10 @@ class QualitySettings(Frozen):
         default="PT1H", description="longest run of missing intervals linear imputation may fill"
     )
     reconciliation_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.02
+    invoice_tolerance_pct: Annotated[float, Field(ge=0, le=100)] = Field(
+        default=2.0,
+        description="largest |metered − invoiced| ÷ invoiced [%] an invoice passes with",
+    )
 
     @field_validator("max_imputed_gap")
     @classmethod
@@ -121,6 +126,10 @@ class SiteConfig(Frozen):
     grid: list[GridSource] = Field(default_factory=list)
     meters: list[Meter]
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    invoices: list[Invoice] = Field(
+        default_factory=list,
+        description="utility bills the revenue meter is reconciled against, or a CSV of them",
+    )
     reporting: Reporting = Field(default_factory=Reporting)
     fuel: list[dict[str, Any]] = Field(
         default_factory=list,
@@ -316,12 +325,14 @@ class SiteConfig(Frozen):
     def sha256(self) -> str:
         """Hash of the canonical JSON form of the configuration (for the manifest)."""
         data = self.model_dump(mode="json")
-        optional = ("activity", "activity_file", "water", "heat_reuse")
+        optional = ("activity", "activity_file", "water", "heat_reuse", "invoices")
         for key in (*optional, *OPERATING_KEYS, *DISCLOSURE_REGISTER_KEYS):
             if not data.get(key):
                 data.pop(key, None)  # sites without them keep the hash they had
         if data.get("reporting", {}).get("signoff") == SignOff().model_dump(mode="json"):
             data["reporting"].pop("signoff")
+        if data.get("quality", {}).get("invoice_tolerance_pct") == 2.0:
+            data["quality"].pop("invoice_tolerance_pct")  # the default: sites keep their hash
         if data.get("reporting", {}).get("it_metered_at") == "ups_output":
             data["reporting"].pop("it_metered_at")  # the default: sites keep their hash
         for meter in data.get("meters", []):

@@ -7,12 +7,14 @@ list of the problems found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from carbon.analysis.period import slice_flags, slice_period
+from carbon.analysis.period import slice_flags, slice_period, slice_readings
 from carbon.core.period import month
 from carbon.quality.assess import assess
+from carbon.quality.categories import tally
+from carbon.quality.invoices import check_invoices
 from carbon.quality.reconcile import reconcile
 from carbon.quality.sources import read_site
 from carbon.site.load import load_site
@@ -34,12 +36,13 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
     base = Path(site_file).parent
     inputs = read_site(site, base)
     cube = inputs.cube
-    energy, flags = cube.energy, cube.flags
-    span = None
+    energy, flags, readings = cube.energy, cube.flags, cube.readings
+    span, period = None, None
     if period_label is not None:
         period = month(period_label, site.site.timezone)
         energy = slice_period(energy, period, cube.interval)
         flags = slice_flags(flags, period, cube.interval)
+        readings = slice_readings(readings, period, cube.interval)
         span = period.as_dict()
     roles = {m.id: m.role for m in site.meters}
     found = assess(
@@ -50,6 +53,18 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
         duplicates=cube.duplicates_identical,
         conflicts=cube.conflicts,
     )
+    counted = tally(
+        flags,
+        flags,
+        energy,
+        readings,
+        rows_read=cube.rows_read,
+        native=cube.native_interval,
+        interval=cube.interval,
+        timezone=site.site.timezone,
+    )
+    bills = check_invoices(cube.energy, site, cube.interval, period)
+    found = replace(found, tally=counted, invoices=bills)
     recs = reconcile(energy, site, site.quality.reconciliation_tolerance)
     problems = []
     for m in found.meters:
@@ -65,6 +80,15 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
             f"meter {c.meter}: conflicting readings {c.values_kwh} kWh for {c.interval_start} "
             f"({', '.join(c.sources)})"
         )
+    for bill in bills:
+        if bill.status == "breach":
+            problems.append(
+                f"invoice {bill.label}: metered {bill.metered_kwh:,.1f} kWh against "
+                f"{bill.invoiced_kwh:,.1f} kWh invoiced ({bill.difference:+.2%}), beyond "
+                f"{bill.tolerance:.1%}"
+            )
+        elif bill.status == "incomplete":
+            problems.append(f"invoice {bill.label}: not reconciled: {bill.note}")
     for r in recs:
         if r.breaches:
             problems.append(

@@ -129,6 +129,10 @@ def test_fast_cube_equals_reference(case) -> None:
     assert fast.duplicates_identical == reference.duplicates_identical
     assert _listed(fast.conflicts) == _listed(reference.conflicts)
     assert fast.records == reference.records
+    assert fast.readings.dtype == reference.readings.dtype
+    np.testing.assert_array_equal(fast.readings.values, reference.readings.values)
+    per_meter = fast.readings.values.sum(axis=1).tolist()
+    assert dict(zip(ids, per_meter, strict=True)) == fast.rows_read
 
 
 def test_generator_reaches_the_cases_that_matter() -> None:

@@ -295,7 +295,16 @@ _MARKET = (
         "market_based.register[].{basis}_mwh",
         MWH,
         "Instrument MWh",
-        "available, and used per matching basis, of one contractual instrument",
+        "of one instrument: volume (whole), available in the period, used per matching "
+        "basis, surplus (available − used, annual matching); for a residual mix or "
+        "supplier factor the uncovered load it priced per basis (covered)",
+    ),
+    Field(
+        "market_based.register[].rate_gco2e_per_kwh",
+        "g CO2e/kWh",
+        "Instrument rate",
+        "the rate a residual mix or supplier factor gave the uncovered load (load-weighted "
+        "over the hours it priced), or an instrument's own attribute rate",
     ),
     Field(
         "matching.annual_match",

@@ -4,7 +4,7 @@ are text.
 
 from __future__ import annotations
 
-from carbon.results.fields.declare import KWH, RATIO, Field
+from carbon.results.fields.declare import KG, KWH, RATIO, Field
 
 __all__ = ["RECORD_FIELDS"]
 
@@ -45,6 +45,115 @@ _METERING = (
         "imputed revenue-meter energy ÷ site energy",
         display_unit="percent",
     ),
+    Field(
+        "quality.imputation.total_energy_kwh",
+        KWH,
+        "Imputed energy, all meters",
+        "energy filled by imputation, summed over every meter (sub-meters included)",
+    ),
+)
+
+_QUALITY = (
+    Field(
+        "quality.meters[].coverage",
+        RATIO,
+        "Coverage",
+        "measured intervals ÷ intervals of the period (imputed, estimated and flagged "
+        "intervals do not count)",
+        display_unit="percent",
+    ),
+    *(
+        Field(f"quality.estimated.{key}.{{workload}}", unit, label, definition, decimals, display)
+        for key, unit, label, definition, decimals, display in (
+            (
+                "energy_kwh",
+                KWH,
+                "Energy resting on estimates",
+                "workload energy from imputed or source-estimated meter intervals",
+                1,
+                None,
+            ),
+            (
+                "energy_share",
+                RATIO,
+                "Share of energy resting on estimates",
+                "÷ energy_kwh of the workload",
+                2,
+                "percent",
+            ),
+            (
+                "scope2_location_kgco2e",
+                KG,
+                "Location-based Scope 2 resting on estimates",
+                "that energy × the factor of each factor interval",
+                1,
+                None,
+            ),
+            (
+                "scope2_location_share",
+                RATIO,
+                "Share of location-based Scope 2 resting on estimates",
+                "÷ scope2_location_kgco2e of the workload",
+                2,
+                "percent",
+            ),
+            (
+                "scope2_market_kgco2e",
+                KG,
+                "Market-based Scope 2 resting on estimates",
+                "the workload's market-based Scope 2 (annual matching) × its estimated "
+                "share of energy",
+                1,
+                None,
+            ),
+            (
+                "scope2_market_share",
+                RATIO,
+                "Share of market-based Scope 2 resting on estimates",
+                "÷ scope2_market_kgco2e of the workload",
+                2,
+                "percent",
+            ),
+        )
+    ),
+    *(
+        Field(f"quality.invoices.bills[].{key}", unit, label, definition, decimals, display)
+        for key, unit, label, definition, decimals, display in (
+            ("invoiced_kwh", KWH, "Energy invoiced", "as the utility bill states it", 1, None),
+            (
+                "metered_kwh",
+                KWH,
+                "Energy metered over the bill period",
+                "revenue meter as read, over the bill's intervals",
+                1,
+                None,
+            ),
+            ("difference_kwh", KWH, "Metered − invoiced", "per bill", 1, None),
+            (
+                "difference",
+                RATIO,
+                "Invoice difference",
+                "(metered − invoiced) ÷ invoiced",
+                2,
+                "percent",
+            ),
+            (
+                "tolerance",
+                RATIO,
+                "Invoice tolerance",
+                "[quality] invoice_tolerance_pct",
+                1,
+                "percent",
+            ),
+        )
+    ),
+    Field(
+        "quality.invoices.tolerance",
+        RATIO,
+        "Invoice tolerance",
+        "[quality] invoice_tolerance_pct",
+        display_unit="percent",
+    ),
 )
 
 _TEXT = (
@@ -79,4 +188,4 @@ _TEXT = (
 )
 
 
-RECORD_FIELDS: tuple[Field, ...] = (*_METERING, *_TEXT)
+RECORD_FIELDS: tuple[Field, ...] = (*_METERING, *_QUALITY, *_TEXT)
