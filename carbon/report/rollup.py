@@ -58,7 +58,7 @@ _INTENSITY_ROWS = (
         "grid_intensity_location_gco2e_per_kwh",
         "Grid intensity, location-based",
         "g CO2e/kWh",
-        "g CO2e/kWh",
+        "kg CO2e/MWh",
         1,
     ),
     ("j_per_th", "Fleet efficiency, realised", "J/TH", "J/TH", 2),
