@@ -134,6 +134,8 @@ def stacked_power_svg(power_by_workload: xr.DataArray, *, timezone: str) -> str:
         # Mean power per UTC hour (display only; energy totals come from results).
         power_mw = power_mw.resample(time="1h").mean()
     names = [str(w) for w in power_mw["workload"].values]
+    if "other" in names and not np.nan_to_num(power_mw.sel(workload="other").values).any():
+        names.remove("other")  # no empty "Unallocated" entry in the legend
     order = _ordered_workloads(names)
 
     times = pd.DatetimeIndex(power_mw["time"].values)

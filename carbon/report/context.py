@@ -88,7 +88,5 @@ def sections_context(
     ctx["contents"] = contents_entries(results, parts, recorded)
     ctx["sections"] = [s for s in ctx["contents"] if "not_applicable" not in s]
     ctx["sections_by_id"] = {s["id"]: s for s in ctx["sections"]}
-    ctx["not_applicable_by_id"] = {
-        s["id"]: s for s in ctx["contents"] if "not_applicable" in s
-    }
+    ctx["not_applicable_by_id"] = {s["id"]: s for s in ctx["contents"] if "not_applicable" in s}
     return ctx

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from carbon.report.charts import workload_label
 from carbon.report.crossref import section_ref
+from carbon.report.dates import local_stamp
 from carbon.report.numbers import in_display_unit, ratio
 
 __all__ = ["allocation_context", "meters_context", "quality_context"]
@@ -71,6 +72,7 @@ def allocation_context(results: dict) -> dict:
 def quality_context(results: dict) -> dict:
     """Coverage per meter, imputation, flags and the reconciliation against sub-meters."""
     quality = results.get("quality", {}) or {}
+    timezone = str((results.get("period") or {}).get("timezone") or "UTC")
     imputation = quality.get("imputation", {}) or {}
     imputed = imputation.get("intervals", {}) or {}
     rows = []
@@ -91,7 +93,7 @@ def quality_context(results: dict) -> dict:
                 "coverage_pct": None
                 if ratio(present, expected) is None
                 else 100.0 * present / expected,
-                "note": _quality_note(meter),
+                "note": _quality_note(meter, timezone),
             }
         )
     raised = sorted(
@@ -102,7 +104,7 @@ def quality_context(results: dict) -> dict:
             if count
         }
     )
-    reconciliation = _reconciliation(results.get("reconciliation", []) or [])
+    reconciliation = _reconciliation(results.get("reconciliation") or [], timezone)
     grid = results.get("grid_intensity_gco2e_per_kwh", {}) or {}
     return {
         "meters": rows,
@@ -125,16 +127,16 @@ def quality_context(results: dict) -> dict:
     }
 
 
-def _quality_note(meter: dict) -> str:
+def _quality_note(meter: dict, timezone: str) -> str:
     notes = []
     if meter.get("flags_note"):
         notes.append(str(meter["flags_note"]))
     if meter.get("first_gap"):
-        notes.append(f"first gap {meter['first_gap']}")
+        notes.append(f"first gap {local_stamp(meter['first_gap'], timezone)}")
     return "; ".join(notes)
 
 
-def _reconciliation(records: list[dict]) -> list[dict]:
+def _reconciliation(records: list[dict], timezone: str) -> list[dict]:
     """Each parent meter against its sub-meters, with the worst intervals."""
     reconciliation = []
     for rec in records:
@@ -158,7 +160,7 @@ def _reconciliation(records: list[dict]) -> list[dict]:
                 "breaches": rec.get("breaches"),
                 "worst": [
                     {
-                        "at": b["interval_start"],
+                        "at": local_stamp(b["interval_start"], timezone),
                         "parent_kwh": b["parent_kwh"],
                         "children_kwh": b["children_kwh"],
                         "residual_kwh": b["residual_kwh"],

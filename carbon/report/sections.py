@@ -144,15 +144,12 @@ def _no_operating_tables(results: dict[str, Any], recorded: Mapping[str, Any]) -
     capacity = results.get("capacity") or {}
     records = (capacity.get("month_end") or {}).get("records") or []
     hashrate = results.get("hashrate") or {}
-    measured = any(
-        isinstance(f, dict) and f.get("value") is not None for f in hashrate.values()
-    )
+    measured = any(isinstance(f, dict) and f.get("value") is not None for f in hashrate.values())
     production = (results.get("production") or {}).get("figures") or {}
     if records or capacity.get("pipeline") or measured or production:
         return None
     return (
-        "the site file declares no capacity records, no mining activity and no contracted "
-        "pipeline"
+        "the site file declares no capacity records, no mining activity and no contracted pipeline"
     )
 
 
