@@ -13,18 +13,17 @@ grey print; units on every axis. Inputs are plain numbers from ``results.json``
 
 from __future__ import annotations
 
-import calendar
 import io
 from typing import TYPE_CHECKING, Any
 
-from carbon.report.charts import WORKLOAD_STYLE, chart_rc, workload_label
+from carbon.report.charts import WORKLOAD_STYLE, chart_rc, month_words, workload_label
 from carbon.report.numbers import convert, convert_array
 from carbon.results.fields import field_for
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-__all__ = ["EFFECT_LABELS", "heatmap_svg", "month_words", "trend_svg", "waterfall_svg"]
+__all__ = ["EFFECT_LABELS", "heatmap_svg", "trend_svg", "waterfall_svg"]
 
 EFFECT_LABELS: dict[str, str] = {
     "activity": "Activity",
@@ -58,12 +57,6 @@ def _monthly(rows: list[dict[str, Any]], key: str, workload: str) -> Any:
 
 #: The document's unit of emission intensity per energy.
 _KG_MWH = "kg CO2e/MWh"
-
-
-def month_words(label: str) -> str:
-    """A month label ``2025-01`` as a tick reads it: ``Jan 2025``."""
-    year, month_number = label[:4], int(label[5:7])
-    return f"{calendar.month_abbr[month_number]} {year}"
 
 
 def _svg(fig) -> str:
