@@ -274,7 +274,8 @@ def _month_words(label: str) -> str:
 
 
 def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    columns = data["comparisons"]
+    # a month the data do not hold is no column of dashes: the caption says why
+    columns = [c for c in data["comparisons"] if c["values"]]
     rows = [
         {
             **f,
@@ -302,6 +303,11 @@ def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "columns": [
             {**c, "words": _month_words(c["label"]) if c["label"] else c["name"]} for c in columns
+        ],
+        "missing_columns": [
+            {**c, "words": _month_words(c["label"]) if c["label"] else c["name"]}
+            for c in data["comparisons"]
+            if not c["values"]
         ],
         "shares": shares,
         "note": data["note"],

@@ -180,6 +180,8 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
         now = convert(this["sums"].get(key), units[key], target)
         before = value(comp, has_prior, "sums", key, units[key], target)
         year_ago = value(ago, has_ago, "sums", key, units[key], target)
+        if key.endswith(".other") and not any((now, before, year_ago)):
+            continue  # no "of which other" row of zeros
         sums.append(row(label, now, before, year_ago, _LABELS.get(target, target), decimals))
     intensities = []
     for key, label, unit, target, decimals in _INTENSITY_ROWS:

@@ -156,7 +156,6 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
                 str(figures["supply_contract_holder"]), _NOT_DECLARED
             ),
             "allocation_key": figures["allocation_key"],
-            "treatment": (_contract(results, figures["tenant_id"]) or {}).get("treatment") or "",
             "rows": [_row(figures, key, label) for key, label in _ROWS],
         },
         **document_header(results),
