@@ -234,8 +234,8 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
 #: The status mark of a month in the roll-up.
 _STATUS_MARKS = {
     "issued": "issued",
-    "restated": "restated (latest issued version)",
-    "draft": "draft (computed from the inputs, not issued)",
+    "restated": "restated",
+    "draft": "draft (not issued)",
 }
 
 

@@ -66,8 +66,8 @@ def statement_name(tenant_id: str) -> str:
 
 
 _LEASES = {
-    "triple-net": "triple-net lease (the tenant pays for its power)",
-    "gross": "gross lease (power included in the rent)",
+    "triple-net": "triple-net (the tenant pays for its power)",
+    "gross": "gross (power included in the rent)",
     "colocation": "colocation (space, power and cooling from the operator)",
     "hosting": "hosting (the operator runs the client's machines)",
 }
@@ -96,10 +96,7 @@ def _allocation_key(results: dict[str, Any], block: dict[str, Any]) -> str:
         else:
             parts.append(f"{m.get('id')} pro rata to {str(key).replace('-', ' ')}")
     parts.append("the unmetered residual pro rata to IT energy")
-    return (
-        "; ".join(parts) + "; shared energy is split between the tenants of a workload by "
-        "their share of its IT energy in each interval"
-    )
+    return "; ".join(parts) + "; split between a workload's tenants by IT energy per interval"
 
 
 def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:

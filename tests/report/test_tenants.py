@@ -15,7 +15,7 @@ def test_lease_supply_contract_and_allocation_key(demo_july) -> None:
     assert "COOL-AI dedicated to AI hosting" in one["allocation_key"]
     assert "COOL-MINING" not in one["allocation_key"]  # dedicated to the other workload
     html = render_statement_html(results, "tenant-2")
-    assert "triple-net lease (the tenant pays for its power)" in html
+    assert "triple-net (the tenant pays for its power)" in html
     assert "Supply contract held by</th><td>the tenant" in html
 
 
