@@ -119,7 +119,9 @@ def grid_from_table(table: GridTable, description: str | None = None) -> GridInt
         series.to_numpy(), dims=("time",), coords={"time": time}, name="intensity"
     ).pint.quantify("g CO2e/kWh", unit_registry=ureg)
     flags = xr.DataArray(codes.to_numpy(dtype=np.int8), dims=("time",), coords={"time": time})
-    label = description or f"{table.meta.get('source', path)} ({table.region}, {step} {table.kind})"
+    label = description or (
+        f"{table.meta.get('source', path)} ({table.region}, {step_words(step)} {table.kind})"
+    )
     return GridIntensity(
         intensity=intensity,
         flags=flags,
@@ -266,3 +268,18 @@ def read_grid_table_csv(
     return hourly_table(
         frame, source=source, sha256=file_sha256(path), region=region, basis=basis, lines=lines
     )
+
+
+def step_words(step: pd.Timedelta) -> str:
+    """A series' interval in words for a label: ``hourly``, ``15-minute``, ``daily``."""
+    if step == pd.Timedelta(hours=1):
+        return "hourly"
+    if step == pd.Timedelta(days=1):
+        return "daily"
+    minutes = step / pd.Timedelta(minutes=1)
+    if minutes < 60 and minutes == int(minutes):
+        return f"{int(minutes)}-minute"
+    hours = step / pd.Timedelta(hours=1)
+    if hours == int(hours):
+        return f"{int(hours)}-hour"
+    return f"{step.total_seconds():g}-second"

@@ -20,6 +20,7 @@ used directly, which is equivalent to Agg for our purposes.
 
 from __future__ import annotations
 
+import calendar
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ __all__ = [
     "MAX_CHART_STEPS",
     "WORKLOAD_STYLE",
     "chart_resolution",
+    "month_words",
+    "monthly_workload_svg",
     "stacked_power_svg",
     "workload_label",
 ]
@@ -134,6 +137,8 @@ def stacked_power_svg(power_by_workload: xr.DataArray, *, timezone: str) -> str:
         # Mean power per UTC hour (display only; energy totals come from results).
         power_mw = power_mw.resample(time="1h").mean()
     names = [str(w) for w in power_mw["workload"].values]
+    if "other" in names and not np.nan_to_num(power_mw.sel(workload="other").values).any():
+        names.remove("other")  # no empty "Unallocated" entry in the legend
     order = _ordered_workloads(names)
 
     times = pd.DatetimeIndex(power_mw["time"].values)
@@ -205,6 +210,59 @@ def stacked_power_svg(power_by_workload: xr.DataArray, *, timezone: str) -> str:
         )
         fig.subplots_adjust(left=0.075, right=0.955, top=0.90, bottom=0.15)
 
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def month_words(label: str) -> str:
+    """A month label ``2025-01`` as a chart tick reads it: ``Jan 2025``."""
+    year, month_number = label[:4], int(label[5:7])
+    return f"{calendar.month_abbr[month_number]} {year}"
+
+
+def monthly_workload_svg(months: list[str], energy_mwh: dict[str, list[float]]) -> str:
+    """Energy per month by workload [MWh], mining and AI hosting side by side, as SVG text
+    (the fiscal roll-up). `energy_mwh` maps a workload to one value per month of `months`
+    (``YYYY-MM``); a missing value is drawn as no bar, never as zero."""
+    import matplotlib as mpl
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    x = np.arange(len(months))
+    names = [w for w in WORKLOAD_STYLE if w in energy_mwh] + sorted(
+        w for w in energy_mwh if w not in WORKLOAD_STYLE
+    )
+    width = 0.8 / max(1, len(names))
+    with mpl.rc_context(chart_rc()):
+        fig = Figure(figsize=(6.7, 2.4))
+        ax = fig.add_subplot()
+        for i, name in enumerate(names):
+            style = WORKLOAD_STYLE.get(name, {"color": "#777777", "hatch": ""})
+            values = np.array([np.nan if v is None else v for v in energy_mwh[name]], dtype=float)
+            bars = ax.bar(
+                x + (i - (len(names) - 1) / 2) * width,
+                np.nan_to_num(values),
+                width,
+                label=workload_label(name),
+                color=style["color"],
+                edgecolor="#3a3a3a" if style["hatch"] else "white",
+                linewidth=0.0,
+            )
+            for bar, value in zip(bars, values, strict=True):
+                bar.set_hatch(style["hatch"])
+                bar.set_visible(not np.isnan(value))
+        ax.set_xticks(x)
+        ax.set_xticklabels([month_words(m) for m in months])
+        ax.set_ylabel("Energy [MWh]")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+        ax.grid(axis="y", linewidth=0.4, color="#cccccc")
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(names), fontsize=7.5)
+        fig.subplots_adjust(left=0.1, right=0.98, top=0.86, bottom=0.14)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from carbon.report.document_context import document_context
 from carbon.report.lineage_context import lineage_context
 from carbon.report.scopes_context import scopes_context
-from carbon.report.sections import AUDIT, CORE, SECTIONS, Sources, numbered_sections
+from carbon.report.sections import AUDIT, CORE, SECTIONS, Sources, contents_entries
 from carbon.report.summary_context import grid_context, kpis_context, summary_context
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,6 +85,8 @@ def sections_context(
     for section in SECTIONS:
         if section.part in parts:
             ctx.update(section.build(sources, ctx))
-    ctx["sections"] = numbered_sections(results, parts)
+    ctx["contents"] = contents_entries(results, parts, recorded)
+    ctx["sections"] = [s for s in ctx["contents"] if "not_applicable" not in s]
     ctx["sections_by_id"] = {s["id"]: s for s in ctx["sections"]}
+    ctx["not_applicable_by_id"] = {s["id"]: s for s in ctx["contents"] if "not_applicable" in s}
     return ctx

@@ -5,11 +5,18 @@ Read by the disclosure and by the short documents beside it (their header).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from carbon.core.errors import ReportContextError
 
-__all__ = ["day_words", "local_display", "parse_datetime", "period_in_words"]
+__all__ = [
+    "day_words",
+    "local_display",
+    "local_stamp",
+    "parse_datetime",
+    "period_in_words",
+]
 
 
 def parse_datetime(text: str) -> datetime:
@@ -53,3 +60,18 @@ def local_display(moment: datetime) -> str:
     offset = moment.strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}" if offset else ""
     return f"{moment:%Y-%m-%d %H:%M} (UTC{offset})" if offset else f"{moment:%Y-%m-%d %H:%M}"
+
+
+def local_stamp(text: object, timezone: str) -> str:
+    """An ISO 8601 date-time from results.json (any offset; naive means UTC) as the site's
+    local time with its offset, ``2025-07-09 14:00 (UTC-05:00)``; a text that is not a
+    date-time is returned as it is, and an empty one stays empty."""
+    if text is None or str(text) == "":
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return str(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return local_display(moment.astimezone(ZoneInfo(timezone)))

@@ -3,6 +3,8 @@ software, each hash split so that it can wrap."""
 
 from __future__ import annotations
 
+from carbon.report.dates import local_stamp
+
 __all__ = ["lineage_context"]
 
 
@@ -15,6 +17,7 @@ def _hash_parts(digest: str | None) -> list[str]:
 
 def lineage_context(results: dict) -> dict:
     """Input files, factor datasets, configuration and software of the report."""
+    timezone = str((results.get("period") or {}).get("timezone") or "UTC")
     inputs = []
     for item in results.get("inputs", []) or []:
         inputs.append(
@@ -23,8 +26,8 @@ def lineage_context(results: dict) -> dict:
                 "sha256": str(item.get("sha256", "")),
                 "sha256_parts": _hash_parts(item.get("sha256")),
                 "rows": item.get("rows"),
-                "start": str(item.get("start", "")),
-                "end": str(item.get("end", "")),
+                "start": local_stamp(item.get("start", ""), timezone),
+                "end": local_stamp(item.get("end", ""), timezone),
             }
         )
     factors = []

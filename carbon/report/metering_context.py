@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from carbon.report.charts import workload_label
 from carbon.report.crossref import section_ref
+from carbon.report.dates import local_stamp
 from carbon.report.numbers import in_display_unit, ratio
 
 __all__ = ["allocation_context", "meters_context", "reconciliation_context"]
@@ -68,7 +69,7 @@ def allocation_context(results: dict) -> dict:
     }
 
 
-def reconciliation_context(records: list[dict]) -> list[dict]:
+def reconciliation_context(records: list[dict], timezone: str = "UTC") -> list[dict]:
     """Each parent meter against its sub-meters, with the worst intervals."""
     reconciliation = []
     for rec in records:
@@ -92,7 +93,7 @@ def reconciliation_context(records: list[dict]) -> list[dict]:
                 "breaches": rec.get("breaches"),
                 "worst": [
                     {
-                        "at": b["interval_start"],
+                        "at": local_stamp(b["interval_start"], timezone),
                         "parent_kwh": b["parent_kwh"],
                         "children_kwh": b["children_kwh"],
                         "residual_kwh": b["residual_kwh"],

@@ -14,7 +14,7 @@ not change (a later change may harmonise them):
 - :data:`TYPESET_SIGNED_ZERO` (the fiscal roll-up): as :data:`TYPESET`, but "−0.0" stays;
 - :data:`PLAIN` (tenant statements, the framework mapping, restatements, the sentences of
   'What changed', the REF definition): Python's own format, ASCII hyphen-minus, "−0.0" as
-  "-0.0", NaN as "nan", "–" when not available;
+  "-0.0", "–" when not available;
 - :data:`PLAIN_NOT_AVAILABLE` (the operating update): as :data:`PLAIN`, "not available"
   when not available.
 """
@@ -66,8 +66,8 @@ class Style:
 
     minus: str = MINUS
     missing: str = DASH
-    #: True: exactly what Python's format prints (a negative value that rounds to
-    #: zero keeps its sign, NaN is "nan"); False: no "−0.0", NaN is `missing`.
+    #: True: what Python's format prints (a negative value that rounds to zero keeps its
+    #: sign); False: no "−0.0". NaN and infinity are `missing` in every style.
     signed_zero: bool = False
     #: Thousands separator.
     grouping: bool = True
@@ -126,10 +126,10 @@ def format_number(value: Any, decimals: int = 0, style: Style = TYPESET) -> str:
         return style.missing if value in (None, "") else str(value)
     number = float(value)
     spec = f"{',' if style.grouping else ''}.{decimals}f"
+    if not math.isfinite(number):  # never "nan" or "inf" on a page
+        return style.missing
     if style.signed_zero:
         return format(number, spec).replace("-", style.minus)
-    if math.isnan(number):
-        return style.missing
     text = format(abs(number), spec)
     # Do not print "−0.0" for a value that rounds to zero.
     if number < 0 and text.strip("0.,") != "":

@@ -114,20 +114,29 @@ def _hashrate(block: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _missing_reason(key: str, block: dict[str, Any]) -> str:
+    """Why a production figure that the results leave out without a reason is missing."""
+    if "hosted" in key and not block.get("btc_mined_hosted"):
+        return "no BTC mined for hosted clients in the period"
+    if block.get("btc_mined_self") is None:
+        return "no mining activity data for the period"
+    return "an input it needs is not in the results"
+
+
 def _production(block: dict[str, Any]) -> dict[str, Any]:
     figures = block.get("figures") or {}
     missing = block.get("not_computed") or {}
     rows = []
     for key, name, decimals in _PRODUCTION_ROWS:
         f = figures.get(key)
+        reason = missing.get(key) or _missing_reason(key, block)
         rows.append(
             {
                 "name": name,
                 "unit": (f or {}).get("unit") or _PRODUCTION_UNITS[key],
                 "value": None if f is None else f.get("value"),
                 "decimals": decimals,
-                "definition": (f or {}).get("definition")
-                or f"not computed: {missing.get(key, '')}",
+                "definition": (f or {}).get("definition") or f"not computed: {reason}",
             }
         )
     return {

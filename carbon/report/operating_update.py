@@ -22,6 +22,7 @@ results give the same bytes.
 
 from __future__ import annotations
 
+import calendar
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,11 +30,17 @@ from typing import Any
 from carbon.core.dotted import lookup
 from carbon.core.units import ureg
 from carbon.report.header import document_header
-from carbon.report.numbers import PLAIN_NOT_AVAILABLE, format_number, in_display_unit
+from carbon.report.numbers import DASH, PLAIN_NOT_AVAILABLE, format_number, in_display_unit
 from carbon.report.render import environment, html_to_pdf, templates_dir
 from carbon.results.fields import field_for
 
-__all__ = ["UPDATE_JSON", "UPDATE_PDF", "operating_update_figures", "operating_update_files"]
+__all__ = [
+    "UPDATE_JSON",
+    "UPDATE_PDF",
+    "comparison_columns",
+    "operating_update_figures",
+    "operating_update_files",
+]
 
 UPDATE_PDF = "operating-update.pdf"
 UPDATE_JSON = "operating-update.json"
@@ -151,6 +158,69 @@ def _figure(results: dict[str, Any], key: str, label: str, source: str, definiti
     return {"key": key, "label": label, **shown, "source": source}
 
 
+#: Figures of the operating update that the disclosure's monthly trend (``pivot_trend``)
+#: also holds for earlier months: figure key → (trend block, workload).
+_TREND_FIGURES = {
+    "energy_mwh": ("energy_kwh", None),
+    "energy_mining_mwh": ("energy_kwh", "mining"),
+    "energy_ai_mwh": ("energy_kwh", "ai"),
+    "scope2_location_tco2e": ("scope2_location_kgco2e", None),
+    "scope2_market_tco2e": ("scope2_market_kgco2e", None),
+}
+
+
+def _shift(label: str, months: int) -> str:
+    """``2025-07`` shifted by `months` (``-1`` → ``2025-06``, ``-12`` → ``2024-07``)."""
+    index = int(label[:4]) * 12 + int(label[5:7]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _trend_value(row: dict[str, Any], block: str, workload: str | None) -> float | None:
+    values = row.get(block) or {}
+    if workload is not None:
+        return values.get(workload)
+    if values.get("total") is not None:
+        return values["total"]
+    parts = [v for v in values.values() if v is not None]
+    return float(sum(parts)) if parts else None
+
+
+def comparison_columns(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The prior month and the same month a year earlier, each with the figures the
+    disclosure's monthly trend holds for it (energy by workload, Scope 2 on both bases),
+    or why it has none. Read from ``pivot_trend`` of `results` only, never recomputed."""
+    label = str((results.get("period") or {}).get("label") or "")
+    trend = results.get("pivot_trend") or {}
+    rows = {str(r.get("period")): r for r in trend.get("months") or ()}
+    skipped = {str(s.get("period")): s.get("reason") for s in trend.get("skipped") or ()}
+    columns = []
+    for key, name, shift in (
+        ("prior_month", "prior month", -1),
+        ("year_ago", "same month a year earlier", -12),
+    ):
+        month_label = _shift(label, shift) if len(label) == 7 else ""
+        row = rows.get(month_label)
+        if row is not None:
+            values = {}
+            for figure, (block, workload) in _TREND_FIGURES.items():
+                value = _trend_value(row, block, workload)
+                unit_key = f"pivot_trend.months[].{block}.{workload or 'mining'}"
+                values[figure] = in_display_unit(value, unit_key)
+            reason = None
+        else:
+            values = {}
+            if not trend:
+                reason = "this disclosure holds no monthly trend (it compares with no baseline)"
+            elif month_label in skipped:
+                reason = str(skipped[month_label])
+            else:
+                reason = f"the data hold no {month_label}"
+        columns.append(
+            {"key": key, "name": name, "label": month_label, "values": values, "reason": reason}
+        )
+    return columns
+
+
 def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
     """The operating update's figures (plain numbers, unit beside each) from `results`."""
     period = results.get("period") or {}
@@ -181,6 +251,7 @@ def operating_update_figures(results: dict[str, Any]) -> dict[str, Any]:
         "site_id": site.get("id"),
         "period": {k: period.get(k) for k in ("label", "start", "end", "timezone", "hours")},
         "figures": figures,
+        "comparisons": comparison_columns(results),
         "clean_energy_shares": clean,
         "note": "Every figure is taken from the disclosure named here (results.json) without "
         "recomputation; the three clean-energy shares are separate figures and are never "
@@ -197,9 +268,24 @@ def _display(value: Any, unit: str) -> str:
     return format_number(value, _DECIMALS.get(unit, 1), PLAIN_NOT_AVAILABLE)
 
 
+def _month_words(label: str) -> str:
+    """``2025-06`` → ``June 2025``."""
+    return f"{calendar.month_name[int(label[5:7])]} {label[:4]}"
+
+
 def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    # a month the data do not hold is no column of dashes: the caption says why
+    columns = [c for c in data["comparisons"] if c["values"]]
     rows = [
-        {**f, "display": _display(f["value"], f["unit"]), "note": n}
+        {
+            **f,
+            "display": _display(f["value"], f["unit"]),
+            "note": n,
+            "compared": [
+                _display(c["values"][f["key"]], f["unit"]) if f["key"] in c["values"] else DASH
+                for c in columns
+            ],
+        }
         for n, f in enumerate(data["figures"], start=1)
     ]
     offset = len(rows)
@@ -215,6 +301,14 @@ def _context(results: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     ]
     return {
         "rows": rows,
+        "columns": [
+            {**c, "words": _month_words(c["label"]) if c["label"] else c["name"]} for c in columns
+        ],
+        "missing_columns": [
+            {**c, "words": _month_words(c["label"]) if c["label"] else c["name"]}
+            for c in data["comparisons"]
+            if not c["values"]
+        ],
         "shares": shares,
         "note": data["note"],
         **document_header(results),

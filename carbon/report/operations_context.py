@@ -51,6 +51,29 @@ _ACTIVITY_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: Sector figures and activity inputs that 'Operations: capacity, hashrate and production'
+#: also shows (hashrate, fleet efficiency, BTC and the per-BTC and per-PH/s-day
+#: intensities): where that section is rendered they are printed there only, once.
+SHOWN_WITH_PRODUCTION = frozenset(
+    {
+        "fleet_efficiency_nameplate_j_per_th",
+        "fleet_efficiency_realised_j_per_th",
+        "fleet_efficiency_facility_j_per_th",
+        "energy_per_btc_mwh",
+        "emissions_per_btc_location_tco2e",
+        "emissions_per_btc_market_tco2e",
+        "emissions_per_ph_day_location_kgco2e",
+        "emissions_per_ph_day_market_kgco2e",
+        "hashrate_installed_th_per_s",
+        "hashrate_energised_th_per_s",
+        "hashrate_average_th_per_s",
+        "hashrate_average_hosted_th_per_s",
+        "btc_mined_self",
+        "btc_mined_hosted",
+    }
+)
+
+
 def operations_context(results: dict) -> dict:
     """KPI table (PUE per workload, CUE) and sector metrics, as results.json states them."""
     kpis = results.get("kpis", {}) or {}
@@ -136,6 +159,7 @@ def _sector_rows(figures: dict) -> list[dict[str, Any]]:
             {
                 "key": key,
                 "group": group,
+                "with_production": key in SHOWN_WITH_PRODUCTION,
                 "name": declared.label,
                 "unit": unit,
                 "value": in_display_unit(f.get("value"), declared.key),
@@ -153,7 +177,15 @@ def _activity_rows(activity: dict) -> list[dict[str, Any]]:
         declared = field_for(f"sector_metrics.activity.{key}")
         value = in_display_unit(activity.get(key), declared.key)
         if value is not None:
-            rows.append({"name": name, "unit": unit, "value": value, "decimals": declared.decimals})
+            rows.append(
+                {
+                    "name": name,
+                    "unit": unit,
+                    "value": value,
+                    "decimals": declared.decimals,
+                    "with_production": key in SHOWN_WITH_PRODUCTION,
+                }
+            )
     return rows
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from carbon.report.charts import WORKLOAD_STYLE, chart_rc, workload_label
+from carbon.report.charts import WORKLOAD_STYLE, chart_rc, month_words, workload_label
 from carbon.report.numbers import convert, convert_array
 from carbon.results.fields import field_for
 
@@ -53,6 +53,10 @@ def _monthly(rows: list[dict[str, Any]], key: str, workload: str) -> Any:
     figure = field_for(f"pivot_trend.months[].{key}.{workload}")
     values = [r[key].get(workload, 0.0) for r in rows]
     return convert_array(values, str(figure.unit), str(figure.display_unit))
+
+
+#: The document's unit of emission intensity per energy.
+_KG_MWH = "kg CO2e/MWh"
 
 
 def _svg(fig) -> str:
@@ -167,7 +171,7 @@ def _plot_bases(ax: Any, x: Any, lb: Any, mb: Any, w: str, color: str, label: st
 
 
 def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str:
-    """Monthly location- and market-based Scope 2 [t CO2e] and intensity [t CO2e/MWh] per workload.
+    """Monthly location- and market-based Scope 2 [t CO2e] and intensity [kg CO2e/MWh] per workload.
 
     `trend` is the ``pivot_trend`` block of ``results.json``; `marks` maps month
     labels to short notes drawn as vertical lines (e.g. the conversion month).
@@ -190,14 +194,15 @@ def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str
             mwh = _monthly(rows, "energy_kwh", w)
             label = workload_label(w)
             with np.errstate(divide="ignore", invalid="ignore"):
-                lb_i = np.where(mwh > 0, lb / mwh, np.nan)
-                mb_i = np.where(mwh > 0, mb / mwh, np.nan)
+                # t CO2e per MWh in kg CO2e/MWh, the document's unit of intensity
+                lb_i = convert_array(np.where(mwh > 0, lb / mwh, np.nan), "t CO2e/MWh", _KG_MWH)
+                mb_i = convert_array(np.where(mwh > 0, mb / mwh, np.nan), "t CO2e/MWh", _KG_MWH)
             _plot_bases(ax_e, x, lb, mb, w, style["color"], label)
             _plot_bases(ax_i, x, lb_i, mb_i, w, style["color"], None)
         for ax in (ax_e, ax_i):
             ax.set_xticks(x)
-            ax.set_xticklabels([lab[2:] for lab in labels], rotation=90, fontsize=6.5)
-            ax.set_xlabel("Month (local time, YY-MM)")
+            ax.set_xticklabels([month_words(lab) for lab in labels], rotation=90, fontsize=6.5)
+            ax.set_xlabel("Month (local time)")
             ax.grid(axis="y", linewidth=0.4, color="#cccccc")
             ax.set_axisbelow(True)
             ax.set_ylim(bottom=0.0)
@@ -219,14 +224,14 @@ def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str
                     )
         ax_e.set_ylabel("Scope 2 [t CO2e per month]")
         ax_e.yaxis.set_major_formatter(_thousands())
-        ax_i.set_ylabel("Intensity [t CO2e per facility MWh]")
+        ax_i.set_ylabel("Intensity [kg CO2e per facility MWh]")
         fig.legend(loc="upper center", ncol=4, fontsize=6.8)
         fig.subplots_adjust(left=0.115, right=0.99, top=0.86, bottom=0.2, wspace=0.34)
         return _svg(fig)
 
 
 def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, timezone: str) -> str:
-    """Grid intensity by local hour of day (y) and day (x) [g CO2e/kWh], site load contours [MW].
+    """Grid intensity by local hour of day (y) and day (x) [kg CO2e/MWh], site load contours [MW].
 
     `intensity` is the location-based factor ``(time,)`` on its own grid and
     `power_by_workload` the average power ``(workload, time)``; both
@@ -238,7 +243,7 @@ def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, tim
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    factor = intensity.pint.to("g CO2e/kWh").pint.dequantify().to_series()
+    factor = intensity.pint.to(_KG_MWH).pint.dequantify().to_series()
     factor.index = pd.DatetimeIndex(factor.index).tz_localize("UTC").tz_convert(timezone)
     power = power_by_workload.pint.to("MW").pint.dequantify().sum("workload").to_series()
     power.index = pd.DatetimeIndex(power.index).tz_localize("UTC").tz_convert(timezone)
@@ -299,6 +304,6 @@ def heatmap_svg(intensity: xr.DataArray, power_by_workload: xr.DataArray, *, tim
         ax.set_xlabel(f"Day (local time, {timezone})")
         ax.set_ylabel("Hour of day (local)")
         bar = fig.colorbar(image, ax=ax, pad=0.015)
-        bar.set_label("Grid intensity [g CO2e/kWh]")
+        bar.set_label("Grid intensity [kg CO2e/MWh]")
         fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.14)
         return _svg(fig)

@@ -11,6 +11,7 @@ import base64
 from typing import TYPE_CHECKING, Any
 
 from carbon.core.dotted import lookup
+from carbon.report.charts import workload_label
 from carbon.report.numbers import PLAIN, Style, convert, format_number, in_display_unit
 from carbon.report.pivot_charts import heatmap_svg, trend_svg, waterfall_svg
 from carbon.results.fields import field_for
@@ -155,7 +156,7 @@ def _conversion_marks(results: dict[str, Any]) -> dict[str, str]:
     for c in results.get("conversions") or ():
         at = str(c.get("at", ""))
         if len(at) >= 7:
-            marks[at[:7]] = f"{c.get('meter')} to {c.get('to')}"
+            marks[at[:7]] = f"{c.get('meter')} \u2192 {workload_label(str(c.get('to')))}"
     return marks
 
 

@@ -12,6 +12,7 @@ import base64
 from typing import Any
 
 from carbon.report.charts import workload_label
+from carbon.report.dates import local_stamp
 from carbon.report.metering_context import reconciliation_context
 from carbon.report.numbers import in_display_unit
 from carbon.report.quality_charts import COMPLETENESS_BANDS, completeness_svg
@@ -35,7 +36,7 @@ _WORKLOAD_ORDER = ("mining", "ai", "other")
 _ROW_KEYS = ("in", "used", "flagged", "flagged_duplicates", "flagged_unusable", "outside_period")
 
 
-def _meter_rows(quality: dict[str, Any]) -> list[dict[str, Any]]:
+def _meter_rows(quality: dict[str, Any], timezone: str) -> list[dict[str, Any]]:
     rows = []
     for meter in quality.get("meters", []) or []:
         categories = meter.get("categories") or {}
@@ -52,7 +53,7 @@ def _meter_rows(quality: dict[str, Any]) -> list[dict[str, Any]]:
                     for c, label in CATEGORY_LABELS.items()
                     if (n := (meter.get("imputed_from") or {}).get(c))
                 ),
-                "first_gap": meter.get("first_gap"),
+                "first_gap": local_stamp(meter.get("first_gap"), timezone),
                 "rows": {k: counted.get(k) for k in _ROW_KEYS} if counted else None,
             }
         )
@@ -138,6 +139,7 @@ def _chart(quality: dict[str, Any]) -> dict[str, Any] | None:
 def quality_context(results: dict) -> dict:
     """The ``quality`` entry of the template context (see the module docstring)."""
     quality = results.get("quality", {}) or {}
+    timezone = str((results.get("period") or {}).get("timezone") or "UTC")
     imputation = quality.get("imputation", {}) or {}
     imputed = imputation.get("intervals", {}) or {}
     totals = quality.get("totals") or {}
@@ -155,7 +157,7 @@ def quality_context(results: dict) -> dict:
     estimated = _estimated(quality)
     return {
         "categories": list(CATEGORY_LABELS.values()),
-        "meters": _meter_rows(quality),
+        "meters": _meter_rows(quality, timezone),
         "totals": {
             "intervals": totals.get("intervals"),
             "categories": [(totals.get("categories") or {}).get(c) for c in CATEGORY_LABELS],
@@ -177,7 +179,7 @@ def quality_context(results: dict) -> dict:
         "estimated_total": next((r for r in estimated if r["total"]), None),
         "completeness": _chart(quality),
         "invoices": _invoices(quality),
-        "reconciliation": reconciliation_context(results.get("reconciliation", []) or []),
+        "reconciliation": reconciliation_context(results.get("reconciliation", []) or [], timezone),
         "grid_estimated_intervals": grid.get("estimated_intervals"),
         "grid_gas_note": grid.get("gas_note") or "",
     }

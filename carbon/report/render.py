@@ -108,9 +108,14 @@ def _xref(context: Any, text: Any) -> str:
 
 
 def _heading(context: Any, name: Any) -> str:
-    """``<number> <title>`` of the section called `name`; `name` itself if none is."""
+    """``<label> <title>`` of the section called `name` ("3 Emissions by scope",
+    "Appendix A Methodology"); ``<title> (not applicable)`` for a section listed without
+    input; `name` itself if none is."""
     section = context["sections_by_id"].get(name)
-    return f"{section['number']} {section['title']}" if section else str(name)
+    if section:
+        return f"{section['label']} {section['title']}"
+    absent = context.get("not_applicable_by_id", {}).get(name)
+    return f"{absent['title']} (not applicable)" if absent else str(name)
 
 
 def render_html(context: dict) -> str:

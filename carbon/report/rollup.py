@@ -8,12 +8,14 @@ same bytes.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from carbon.report.charts import month_words, monthly_workload_svg
 from carbon.report.numbers import TYPESET_SIGNED_ZERO, convert, format_number
 from carbon.report.render import environment, html_to_pdf, templates_dir
 
@@ -58,7 +60,7 @@ _INTENSITY_ROWS = (
         "grid_intensity_location_gco2e_per_kwh",
         "Grid intensity, location-based",
         "g CO2e/kWh",
-        "g CO2e/kWh",
+        "kg CO2e/MWh",
         1,
     ),
     ("j_per_th", "Fleet efficiency, realised", "J/TH", "J/TH", 2),
@@ -178,6 +180,8 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
         now = convert(this["sums"].get(key), units[key], target)
         before = value(comp, has_prior, "sums", key, units[key], target)
         year_ago = value(ago, has_ago, "sums", key, units[key], target)
+        if key.endswith(".other") and not any((now, before, year_ago)):
+            continue  # no "of which other" row of zeros
         sums.append(row(label, now, before, year_ago, _LABELS.get(target, target), decimals))
     intensities = []
     for key, label, unit, target, decimals in _INTENSITY_ROWS:
@@ -190,7 +194,21 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
     sources = list(this["sources"]) + (list(comp["sources"]) if has_prior else [])
     sources += list(ago["sources"]) if has_ago else []
     fy = document["fiscal_year"]
+    monthly = document.get("monthly") or []
     return {
+        "monthly": [
+            {
+                **m,
+                "words": month_words(m["month"]),
+                "mark": _STATUS_MARKS.get(m["status"], m["status"]),
+                "mining_mwh": _fmt(convert(m.get("energy_kwh.mining"), "kWh", "MWh"), 1),
+                "ai_mwh": _fmt(convert(m.get("energy_kwh.ai"), "kWh", "MWh"), 1),
+            }
+            for m in monthly
+        ],
+        "chart": _chart(monthly),
+        "assurance": document.get("assurance")
+        or {"stamp": "UNASSURED", "summary": "no assurance recorded for these months"},
         "doc": document,
         "site": document["site"],
         "label": document["label"],
@@ -211,6 +229,27 @@ def _context(document: dict[str, Any]) -> dict[str, Any]:
         "version": document["version"],
         "software_version": document["software_version"],
     }
+
+
+#: The status mark of a month in the roll-up.
+_STATUS_MARKS = {
+    "issued": "issued",
+    "restated": "restated",
+    "draft": "draft (not issued)",
+}
+
+
+def _chart(monthly: list[dict[str, Any]]) -> str | None:
+    """The monthly mining-vs-AI energy chart as a data URI; None without months."""
+    if not monthly:
+        return None
+    months = [m["month"] for m in monthly]
+    energy = {
+        w: [convert(m.get(f"energy_kwh.{w}"), "kWh", "MWh") for m in monthly]
+        for w in ("mining", "ai")
+    }
+    svg = monthly_workload_svg(months, energy)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def render_rollup_html(document: dict[str, Any]) -> str:

@@ -74,6 +74,9 @@ def scopes_context(results: dict) -> dict | None:
             "ch4_kg": s1_gases.get("ch4_kg"),
             "n2o_kg": s1_gases.get("n2o_kg"),
             "biogenic_co2_kg": s1_gases.get("biogenic_co2_kg"),
+            "biogenic_co2_t": in_display_unit(
+                s1_gases.get("biogenic_co2_kg"), "scope1_gases.biogenic_co2_kg"
+            ),
             "fuel_mmbtu": s1_gases.get("fuel_energy_mmbtu_hhv"),
             "records": s1_gases.get("records", 0),
         },

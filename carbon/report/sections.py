@@ -1,14 +1,18 @@
-"""The numbered sections of the disclosure, in order: one registry for the contents, the
+"""The sections of the disclosure, in order: one registry for the contents, the
 numbering, the context and the rendering.
 
-Each :class:`Section` names its template and the context builder of the entries only it
-reads, and says whether it applies to a results document (``changed`` needs a
-baseline). A section that does not apply is neither numbered, listed nor rendered; the
-others are numbered 1, 2, ... in registry order. ``core`` sections are the disclosure
-built from results.json alone (:func:`carbon.report.context.build_context`); ``audit``
-sections also read what the manifest records beside it (restatement, sign-off) and come
-after them. Sections point at each other by name: templates read
-``sections_by_id[name].number``, sentences built in Python carry a marker
+The body comes first (the results: emissions by scope on both bases, energy, KPIs,
+operations, tenants), then the appendices (methodology, data quality, lineage, the long
+tables, the framework index, sign-off). Body sections are numbered 1, 2, ...; appendices
+are lettered A, B, ... and headed "Appendix A". Each :class:`Section` names its template
+and the context builder of the entries only it reads, and says whether it applies to a
+results document (``changed`` needs a baseline; a section that does not apply is neither
+numbered, listed nor rendered) and whether its input is absent (:attr:`Section.absent`: a
+section without input is one line in the contents, "not applicable: <reason>", and is
+not rendered). ``core`` sections are the disclosure built from results.json alone
+(:func:`carbon.report.context.build_context`); ``audit`` sections also read what the
+manifest records beside it (restatement, sign-off). Sections point at each other by name:
+templates read ``sections_by_id[name].number``, sentences built in Python carry a marker
 (:mod:`carbon.report.crossref`), numbered when rendered.
 """
 
@@ -31,7 +35,15 @@ from carbon.report.register_context import register_context
 from carbon.report.summary_context import statements
 from carbon.report.tenants_context import tenants_context
 
-__all__ = ["AUDIT", "CORE", "SECTIONS", "Section", "Sources", "numbered_sections"]
+__all__ = [
+    "AUDIT",
+    "CORE",
+    "SECTIONS",
+    "Section",
+    "Sources",
+    "contents_entries",
+    "numbered_sections",
+]
 
 CORE = "core"
 AUDIT = "audit"
@@ -61,6 +73,10 @@ def _nothing(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _present(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Section:
     """One numbered section of the disclosure."""
@@ -73,6 +89,14 @@ class Section:
     build: Builder = _nothing
     applies: Callable[[dict[str, Any]], bool] = _always
     part: str = CORE
+    #: An appendix (lettered, after the body) rather than a body section (numbered).
+    appendix: bool = False
+    #: (results, recorded) → why the section has no input ("the site file declares no
+    #: pipeline"), or None when it has: a section without input is one line in the contents.
+    absent: Callable[[dict[str, Any], Mapping[str, Any]], str | None] = _present
+    #: Starts on a new page (the first section of the body and of the appendices, and a
+    #: section that fills pages of its own); the others follow on the page.
+    new_page: bool = False
 
 
 def _power(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
@@ -117,15 +141,50 @@ def _template(name: str) -> str:
     return f"sections/{name}.html.j2"
 
 
+def _no_operating_tables(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | None:
+    """Why 'Operations: capacity, hashrate and production' has no input, or None."""
+    capacity = results.get("capacity") or {}
+    records = (capacity.get("month_end") or {}).get("records") or []
+    hashrate = results.get("hashrate") or {}
+    measured = any(isinstance(f, dict) and f.get("value") is not None for f in hashrate.values())
+    production = (results.get("production") or {}).get("figures") or {}
+    if records or capacity.get("pipeline") or measured or production:
+        return None
+    return (
+        "the site file declares no capacity records, no mining activity and no contracted pipeline"
+    )
+
+
+def _no_events(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | None:
+    if (results.get("demand_response") or {}).get("events"):
+        return None
+    return "no demand-response event in the period"
+
+
+def _no_network(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | None:
+    network = results.get("network_comparison") or {}
+    if network.get("panel"):
+        return None
+    return str(network.get("note") or "the site file declares no network comparison")
+
+
+def _no_restatement(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | None:
+    if recorded.get("restatement"):
+        return None
+    return "this version restates no earlier issued version"
+
+
 SECTIONS: tuple[Section, ...] = (
+    # --- the body: the results -----------------------------------------------------
     Section(
         "summary",
         "Summary",
         _template("summary"),
         lambda s, ctx: {"statements": statements(ctx)},
+        new_page=True,
     ),
-    Section("power", "Power by workload", _template("power"), _power),
     Section("scopes", "Emissions by scope", _template("scopes")),
+    Section("power", "Power by workload", _template("power"), _power),
     Section(
         "tenants",
         "Tenants and hourly factors",
@@ -143,6 +202,7 @@ SECTIONS: tuple[Section, ...] = (
         "Operations: capacity, hashrate and production",
         _template("site_operations"),
         lambda s, ctx: {"operating": operating_context(s.results)},
+        absent=_no_operating_tables,
     ),
     # reads the ``operating`` entry of site_operations
     Section(
@@ -151,25 +211,12 @@ SECTIONS: tuple[Section, ...] = (
         _template("clean_cost_water"),
     ),
     Section(
-        "meters",
-        "Energy by meter",
-        _template("meters"),
-        lambda s, ctx: {"meters": meters_context(s.results, s.results["energy_kwh"]["total"])},
-    ),
-    Section("methodology", "Methodology", _template("methodology"), _methodology),
-    Section(
-        "quality",
-        "Data quality",
-        _template("quality"),
-        lambda s, ctx: {"quality": quality_context(s.results)},
-    ),
-    Section("lineage", "Lineage", _template("lineage")),
-    Section(
         "changed",
         "What changed since the baseline",
         _template("changed"),
         _changed,
         applies=_has_baseline,
+        new_page=True,
     ),
     Section(
         "register",
@@ -184,6 +231,39 @@ SECTIONS: tuple[Section, ...] = (
         _template("network"),
         lambda s, ctx: {"network": s.results.get("network_comparison")},
         part=AUDIT,
+        absent=_no_network,
+    ),
+    # --- the appendices ----------------------------------------------------------
+    Section(
+        "methodology",
+        "Methodology",
+        _template("methodology"),
+        _methodology,
+        appendix=True,
+        new_page=True,
+    ),
+    Section(
+        "quality",
+        "Data quality",
+        _template("quality"),
+        lambda s, ctx: {"quality": quality_context(s.results)},
+        appendix=True,
+    ),
+    Section("lineage", "Lineage", _template("lineage"), appendix=True),
+    # reads the ``operating`` entry of site_operations
+    Section(
+        "demand_response",
+        "Demand-response events",
+        _template("demand_response"),
+        appendix=True,
+        absent=_no_events,
+    ),
+    Section(
+        "meters",
+        "Energy by meter",
+        _template("meters"),
+        lambda s, ctx: {"meters": meters_context(s.results, s.results["energy_kwh"]["total"])},
+        appendix=True,
     ),
     Section(
         "restatements",
@@ -191,6 +271,8 @@ SECTIONS: tuple[Section, ...] = (
         _template("restatements"),
         lambda s, ctx: {"restatement": restatement_context(s.recorded.get("restatement"))},
         part=AUDIT,
+        appendix=True,
+        absent=_no_restatement,
     ),
     Section(
         "frameworks",
@@ -201,6 +283,8 @@ SECTIONS: tuple[Section, ...] = (
             "assurance": s.results.get("assurance"),
         },
         part=AUDIT,
+        appendix=True,
+        new_page=True,
     ),
     Section(
         "signoff",
@@ -212,15 +296,67 @@ SECTIONS: tuple[Section, ...] = (
             "signing": s.recorded.get("signing"),
         },
         part=AUDIT,
+        appendix=True,
     ),
 )
 
 
-def numbered_sections(results: dict[str, Any], parts: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The sections of `parts` that apply to `results`, numbered in registry order:
-    ``id``, ``number``, ``title``, ``template`` (what the contents and the templates read)."""
-    present = [s for s in SECTIONS if s.part in parts and s.applies(results)]
-    return [
-        {"id": s.name, "number": n, "title": s.title, "template": s.template}
-        for n, s in enumerate(present, start=1)
-    ]
+def _letter(n: int) -> str:
+    """1 → A, 26 → Z, 27 → AA."""
+    text = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        text = chr(ord("A") + rest) + text
+    return text
+
+
+def contents_entries(
+    results: dict[str, Any],
+    parts: tuple[str, ...],
+    recorded: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Every section of `parts` that applies to `results`, in registry order, as the
+    contents lists it: ``id``, ``title``, ``appendix``, and either ``number`` (body: 1,
+    2, ...; appendices: A, B, ...), ``label`` ("3", "Appendix A"), ``template`` and
+    ``new_page`` for a section that is rendered, or ``not_applicable`` (the reason) for a
+    section without input, which is listed on one line and not rendered."""
+    recorded = recorded or {}
+    entries: list[dict[str, Any]] = []
+    body = appendix = 0
+    for s in SECTIONS:
+        if s.part not in parts or not s.applies(results):
+            continue
+        entry: dict[str, Any] = {"id": s.name, "title": s.title, "appendix": s.appendix}
+        reason = s.absent(results, recorded)
+        if reason is not None:
+            entries.append({**entry, "not_applicable": reason})
+            continue
+        if s.appendix:
+            appendix += 1
+            number: int | str = _letter(appendix)
+            label = f"Appendix {number}"
+        else:
+            body += 1
+            number = body
+            label = str(number)
+        entries.append(
+            {
+                **entry,
+                "number": number,
+                "label": label,
+                "template": s.template,
+                "new_page": s.new_page,
+            }
+        )
+    return entries
+
+
+def numbered_sections(
+    results: dict[str, Any],
+    parts: tuple[str, ...],
+    recorded: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The sections of `parts` that are rendered for `results` (they apply and have
+    input), in registry order: ``id``, ``number``, ``label``, ``title``, ``template``,
+    ``appendix``, ``new_page`` (what the templates read)."""
+    return [e for e in contents_entries(results, parts, recorded) if "not_applicable" not in e]

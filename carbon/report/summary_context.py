@@ -21,7 +21,8 @@ _ANNUAL = "scope2_location_annual_factor_kgco2e"
 def _workloads(results: dict) -> list[str]:
     """Workloads in display order: the known ones first, then any others sorted."""
     energy = results.get("energy_kwh", {})
-    names = [k for k in energy if k != "total"]
+    # "Unallocated" (shared energy in intervals without IT load) is shown only when there is some
+    names = [k for k in energy if k != "total" and not (k == "other" and energy[k] == 0)]
     known = [w for w in WORKLOAD_ORDER if w in names]
     extra = sorted(w for w in names if w not in WORKLOAD_ORDER)
     if "other" in known:
@@ -36,6 +37,7 @@ def summary_context(results: dict) -> dict:
     it_energy = results.get("it_energy_kwh", {})
     overhead = results.get("overhead_energy_kwh", {})
     scope2 = require(results, "scope2_location_kgco2e", "")
+    market = results.get("scope2_market_kgco2e") or {}
     total_kwh = require(energy, "total", "energy_kwh.")
 
     def row(key: str) -> dict:
@@ -51,6 +53,7 @@ def summary_context(results: dict) -> dict:
             "it_mwh": in_display_unit(it_energy.get(key), "it_energy_kwh.{workload}"),
             "overhead_mwh": in_display_unit(overhead.get(key), "overhead_energy_kwh.{workload}"),
             "scope2_t": in_display_unit(s2_kg, "scope2_location_kgco2e.{workload}"),
+            "scope2_market_t": in_display_unit(market.get(key), "scope2_market_kgco2e.{workload}"),
             # kg CO2e per MWh of the workload's energy (display ratio).
             "intensity_kg_per_mwh": ratio(s2_kg, e_mwh),
         }

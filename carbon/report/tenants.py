@@ -65,6 +65,40 @@ def statement_name(tenant_id: str) -> str:
     return f"{TENANT_FOLDER}/{slug}-{digest}.pdf"
 
 
+_LEASES = {
+    "triple-net": "triple-net (the tenant pays for its power)",
+    "gross": "gross (power included in the rent)",
+    "colocation": "colocation (space, power and cooling from the operator)",
+    "hosting": "hosting (the operator runs the client's machines)",
+}
+_HOLDERS = {"operator": "the site operator", "party": "the tenant"}
+_NOT_DECLARED = "not declared in the site file ([[boundary.power_contracts]])"
+
+
+def _contract(results: dict[str, Any], tenant_id: str) -> dict[str, Any] | None:
+    """The tenant's power contract as the site file declares it (results ``boundary``)."""
+    contracts = (results.get("boundary") or {}).get("power_contracts") or []
+    return next((c for c in contracts if c.get("party") == tenant_id), None)
+
+
+def _allocation_key(results: dict[str, Any], block: dict[str, Any]) -> str:
+    """The allocation key of the tenant's energy: its meters, then each shared meter's key
+    for the tenant's workload, then the unmetered residual (results ``allocation``)."""
+    workload = block.get("workload")
+    meters = ", ".join(block.get("meters") or ()) or "none"
+    parts = [f"IT energy metered at {meters}"]
+    allocation = results.get("allocation") or {}
+    for m in allocation.get("shared_meters") or ():
+        key, dedicated = m.get("key"), m.get("workload")
+        if key == "dedicated":
+            if dedicated == workload:
+                parts.append(f"{m.get('id')} dedicated to {_workload_label(workload)}")
+        else:
+            parts.append(f"{m.get('id')} pro rata to {str(key).replace('-', ' ')}")
+    parts.append("the unmetered residual pro rata to IT energy")
+    return "; ".join(parts) + "; split between a workload's tenants by IT energy per interval"
+
+
 def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
     """The JSON embedded in one tenant's statement (plain numbers, units in the key names)."""
     tenants = results["tenants"]
@@ -81,6 +115,11 @@ def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
         "method": tenants.get("method"),
         "workload": block.get("workload"),
         "meters": list(block.get("meters") or ()),
+        "lease": (_contract(results, tenant_id) or {}).get("lease"),
+        "supply_contract_holder": (_contract(results, tenant_id) or {}).get(
+            "supply_contract_holder"
+        ),
+        "allocation_key": _allocation_key(results, block),
         **{key: block.get(key) for key, _ in _ROWS},
         "software_version": results.get("software_version"),
     }
@@ -107,6 +146,13 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
             "meters": figures["meters"],
             "workload": _workload_label(figures["workload"]),
             "method": figures["method"] or "",
+            "lease": _LEASES.get(str(figures["lease"]), _NOT_DECLARED)
+            if figures["lease"]
+            else _NOT_DECLARED,
+            "supply_contract_holder": _HOLDERS.get(
+                str(figures["supply_contract_holder"]), _NOT_DECLARED
+            ),
+            "allocation_key": figures["allocation_key"],
             "rows": [_row(figures, key, label) for key, label in _ROWS],
         },
         **document_header(results),

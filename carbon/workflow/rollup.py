@@ -270,6 +270,50 @@ def _comparative(label: str, months: Sequence[MonthResult]) -> dict[str, Any]:
     }
 
 
+def _month_row(m: MonthResult) -> dict[str, Any]:
+    """One month of the period by workload (the roll-up's monthly chart) and its status:
+    ``issued``, ``restated`` (a later issued version replaces the first) or ``draft``
+    (computed from the inputs, not issued)."""
+    results = m.results or {}
+    if m.source.get("source") == "ledger":
+        status = "restated" if m.source.get("restated") else "issued"
+    else:
+        status = "draft"
+    return {
+        "month": m.label,
+        "status": status,
+        "report_id": m.source.get("report_id"),
+        **{
+            f"{block}.{w}": (results.get(block) or {}).get(w)
+            for block in ("energy_kwh", "scope2_location_kgco2e", "scope2_market_kgco2e")
+            for w in ("mining", "ai")
+        },
+    }
+
+
+def _assurance(months: Sequence[MonthResult]) -> dict[str, Any]:
+    """The assurance state of the period: its months' ``assurance`` blocks when they all
+    agree, else "MIXED" with the months' stamps; "UNASSURED" when none declares one."""
+    stamps = {
+        m.label: str(((m.results or {}).get("assurance") or {}).get("stamp") or "UNASSURED")
+        for m in months
+    }
+    kinds = sorted(set(stamps.values()))
+    if len(kinds) == 1:
+        last = (months[-1].results or {}).get("assurance") or {}
+        return {
+            "stamp": kinds[0],
+            "summary": str(last.get("summary") or kinds[0]),
+            "by_month": stamps,
+        }
+    return {
+        "stamp": "MIXED",
+        "summary": "months differ: "
+        + "; ".join(f"{label} {stamp}" for label, stamp in stamps.items()),
+        "by_month": stamps,
+    }
+
+
 def rollup_document(
     site: dict[str, Any],
     label: str,
@@ -295,6 +339,8 @@ def rollup_document(
     comparative = _comparative(prior_label, prior)
     return {
         "kind": "fiscal-rollup",
+        "monthly": [_month_row(m) for m in current],
+        "assurance": _assurance(current),
         "site": site,
         "label": label,
         "fiscal_year": fiscal,

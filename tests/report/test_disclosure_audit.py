@@ -314,10 +314,13 @@ def test_signoff_shows_names_and_blank_lines(tenanted) -> None:
     assert "<script>" not in html
     assert "C. Officer" in block and "2025-08-01" in block
     assert block.count('<td class="line"></td>') == 3 + 2 + 1  # signature cells and blanks
-    assert "No restatements." in html
-    # the audit sections are listed in the table of contents, after the core sections
+    # no restatement: one line in the contents, no section
+    assert 'id="restatements"' not in html
+    assert "Restatements: not applicable: this version restates no earlier issued version" in html
+    # the audit appendices close the document
     titles = [s["title"] for s in context["sections"]]
-    assert titles[-3:] == ["Restatements", "Framework mapping", "Sign-off"]
+    assert titles[-2:] == ["Framework mapping", "Sign-off"]
+    assert [s["label"] for s in context["sections"]][-1].startswith("Appendix ")
 
 
 def test_verify_detects_a_changed_tenant_statement(tenanted, tmp_path: Path) -> None:

@@ -62,6 +62,6 @@ def test_charts_are_deterministic():
         "scope2_market_kgco2e": {"mining": 300.0, "ai": 100.0},
     }
     trend = {"months": [{"period": "2025-05", **row}, {"period": "2025-06", **row}]}
-    first = trend_svg(trend, {"2025-06": "HALL-D to ai"})
-    assert first == trend_svg(trend, {"2025-06": "HALL-D to ai"})
+    first = trend_svg(trend, {"2025-06": "HALL-D → AI hosting"})
+    assert first == trend_svg(trend, {"2025-06": "HALL-D → AI hosting"})
     assert first.startswith("<?xml")

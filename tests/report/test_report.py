@@ -405,21 +405,26 @@ def test_timing_difference_is_taken_from_results_when_present():
 def test_one_registry_numbers_lists_and_renders_the_sections(context):
     from carbon.report.sections import AUDIT, CORE, SECTIONS, numbered_sections
 
-    parts = [s.part for s in SECTIONS]
-    assert parts == sorted(parts, key=[CORE, AUDIT].index)  # audit sections come last
+    appendix = [s.appendix for s in SECTIONS]
+    assert appendix == sorted(appendix)  # the body, then the appendices
     for section in SECTIONS:
         assert (templates_dir() / section.template).is_file()
     core = numbered_sections(make_results(), (CORE,))
-    assert [s["number"] for s in core] == list(range(1, len(core) + 1))
+    body = [s for s in core if not s["appendix"]]
+    assert [s["number"] for s in body] == list(range(1, len(body) + 1))
+    letters = [s["number"] for s in core if s["appendix"]]
+    assert letters == [chr(ord("A") + i) for i in range(len(letters))]
+    assert all(s["label"] == f"Appendix {s['number']}" for s in core if s["appendix"])
     assert "changed" not in [s["id"] for s in core]  # only with a baseline
     full = numbered_sections({**make_results(), "decomposition": {}}, (CORE, AUDIT))
     names = [s["id"] for s in full]
-    assert names.index("changed") == len(core) and names[-1] == "signoff"
+    assert "changed" in names and names[-1] == "signoff"
+    assert names.index("changed") < names.index("methodology")  # results before appendices
     assert context["sections"] == core
     html = render_html(context)
     for s in core:  # the contents and the section headings read the same numbering
         assert f'<a href="#{s["id"]}"><span class="num">{s["number"]}</span>' in html
-        assert f'<h2>{s["number"]}&ensp;{s["title"]}</h2>' in html
+        assert f"<h2>{s['label']}&ensp;{s['title']}</h2>" in html
 
 
 def test_cross_references_are_numbered_when_rendered():

@@ -47,7 +47,8 @@ def test_units_parse_and_convert_to_the_display_unit(figure) -> None:
 
 
 def test_lookup_prefers_the_exact_declaration() -> None:
-    assert field_for("energy_kwh.total").refs
+    assert field_for("energy_kwh.total").key == "energy_kwh.total"
+    assert field_for("kpis.dc_energy_kwh.total").references["esrs"] == "E1-5 para 37"
     assert field_for("energy_kwh.mining").key == "energy_kwh.{workload}"
     assert field_for("meters[2].energy_kwh").key == "meters[].energy_kwh"
     assert field_for("scope2_location_factor_levels.national_mwh").unit == "MWh"

@@ -275,6 +275,23 @@ def test_demo_quarter_with_april_start(april_rollup) -> None:
     assert set(reader.attachments) == {"rollup.json", "rollup.csv"}
 
 
+def test_the_rollup_pdf_marks_each_month_and_its_assurance(april_rollup) -> None:
+    from tests.report.test_sections import placeholders
+
+    _, _, written = april_rollup
+    doc = written.document
+    assert [m["month"] for m in doc["monthly"]] == ["2025-07", "2025-08", "2025-09"]
+    assert {m["status"] for m in doc["monthly"]} == {"draft"}  # computed, none issued
+    assert doc["monthly"][0]["energy_kwh.ai"] > 0 and doc["monthly"][0]["energy_kwh.mining"] > 0
+    assert doc["assurance"]["stamp"] == "UNASSURED"
+    pdf = written.path / "rollup.pdf"
+    assert placeholders(pdf) == []
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages).split())
+    assert "UNASSURED" in text
+    assert "Mining and AI hosting, month by month" in text
+    assert text.count("draft (not issued)") == 6  # the quarter's months and the prior quarter's
+
+
 def test_the_rollup_files_are_deterministic(april_rollup) -> None:
     from carbon.report.rollup import rollup_files
 

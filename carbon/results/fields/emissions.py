@@ -56,7 +56,6 @@ _HEADLINE = (
         KWH,
         "Energy consumed, site",
         "energy at the revenue meter (the site boundary), all workloads",
-        refs=(("esrs", "E1-5 para 37"), ("sasb", "TC-SI-130a.1"), ("gri", "GRI 302-1")),
         csv="energy",
     ),
     *_per_workload(
@@ -350,6 +349,8 @@ _OTHER_SCOPES = (
         "kg CO2",
         "Biogenic CO2",
         "biogenic CO2 of on-site fuel, outside the scopes",
+        display_unit="t CO2",
+        refs=(("ghg", "Corporate Standard ch. 9"), ("esrs", "E1-6 AR 43")),
     ),
     Field(
         "scope1_gases.fuel_energy_mmbtu_hhv",

@@ -109,7 +109,12 @@ _KPIS = (
         KWH,
         "E_DC",
         "all energy crossing the boundary: revenue meter plus on-site fuel",
-        refs=(("eed", "Annex I"),),
+        refs=(
+            ("eed", "Annex I"),
+            ("esrs", "E1-5 para 37"),
+            ("sasb", "TC-SI-130a.1"),
+            ("gri", "GRI 302-1"),
+        ),
     ),
     Field(
         "kpis.partial_pue.zones.{workload}",
