@@ -34,6 +34,7 @@ from carbon.ledger.index import (
 )
 from carbon.ledger.issue import issue_version, recover
 from carbon.ledger.prior_uses import prior_uses_for
+from carbon.pivot.baseline import AUTO
 from carbon.report.disclosure import report_context
 from carbon.report.operating_update import operating_update_files
 from carbon.report.render import html_to_pdf, render_html
@@ -429,12 +430,14 @@ def write_demo_report(
     issue_date: date | None = None,
     restate: bool = False,
     reason: str | None = None,
-    baseline: str | None = None,
+    baseline: str | None = AUTO,
 ) -> WrittenReport:
     """Run the embedded demo site for a period and write ``<out>/demo/<period>/v<N>/``.
 
-    With `baseline` (``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``same-month-last-year``)
-    the report compares the period with it (:mod:`carbon.workflow.compare`).
+    The report compares the period with `baseline` (:mod:`carbon.workflow.compare`):
+    ``auto`` (the default) chooses one by the rule of
+    :func:`carbon.pivot.baseline.choose_baseline`; ``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
+    ``same-month-last-year`` names it; ``none`` (or None) turns the comparison off.
     """
     check_options(status, restate, reason)
     period = demo_period(period_label)
@@ -454,11 +457,11 @@ def write_site_report(
     issue_date: date | None = None,
     restate: bool = False,
     reason: str | None = None,
-    baseline: str | None = None,
+    baseline: str | None = AUTO,
 ) -> WrittenReport:
     """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``.
 
-    With `baseline` the report compares the period with it (:mod:`carbon.workflow.compare`).
+    The report compares the period with `baseline` as :func:`write_demo_report` does.
     """
     check_options(status, restate, reason)
     _refuse_existing(out, site_file_id(site_file), period_label, restate, status)  # early

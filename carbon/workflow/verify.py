@@ -52,7 +52,7 @@ from carbon.ledger.index import (
 from carbon.report.disclosure import report_context
 from carbon.report.render import render_html
 from carbon.results.document import ReportMeta, build_results
-from carbon.workflow.compare import extend_results
+from carbon.workflow.compare import extend_results, requested_baseline
 from carbon.workflow.inputs import demo_period, demo_site_data, site_data
 
 EMBEDDED = ("results.json", "results.csv", "manifest.json")
@@ -380,8 +380,7 @@ def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path 
     )
     again = build_results(outcome, meta)
     if "uncertainty" in results:  # reports with the pivot analysis: recompute it the same way
-        baseline = (results.get("baseline") or {}).get("spec")
-        again.update(extend_results(data, outcome, again, baseline))
+        again.update(extend_results(data, outcome, again, requested_baseline(results)))
     if again.get("site", {}).get("id") != (results.get("site") or {}).get("id"):
         found.add(
             "recomputation",
