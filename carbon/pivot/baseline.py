@@ -182,15 +182,15 @@ def choose_baseline(
     if conversion is not None and conversion[1] < period.end_utc:
         meter, at = conversion
         when = at.tz_convert(period.timezone)
-        what = f"the first conversion ({meter}, {when.day} {when.strftime('%B %Y')})"
+        what = f"the first conversion, {meter} on {when.day} {when.strftime('%B %Y')}"
         if _within(year_ago, data_start, data_end) and year_ago.end_utc <= at:
             return BaselineChoice(AUTO, year_ago, f"the same month a year earlier, before {what}")
         before = _last_full_month_before(at, period.timezone)
         if _within(before, data_start, data_end) and before.end <= period.start:
             return BaselineChoice(AUTO, before, f"the last full month before {what}")
         unlike = (
-            f"; no month before {what} is in the meter data, so this is not a pre-conversion "
-            "baseline"
+            f"; no month before {what}, is in the meter data, so this is not a "
+            "pre-conversion baseline"
         )
     if _within(year_ago, data_start, data_end):
         return BaselineChoice(AUTO, year_ago, "the same month a year earlier" + unlike)

@@ -71,6 +71,10 @@ class Section:
     build: Builder = _nothing
     applies: Callable[[dict[str, Any]], bool] = _always
     part: str = CORE
+    #: True for the front pages (rendered after the cover, before the contents).
+    front: bool = False
+    #: The title for a results document, where it depends on it (else `title`).
+    titled: Callable[[dict[str, Any]], str] | None = None
 
 
 def _power(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +111,11 @@ def _changed(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
     return {"changed": changed}
 
 
+def _glance_title(results: dict[str, Any]) -> str:
+    """'The pivot at a glance' for a site with a hall conversion, else 'The period ...'."""
+    return f"The {'pivot' if results.get('conversions') else 'period'} at a glance"
+
+
 def _has_baseline(results: dict[str, Any]) -> bool:
     return "decomposition" in results
 
@@ -116,6 +125,11 @@ def _template(name: str) -> str:
 
 
 SECTIONS: tuple[Section, ...] = (
+    # the front: built from the ``front`` entry (carbon.report.front_context)
+    Section(
+        "glance", "The pivot at a glance", _template("glance"), front=True, titled=_glance_title
+    ),
+    Section("dashboard", "Key figures", _template("dashboard"), front=True),
     Section(
         "summary",
         "Summary",
@@ -212,9 +226,16 @@ SECTIONS: tuple[Section, ...] = (
 
 def numbered_sections(results: dict[str, Any], parts: tuple[str, ...]) -> list[dict[str, Any]]:
     """The sections of `parts` that apply to `results`, numbered in registry order:
-    ``id``, ``number``, ``title``, ``template`` (what the contents and the templates read)."""
+    ``id``, ``number``, ``title``, ``template``, ``front`` (what the contents and the
+    templates read)."""
     present = [s for s in SECTIONS if s.part in parts and s.applies(results)]
     return [
-        {"id": s.name, "number": n, "title": s.title, "template": s.template}
+        {
+            "id": s.name,
+            "number": n,
+            "title": s.titled(results) if s.titled else s.title,
+            "template": s.template,
+            "front": s.front,
+        }
         for n, s in enumerate(present, start=1)
     ]

@@ -195,6 +195,11 @@ def _figures(results: dict[str, Any]) -> dict[str, Any]:
     figures: dict[str, Any] = {k: results[k] for k in keys} | {
         "pue_by_workload": results["kpis"]["pue_by_workload"],
         "pue": results["kpis"]["pue"],
+        "grid_intensity_gco2e_per_kwh": {
+            "consumption_weighted": (results.get("grid_intensity_gco2e_per_kwh") or {}).get(
+                "consumption_weighted"
+            )
+        },
         "clean_energy_shares": {
             k: (shares.get(k) or {}).get("value") for k in _CLEAN_SHARES if k in shares
         },

@@ -44,6 +44,13 @@ _PIVOT = (
             display,
         )
         for key, unit, label, decimals, display in (
+            (
+                "grid_intensity_gco2e_per_kwh.consumption_weighted",
+                "g CO2e/kWh",
+                "location-based Scope 2 per unit of energy",
+                1,
+                None,
+            ),
             ("intensities.j_per_th", "J/TH", "fleet efficiency, realised", 2, None),
             (
                 "intensities.kgco2e_per_btc_{basis}",
