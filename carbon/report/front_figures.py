@@ -80,12 +80,8 @@ class FrontFigures:
         decimals = field_for(key).decimals
         if number is None:
             return DASH
-        if magnitude:
-            text = format_number(abs(number), decimals)
-            return self._record(text, "magnitude", (key,), decimals)
-        return self._record(
-            format_figure(lookup(self.results, key), key), "value", (key,), decimals
-        )
+        text = format_figure(lookup(self.results, key), key)
+        return self._record(text, "value", (key,), decimals, magnitude)
 
     def change(self, key: str, base: str) -> str:
         """The figure at `key` minus the one at `base`, signed, with `key`'s decimals."""

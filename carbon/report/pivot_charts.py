@@ -74,7 +74,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
     bases = [b for b in ("location", "market") if b in decomposition]
     titles = {"location": "Location-based Scope 2", "market": "Market-based Scope 2"}
     with mpl.rc_context(chart_rc()):
-        fig = Figure(figsize=(6.7, 3.0))
+        fig = Figure(figsize=(6.7, 2.55))
         axes = fig.subplots(1, len(bases), sharey=True, squeeze=False)[0]
         for ax, basis in zip(axes, bases, strict=True):
             block = decomposition[basis]
@@ -140,7 +140,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
             ncol=3,
             fontsize=7,
         )
-        fig.subplots_adjust(left=0.115, right=0.99, top=0.84, bottom=0.22, wspace=0.08)
+        fig.subplots_adjust(left=0.115, right=0.99, top=0.82, bottom=0.25, wspace=0.08)
         return _svg(fig)
 
 
@@ -187,7 +187,7 @@ def trend_svg(trend: dict[str, Any], conversions: list[dict[str, Any]] | None = 
         if any(r["energy_kwh"].get(w, 0.0) > 0 for r in rows)
     )
     with mpl.rc_context(chart_rc()):
-        fig = Figure(figsize=(6.7, 2.9))
+        fig = Figure(figsize=(6.7, 2.55))
         ax_e, ax_s = fig.subplots(1, 2)
         bottom = np.zeros(len(rows))
         for w in names:
@@ -260,7 +260,7 @@ def trend_svg(trend: dict[str, Any], conversions: list[dict[str, Any]] | None = 
         ax_s.set_title("Scope 2 [t CO2e per month]", fontsize=7.5)
         ax_e.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=6.3)
         ax_s.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=6.3)
-        fig.subplots_adjust(left=0.08, right=0.99, top=0.92, bottom=0.3, wspace=0.22)
+        fig.subplots_adjust(left=0.08, right=0.99, top=0.91, bottom=0.33, wspace=0.22)
         return _svg(fig)
 
 
