@@ -81,14 +81,17 @@ ReasonOption = Annotated[
     typer.Option("--reason", metavar="TEXT", help="Why the period is restated (with --restate)."),
 ]
 BaselineOption = Annotated[
-    str | None,
+    str,
     typer.Option(
         "--baseline",
         metavar="SPEC",
-        help="Compare the period with a baseline (YYYY-MM, YYYY-Qn, YYYY or "
-        "same-month-last-year) computed the same way: LMDI "
-        "decomposition on both Scope 2 bases, counterfactual and trend, and a 'What changed' "
-        "section. The baseline must end before the period starts and lie inside the data.",
+        help="The baseline the period is compared with, computed the same way (LMDI "
+        "decomposition on both Scope 2 bases, the stayed-mining scenario and the monthly "
+        "trend, on the first pages). 'auto' (default): the same month a year earlier if the "
+        "data hold it, else, for a site with a hall conversion, the last full month before "
+        "the first conversion, or, without one, the prior month; the report says which rule "
+        "chose it. YYYY-MM, YYYY-Qn, YYYY or same-month-last-year name one (it must end "
+        "before the period starts and lie inside the data); 'none' turns the comparison off.",
     ),
 ]
 
@@ -148,7 +151,7 @@ def demo(
     issue_date: IssueDateOption = None,
     restate: RestateOption = False,
     reason: ReasonOption = None,
-    baseline: BaselineOption = None,
+    baseline: BaselineOption = "auto",
     sign_key: SignKeyOption = None,
 ) -> None:
     """Run the embedded demo site (no files needed) and write a disclosure (draft by default).
@@ -215,7 +218,7 @@ def report(
     issue_date: IssueDateOption = None,
     restate: RestateOption = False,
     reason: ReasonOption = None,
-    baseline: BaselineOption = None,
+    baseline: BaselineOption = "auto",
     fleet: Annotated[
         Path | None,
         typer.Option(
@@ -303,7 +306,7 @@ def _report_fleet(
     restate: bool,
     scheduler: str | None,
     as_json: bool,
-    baseline: str | None = None,
+    baseline: str = "auto",
     workers: int | None = None,
 ) -> None:
     """``carbon report --fleet``: every site with a progress bar, then the fleet summary."""

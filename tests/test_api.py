@@ -197,7 +197,8 @@ def test_load_site_errors_are_config_errors(tmp_path: Path) -> None:
 
 
 def test_write_report_passes_the_baseline_and_options(demo, monkeypatch, tmp_path) -> None:
-    document = demo.results.to_dict() | {"baseline": {"spec": "2025-03"}}
+    choice = {"requested": "2025-03", "period": "2025-03", "rule": "requested", "reason": None}
+    document = demo.results.to_dict() | {"baseline_choice": choice}
     calls = []
 
     def fake(out, label, **options):

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from carbon.report.document_context import document_context
+from carbon.report.front_context import front_context
 from carbon.report.lineage_context import lineage_context
 from carbon.report.scopes_context import scopes_context
 from carbon.report.sections import AUDIT, CORE, SECTIONS, Sources, contents_entries
@@ -81,6 +82,7 @@ def sections_context(
     ctx["grid"] = grid_context(results, summary["total"])
     ctx["scopes"] = scopes_context(results)
     ctx["lineage"] = lineage_context(results)
+    ctx["front"] = front_context(results)  # the cover and the front sections
     sources = Sources(results, power_by_workload, intensity, recorded or {})
     for section in SECTIONS:
         if section.part in parts:

@@ -1,8 +1,9 @@
-"""Charts of the 'What changed' section, as deterministic SVG (see :mod:`carbon.report.charts`).
+"""Charts of the pivot, as deterministic SVG (see :mod:`carbon.report.charts`): the front's
+waterfall and trend, and the heatmap of the detail section.
 
 - :func:`waterfall_svg`: the LMDI effects from the baseline to the period, one
   panel per Scope 2 basis;
-- :func:`trend_svg`: monthly Scope 2 and emission intensity per workload;
+- :func:`trend_svg`: monthly facility energy and Scope 2 per workload, conversions marked;
 - :func:`heatmap_svg`: hour of day × day of the period's grid intensity, with
   the site's load overlaid as contour lines.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from carbon.report.charts import WORKLOAD_STYLE, chart_rc, month_words, workload_label
+from carbon.report.charts import WORKLOAD_STYLE, chart_rc, workload_label
 from carbon.report.numbers import convert, convert_array
 from carbon.results.fields import field_for
 
@@ -77,7 +78,7 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
     bases = [b for b in ("location", "market") if b in decomposition]
     titles = {"location": "Location-based Scope 2", "market": "Market-based Scope 2"}
     with mpl.rc_context(chart_rc()):
-        fig = Figure(figsize=(6.7, 3.0))
+        fig = Figure(figsize=(6.7, 2.55))
         axes = fig.subplots(1, len(bases), sharey=True, squeeze=False)[0]
         for ax, basis in zip(axes, bases, strict=True):
             block = decomposition[basis]
@@ -143,38 +144,38 @@ def waterfall_svg(decomposition: dict[str, Any], baseline_label: str, period_lab
             ncol=3,
             fontsize=7,
         )
-        fig.subplots_adjust(left=0.115, right=0.99, top=0.84, bottom=0.22, wspace=0.08)
+        fig.subplots_adjust(left=0.115, right=0.99, top=0.82, bottom=0.25, wspace=0.08)
         return _svg(fig)
 
 
-def _plot_bases(ax: Any, x: Any, lb: Any, mb: Any, w: str, color: str, label: str | None) -> None:
-    """One workload's location-based (filled markers) and market-based (open) lines."""
-    common = {"color": color, "linestyle": _LINES.get(w, "-"), "marker": _MARKERS.get(w, "o")}
-    ax.plot(
-        x,
-        lb,
-        **common,
-        markersize=3,
-        linewidth=1.2,
-        **({"label": f"{label}, LB"} if label else {}),
-    )
-    ax.plot(
-        x,
-        mb,
-        **common,
-        markersize=3,
-        linewidth=0.8,
-        markerfacecolor="white",
-        alpha=0.9,
-        **({"label": f"{label}, MB"} if label else {}),
-    )
+def _month_ticks(labels: list[str]) -> list[str]:
+    """``2025-01`` → ``Jan\n2025`` for the first month and each January, else ``Feb``."""
+    names = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    ticks = []
+    for i, label in enumerate(labels):
+        year, mon = label[:4], int(label[5:7])
+        ticks.append(f"{names[mon - 1]}\n{year}" if i == 0 or mon == 1 else names[mon - 1])
+    return ticks
 
 
-def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str:
-    """Monthly location- and market-based Scope 2 [t CO2e] and intensity [kg CO2e/MWh] per workload.
+def _mark_position(labels: list[str], at: str) -> float | None:
+    """Where a local instant ``YYYY-MM-DDTHH:MM...`` falls on the month axis (bars at 0, 1, ...)."""
+    import calendar
 
-    `trend` is the ``pivot_trend`` block of ``results.json``; `marks` maps month
-    labels to short notes drawn as vertical lines (e.g. the conversion month).
+    if at[:7] not in labels:
+        return None
+    year, mon, day = int(at[:4]), int(at[5:7]), int(at[8:10])
+    days = calendar.monthrange(year, mon)[1]
+    return labels.index(at[:7]) - 0.5 + (day - 1) / days
+
+
+def trend_svg(trend: dict[str, Any], conversions: list[dict[str, Any]] | None = None) -> str:
+    """Monthly facility energy [MWh] (stacked by workload) and Scope 2 [t CO2e] per workload on
+    both bases (filled markers location-based, open market-based), conversions marked.
+
+    `trend` is the ``pivot_trend`` block of ``results.json``; `conversions` its
+    ``conversions`` (``meter``, ``at`` in local time, ``to``), drawn as a dash-dot line at
+    the day of the month they happened.
     """
     import matplotlib as mpl
     import numpy as np
@@ -184,49 +185,86 @@ def trend_svg(trend: dict[str, Any], marks: dict[str, str] | None = None) -> str
     labels = [r["period"] for r in rows]
     x = np.arange(len(rows))
     names = [w for w in ("mining", "ai") if any(r["energy_kwh"].get(w, 0.0) > 0 for r in rows)]
+    names += sorted(
+        w
+        for w in {k for r in rows for k in r["energy_kwh"]} - {"mining", "ai", "total"}
+        if any(r["energy_kwh"].get(w, 0.0) > 0 for r in rows)
+    )
     with mpl.rc_context(chart_rc()):
-        fig = Figure(figsize=(6.7, 3.6))
-        ax_e, ax_i = fig.subplots(1, 2)
+        fig = Figure(figsize=(6.7, 2.55))
+        ax_e, ax_s = fig.subplots(1, 2)
+        bottom = np.zeros(len(rows))
         for w in names:
-            style = WORKLOAD_STYLE.get(w, {"color": "#777777"})
+            style = WORKLOAD_STYLE.get(w, {"color": "#777777", "hatch": ""})
+            label = workload_label(w)
+            mwh = _monthly(rows, "energy_kwh", w)
+            ax_e.bar(
+                x,
+                mwh,
+                bottom=bottom,
+                width=0.7,
+                color=style["color"],
+                hatch=style.get("hatch", ""),
+                edgecolor="#3a3a3a",
+                linewidth=0.4,
+                label=label,
+            )
+            bottom = bottom + mwh
+            common = {"color": style["color"], "linestyle": _LINES.get(w, "-")}
+            marker = _MARKERS.get(w, "o")
             lb = _monthly(rows, "scope2_location_kgco2e", w)
             mb = _monthly(rows, "scope2_market_kgco2e", w)
-            mwh = _monthly(rows, "energy_kwh", w)
-            label = workload_label(w)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                # t CO2e per MWh in kg CO2e/MWh, the document's unit of intensity
-                lb_i = convert_array(np.where(mwh > 0, lb / mwh, np.nan), "t CO2e/MWh", _KG_MWH)
-                mb_i = convert_array(np.where(mwh > 0, mb / mwh, np.nan), "t CO2e/MWh", _KG_MWH)
-            _plot_bases(ax_e, x, lb, mb, w, style["color"], label)
-            _plot_bases(ax_i, x, lb_i, mb_i, w, style["color"], None)
-        for ax in (ax_e, ax_i):
+            ax_s.plot(
+                x,
+                lb,
+                **common,
+                marker=marker,
+                markersize=3,
+                linewidth=1.2,
+                label=f"{label}, location-based",
+            )
+            ax_s.plot(
+                x,
+                mb,
+                **common,
+                marker=marker,
+                markersize=3,
+                linewidth=0.8,
+                markerfacecolor="white",
+                label=f"{label}, market-based",
+            )
+        for ax in (ax_e, ax_s):
             ax.set_xticks(x)
-            ax.set_xticklabels([month_words(lab) for lab in labels], rotation=90, fontsize=6.5)
-            ax.set_xlabel("Month (local time)")
+            ax.set_xticklabels(_month_ticks(labels), fontsize=6.5)
+            ax.set_xlim(-0.6, len(rows) - 0.4)
             ax.grid(axis="y", linewidth=0.4, color="#cccccc")
             ax.set_axisbelow(True)
             ax.set_ylim(bottom=0.0)
+            ax.yaxis.set_major_formatter(_thousands())
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
-            for month_label, note in (marks or {}).items():
-                if month_label in labels:
-                    pos = labels.index(month_label)
-                    ax.axvline(pos, color="#3a3a3a", linewidth=0.6, linestyle="-.")
-                    ax.text(
-                        pos - 0.12,
-                        0.98,
-                        note,
-                        transform=ax.get_xaxis_transform(),
-                        fontsize=6,
-                        rotation=90,
-                        va="top",
-                        ha="right",
-                    )
-        ax_e.set_ylabel("Scope 2 [t CO2e per month]")
-        ax_e.yaxis.set_major_formatter(_thousands())
-        ax_i.set_ylabel("Intensity [kg CO2e per facility MWh]")
-        fig.legend(loc="upper center", ncol=4, fontsize=6.8)
-        fig.subplots_adjust(left=0.115, right=0.99, top=0.86, bottom=0.2, wspace=0.34)
+            for c in conversions or ():
+                pos = _mark_position(labels, str(c.get("at", "")))
+                if pos is None:
+                    continue
+                ax.axvline(pos, color="#3a3a3a", linewidth=0.7, linestyle="-.")
+                ax.text(
+                    pos - 0.08,
+                    0.03,
+                    f"{c.get('meter')} \u2192 {workload_label(str(c.get('to')))}",
+                    transform=ax.get_xaxis_transform(),
+                    fontsize=5.8,
+                    rotation=90,
+                    va="bottom",
+                    ha="right",
+                    color="#1a1a1a",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85},
+                )
+        ax_e.set_title("Facility energy [MWh per month]", fontsize=7.5)
+        ax_s.set_title("Scope 2 [t CO2e per month]", fontsize=7.5)
+        ax_e.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=6.3)
+        ax_s.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=6.3)
+        fig.subplots_adjust(left=0.08, right=0.99, top=0.91, bottom=0.33, wspace=0.22)
         return _svg(fig)
 
 

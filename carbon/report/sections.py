@@ -97,6 +97,10 @@ class Section:
     #: Starts on a new page (the first section of the body and of the appendices, and a
     #: section that fills pages of its own); the others follow on the page.
     new_page: bool = False
+    #: True for the front pages (rendered after the cover, before the contents).
+    front: bool = False
+    #: The title for a results document, where it depends on it (else `title`).
+    titled: Callable[[dict[str, Any]], str] | None = None
 
 
 def _power(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +135,11 @@ def _changed(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
         timezone=context["period"]["timezone"],
     )
     return {"changed": changed}
+
+
+def _glance_title(results: dict[str, Any]) -> str:
+    """'The pivot at a glance' for a site with a hall conversion, else 'The period ...'."""
+    return f"The {'pivot' if results.get('conversions') else 'period'} at a glance"
 
 
 def _has_baseline(results: dict[str, Any]) -> bool:
@@ -175,6 +184,11 @@ def _no_restatement(results: dict[str, Any], recorded: Mapping[str, Any]) -> str
 
 
 SECTIONS: tuple[Section, ...] = (
+    # the front: built from the ``front`` entry (carbon.report.front_context)
+    Section(
+        "glance", "The pivot at a glance", _template("glance"), front=True, titled=_glance_title
+    ),
+    Section("dashboard", "Key figures", _template("dashboard"), front=True),
     # --- the body: the results -----------------------------------------------------
     Section(
         "summary",
@@ -326,7 +340,12 @@ def contents_entries(
     for s in SECTIONS:
         if s.part not in parts or not s.applies(results):
             continue
-        entry: dict[str, Any] = {"id": s.name, "title": s.title, "appendix": s.appendix}
+        entry: dict[str, Any] = {
+            "id": s.name,
+            "title": s.titled(results) if s.titled else s.title,
+            "appendix": s.appendix,
+            "front": s.front,
+        }
         reason = s.absent(results, recorded)
         if reason is not None:
             entries.append({**entry, "not_applicable": reason})

@@ -60,6 +60,21 @@ def _by_workload(per_workload_time: xr.DataArray, unit: str) -> dict[str, float]
     return out
 
 
+def workload_totals(outcome: PeriodOutcome) -> dict[str, dict[str, float]]:
+    """Facility energy, IT energy and Scope 2 on both bases per workload and in total: the
+    blocks of ``results.json`` a monthly trend row repeats, without the rest of the document."""
+    split = outcome.attribution
+    market = outcome.scopes.market
+    annual = dict(market.summary()["mb_annual_matching_by_workload_kgco2e"])
+    annual["total"] = market.total_annual_kgco2e
+    return {
+        "energy_kwh": _by_workload(split.total, "kWh"),
+        "it_energy_kwh": _by_workload(split.it, "kWh"),
+        "scope2_location_kgco2e": _by_workload(outcome.hourly_emissions, "kg CO2e"),
+        "scope2_market_kgco2e": annual,
+    }
+
+
 def _more_factors(outcome: PeriodOutcome) -> list[dict[str, object]]:
     """The other shipped datasets a report draws on: GWP values and, with fuel, Scope 1."""
     roles = [("ipcc_gwp100", f"GWP-100 values, set {outcome.site.reporting.gwp_set}")]

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 from carbon.core.errors import ConfigError
 from carbon.core.period import month
 from carbon.ledger.index import IDENTITY_KEYS, diff_figures
+from carbon.pivot.baseline import AUTO
 from carbon.results.document import ReportMeta, build_results
 from carbon.results.frame import Results
-from carbon.workflow.compare import extend_results
+from carbon.workflow.compare import extend_results, requested_baseline
 from carbon.workflow.inputs import SiteData, demo_site_data, site_data
 from carbon.workflow.publish import (
     default_issue_date,
@@ -148,7 +149,7 @@ def demo_site() -> Site:
     return Site(data)
 
 
-def run(site: Site, period: str, *, baseline: str | None = None) -> Results:
+def run(site: Site, period: str, *, baseline: str | None = AUTO) -> Results:
     """Compute one month of a site: the same computation as ``carbon report``.
 
     The results document is the one ``carbon report`` (``carbon demo`` for the demo
@@ -163,9 +164,13 @@ def run(site: Site, period: str, *, baseline: str | None = None) -> Results:
     period
         A local calendar month, ``"YYYY-MM"``, in the site's timezone.
     baseline
-        Compare the period with a baseline (``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
-        ``same-month-last-year``), as ``--baseline`` does: the results gain the
-        ``baseline``, ``decomposition``, ``counterfactual`` and ``pivot_trend`` blocks.
+        Compare the period with a baseline, as ``--baseline`` does: ``"auto"`` (the
+        default) one chosen by the default rule (the same month a year earlier, else
+        the last full month before the first conversion, or the prior month for a site
+        without one), ``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``same-month-last-year``
+        that period, ``"none"`` (or None) no comparison. ``baseline_choice`` says which
+        rule chose it; with a baseline the results gain the ``baseline``,
+        ``decomposition``, ``counterfactual`` and ``pivot_trend`` blocks.
 
     Returns
     -------
@@ -270,7 +275,7 @@ def write_report(
         "issue_date": parse_issue_date(issue_date) if isinstance(issue_date, str) else issue_date,
         "restate": restate,
         "reason": reason,
-        "baseline": (results.document.get("baseline") or {}).get("spec"),
+        "baseline": requested_baseline(results.document),
         "sign_key": None if sign_key is None else Path(sign_key),
     }
     if site.path is None:

@@ -22,7 +22,7 @@ from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
 from carbon.core.period import Period, month
 from carbon.core.units import ureg
-from carbon.pivot.baseline import baseline_period, check_within
+from carbon.pivot.baseline import NONE, BaselineChoice, choose_baseline
 from carbon.pivot.counterfactual import (
     REFERENCE_WINDOW,
     converted_meters,
@@ -37,12 +37,21 @@ from carbon.pivot.uncertainty import (
     method_note,
     propagate,
 )
-from carbon.results.document import ReportMeta, build_results
+from carbon.results.document import ReportMeta, build_results, workload_totals
 from carbon.workflow.inputs import SiteData
 
-__all__ = ["baseline_blocks", "extend_results", "period_blocks", "trend", "uncertainty_components"]
+__all__ = [
+    "baseline_blocks",
+    "baseline_choice",
+    "extend_results",
+    "period_blocks",
+    "requested_baseline",
+    "trend",
+    "uncertainty_components",
+]
 
-TREND_MONTHS = 12
+#: The trend runs over the period and the twelve months before it (as many as the data hold).
+TREND_MONTHS = 13
 
 
 # --- the period's own blocks -------------------------------------------------------------
@@ -158,6 +167,23 @@ def period_blocks(
 # --- baseline, counterfactual, trend -------------------------------------------------------
 
 
+#: Figures of the baseline's results that the front of the report compares with the period:
+#: (block, keys) of the KPI dashboard, besides the energy and Scope 2 blocks.
+_DASHBOARD = (
+    (
+        "intensities",
+        (
+            "j_per_th",
+            "kgco2e_per_btc_location",
+            "kgco2e_per_btc_market",
+            "gco2e_per_gpu_hour_location",
+            "gco2e_per_gpu_hour_market",
+        ),
+    ),
+)
+_CLEAN_SHARES = ("grid_carbon_free_location", "certificate_renewable_annual", "hourly_matched_cfe")
+
+
 def _figures(results: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "energy_kwh",
@@ -165,10 +191,23 @@ def _figures(results: dict[str, Any]) -> dict[str, Any]:
         "scope2_location_kgco2e",
         "scope2_market_kgco2e",
     )
-    return {k: results[k] for k in keys} | {
+    shares = results.get("clean_energy_shares") or {}
+    figures: dict[str, Any] = {k: results[k] for k in keys} | {
         "pue_by_workload": results["kpis"]["pue_by_workload"],
         "pue": results["kpis"]["pue"],
+        "grid_intensity_gco2e_per_kwh": {
+            "consumption_weighted": (results.get("grid_intensity_gco2e_per_kwh") or {}).get(
+                "consumption_weighted"
+            )
+        },
+        "clean_energy_shares": {
+            k: (shares.get(k) or {}).get("value") for k in _CLEAN_SHARES if k in shares
+        },
     }
+    for block, names in _DASHBOARD:
+        found = results.get(block) or {}
+        figures[block] = {k: found.get(k) for k in names}
+    return figures
 
 
 def _meta(results: dict[str, Any]) -> ReportMeta:
@@ -257,31 +296,41 @@ def _month_labels(first: pd.Timestamp, last: Period) -> list[str]:
     return labels
 
 
-def _trend_row(results: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {"period": results["period"]["label"]}
+def _trend_row(label: str, figures: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"period": label}
     for key in ("energy_kwh", "it_energy_kwh", "scope2_location_kgco2e", "scope2_market_kgco2e"):
-        row[key] = {w: float(v) for w, v in results[key].items()}
+        row[key] = {w: float(v) for w, v in figures[key].items()}
     return row
 
 
 def trend(
-    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], months: int = TREND_MONTHS
+    data: SiteData,
+    outcome: PeriodOutcome,
+    results: dict[str, Any],
+    months: int = TREND_MONTHS,
+    baseline: tuple[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Per-workload energy and Scope 2 of each whole month up to the period (at most `months`)."""
+    """Per-workload energy and Scope 2 of each whole month up to the period (at most `months`).
+
+    `baseline` (its label and results), when it is one of the months, is not run again.
+    """
     start, _ = data.span()
     labels = _month_labels(start, outcome.period)[-months:]
-    meta = _meta(results)
     rows, skipped = [], []
-    for label in labels:  # loops over months (≤ 12), each a vectorised pipeline run
+    for label in labels:  # loops over months (≤ 13), each a vectorised pipeline run
         if label == outcome.period.label:
-            rows.append(_trend_row(results))
+            rows.append(_trend_row(label, results))
+            continue
+        if baseline is not None and label == baseline[0]:
+            rows.append(_trend_row(label, baseline[1]))
             continue
         try:
             other = data.run(month(label, outcome.period.timezone))
         except PeriodError as exc:  # e.g. a month without meter data: named, not hidden
             skipped.append({"period": label, "reason": str(exc)})
             continue
-        rows.append(_trend_row(build_results(other, meta)))
+        # only the four blocks of a row, not the whole results document (a fifth the time)
+        rows.append(_trend_row(label, workload_totals(other)))
     return {
         "months": rows,
         "skipped": skipped,
@@ -290,18 +339,28 @@ def trend(
     }
 
 
+def baseline_choice(data: SiteData, period: Period, spec: str | None) -> BaselineChoice:
+    """The baseline of `period` for the request `spec` (``auto``, ``none``/None, or a spec),
+    by the rule of :func:`carbon.pivot.baseline.choose_baseline` over the site's data span and
+    its first conversion from mining."""
+    converted = converted_meters(data.site)
+    first = min(converted.items(), key=lambda item: item[1]) if converted else None
+    return choose_baseline(spec, period, *data.span(), conversion=first)
+
+
 def baseline_blocks(
-    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], spec: str
+    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], choice: BaselineChoice
 ) -> dict[str, Any]:
-    """``baseline``, ``decomposition``, ``counterfactual`` and ``pivot_trend`` for one spec."""
-    base = baseline_period(spec, outcome.period)
-    start, end = data.span()
-    check_within(base, start, end)
+    """``baseline``, ``decomposition``, ``counterfactual`` and ``pivot_trend`` for a baseline."""
+    base = choice.period
+    if base is None:
+        raise PeriodError(f"no baseline to compare with: {choice.reason}")
     base_outcome = data.run(base)
     base_results = build_results(base_outcome, _meta(results))
     return {
         "baseline": {
-            "spec": spec,
+            "spec": base.label,
+            "rule": choice.rule,
             "period": base.as_dict(),
             **_figures(base_results),
             "timing_effect_by_workload_kgco2e": timing_by_workload(base_results),
@@ -311,15 +370,31 @@ def baseline_blocks(
         },
         "decomposition": decomposition_block(base_results, results),
         "counterfactual": _counterfactual(data, outcome, results),
-        "pivot_trend": trend(data, outcome, results),
+        "pivot_trend": trend(data, outcome, results, baseline=(base.label, base_results)),
     }
 
 
 def extend_results(
     data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], baseline: str | None
 ) -> dict[str, Any]:
-    """The keys this analysis adds to ``results.json`` (the baseline blocks only with one)."""
+    """The keys this analysis adds to ``results.json``: the period's own blocks, the
+    ``baseline_choice``, and the baseline blocks when there is a baseline.
+
+    `baseline` is ``auto`` (the rule of :func:`baseline_choice`), a spec, or ``none``/None
+    (no comparison).
+    """
     added = period_blocks(outcome, results, data.marginal)
-    if baseline:
-        added.update(baseline_blocks(data, outcome, results, baseline))
+    choice = baseline_choice(data, outcome.period, baseline or NONE)
+    added["baseline_choice"] = choice.as_dict()
+    if choice.period is not None:
+        added.update(baseline_blocks(data, outcome, results, choice))
     return added
+
+
+def requested_baseline(results: dict[str, Any]) -> str:
+    """The baseline request a results document was computed with (``auto``, a spec or
+    ``none``), so that it can be computed again the same way."""
+    choice = results.get("baseline_choice") or {}
+    if choice.get("requested"):
+        return str(choice["requested"])
+    return str((results.get("baseline") or {}).get("spec") or NONE)  # before baseline_choice

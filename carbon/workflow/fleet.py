@@ -36,6 +36,7 @@ from typing import Any
 
 from carbon.core.errors import ConfigError
 from carbon.ledger.folders import existing_versions, write_version
+from carbon.pivot.baseline import AUTO
 from carbon.workflow.fleet_site import SUMMARY_COLUMNS, failed_row, report_site
 from carbon.workflow.pool import check_workers, report_sites_in_processes
 from carbon.workflow.publish import check_options
@@ -223,7 +224,7 @@ def run_fleet(
     issue_date: date | None = None,
     scheduler: str | None = None,
     progress: Callable[[str, dict[str, Any]], None] | None = None,
-    baseline: str | None = None,
+    baseline: str | None = AUTO,
     workers: int | None = None,
 ) -> FleetRun:
     """Report every site of a fleet for `period`, then write the fleet summary.

@@ -45,6 +45,7 @@ from carbon.ledger.signing import (
     signature_file,
     signing_record,
 )
+from carbon.pivot.baseline import AUTO
 from carbon.report.disclosure import report_context
 from carbon.report.operating_update import operating_update_files
 from carbon.report.render import html_to_pdf, render_html
@@ -509,13 +510,15 @@ def write_demo_report(
     issue_date: date | None = None,
     restate: bool = False,
     reason: str | None = None,
-    baseline: str | None = None,
+    baseline: str | None = AUTO,
     sign_key: Path | None = None,
 ) -> WrittenReport:
     """Run the embedded demo site for a period and write ``<out>/demo/<period>/v<N>/``.
 
-    With `baseline` (``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``same-month-last-year``)
-    the report compares the period with it (:mod:`carbon.workflow.compare`). With
+    The report compares the period with `baseline` (:mod:`carbon.workflow.compare`):
+    ``auto`` (the default) chooses one by the rule of
+    :func:`carbon.pivot.baseline.choose_baseline`; ``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
+    ``same-month-last-year`` names it; ``none`` (or None) turns the comparison off. With
     `sign_key` (a private key file) an issued version's manifest is signed.
     """
     check_options(status, restate, reason)
@@ -543,12 +546,12 @@ def write_site_report(
     issue_date: date | None = None,
     restate: bool = False,
     reason: str | None = None,
-    baseline: str | None = None,
+    baseline: str | None = AUTO,
     sign_key: Path | None = None,
 ) -> WrittenReport:
     """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``.
 
-    With `baseline` the report compares the period with it (:mod:`carbon.workflow.compare`).
+    The report compares the period with `baseline` as :func:`write_demo_report` does.
     With `sign_key` (a private key file) an issued version's manifest is signed.
     """
     check_options(status, restate, reason)

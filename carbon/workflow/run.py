@@ -17,9 +17,9 @@ from carbon.analysis.period import PeriodOutcome
 from carbon.core.lineage import file_sha256
 from carbon.core.period import Period, month
 from carbon.ledger.prior_uses import prior_uses_for
-from carbon.pivot.baseline import baseline_period, check_within
+from carbon.pivot.baseline import AUTO, check_request
 from carbon.results.document import ReportMeta, build_results
-from carbon.workflow.compare import extend_results
+from carbon.workflow.compare import baseline_choice, extend_results
 from carbon.workflow.inputs import (
     SiteData,
     demo_instruments,
@@ -43,7 +43,8 @@ class PeriodRun:
     extra_manifest: dict[str, object]
     #: the instruments whose applied serials an issued version records in the ledger
     instruments: tuple[Any, ...] = ()
-    #: the baseline the pivot analysis compares the period with, if any
+    #: the baseline the pivot analysis compares the period with: ``auto`` (chosen by the
+    #: default rule), a spec, or ``none``/None (no comparison)
     baseline: str | None = None
 
     def results(self, meta: ReportMeta) -> dict[str, Any]:
@@ -53,27 +54,28 @@ class PeriodRun:
         return results
 
 
-def _check_baseline(data: SiteData, period: Period, baseline: str) -> None:
-    """Refuse a baseline that is no period, does not precede `period` or lies outside the data."""
-    check_within(baseline_period(baseline, period), *data.span())
+def _check_baseline(data: SiteData, period: Period, baseline: str | None) -> None:
+    """Refuse a named baseline that is no period, does not precede `period` or lies outside
+    the data (``auto`` and ``none`` always pass)."""
+    baseline_choice(data, period, baseline)
 
 
 def run_demo_period(
-    period: Period, out: Path, *, restate: bool = False, baseline: str | None = None
+    period: Period, out: Path, *, restate: bool = False, baseline: str | None = AUTO
 ) -> PeriodRun:
     """Generate the demo's inputs and compute `period`.
 
     Serial blocks already issued under `out` count as claimed (the period's own unless
-    it is restated). With `baseline` (``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
-    ``same-month-last-year``) the results compare the period with it
-    (:mod:`carbon.workflow.compare`).
+    it is restated). The results compare the period with `baseline`
+    (:mod:`carbon.workflow.compare`): ``auto`` (the default) a baseline chosen by the rule
+    of :func:`carbon.pivot.baseline.choose_baseline`, ``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
+    ``same-month-last-year`` that period, ``none`` (or None) no comparison.
     """
     if baseline:
-        baseline_period(baseline, period)  # a malformed or late baseline fails before computing
+        check_request(baseline, period)  # a malformed or late baseline fails before computing
     data, generator = demo_site_data()
+    _check_baseline(data, period, baseline)
     outcome = data.run(period, prior_uses_for(out, demo_site_id(), period.label, restate))
-    if baseline:
-        _check_baseline(data, period, baseline)
     return PeriodRun(data, outcome, {"demo": generator}, demo_instruments(), baseline)
 
 
@@ -83,16 +85,13 @@ def run_site_period(
     out: Path,
     *,
     restate: bool = False,
-    baseline: str | None = None,
+    baseline: str | None = AUTO,
 ) -> PeriodRun:
     """Read a site file and its inputs and compute one month (see :func:`run_demo_period`)."""
     data = site_data(site_file)
-    outcome = data.run(
-        month(period_label, data.site.site.timezone),
-        prior_uses_for(out, data.site.site.id, period_label, restate),
-    )
-    if baseline:
-        _check_baseline(data, outcome.period, baseline)
+    period = month(period_label, data.site.site.timezone)
+    _check_baseline(data, period, baseline)  # a bad or unavailable baseline fails first
+    outcome = data.run(period, prior_uses_for(out, data.site.site.id, period_label, restate))
     extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}
     return PeriodRun(data, outcome, extra, site_instruments(site_file), baseline)
 

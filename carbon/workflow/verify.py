@@ -55,7 +55,7 @@ from carbon.ledger.signing import embedded_names
 from carbon.report.disclosure import report_context
 from carbon.report.render import render_html
 from carbon.results.document import ReportMeta, build_results
-from carbon.workflow.compare import extend_results
+from carbon.workflow.compare import extend_results, requested_baseline
 from carbon.workflow.inputs import demo_period, demo_site_data, site_data
 from carbon.workflow.trust import recorded_for_render, trust_checks
 
@@ -384,8 +384,7 @@ def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path 
     )
     again = build_results(outcome, meta)
     if "uncertainty" in results:  # reports with the pivot analysis: recompute it the same way
-        baseline = (results.get("baseline") or {}).get("spec")
-        again.update(extend_results(data, outcome, again, baseline))
+        again.update(extend_results(data, outcome, again, requested_baseline(results)))
     if again.get("site", {}).get("id") != (results.get("site") or {}).get("id"):
         found.add(
             "recomputation",

@@ -100,7 +100,9 @@ def test_without_a_ledger_it_says_so_and_still_checks_the_file(demo_issued, tmp_
         flipped_copy(demo_issued.path / "disclosure.pdf", tmp_path / "x.pdf"), recompute=False
     )
     assert not damaged.ok
-    assert [c.name for c in damaged.failures] == ["pdf structure"]
+    # the middle byte falls in a page stream or in an attached file, as the layout has it
+    names = [c.name for c in damaged.failures]
+    assert names[0] == "pdf structure" and set(names) <= {"pdf structure", "embedded files"}
     assert "checksum" in damaged.failures[0].detail
 
 

@@ -34,6 +34,41 @@ _PIVOT = (
             ("load_shape_effect_by_workload_kgco2e.{workload}", KG, "load-shape effect", 1),
         )
     ),
+    *(
+        Field(
+            f"baseline.{key}",
+            unit,
+            f"Baseline: {label}",
+            "the same figure for the baseline period (the front's KPI dashboard)",
+            decimals,
+            display,
+        )
+        for key, unit, label, decimals, display in (
+            (
+                "grid_intensity_gco2e_per_kwh.consumption_weighted",
+                "g CO2e/kWh",
+                "location-based Scope 2 per unit of energy",
+                1,
+                None,
+            ),
+            ("intensities.j_per_th", "J/TH", "fleet efficiency, realised", 2, None),
+            (
+                "intensities.kgco2e_per_btc_{basis}",
+                "kg CO2e/BTC",
+                "emissions per BTC",
+                2,
+                "t CO2e/BTC",
+            ),
+            (
+                "intensities.gco2e_per_gpu_hour_{basis}",
+                "g CO2e/GPU-h",
+                "emissions per GPU-hour",
+                1,
+                None,
+            ),
+            ("clean_energy_shares.{share}", RATIO, "clean-energy share", 1, "percent"),
+        )
+    ),
     Field("decomposition.{basis}.baseline_kgco2e", KG, "Scope 2 of the baseline", "per basis"),
     Field("decomposition.{basis}.period_kgco2e", KG, "Scope 2 of the period", "per basis"),
     Field(
