@@ -197,7 +197,7 @@ def _tiles(figs: FrontFigures, results: dict[str, Any], has: bool) -> list[dict[
             "Scope 2 intensity, location-based",
             intensity,
             base(intensity),
-            "g CO₂e/kWh",
+            "kg CO₂e/MWh",
         )
     )
     tiles.append(_tile(figs, "PUE, facility (interim)", "kpis.pue", base("pue"), ""))

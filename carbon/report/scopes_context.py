@@ -102,7 +102,7 @@ def _register(register: list[dict]) -> list[dict]:
         rate = r.get("rate_gco2e_per_kwh") if r["kind"] in _RATE_KINDS else None
         reasons = list(r.get("reasons", []))
         if rate is not None:
-            reasons.insert(0, f"rate {rate:,.1f} g CO2e/kWh")
+            reasons.insert(0, f"rate {rate:,.1f} kg CO2e/MWh")  # 1 g/kWh = 1 kg/MWh
         rows.append(
             {
                 "id": r["instrument_id"],

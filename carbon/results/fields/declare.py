@@ -34,7 +34,12 @@ FRAMEWORKS: Mapping[str, str] = {
 }
 
 #: The unit a figure is shown in when its declaration names none.
-DISPLAY_UNITS: Mapping[str, str] = {"kWh": "MWh", "kg CO2e": "t CO2e"}
+DISPLAY_UNITS: Mapping[str, str] = {
+    "kWh": "MWh",
+    "kg CO2e": "t CO2e",
+    # one unit of emission intensity per energy across the document (docs/methodology.md)
+    "g CO2e/kWh": "kg CO2e/MWh",
+}
 
 #: Items counted per unit that the unit registry does not know, read as ``count``.
 _COUNTED = re.compile(r"GPU-h|GPU|BTC")
