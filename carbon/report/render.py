@@ -55,6 +55,7 @@ __all__ = [
     "make_url_fetcher",
     "render_html",
     "render_pdf",
+    "renderer_version",
     "templates_dir",
 ]
 
@@ -69,6 +70,13 @@ _ATTACHMENT_ROLES: dict[str, tuple[str, str]] = {
     "manifest.json": ("Supplement", "Lineage manifest: inputs, factors, hashes, versions"),
     "tenant.json": ("Data", "Figures of this tenant statement (machine-readable, JSON)"),
 }
+
+
+def renderer_version() -> str:
+    """The WeasyPrint version that lays the PDFs out (identical bytes need the same one)."""
+    import weasyprint
+
+    return str(weasyprint.__version__)
 
 
 def templates_dir() -> Path:
