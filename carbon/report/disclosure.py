@@ -10,15 +10,17 @@ embeds (results, what the manifest records, ``render-series.json``), and
 The PDF is a function of its embedded files (under one carbon and WeasyPrint version), so
 the last few PDFs rendered in this process are kept by the SHA-256 of the files they embed:
 a process that writes a report and then verifies it, or verifies several copies of one
-report, lays the disclosure out once. :func:`clear_rendered` empties the store.
+report, lays the disclosure out once. Inside :func:`rendering_anew` every PDF is laid out
+again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,17 +31,18 @@ from carbon.report.sections import AUDIT, CORE
 from carbon.report.series import RENDER_SERIES, read_render_series
 
 __all__ = [
-    "clear_rendered",
     "disclosure_html",
+    "embedded_html",
     "recorded_from_manifest",
     "remember_rendered",
     "render_embedded",
+    "rendering_anew",
     "report_context",
 ]
 
 #: PDFs rendered in this process, by the SHA-256 of the files they embed (newest last).
 _RENDERED: OrderedDict[str, bytes] = OrderedDict()
-_KEEP = 4
+_KEEP = 8
 
 
 def report_context(
@@ -93,9 +96,17 @@ def remember_rendered(files: Mapping[str, bytes], pdf: bytes) -> None:
         _RENDERED.popitem(last=False)
 
 
-def clear_rendered() -> None:
-    """Forget the PDFs kept by :func:`remember_rendered`: the next render lays out anew."""
+@contextlib.contextmanager
+def rendering_anew() -> Iterator[None]:
+    """Inside the block, :func:`render_embedded` lays every PDF out anew (the PDFs kept so
+    far are set aside, and kept again after the block)."""
+    kept = dict(_RENDERED)
     _RENDERED.clear()
+    try:
+        yield
+    finally:
+        _RENDERED.clear()
+        _RENDERED.update(kept)
 
 
 def render_embedded(files: Mapping[str, bytes]) -> bytes:
@@ -111,6 +122,15 @@ def render_embedded(files: Mapping[str, bytes]) -> bytes:
     kept = _RENDERED.get(_files_key(files))
     if kept is not None:
         return kept
+    html, moment = embedded_html(files)
+    pdf = html_to_pdf(html, moment=moment, attachments=dict(files))
+    remember_rendered(files, pdf)
+    return pdf
+
+
+def embedded_html(files: Mapping[str, bytes]) -> tuple[str, datetime]:
+    """The disclosure's HTML rendered from the files its PDF embeds, and the moment (the
+    issue date, midnight UTC) the PDF is dated with; see :func:`render_embedded`."""
     missing = [n for n in ("results.json", "manifest.json", RENDER_SERIES) if n not in files]
     if missing:
         raise ReportContextError(
@@ -129,7 +149,4 @@ def render_embedded(files: Mapping[str, bytes]) -> bytes:
             reason="embedded-unreadable",
         ) from None
     html = disclosure_html(results, recorded, files[RENDER_SERIES], files)
-    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    pdf = html_to_pdf(html, moment=moment, attachments=dict(files))
-    remember_rendered(files, pdf)
-    return pdf
+    return html, datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -88,27 +88,33 @@ def _array(body: Any, dims: tuple[str, ...], what: str) -> xr.DataArray:
     import xarray as xr
 
     try:
-        times = np.array(body["time"], dtype=str(body["time_dtype"]))
-        values = np.array(
-            body["values"], dtype=float
-        )  # None → NaN for float arrays built from lists
         unit = ureg.Unit(str(body["unit"]))
-        coords: dict[str, Any] = {"time": times}
-        if "workload" in dims:
-            coords = {"workload": np.array([str(w) for w in body["workload"]]), **coords}
-        array = xr.DataArray(values, dims=dims, coords=coords, name=body.get("name"))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise ReportContextError(
-            f"{RENDER_SERIES}: {what} is not a series of this format ({type(exc).__name__}: {exc})",
+            f"{RENDER_SERIES}: {what} is not a series of this format (no unit: {exc})",
             path=RENDER_SERIES,
-            key=what,
+            key=f"{what}.unit",
             reason="render-series",
         ) from None
-    except Exception as exc:  # pint's undefined-unit errors
+    except Exception as exc:  # pint's errors for a unit it does not define
         raise ReportContextError(
             f"{RENDER_SERIES}: {what} names a unit this software does not know: {exc}",
             path=RENDER_SERIES,
             key=f"{what}.unit",
+            reason="render-series",
+        ) from None
+    try:
+        times = np.array(body["time"], dtype=str(body["time_dtype"]))
+        values = np.array(body["values"], dtype=float)  # null → NaN
+        coords: dict[str, Any] = {"time": times}
+        if "workload" in dims:
+            coords = {"workload": np.array([str(w) for w in body["workload"]]), **coords}
+        array = xr.DataArray(values, dims=dims, coords=coords, name=body.get("name"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportContextError(
+            f"{RENDER_SERIES}: {what} is not a series of this format ({type(exc).__name__}: {exc})",
+            path=RENDER_SERIES,
+            key=what,
             reason="render-series",
         ) from None
     return array.pint.quantify(unit)

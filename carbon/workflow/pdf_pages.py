@@ -137,6 +137,8 @@ class PdfPages:
     #: (depth, title, page index) of every outline entry, in order
     outline: list[tuple[int, str, int]]
     reader: Any
+    #: SHA-256 of the file's bytes
+    sha256: str = ""
 
     def __len__(self) -> int:
         return len(self.digests)
@@ -191,5 +193,9 @@ def read_pages(data: bytes) -> PdfPages:
         pages = [_page_digest(page, digests) for page in reader.pages]
         outline = _outline(reader)
     return PdfPages(
-        digests=pages, sections=_sections(outline, len(pages)), outline=outline, reader=reader
+        digests=pages,
+        sections=_sections(outline, len(pages)),
+        outline=outline,
+        reader=reader,
+        sha256=hashlib.sha256(data).hexdigest(),
     )

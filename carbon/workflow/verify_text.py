@@ -59,6 +59,19 @@ class _Text:
 
     @classmethod
     def of(cls, pages: PdfPages) -> _Text:
+        """The text of `pages` (the last few files' texts are kept by their SHA-256: the
+        reference is the same for every copy of one report)."""
+        kept = _TEXTS.get(pages.sha256) if pages.sha256 else None
+        if kept is None:
+            kept = cls._read(pages)
+            if pages.sha256:
+                _TEXTS[pages.sha256] = kept
+                while len(_TEXTS) > 4:
+                    _TEXTS.pop(next(iter(_TEXTS)))
+        return kept
+
+    @classmethod
+    def _read(cls, pages: PdfPages) -> _Text:
         raw = [pages.text(i) for i in range(len(pages))]
         parts, starts, at = [], [], 0
         for page in raw:
@@ -71,6 +84,9 @@ class _Text:
     def page_at(self, offset: int) -> int:
         """The 0-based page holding `offset`."""
         return max(0, bisect_right(self.starts, offset) - 1)
+
+
+_TEXTS: dict[str, _Text] = {}
 
 
 def _headings(pages: PdfPages) -> list[str]:
