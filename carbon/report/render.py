@@ -68,6 +68,7 @@ _ATTACHMENT_ROLES: dict[str, tuple[str, str]] = {
     "results.json": ("Data", "Results of this disclosure (machine-readable, JSON)"),
     "results.csv": ("Data", "Results of this disclosure (machine-readable, CSV)"),
     "manifest.json": ("Supplement", "Lineage manifest: inputs, factors, hashes, versions"),
+    "render-series.json": ("Data", "Series the charts of this disclosure are drawn from (JSON)"),
     "tenant.json": ("Data", "Figures of this tenant statement (machine-readable, JSON)"),
 }
 
