@@ -25,6 +25,7 @@ from carbon.accounting.serials import check_serials, serial_uses
 from carbon.analysis.period import PeriodOutcome
 from carbon.core.errors import ConfigError, OutputExistsError
 from carbon.core.period import Period
+from carbon.core.version import build_sha256
 from carbon.ledger.folders import version_dir
 from carbon.ledger.index import (
     diff_figures,
@@ -259,6 +260,7 @@ def _manifest(
             "operating_update": hashes["operating_update"],
             "render_series_sha256": hashes["render_series"],
             "weasyprint_version": renderer_version(),
+            "build_sha256": build_sha256(),
         },
         restatement=recorded["restatement"],
         rendered_html_sha256=hashes["rendered_html"],

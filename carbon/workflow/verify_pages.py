@@ -30,7 +30,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from carbon.core.errors import CarbonError
-from carbon.core.version import __version__
+from carbon.core.version import __version__, build_sha256
 from carbon.report.disclosure import render_embedded
 from carbon.report.render import renderer_version
 from carbon.report.series import RENDER_SERIES, render_series_bytes
@@ -66,8 +66,9 @@ class PageFinding:
 
 
 def running_software() -> dict[str, str]:
-    """The carbon and WeasyPrint versions of this process."""
-    return {"carbon": __version__, "weasyprint": renderer_version()}
+    """The carbon version, its build (:func:`carbon.core.version.build_sha256`) and the
+    WeasyPrint version of this process."""
+    return {"carbon": __version__, "build": build_sha256(), "weasyprint": renderer_version()}
 
 
 def _producer(data: bytes) -> str | None:
@@ -83,17 +84,19 @@ def _producer(data: bytes) -> str | None:
 
 
 def written_by(manifest: Mapping[str, Any], data: bytes) -> dict[str, str | None]:
-    """The carbon and WeasyPrint versions that wrote the report: the manifest's
-    ``software_version`` and ``weasyprint_version`` (for a manifest that does not record
-    the latter, the PDF `data`'s producer string, ``WeasyPrint <version>``)."""
+    """The carbon version, build and WeasyPrint version that wrote the report: the
+    manifest's ``software_version``, ``build_sha256`` and ``weasyprint_version`` (for a
+    manifest that does not record the latter, the PDF `data`'s producer string,
+    ``WeasyPrint <version>``)."""
     weasyprint = manifest.get("weasyprint_version")
     if weasyprint is None:
         producer = _producer(data) or ""
         if producer.startswith("WeasyPrint "):
             weasyprint = producer.removeprefix("WeasyPrint ").strip()
-    carbon = manifest.get("software_version")
+    carbon, build = manifest.get("software_version"), manifest.get("build_sha256")
     return {
         "carbon": None if carbon is None else str(carbon),
+        "build": None if build is None else str(build),
         "weasyprint": None if weasyprint is None else str(weasyprint),
     }
 
@@ -220,6 +223,12 @@ def _software_note(wrote: Mapping[str, str | None], running: Mapping[str, str]) 
         for name in ("carbon", "weasyprint")
         if wrote.get(name) != running[name]
     ]
+    if wrote.get("build") != running["build"] and not parts:
+        was = (wrote.get("build") or "unrecorded")[:12]
+        parts.append(
+            f"another build of carbon {running['carbon']} wrote it (sources {was}, running "
+            f"{running['build'][:12]})"
+        )
     return "; ".join(parts)
 
 

@@ -12,11 +12,12 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
+from carbon.core.version import build_sha256
 from carbon.report.disclosure import embedded_html, rendering_anew
 from carbon.report.series import RENDER_SERIES, read_render_series
 from carbon.workflow.pdf_pages import read_pages
 from carbon.workflow.verify import verify_pdf
-from carbon.workflow.verify_pages import compare_pages, written_by
+from carbon.workflow.verify_pages import compare_pages, running_software, written_by
 from tests.conftest import copy_tree
 
 
@@ -44,7 +45,8 @@ def test_the_pdf_embeds_the_chart_series_the_manifest_hashes(demo_issued) -> Non
     assert sorted(files) == ["manifest.json", RENDER_SERIES, "results.csv", "results.json"]
     manifest = json.loads(files["manifest.json"])
     assert manifest["render_series_sha256"] == hashlib.sha256(files[RENDER_SERIES]).hexdigest()
-    assert manifest["weasyprint_version"]
+    assert manifest["weasyprint_version"] == running_software()["weasyprint"]
+    assert manifest["build_sha256"] == build_sha256() and len(build_sha256()) == 64
     # the same file beside the PDF in the version folder
     assert (demo_issued.path / RENDER_SERIES).read_bytes() == files[RENDER_SERIES]
     power, intensity = read_render_series(files[RENDER_SERIES])
@@ -134,8 +136,14 @@ def test_pages_are_matched_by_what_they_draw(demo_issued) -> None:
 
 
 def test_the_writer_is_read_from_the_manifest_or_the_producer() -> None:
-    assert written_by({"software_version": "0.1.0", "weasyprint_version": "70.0"}, b"") == {
+    manifest = {
+        "software_version": "0.1.0",
+        "build_sha256": "ab" * 32,
+        "weasyprint_version": "70.0",
+    }
+    assert written_by(manifest, b"") == {
         "carbon": "0.1.0",
+        "build": "ab" * 32,
         "weasyprint": "70.0",
     }
     # a manifest without the WeasyPrint version: the PDF's producer string says it
@@ -146,5 +154,6 @@ def test_the_writer_is_read_from_the_manifest_or_the_producer() -> None:
     writer.write(pdf)
     assert written_by({"software_version": "0.0.9"}, pdf.getvalue()) == {
         "carbon": "0.0.9",
+        "build": None,
         "weasyprint": "61.2",
     }
