@@ -5,9 +5,9 @@ PDF embeds (``results.json``, ``results.csv``, ``manifest.json`` and
 ``render-series.json``, the series its charts are drawn from), with nothing from outside
 the file, and compared with it:
 
-- **byte comparison**, when the software that wrote the report (the carbon version in the
-  manifest, and the WeasyPrint version it records or the PDF's producer names) is the
-  running one: the re-rendered PDF must be the file, byte for byte. Where it is not, the
+- **byte comparison**, when the software that wrote the report (the carbon version and
+  build in the manifest, and the WeasyPrint version it records or the PDF's producer names)
+  is the running one: the re-rendered PDF must be the file, byte for byte. Where it is not, the
   pages are matched by what they draw (:mod:`carbon.workflow.pdf_pages`) and each page
   removed, added, moved or changed is named with its number and section;
 - **text comparison**, when the software differs (the bytes cannot be the same): the text
