@@ -120,6 +120,10 @@ def print_verification(found: Verification) -> None:
             typer.echo(f"  input changed: {diff['input']}: {diff['manifest']} -> {diff['now']}")
     for diff in found.differing_figures:
         typer.echo(f"  differs: {diff['path']}: {diff['old']} -> {diff['new']}")
+    for page in found.differing_pages:
+        where = f"page {page['page']}" if page["page"] is not None else "document"
+        section = f" ({page['section']})" if page["section"] else ""
+        typer.echo(f"  {where}{section}: {page['problem']}")
     for note in found.notes:
         typer.echo(f"  note: {note}")
     if found.ok:

@@ -100,6 +100,7 @@ def test_installed_wheel_runs_the_demo_from_another_directory(wheel: Path, tmp_p
         "results.json",
         "results.csv",
         "manifest.json",
+        "render-series.json",
         "operating-update.json",
         "operating-update.pdf",
         "tenants",

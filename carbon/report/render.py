@@ -55,6 +55,7 @@ __all__ = [
     "make_url_fetcher",
     "render_html",
     "render_pdf",
+    "renderer_version",
     "templates_dir",
 ]
 
@@ -67,9 +68,17 @@ _ATTACHMENT_ROLES: dict[str, tuple[str, str]] = {
     "results.json": ("Data", "Results of this disclosure (machine-readable, JSON)"),
     "results.csv": ("Data", "Results of this disclosure (machine-readable, CSV)"),
     "manifest.json": ("Supplement", "Lineage manifest: inputs, factors, hashes, versions"),
+    "render-series.json": ("Data", "Series the charts of this disclosure are drawn from (JSON)"),
     "tenant.json": ("Data", "Figures of this tenant statement (machine-readable, JSON)"),
     "signature.json": ("Supplement", "Ed25519 signature of manifest.json by the operator's key"),
 }
+
+
+def renderer_version() -> str:
+    """The WeasyPrint version that lays the PDFs out (identical bytes need the same one)."""
+    import weasyprint
+
+    return str(weasyprint.__version__)
 
 
 def templates_dir() -> Path:

@@ -2,9 +2,11 @@
 
 A computed period (:class:`carbon.workflow.run.PeriodRun`) becomes, under the report
 root's ledger lock, the documents of one version: ``results.json`` and ``results.csv``,
-the tenant statements, the operating update, ``manifest.json`` (the hashes of all of
-them and of the rendered disclosure HTML), the disclosure PDF embedding the results and
-the manifest, and, for an issued version, one ledger row. The folder and the row are
+``render-series.json`` (the series the charts are drawn from), the tenant statements, the
+operating update, ``manifest.json`` (the hashes of all of them and of the rendered
+disclosure HTML), the disclosure PDF embedding the results, the series and the manifest
+(so that it can be rendered again from what it carries), and, for an issued version, one
+ledger row. The folder and the row are
 written together or not at all (:func:`carbon.ledger.issue.issue_version`). Nothing
 already written is touched: a period that has a version is re-issued only as a
 restatement, which records what it supersedes, why, and the figures that changed.
@@ -23,6 +25,7 @@ from carbon.accounting.serials import check_serials, serial_uses
 from carbon.analysis.period import PeriodOutcome
 from carbon.core.errors import ConfigError, OutputExistsError
 from carbon.core.period import Period
+from carbon.core.version import build_sha256
 from carbon.ledger.anchor import issue_anchor
 from carbon.ledger.folders import version_dir
 from carbon.ledger.index import (
@@ -46,9 +49,10 @@ from carbon.ledger.signing import (
     signing_record,
 )
 from carbon.pivot.baseline import AUTO
-from carbon.report.disclosure import report_context
+from carbon.report.disclosure import disclosure_html, remember_rendered
 from carbon.report.operating_update import operating_update_files
-from carbon.report.render import html_to_pdf, render_html
+from carbon.report.render import html_to_pdf, renderer_version
+from carbon.report.series import RENDER_SERIES, render_series_bytes
 from carbon.report.tenants import tenant_statements
 from carbon.results.document import (
     ReportMeta,
@@ -73,9 +77,9 @@ __all__ = [
 
 STATUSES = ("draft", "issued")
 #: The files the disclosure PDF embeds, as its list of embedded files names them ...
-EMBEDDED_FILES = ("manifest.json", "results.csv", "results.json")
+EMBEDDED_FILES = ("manifest.json", RENDER_SERIES, "results.csv", "results.json")
 #: ... and in the order they are attached.
-ATTACHED_FILES = ("results.json", "results.csv", "manifest.json")
+ATTACHED_FILES = ("results.json", "results.csv", "manifest.json", RENDER_SERIES)
 
 
 @dataclass(frozen=True)
@@ -272,12 +276,12 @@ def _hashes(files: dict[str, bytes]) -> dict[str, str]:
     return {name: sha256_hex(data) for name, data in files.items()}
 
 
-def _disclosure_html(run: PeriodRun, results: dict, recorded: dict[str, Any]) -> str:
-    """The disclosure's HTML (what the PDF is rendered from; the manifest records its hash)."""
-    context = report_context(
-        results, run.outcome.power_by_workload, recorded, intensity=run.outcome.intensity_used
+def _disclosure_html(results: dict, recorded: dict[str, Any], series: bytes) -> str:
+    """The disclosure's HTML (what the PDF is rendered from; the manifest records its hash),
+    drawn from the embedded ``render-series.json`` as ``carbon verify`` draws it again."""
+    return disclosure_html(
+        results, recorded, series, embedded_names(EMBEDDED_FILES, recorded)
     )
-    return render_html({**context, "embedded_files": embedded_names(EMBEDDED_FILES, recorded)})
 
 
 def _manifest(
@@ -300,6 +304,9 @@ def _manifest(
             "tenant_statements": hashes["tenant_statements"],
             "operating_update": hashes["operating_update"],
             **{k: recorded[k] for k in ("ledger_anchor", "signing") if recorded[k] is not None},
+            "render_series_sha256": hashes["render_series"],
+            "weasyprint_version": renderer_version(),
+            "build_sha256": build_sha256(),
         },
         restatement=recorded["restatement"],
         rendered_html_sha256=hashes["rendered_html"],
@@ -307,14 +314,17 @@ def _manifest(
 
 
 def _disclosure_pdf(html: str, day: date, embedded: dict[str, bytes]) -> bytes:
-    """The disclosure PDF, dated `day`, embedding the results and the manifest."""
-    return html_to_pdf(
-        html,
-        moment=datetime(day.year, day.month, day.day, tzinfo=UTC),
-        attachments={
-            name: embedded[name] for name in (*ATTACHED_FILES, SIGNATURE_FILE) if name in embedded
-        },
+    """The disclosure PDF, dated `day`, embedding the results, the chart series, the manifest
+    and the signature (kept for ``carbon verify`` in this process, which would render the
+    same bytes)."""
+    attachments = {
+        name: embedded[name] for name in (*ATTACHED_FILES, SIGNATURE_FILE) if name in embedded
+    }
+    pdf = html_to_pdf(
+        html, moment=datetime(day.year, day.month, day.day, tzinfo=UTC), attachments=attachments
     )
+    remember_rendered(attachments, pdf)
+    return pdf
 
 
 @dataclass(frozen=True)
@@ -338,7 +348,7 @@ def _documents(
     the tenant statements and the operating update, the disclosure HTML, the manifest
     (hashing all of them; with the ledger `anchor` of an issued version and, with a
     `signer`, the key's fingerprint), its signature, and the PDF (embedding the results,
-    the manifest and the signature)."""
+    the chart series, the manifest and the signature)."""
     results_files = {
         "results.json": results_json_bytes(results),
         "results.csv": results_csv_bytes(results),
@@ -351,14 +361,20 @@ def _documents(
         "ledger_anchor": anchor,
         "signing": signing_record(signer) if signer is not None else None,
     }
-    html = _disclosure_html(run, results, recorded)
+    series = render_series_bytes(run.outcome.power_by_workload, run.outcome.intensity_used)
+    html = _disclosure_html(results, recorded, series)
     hashes = {
         "rendered_html": sha256_hex(html.encode("utf-8")),
+        "render_series": sha256_hex(series),
         "tenant_statements": _hashes(statements),
         "operating_update": _hashes(update),
     }
     manifest = _manifest(run, results, results_files, hashes, recorded)
-    embedded = {**results_files, "manifest.json": results_json_bytes(manifest)}
+    embedded = {
+        **results_files,
+        "manifest.json": results_json_bytes(manifest),
+        RENDER_SERIES: series,
+    }
     if signer is not None:
         signature = signature_file(signer, embedded["manifest.json"])
         embedded[SIGNATURE_FILE] = results_json_bytes(signature)

@@ -22,6 +22,10 @@ Checks, in order (each is reported; the PDF holds when none fails):
    manifest's ``rendered_html_sha256``;
 6. the signature (``--public-key``), the ledger head recorded at issue, and a published
    checkpoint (``--checkpoint``): :mod:`carbon.workflow.trust`.
+
+Besides, the disclosure is rendered again from its embedded data alone and compared with
+the file, byte for byte or, when other software wrote it, page text against page text
+(:mod:`carbon.workflow.verify_pages`); with recomputation, also from the recomputed data.
 """
 
 from __future__ import annotations
@@ -58,8 +62,9 @@ from carbon.results.document import ReportMeta, build_results
 from carbon.workflow.compare import extend_results, requested_baseline
 from carbon.workflow.inputs import demo_period, demo_site_data, site_data
 from carbon.workflow.trust import recorded_for_render, trust_checks
+from carbon.workflow.verify_pages import PageFinding, check_pages, check_recomputed_pages
 
-EMBEDDED = ("results.json", "results.csv", "manifest.json")
+EMBEDDED = ("results.json", "results.csv", "manifest.json", "render-series.json")
 CSV_HEADER = ["site_id", "period", "metric", "workload", "value", "unit"]
 
 __all__ = ["Check", "Verification", "verify_pdf"]
@@ -89,6 +94,10 @@ class Verification:
     differing_figures: list[dict[str, Any]] = field(default_factory=list)
     differing_inputs: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: pages that differ from the disclosure rendered again: page, section, problem
+    differing_pages: list[dict[str, Any]] = field(default_factory=list)
+    #: how the pages were compared: "bytes", "text", or None (not compared)
+    page_check: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -113,7 +122,16 @@ class Verification:
             "differing_figures": self.differing_figures,
             "differing_inputs": self.differing_inputs,
             "notes": self.notes,
+            "differing_pages": self.differing_pages,
+            "page_check": self.page_check,
         }
+
+    def add_pages(self, name: str, finding: PageFinding) -> None:
+        """A page check (:mod:`carbon.workflow.verify_pages`) and the pages it names."""
+        self.add(name, finding.ok, finding.detail)
+        self.page_check = self.page_check or finding.method
+        self.differing_pages.extend(finding.problems)
+        self.notes.extend(finding.notes)
 
 
 @contextlib.contextmanager
@@ -363,7 +381,13 @@ def _input_differences(manifest: dict, new_inputs: list[dict], extra: dict) -> l
     return found
 
 
-def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path | None) -> None:
+def _recompute(
+    found: Verification,
+    results: dict,
+    manifest: dict,
+    inputs: Path | None,
+    pdf: tuple[bytes, dict[str, bytes]],
+) -> None:
     label = (results.get("period") or {}).get("label")
     if inputs is not None:
         site_file = _site_file(inputs)
@@ -410,6 +434,12 @@ def _recompute(found: Verification, results: dict, manifest: dict, inputs: Path 
         )
     else:
         found.add("recomputed figures", True, "every figure recomputes within 1e-9 (relative)")
+    found.add_pages(
+        "recomputed pages",
+        check_recomputed_pages(
+            *pdf, manifest, again, outcome, figures_differ=bool(found.differing_figures)
+        ),
+    )
     recorded = manifest.get("rendered_html_sha256")
     if recorded is None:
         found.add("rendered content", None, "the manifest records no rendered-content hash")
@@ -511,6 +541,10 @@ def verify_pdf(
     _check_folder(found, pdf, files)
     _check_tenant_statements(found, pdf, manifest)
     _check_operating_update(found, pdf, manifest)
+    if damaged:
+        found.add("rendered pages", None, "not compared: the PDF's streams are damaged (above)")
+    else:
+        found.add_pages("rendered pages", check_pages(data, files, manifest))
     restatement = manifest.get("restatement")
     if isinstance(restatement, dict):
         old = (restatement.get("supersedes") or {}).get("report_id")
@@ -527,7 +561,7 @@ def verify_pdf(
         if not recompute:
             found.add("recomputation", None, "skipped (--no-recompute)")
         else:
-            _recompute(found, results, manifest, inputs)
+            _recompute(found, results, manifest, inputs, (data, files))
     else:
         found.add(
             "recomputation",

@@ -123,10 +123,11 @@ def test_the_disclosure_is_pdfa3b_with_its_associated_files(tenanted) -> None:
             "results.json": ("/Data", "/application/json"),
             "results.csv": ("/Data", "/text/csv"),
             "manifest.json": ("/Supplement", "/application/json"),
+            "render-series.json": ("/Data", "/application/json"),
         },
         "2025-08-01",
     )
-    for name in ("results.json", "results.csv", "manifest.json"):
+    for name in ("results.json", "results.csv", "manifest.json", "render-series.json"):
         assert files[name]["data"] == (written.path / name).read_bytes()
 
 

@@ -53,13 +53,16 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
         "ledger": True,
         "ledger anchor": True,  # the ledger head recorded at issue still holds
         "version folder": True,
+        "rendered pages": True,  # rendered again from the embedded data: the same bytes
         "input hashes": True,
         "recomputed figures": True,
+        "recomputed pages": True,
         "rendered content": True,
         "tenant statements": True,  # the demo has three AI tenants
         "operating update": True,
     }
     assert found["differing_figures"] == [] and found["differing_inputs"] == []
+    assert found["differing_pages"] == [] and found["page_check"] == "bytes"
 
 
 def test_demo_issue_records_its_serials(demo_issued) -> None:

@@ -27,6 +27,7 @@ def test_writes_the_four_files(written) -> None:
         "manifest.json",
         "operating-update.json",
         "operating-update.pdf",
+        "render-series.json",
         "results.csv",
         "results.json",
         "tenants",
