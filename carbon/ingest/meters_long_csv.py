@@ -75,7 +75,13 @@ def _read_long(
         timezone=timezone,
         groups=ids,
     )
-    values = parse_numbers(frame[column], lines=lines, source=source, column=column)
+    values = parse_numbers(
+        frame[column],
+        lines=lines,
+        source=source,
+        column=column,
+        meters=frame["meter_id"].to_numpy(dtype=object) if "meter_id" in frame else None,
+    )
     hours, used = None, step
     if unit_kind(units) == "power":
         if step is not None:
