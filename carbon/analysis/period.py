@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -29,10 +30,11 @@ from carbon.ingest.grid_table import GridIntensity
 from carbon.quality import assess as quality
 from carbon.quality.cube_model import MeterCube
 from carbon.quality.impute import impute
+from carbon.quality.plausibility import PlausibilityReport, check_plausibility
 from carbon.quality.reconcile import reconcile
 from carbon.site.model import SiteConfig
 
-__all__ = ["run_period", "slice_flags", "slice_period"]
+__all__ = ["period_plausibility", "run_period", "slice_flags", "slice_period"]
 
 
 def _usable_grid(grid: GridIntensity) -> xr.DataArray:
@@ -117,6 +119,37 @@ def _location_factors(
     return hourly, intensity, factors
 
 
+def period_plausibility(
+    site: SiteConfig,
+    period: Period,
+    energy: xr.DataArray,
+    flags: xr.DataArray,
+    interval: pd.Timedelta,
+    grid: GridIntensity,
+    factors: LocationFactors,
+) -> PlausibilityReport:
+    """The plausibility checks of one period (:mod:`carbon.quality.plausibility`): the
+    period's meter energy and the grid source's intensity inside the period, against the
+    site's bounds and the eGRID subregion's published annual rate."""
+    start, end = (t.tz_convert("UTC").tz_localize(None) for t in (period.start_utc, period.end_utc))
+    times = pd.DatetimeIndex(grid.intensity["time"].values)
+    inside = np.asarray((times >= start) & (times < end))
+    subregion = factors.subregion
+    return check_plausibility(
+        energy,
+        interval,
+        site,
+        flags=flags,
+        files={m.id: f for m in site.meters if (f := site.meter_file(m)) is not None},
+        intensity=grid.intensity.isel(time=inside),
+        grid_path=grid.record.path,
+        annual_rate=None if subregion is None else float(subregion.rate.to("g CO2e/kWh").magnitude),
+        annual_label=None
+        if subregion is None
+        else f"{subregion.dataset.edition} {subregion.region}",
+    )
+
+
 def run_period(
     site: SiteConfig,
     cube: MeterCube,
@@ -156,6 +189,9 @@ def run_period(
     hourly, intensity, factors = _location_factors(
         site, period, grid, more_grids, split.total, cube.interval
     )
+    plausible = period_plausibility(
+        site, period, energy, filled.flags, cube.interval, grid, factors
+    )
     hourly_emissions = emissions.location_based(hourly, intensity)
     annual = factors.fallback_rate()
     scopes = account_period(
@@ -190,6 +226,7 @@ def run_period(
         reconciliation=tuple(reconciliation),
         inputs=(*cube.records, grid.record, *(g.record for g in more_grids)),
         location_factors=factors,
+        plausibility=plausible,
     )
     if site.activity:
         outcome = replace(outcome, sector=sector_metrics(outcome))

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from carbon.core.errors import ConfigError
 from carbon.site.activity_file import read_activity_csv
 from carbon.site.model import SiteConfig
+from carbon.site.paths import resolve_input
 
 __all__ = ["format_validation_error", "load_site", "site_from_dict", "with_activity_file"]
 
@@ -93,7 +94,13 @@ def with_activity_file(site: SiteConfig, base: Path, source: str = "site file") 
     """`site` with the rows of its ``activity_file`` (relative to `base`) merged in."""
     if site.activity_file is None:
         return site
-    path = Path(base) / site.activity_file
+    path = resolve_input(
+        Path(base),
+        site.activity_file,
+        what="activity_file",
+        key="activity_file",
+        allow_outside=site.allow_paths_outside,
+    )
     rows = read_activity_csv(path)
     inline = {a.period for a in site.activity}
     for line, row in rows:

@@ -455,14 +455,18 @@ def write_site_report(
     restate: bool = False,
     reason: str | None = None,
     baseline: str | None = None,
+    strict: bool = False,
 ) -> WrittenReport:
     """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``.
 
-    With `baseline` the report compares the period with it (:mod:`carbon.workflow.compare`).
+    With `baseline` the report compares the period with it (:mod:`carbon.workflow.compare`);
+    with `strict` an implausible input is refused (:mod:`carbon.quality.plausibility`).
     """
     check_options(status, restate, reason)
     _refuse_existing(out, site_file_id(site_file), period_label, restate, status)  # early
-    run = run_site_period(site_file, period_label, out, restate=restate, baseline=baseline)
+    run = run_site_period(
+        site_file, period_label, out, restate=restate, baseline=baseline, strict=strict
+    )
     return write_report(
         run, out, status=status, issue_date=issue_date, restate=restate, reason=reason
     )

@@ -1,8 +1,14 @@
 """``carbon validate``: read everything a site declares and report its data quality.
 
-No accounting and no files: the meters' coverage, negative, estimated, duplicate and
-conflicting readings, the reconciliation of each parent meter with its children, and a
-list of the problems found.
+No files are written: the meters' coverage, negative, estimated, duplicate and conflicting
+readings, the reconciliation of each parent meter with its children, the plausibility
+checks (:mod:`carbon.quality.plausibility`) and a list of the problems found.
+
+``validate`` refuses what ``report`` refuses: every input is read the same way
+(:func:`carbon.workflow.inputs.site_data`), every ``[[fuel]]`` record is checked as the
+accounting checks it, and with ``--period`` the month is computed as ``report`` computes it
+(attribution, scopes, KPIs, the results document), so any error ``report`` would raise for
+that month is raised here. Under ``--strict`` a plausibility finding is an error too.
 """
 
 from __future__ import annotations
@@ -10,12 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from carbon.accounting.annual_factors import location_factors_for
+from carbon.accounting.fuel_records import fuel_record_from_dict
 from carbon.analysis.period import slice_flags, slice_period
 from carbon.core.period import month
 from carbon.quality.assess import assess
+from carbon.quality.plausibility import PlausibilityReport, check_plausibility
 from carbon.quality.reconcile import reconcile
-from carbon.quality.sources import read_site
-from carbon.site.load import load_site
+from carbon.results.document import ReportMeta, build_results
+from carbon.workflow.inputs import SiteData, site_data
 
 __all__ = ["Validation", "validate_site"]
 
@@ -28,12 +40,41 @@ class Validation:
     problems: list[str]
 
 
-def validate_site(site_file: Path, period_label: str | None = None) -> Validation:
-    """Read everything a site declares and report data quality (no accounting, no files)."""
-    site = load_site(site_file)
-    base = Path(site_file).parent
-    inputs = read_site(site, base)
-    cube = inputs.cube
+def _span_plausibility(data: SiteData) -> PlausibilityReport:
+    """The plausibility checks over the whole data span (no period given)."""
+    cube, grid, site = data.cube, data.grid, data.site
+    times = pd.DatetimeIndex(cube.energy["time"].values)
+    year = int(times[0].year)
+    subregion, _ = location_factors_for(site, year)
+    grid_times = pd.DatetimeIndex(grid.intensity["time"].values)
+    inside = np.asarray((grid_times >= times[0]) & (grid_times < times[-1] + cube.interval))
+    return check_plausibility(
+        cube.energy,
+        cube.interval,
+        site,
+        flags=cube.flags,
+        files={m.id: f for m in site.meters if (f := site.meter_file(m)) is not None},
+        intensity=grid.intensity.isel(time=inside),
+        grid_path=grid.record.path,
+        annual_rate=None if subregion is None else float(subregion.rate.to("g CO2e/kWh").magnitude),
+        annual_label=None
+        if subregion is None
+        else f"{subregion.dataset.edition} {subregion.region}",
+    )
+
+
+def validate_site(
+    site_file: Path, period_label: str | None = None, *, strict: bool = False
+) -> Validation:
+    """Read everything a site declares and report data quality (no files written).
+
+    With `period_label` the month is also computed as ``carbon report`` computes it; with
+    `strict` a plausibility finding raises :class:`~carbon.core.errors.PlausibilityError`.
+    """
+    data = site_data(Path(site_file))
+    site, cube = data.site, data.cube
+    for i, record in enumerate(site.fuel):  # the checks the accounting makes of each record
+        fuel_record_from_dict(record, source=f"site file [[fuel]][{i}]")
     energy, flags = cube.energy, cube.flags
     span = None
     if period_label is not None:
@@ -41,6 +82,13 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
         energy = slice_period(energy, period, cube.interval)
         flags = slice_flags(flags, period, cube.interval)
         span = period.as_dict()
+        outcome = data.run(period)  # every check `report` makes of the month
+        build_results(outcome, ReportMeta("validate", 1, "draft", period.end.date()))
+        plausible = outcome.plausibility
+    else:
+        plausible = _span_plausibility(data)
+    if strict and plausible is not None:
+        plausible.refuse()
     roles = {m.id: m.role for m in site.meters}
     found = assess(
         energy,
@@ -71,6 +119,8 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
                 f"reconciliation {r.parent}: {r.breaches} interval(s) beyond "
                 f"{r.tolerance:.1%} between the meter and its children"
             )
+    if plausible is not None:
+        problems.extend(f"implausible: {flag.message()}" for flag in plausible.flags)
     times = energy["time"].values
     summary = {
         "site": site.site.id,
@@ -80,9 +130,10 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
             "end": str(times[-1] + cube.interval.to_timedelta64()) + "Z" if len(times) else None,
             "interval": cube.interval.isoformat(),
         },
-        "inputs": [r.as_dict() for r in (*cube.records, inputs.grid.record)],
+        "inputs": [r.as_dict() for r in (*cube.records, data.grid.record)],
         "quality": found.as_dict(),
         "reconciliation": [r.as_dict() for r in recs],
+        "plausibility": None if plausible is None else plausible.as_dict(),
         "problems": problems,
     }
     return Validation(summary=summary, problems=problems)
