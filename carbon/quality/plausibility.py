@@ -55,6 +55,7 @@ __all__ = [
     "PlausibilityReport",
     "capacity_in_effect",
     "check_plausibility",
+    "children_exceeding_parent",
 ]
 
 #: The checks, in the order they are listed.
@@ -339,3 +340,55 @@ def check_plausibility(
         found.extend(grid_found)
     found.sort(key=lambda f: CHECKS.index(f.check))  # stable: meters in site order
     return PlausibilityReport(bounds=bounds, flags=tuple(found), notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- PUE below 1
+
+
+def children_exceeding_parent(
+    energy: xr.DataArray, site: SiteConfig, *, limit: int = 3
+) -> tuple[str, dict[str, object]]:
+    """Why E_IT exceeds E_DC: the intervals where the IT meters sum to more than the revenue
+    meter, the first `limit` of them with the readings, and the meters' files.
+
+    Returns the explanation for a person and the error fields (``meter``: the revenue meter,
+    ``path``: its file, ``timestamp``: the first such interval).
+    """
+    revenue = site.revenue_meter
+    ids = energy["meter"].values.tolist()
+    it = [m.id for m in site.meters if m.role == "it" and m.id in ids]
+    values = _magnitudes(energy)
+    times = pd.DatetimeIndex(energy["time"].values)
+    parent = values[ids.index(revenue.id)]
+    children = values[[ids.index(m) for m in it]]
+    total = np.nansum(children, axis=0)
+    exceed = np.isfinite(parent) & (total > parent)
+    files = {m.id: site.meter_file(m) for m in site.meters}
+
+    def named(meter: str) -> str:
+        return f"{meter} ({files[meter]})" if files.get(meter) else meter
+
+    fields: dict[str, object] = {"meter": revenue.id, "path": files.get(revenue.id)}
+    if not exceed.any():
+        return (
+            f"in no single interval do the IT meters ({', '.join(named(m) for m in it)}) sum to "
+            f"more than the revenue meter {named(revenue.id)}: the revenue meter is missing "
+            "intervals the IT meters have (see the data-quality counts)",
+            fields,
+        )
+    listed = []
+    for j in np.flatnonzero(exceed)[:limit]:  # loop over the first few intervals
+        order = np.argsort(-np.nan_to_num(children[:, j], nan=-np.inf))
+        biggest = ", ".join(f"{it[k]} {children[k, j]:,.6g}" for k in order[:3])
+        listed.append(
+            f"{_stamp(times, int(j))}: IT meters {total[j]:,.6g} kWh ({biggest}) against "
+            f"{revenue.id} {parent[j]:,.6g} kWh"
+        )
+    fields["timestamp"] = _stamp(times, int(np.argmax(exceed)))
+    return (
+        f"the IT meters {', '.join(named(m) for m in it)} sum to more than the revenue meter "
+        f"{named(revenue.id)} in {int(exceed.sum())} interval(s); first: {'; '.join(listed)}. "
+        "Check those readings (a spike, a unit or interval one thousand times off) or the "
+        "meter tree",
+        fields,
+    )
