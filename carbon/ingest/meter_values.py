@@ -287,7 +287,15 @@ def pick_value_column(
                 line=int(lines[i]),
                 reason="unit",
             )
-        chosen = unit_from_token(distinct[0])
+        try:
+            chosen = unit_from_token(distinct[0])
+        except UnitError as exc:
+            raise UnitError(
+                f"{source}: line {lines[0]}: unit {excerpt(distinct[0])}: {exc}",
+                path=source,
+                line=int(lines[0]),
+                reason=exc.reason,
+            ) from None
     if chosen is None:
         raise UnitError(
             f"{source}: line 1: column {column!r} carries no unit; name it with its unit "

@@ -200,7 +200,9 @@ def read_meters_parquet(
         frame = pd.read_parquet(path, engine="pyarrow")
     except (OSError, ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise InputDataError(
-            f"{source}: not a readable Parquet file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable Parquet file ({exc}); expected a Parquet table",
+            path=source,
+            reason="unreadable",
         ) from None
     if frame.empty:
         raise InputDataError(

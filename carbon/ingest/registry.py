@@ -159,10 +159,13 @@ def _miner(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[Me
 # --- grid readers -----------------------------------------------------------------------------
 
 
-def _region(source: str, region: str | None) -> str:
+def _region(source: str, region: str | None, path: Path | None = None) -> str:
     if not region:
         raise ConfigError(
-            f"grid source {source!r} needs 'region' (the BA code)", reason="missing-region"
+            f"grid source {source!r} ({path}) needs 'region' (the BA code)",
+            path=path,
+            key="grid.region",
+            reason="missing-region",
         )
     return region
 
@@ -172,11 +175,13 @@ def _electricitymaps(path: Path, *, region: str | None, basis: str) -> GridTable
 
 
 def _eia930(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return check_grid_table(read_eia930_balance(path, ba=_region("eia930", region)))
+    return check_grid_table(read_eia930_balance(path, ba=_region("eia930", region, path)))
 
 
 def _gridemissions(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return check_grid_table(read_gridemissions_co2i(path, ba=_region("gridemissions", region)))
+    return check_grid_table(
+        read_gridemissions_co2i(path, ba=_region("gridemissions", region, path))
+    )
 
 
 def _watttime(path: Path, *, region: str | None, basis: str) -> GridTable:

@@ -76,7 +76,8 @@ def load_site(path: str | Path) -> SiteConfig:
         raise ConfigError(f"{path}: site file not found", path=path, reason="not-found") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a UTF-8 "
+            "TOML file",
             path=path,
             reason="not-utf8",
         ) from None

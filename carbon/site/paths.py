@@ -67,7 +67,8 @@ def resolve_input(
         ) from None
     if not exists:
         raise ConfigError(
-            f"{what}: file {declared!r} not found (looked for {path})",
+            f"{what}: file {declared!r} not found (looked for {path}); expected a path "
+            "relative to the site file's folder",
             path=path,
             reason="file-not-found",
             **fields,

@@ -22,6 +22,7 @@ import pandas as pd
 from carbon.accounting.annual_factors import location_factors_for
 from carbon.accounting.fuel_records import fuel_record_from_dict
 from carbon.analysis.period import slice_flags, slice_period
+from carbon.core.errors import CarbonError
 from carbon.core.period import month
 from carbon.quality.assess import assess
 from carbon.quality.plausibility import PlausibilityReport, check_plausibility
@@ -74,7 +75,10 @@ def validate_site(
     data = site_data(Path(site_file))
     site, cube = data.site, data.cube
     for i, record in enumerate(site.fuel):  # the checks the accounting makes of each record
-        fuel_record_from_dict(record, source=f"site file [[fuel]][{i}]")
+        try:
+            fuel_record_from_dict(record, source=f"{site_file} [[fuel]][{i}]")
+        except CarbonError as exc:
+            raise type(exc)(str(exc), path=site_file, key=f"fuel[{i}]", reason=exc.reason) from None
     energy, flags = cube.energy, cube.flags
     span = None
     if period_label is not None:
