@@ -4,7 +4,7 @@ A value can parse, carry a unit and still be wrong by a factor of a thousand: a 
 of kWh declared as MWh (a 37 GW site), a grid file in kg/kWh under a g/kWh header (Scope 2
 ÷ 1000), a spike of 1e12 kWh. These checks compare what was read with bounds the site file
 names in its ``[quality]`` table (:class:`carbon.site.model.QualitySettings`, documented in
-docs/data-formats.md §9):
+docs/data-formats.md §10):
 
 =============================  ========================================================
 check                          flagged when
