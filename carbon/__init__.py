@@ -35,6 +35,7 @@ __all__ = [
     "LedgerConflictError",
     "OutputExistsError",
     "PeriodError",
+    "PlausibilityError",
     "ReportContextError",
     "ReportResourceError",
     "Results",
@@ -71,6 +72,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "AllocationError",
         "SerialOverlapError",
         "LedgerConflictError",
+        "PlausibilityError",
     ),
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}

@@ -67,7 +67,7 @@ def _resolve(
         what=what,
         key=key,
         meter=meter,
-        allow_outside=site.allow_paths_outside,
+        allow_outside=getattr(site, "allow_paths_outside", False),
         folder_ok=folder_ok,
     )
 

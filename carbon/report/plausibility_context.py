@@ -27,10 +27,11 @@ def plausibility_context(results: dict) -> dict[str, Any] | None:
     if not found:
         return None
     counts = found.get("counts", {}) or {}
-    return {
+    order = [c for c in CHECK_LABELS if c in counts] + sorted(set(counts) - set(CHECK_LABELS))
+    return {  # in a fixed order: the HTML may not depend on the order of results.json's keys
         "checks": [
             {"name": name, "label": CHECK_LABELS.get(name, name), "count": counts[name]}
-            for name in counts
+            for name in order
         ],
         "flags": [
             {

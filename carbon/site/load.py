@@ -101,6 +101,7 @@ def with_activity_file(site: SiteConfig, base: Path, source: str = "site file") 
         what="activity_file",
         key="activity_file",
         allow_outside=site.allow_paths_outside,
+        must_exist=False,  # read_activity_csv says which file is missing
     )
     rows = read_activity_csv(path)
     inline = {a.period for a in site.activity}

@@ -28,11 +28,13 @@ def resolve_input(
     allow_outside: bool = False,
     folder_ok: bool = False,
     meter: str | None = None,
+    must_exist: bool = True,
 ) -> Path:
     """The absolute path of the input `declared` (relative to `base`), checked.
 
     `what` names the input in messages (``meter 'REV'``), `key` is the site file's key path,
-    `folder_ok` accepts a folder (the DCGM reader reads a folder of scrapes).
+    `folder_ok` accepts a folder (the DCGM reader reads a folder of scrapes); without
+    `must_exist` a missing file is left for its reader to report.
     """
     given = Path(base) / declared
     fields = {"key": key, "meter": meter}
@@ -65,6 +67,8 @@ def resolve_input(
             reason="unresolvable-path",
             **fields,
         ) from None
+    if not exists and not must_exist:
+        return path
     if not exists:
         raise ConfigError(
             f"{what}: file {declared!r} not found (looked for {path}); expected a path "

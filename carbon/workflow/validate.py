@@ -7,13 +7,14 @@ checks (:mod:`carbon.quality.plausibility`) and a list of the problems found.
 ``validate`` refuses what ``report`` refuses: every input is read the same way
 (:func:`carbon.workflow.inputs.site_data`), every ``[[fuel]]`` record is checked as the
 accounting checks it, and with ``--period`` the month is computed as ``report`` computes it
-(attribution, scopes, KPIs, the results document), so any error ``report`` would raise for
-that month is raised here. Under ``--strict`` a plausibility finding is an error too.
+(attribution, scopes, KPIs, the results document): an error ``report`` would raise for that
+month is listed as a problem (``refusals`` in the summary: the error's fields, naming file,
+meter and interval), and raised under ``--strict``, as is a plausibility finding.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from carbon.accounting.annual_factors import location_factors_for
 from carbon.accounting.fuel_records import fuel_record_from_dict
 from carbon.analysis.period import slice_flags, slice_period
 from carbon.core.errors import CarbonError
-from carbon.core.period import month
+from carbon.core.period import Period, month
 from carbon.quality.assess import assess
 from carbon.quality.plausibility import PlausibilityReport, check_plausibility
 from carbon.quality.reconcile import reconcile
@@ -39,6 +40,21 @@ class Validation:
 
     summary: dict[str, object]
     problems: list[str]
+
+
+def period_plausibility_of(data: SiteData, period: Period) -> PlausibilityReport:
+    """The plausibility checks of one period, where the month itself cannot be computed."""
+    cube = data.cube
+    return _span_plausibility(
+        replace(
+            data,
+            cube=replace(
+                cube,
+                energy=slice_period(cube.energy, period, cube.interval),
+                flags=slice_flags(cube.flags, period, cube.interval),
+            ),
+        )
+    )
 
 
 def _span_plausibility(data: SiteData) -> PlausibilityReport:
@@ -81,14 +97,21 @@ def validate_site(
             raise type(exc)(str(exc), path=site_file, key=f"fuel[{i}]", reason=exc.reason) from None
     energy, flags = cube.energy, cube.flags
     span = None
+    refusals: list[dict[str, object]] = []
     if period_label is not None:
         period = month(period_label, site.site.timezone)
         energy = slice_period(energy, period, cube.interval)
         flags = slice_flags(flags, period, cube.interval)
         span = period.as_dict()
-        outcome = data.run(period)  # every check `report` makes of the month
-        build_results(outcome, ReportMeta("validate", 1, "draft", period.end.date()))
-        plausible = outcome.plausibility
+        try:  # every check `report` makes of the month
+            outcome = data.run(period)
+            build_results(outcome, ReportMeta("validate", 1, "draft", period.end.date()))
+            plausible = outcome.plausibility
+        except CarbonError as exc:  # `report` would refuse the month: listed, or raised
+            if strict:
+                raise
+            refusals.append(exc.to_dict())
+            plausible = period_plausibility_of(data, period)
     else:
         plausible = _span_plausibility(data)
     if strict and plausible is not None:
@@ -123,6 +146,7 @@ def validate_site(
                 f"reconciliation {r.parent}: {r.breaches} interval(s) beyond "
                 f"{r.tolerance:.1%} between the meter and its children"
             )
+    problems.extend(f"carbon report would refuse the period: {r['message']}" for r in refusals)
     if plausible is not None:
         problems.extend(f"implausible: {flag.message()}" for flag in plausible.flags)
     times = energy["time"].values
@@ -138,6 +162,7 @@ def validate_site(
         "quality": found.as_dict(),
         "reconciliation": [r.as_dict() for r in recs],
         "plausibility": None if plausible is None else plausible.as_dict(),
+        "refusals": refusals,
         "problems": problems,
     }
     return Validation(summary=summary, problems=problems)

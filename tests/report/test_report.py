@@ -419,7 +419,7 @@ def test_one_registry_numbers_lists_and_renders_the_sections(context):
     html = render_html(context)
     for s in core:  # the contents and the section headings read the same numbering
         assert f'<a href="#{s["id"]}"><span class="num">{s["number"]}</span>' in html
-        assert f'<h2>{s["number"]}&ensp;{s["title"]}</h2>' in html
+        assert f"<h2>{s['number']}&ensp;{s['title']}</h2>" in html
 
 
 def test_cross_references_are_numbered_when_rendered():
