@@ -36,6 +36,7 @@ __all__ = [
     "MissingVersionError",
     "OutputExistsError",
     "PeriodError",
+    "PlausibilityError",
     "ReportContextError",
     "ReportResourceError",
     "Results",
@@ -75,6 +76,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "LedgerConflictError",
         "SigningKeyError",
         "MissingVersionError",
+        "PlausibilityError",
     ),
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}

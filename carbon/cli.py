@@ -80,6 +80,16 @@ ReasonOption = Annotated[
     str | None,
     typer.Option("--reason", metavar="TEXT", help="Why the period is restated (with --restate)."),
 ]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Refuse an implausible input (a reading above the meter's rated power or the "
+        "site's capacity, a grid intensity outside its physical range or far from the "
+        "region's annual rate; bounds in the site file's [quality] table) instead of "
+        "flagging it.",
+    ),
+]
 BaselineOption = Annotated[
     str,
     typer.Option(
@@ -186,14 +196,18 @@ def validate(
         typer.Option("--period", metavar="YYYY-MM", help="Check one month only (local time)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    strict: StrictOption = False,
 ) -> None:
     """Read everything a site declares and print the data-quality summary.
 
-    Exit status: 0 clean, 1 data problems found, 2 configuration or usage error.
+    Runs every check `carbon report` runs (with --period, the month is computed as the
+    report computes it, nothing written) and the plausibility checks of the site's
+    [quality] bounds. Exit status: 0 clean, 1 data problems found (or, with --strict, an
+    implausible input), 2 configuration or usage error.
     """
     from carbon import workflow  # start-up time (see the module notes)
 
-    found = workflow.validate_site(site, period)
+    found = workflow.validate_site(site, period, strict=strict)
     if as_json:
         typer.echo(json.dumps(found.summary, indent=2, sort_keys=True))
     else:
@@ -219,6 +233,7 @@ def report(
     restate: RestateOption = False,
     reason: ReasonOption = None,
     baseline: BaselineOption = "auto",
+    strict: StrictOption = False,
     fleet: Annotated[
         Path | None,
         typer.Option(
@@ -288,6 +303,7 @@ def report(
         reason=reason,
         baseline=baseline,
         sign_key=sign_key,
+        strict=strict,
     )
     if as_json:
         typer.echo((written.path / "results.json").read_text(encoding="utf-8"), nl=False)

@@ -175,12 +175,23 @@ def print_quality(summary: dict) -> None:
             + (f" ({share:.2%})" if share is not None else "")
             + f", {rec['breaches']} interval(s) beyond {rec['tolerance']:.1%}"
         )
+    _print_plausibility(console, summary.get("plausibility"))
     if summary["problems"]:
         console.print(f"[bold]{len(summary['problems'])} data problem(s):[/bold]")
         for line in summary["problems"]:
             console.print(f"  - {escape(line)}")
     else:
         console.print("No data problems found.")
+
+
+def _print_plausibility(console: Console, found: dict | None) -> None:
+    """The plausibility checks: intervals flagged per check (each finding is a problem)."""
+    if not found:
+        return
+    counts = ", ".join(f"{name} {count}" for name, count in found["counts"].items())
+    console.print(f"Plausibility: {found['total']} interval(s) flagged ({escape(counts)})")
+    for note in found.get("notes", []):
+        console.print(f"  note: {escape(note)}")
 
 
 def _market_cell(results: dict, key: str) -> str:

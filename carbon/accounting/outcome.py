@@ -25,6 +25,7 @@ from carbon.factors.catalogue import FactorDataset
 from carbon.ingest.grid_table import GridIntensity
 from carbon.quality.assess import QualityReport
 from carbon.quality.impute import Imputation
+from carbon.quality.plausibility import PlausibilityReport
 from carbon.quality.reconcile import ParentReconciliation
 from carbon.site.model import SiteConfig
 
@@ -95,6 +96,7 @@ class PeriodOutcome:
     inputs: tuple = field(default_factory=tuple)  # InputRecord, in the order read
     location_factors: LocationFactors | None = None  # the per-interval factor levels
     sector: Any = None  # carbon.analysis.activity.SectorMetrics, or None without activity data
+    plausibility: PlausibilityReport | None = None  # the period's plausibility findings
 
     @property
     def power_by_workload(self) -> xr.DataArray:

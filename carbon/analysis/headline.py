@@ -26,8 +26,10 @@ from carbon.analysis import kpis
 from carbon.analysis.boundary_energy import boundary_energy
 from carbon.analysis.metric import Metric
 from carbon.attribution.workloads import workload_shares
+from carbon.core.errors import InputDataError
 from carbon.core.totals import total_of
 from carbon.core.units import Q_, parse_quantity
+from carbon.quality.plausibility import children_exceeding_parent
 
 __all__ = [
     "RENEWABLE_TECHNOLOGIES",
@@ -111,11 +113,16 @@ def kpi_metrics(outcome: PeriodOutcome) -> dict[str, Metric]:
     boundary = boundary_energy(outcome)
     e_dc = boundary.total
     e_it = split.it
-    out: dict[str, Metric] = {
-        "pue": kpis.pue(
+    try:
+        pue = kpis.pue(
             e_dc, e_it, it_metered_at=outcome.site.reporting.it_metered_at, months=months
         )
-    }
+    except InputDataError as exc:
+        if exc.reason != "pue-below-one":
+            raise
+        why, fields = children_exceeding_parent(outcome.energy, outcome.site)
+        raise InputDataError(f"{exc}: {why}", reason=exc.reason, **fields) from None
+    out: dict[str, Metric] = {"pue": pue}
     retired, tariff, _ = renewable_energy(outcome)
     out["ref"] = kpis.ref(
         e_dc,

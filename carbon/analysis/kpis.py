@@ -177,7 +177,8 @@ def pue(dc_energy: Any, it_energy: Any, *, it_metered_at: ItMeteringPoint, month
     if e_dc < e_it:
         raise InputDataError(
             f"E_DC ({e_dc:.6g~}) is less than E_IT ({e_it:.6g~}): PUE would be below 1, which "
-            "points to a metering or boundary error"
+            "points to a metering or boundary error",
+            reason="pue-below-one",
         )
     notes: list[str] = []
     interim = period_is_interim(months, notes)

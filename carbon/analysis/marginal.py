@@ -17,6 +17,7 @@ from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable
 from carbon.ingest.grid_watttime import read_watttime
 from carbon.site.model import SiteConfig
+from carbon.site.paths import resolve_input
 
 __all__ = ["marginal_on_intervals", "read_marginal"]
 
@@ -26,9 +27,13 @@ def read_marginal(site: SiteConfig, base: Path) -> GridTable | None:
     declared = site.marginal_rate
     if declared is None:
         return None
-    path = (Path(base) / declared.path).resolve()
-    if not path.exists():
-        raise ConfigError(f"[marginal_rate] path: file {declared.path!r} not found ({path})")
+    path = resolve_input(
+        Path(base),
+        declared.path,
+        what="[marginal_rate] path",
+        key="marginal_rate.path",
+        allow_outside=site.allow_paths_outside,
+    )
     table = read_watttime(path, region=declared.region)
     if table.kind != "marginal":
         raise ConfigError(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -31,10 +32,17 @@ from carbon.quality.categories import tally
 from carbon.quality.cube_model import MeterCube
 from carbon.quality.impute import impute
 from carbon.quality.invoices import check_invoices
+from carbon.quality.plausibility import PlausibilityReport, check_plausibility
 from carbon.quality.reconcile import reconcile
 from carbon.site.model import SiteConfig
 
-__all__ = ["run_period", "slice_flags", "slice_period", "slice_readings"]
+__all__ = [
+    "period_plausibility",
+    "run_period",
+    "slice_flags",
+    "slice_period",
+    "slice_readings",
+]
 
 
 def _usable_grid(grid: GridIntensity) -> xr.DataArray:
@@ -131,6 +139,37 @@ def _location_factors(
     return hourly, intensity, factors
 
 
+def period_plausibility(
+    site: SiteConfig,
+    period: Period,
+    energy: xr.DataArray,
+    flags: xr.DataArray,
+    interval: pd.Timedelta,
+    grid: GridIntensity,
+    factors: LocationFactors,
+) -> PlausibilityReport:
+    """The plausibility checks of one period (:mod:`carbon.quality.plausibility`): the
+    period's meter energy and the grid source's intensity inside the period, against the
+    site's bounds and the eGRID subregion's published annual rate."""
+    start, end = (t.tz_convert("UTC").tz_localize(None) for t in (period.start_utc, period.end_utc))
+    times = pd.DatetimeIndex(grid.intensity["time"].values)
+    inside = np.asarray((times >= start) & (times < end))
+    subregion = factors.subregion
+    return check_plausibility(
+        energy,
+        interval,
+        site,
+        flags=flags,
+        files={m.id: f for m in site.meters if (f := site.meter_file(m)) is not None},
+        intensity=grid.intensity.isel(time=inside),
+        grid_path=grid.record.path,
+        annual_rate=None if subregion is None else float(subregion.rate.to("g CO2e/kWh").magnitude),
+        annual_label=None
+        if subregion is None
+        else f"{subregion.dataset.edition} {subregion.region}",
+    )
+
+
 def run_period(
     site: SiteConfig,
     cube: MeterCube,
@@ -184,6 +223,9 @@ def run_period(
     hourly, intensity, factors = _location_factors(
         site, period, grid, more_grids, split.total, cube.interval
     )
+    plausible = period_plausibility(
+        site, period, energy, filled.flags, cube.interval, grid, factors
+    )
     hourly_emissions = emissions.location_based(hourly, intensity)
     annual = factors.fallback_rate()
     scopes = account_period(
@@ -218,6 +260,7 @@ def run_period(
         reconciliation=tuple(reconciliation),
         inputs=(*cube.records, grid.record, *(g.record for g in more_grids)),
         location_factors=factors,
+        plausibility=plausible,
     )
     if site.activity:
         outcome = replace(outcome, sector=sector_metrics(outcome))

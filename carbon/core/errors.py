@@ -11,6 +11,19 @@ from __future__ import annotations
 #: The structured fields every :class:`CarbonError` carries beside its message.
 FIELDS = ("path", "line", "timestamp", "meter", "key")
 
+#: The most characters of a file's content an error message quotes.
+EXCERPT_CHARS = 80
+
+
+def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
+    """`text` quoted for an error message: ``repr``-escaped (control, bidi and other
+    unprintable characters as escapes) and cut to at most `limit` characters (``…`` marks
+    a cut). An error never echoes more of a file than this."""
+    quoted = repr(str(text))
+    if len(quoted) <= limit:
+        return quoted
+    return quoted[: limit - 2] + "…" + quoted[-1]
+
 
 class CarbonError(Exception):
     """Base class of all domain errors raised by `carbon`.
@@ -163,3 +176,10 @@ class MissingVersionError(CarbonError, FileNotFoundError):
     """The ledger records an issued version whose folder is not under the report root."""
 
     default_reason = "version-folder-missing"
+
+
+class PlausibilityError(InputDataError):
+    """A reading or grid intensity outside a named plausibility bound, refused under
+    ``--strict`` (without it the same finding is a counted flag)."""
+
+    default_reason = "implausible"

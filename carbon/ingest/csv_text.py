@@ -61,7 +61,9 @@ def read_csv_text(text: str, source: str, first_line: int = 1) -> tuple[pd.DataF
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputDataError(
-            f"{source}: not a readable CSV file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable CSV file ({exc}); expected a header line and rows",
+            path=source,
+            reason="unreadable",
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     lines = np.arange(first_line + 1, first_line + 1 + len(frame), dtype=np.int64)
@@ -70,7 +72,8 @@ def read_csv_text(text: str, source: str, first_line: int = 1) -> tuple[pd.DataF
     lines = lines[~blank]
     if frame.empty:
         raise InputDataError(
-            f"{source}: line {first_line + 1}: no readings after the header",
+            f"{source}: line {first_line + 1}: no readings after the header; expected at least "
+            "one row of readings",
             path=source,
             line=first_line + 1,
             reason="empty",

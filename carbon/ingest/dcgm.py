@@ -258,7 +258,9 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputDataError(
-            f"{path}: not UTF-8 text ({exc})", path=path, reason="encoding"
+            f"{path}: not UTF-8 text ({exc}); expected dcgm-exporter scrapes as UTF-8 text",
+            path=path,
+            reason="encoding",
         ) from None
 
 
@@ -448,7 +450,9 @@ def read_dcgm_csv(
         raise InputDataError(f"{source}: file not found", path=source, reason="not-found") from None
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputDataError(
-            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable UTF-8 CSV file ({exc}); expected a UTF-8 CSV export",
+            path=source,
+            reason="unreadable",
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if "metric" not in frame.columns and "__name__" in frame.columns:

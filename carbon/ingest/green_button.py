@@ -35,7 +35,6 @@ docs/importers/green-button.md):
 
 from __future__ import annotations
 
-import xml.parsers.expat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable, file_sha256
 from carbon.core.units import parse_unit, ureg
+from carbon.ingest.xml_safety import element_line, parse_xml
 
 __all__ = ["QUALITY_FLAGS", "UOM_UNITS", "read_green_button"]
 
@@ -89,46 +89,17 @@ _COUNTED_QUALITIES = {10: "questionable", 16: "other"}
 #: accumulationBehaviour codes that mean energy per interval (0/absent: not stated).
 _DELTA_BEHAVIOURS = {0, 4}
 _FLOW_EXPORT, _FLOW_IMPORT = 19, 1
-_LINE = "\x00line"  # attribute holding an element's source line
+_FEED = "a Green Button (ESPI) Atom feed"
 
 
 # ----------------------------------------------------------------------------- XML
 def _parse(path: str | Path, source: str) -> ET.Element:
-    """Parse without namespace processing; tags reduced to local names, lines recorded."""
-    data = Path(path).read_bytes()
-    if not data.strip():
-        raise InputDataError(
-            f"{source}: the file is empty; expected a Green Button XML feed",
-            path=source,
-            reason="empty",
-        )
-    builder = ET.TreeBuilder()
-    parser = xml.parsers.expat.ParserCreate()
-    parser.buffer_text = True
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        attrs[_LINE] = str(parser.CurrentLineNumber)
-        builder.start(name.rpartition(":")[2], attrs)
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda name: builder.end(name.rpartition(":")[2])
-    parser.CharacterDataHandler = builder.data
-    try:
-        parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError as exc:
-        raise InputDataError(
-            f"{source}: line {exc.lineno}, column {exc.offset + 1}: not well-formed XML "
-            f"({xml.parsers.expat.ErrorString(exc.code)}); expected a Green Button (ESPI) "
-            "Atom feed",
-            path=source,
-            line=int(exc.lineno),
-            reason="malformed",
-        ) from None
-    return builder.close()
+    """The feed's tree (:func:`carbon.ingest.xml_safety.parse_xml`: no DTD, no entities)."""
+    return parse_xml(path, source, _FEED)
 
 
 def _line(element: ET.Element) -> int:
-    return int(element.get(_LINE, "0"))
+    return element_line(element)
 
 
 def _text(element: ET.Element | None, name: str) -> str | None:

@@ -53,6 +53,7 @@ from carbon.core.flags import Flag
 from carbon.core.lineage import GridTable, span_record
 from carbon.core.units import parse_unit, ureg
 from carbon.factors.catalogue import load_dataset
+from carbon.ingest.finite import refuse_non_finite
 
 __all__ = ["DEFAULT_FUEL_FACTORS", "EIA930_TIME_FORMAT", "read_eia930_balance"]
 
@@ -209,6 +210,7 @@ def _numbers(text: pd.Series, column: str, lines: np.ndarray, source: str) -> np
             line=int(lines[i]),
             reason="bad-number",
         )
+    refuse_non_finite(values, source=source, column=_collapse(column), lines=lines, raw=text)
     return values
 
 
@@ -242,7 +244,9 @@ def _read(path: str | Path, source: str) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputDataError(
-            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable UTF-8 CSV file ({exc}); expected a UTF-8 CSV export",
+            path=source,
+            reason="unreadable",
         ) from None
 
 

@@ -149,7 +149,9 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputDataError(
-            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable UTF-8 CSV file ({exc}); expected a UTF-8 CSV export",
+            path=source,
+            reason="unreadable",
         ) from None
     roles, intensity = _roles(list(frame.columns), source)
     if basis not in intensity:
@@ -209,7 +211,8 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
     if bad.any():
         i = _first(bad)
         raise InputDataError(
-            f"{source}: line {lines[i]}: {value_column} {raw.iloc[i]!r} is not a number",
+            f"{source}: line {lines[i]}: {value_column} {raw.iloc[i]!r} is not a number; "
+            "expected a decimal number in g/kWh or an empty cell",
             path=source,
             line=int(lines[i]),
             reason="bad-number",

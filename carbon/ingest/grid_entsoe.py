@@ -124,7 +124,8 @@ def _parse_xml(path: str | Path, source: str) -> _Node:
             parser.ParseFile(handle)
     except xml.parsers.expat.ExpatError as exc:
         raise InputDataError(
-            f"{source}: line {exc.lineno}: not well-formed XML ({exc})",
+            f"{source}: line {exc.lineno}: not well-formed XML ({exc}); expected an ENTSO-E "
+            "GL_MarketDocument",
             path=source,
             line=int(exc.lineno),
             reason="malformed",
@@ -263,10 +264,12 @@ def _period_arrays(
         try:
             positions[i] = int(pos_text or "")
             quantities[i] = float(qty_text or "")
+            if not np.isfinite(quantities[i]):
+                raise ValueError(qty_text)
         except ValueError:
             raise InputDataError(
                 f"{source}: line {point.line}: Point position {pos_text!r} / quantity "
-                f"{qty_text!r}; expected a whole position and a number in MW",
+                f"{qty_text!r}; expected a whole position and a finite number in MW",
                 path=source,
                 line=int(point.line),
                 reason="bad-number",

@@ -88,7 +88,9 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputDataError(
-            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable UTF-8 CSV file ({exc}); expected a UTF-8 CSV export",
+            path=source,
+            reason="unreadable",
         ) from None
     columns = [c.strip() for c in frame.columns]
     frame.columns = columns
@@ -141,7 +143,8 @@ def read_gridemissions_co2i(path: str | Path, *, ba: str, basis: str = "lifecycl
     if bad.any():
         i = int(np.argmax(bad))
         raise InputDataError(
-            f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} is not a number",
+            f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} is not a number; "
+            "expected a decimal number in g/kWh or an empty cell",
             path=source,
             line=int(lines[i]),
             reason="bad-number",

@@ -67,7 +67,9 @@ def _load(path: str | Path, source: str) -> Any:
             document = json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputDataError(
-            f"{source}: not a readable JSON file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable JSON file ({exc}); expected the JSON response of the API",
+            path=source,
+            reason="unreadable",
         ) from None
     if not isinstance(document, Mapping) or "data" not in document:
         raise InputDataError(

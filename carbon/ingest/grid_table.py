@@ -169,7 +169,8 @@ def hourly_table(
     if np.isnan(values).any():
         row = int(np.argmax(np.isnan(values)))
         raise InputDataError(
-            f"{source}: line {lines[row]}: {value_column} is missing or not a number",
+            f"{source}: line {lines[row]}: {value_column} is missing or not a number; "
+            "expected a decimal number",
             path=source,
             line=int(lines[row]),
             reason="bad-number",

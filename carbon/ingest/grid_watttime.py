@@ -139,7 +139,9 @@ def _from_json(path: str | Path, source: str) -> tuple[pd.DataFrame, dict[str, s
             document = json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputDataError(
-            f"{source}: not a readable JSON file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable JSON file ({exc}); expected the JSON response of the API",
+            path=source,
+            reason="unreadable",
         ) from None
     responses = document if isinstance(document, list) else [document]
     rows: list[dict[str, Any]] = []
@@ -192,7 +194,9 @@ def _from_csv(path: str | Path, source: str) -> tuple[pd.DataFrame, dict[str, st
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputDataError(
-            f"{source}: not a readable UTF-8 CSV file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable UTF-8 CSV file ({exc}); expected a UTF-8 CSV export",
+            path=source,
+            reason="unreadable",
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in ("point_time", "value") if c not in frame.columns]

@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.core.errors import InputDataError, UnitError
+from carbon.core.errors import InputDataError, UnitError, excerpt
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord
 from carbon.core.units import parse_unit, ureg
 from carbon.ingest.csv_text import first
+from carbon.ingest.finite import refuse_non_finite
 
 #: All-lowercase (snake-case) or all-uppercase unit tokens in column names -> unit text.
 #: ``mwh`` is the megawatt-hour here: snake-case names cannot carry case (PUDL convention).
@@ -114,10 +115,20 @@ def to_energy(
 
 
 # ----------------------------------------------------------------------------- values
-def parse_numbers(raw: pd.Series, *, lines: np.ndarray, source: str, column: str) -> np.ndarray:
-    """Numbers from text (or numeric) cells; empty cells are NaN, anything else is an error."""
+def parse_numbers(
+    raw: pd.Series,
+    *,
+    lines: np.ndarray,
+    source: str,
+    column: str,
+    meters: np.ndarray | None = None,
+) -> np.ndarray:
+    """Numbers from text (or numeric) cells; empty cells are NaN, anything else (``NaN``,
+    ``inf``, ``1e999``, text) is an error naming the line."""
     if pd.api.types.is_numeric_dtype(raw):
-        return raw.to_numpy(dtype="float64", na_value=np.nan)
+        numbers = raw.to_numpy(dtype="float64", na_value=np.nan)
+        refuse_non_finite(numbers, source=source, column=column, lines=lines, meters=meters)
+        return numbers
     text = raw.astype(str).str.strip()
     empty = (text == "") | raw.isna()
     values = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype="float64")
@@ -125,12 +136,13 @@ def parse_numbers(raw: pd.Series, *, lines: np.ndarray, source: str, column: str
     if bad.any():
         i = first(bad)
         raise InputDataError(
-            f"{source}: line {lines[i]}: {column} {raw.iloc[i]!r} is not a number; "
+            f"{source}: line {lines[i]}: {column} {excerpt(raw.iloc[i])} is not a number; "
             "expected a decimal number or an empty cell",
             path=source,
             line=int(lines[i]),
             reason="bad-number",
         )
+    refuse_non_finite(values, source=source, column=column, lines=lines, raw=raw, meters=meters)
     return values
 
 
@@ -275,7 +287,15 @@ def pick_value_column(
                 line=int(lines[i]),
                 reason="unit",
             )
-        chosen = unit_from_token(distinct[0])
+        try:
+            chosen = unit_from_token(distinct[0])
+        except UnitError as exc:
+            raise UnitError(
+                f"{source}: line {lines[0]}: unit {excerpt(distinct[0])}: {exc}",
+                path=source,
+                line=int(lines[0]),
+                reason=exc.reason,
+            ) from None
     if chosen is None:
         raise UnitError(
             f"{source}: line 1: column {column!r} carries no unit; name it with its unit "

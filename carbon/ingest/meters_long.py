@@ -16,6 +16,7 @@ from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable
 from carbon.core.units import parse_unit, ureg
+from carbon.ingest.finite import refuse_non_finite
 
 REQUIRED_COLUMNS = ("interval_start", "meter_id")
 
@@ -113,6 +114,14 @@ def read_long_frame(
             line=row + 2,
             reason="bad-number",
         )
+    refuse_non_finite(
+        values,
+        source=source,
+        column=value_column,
+        lines=np.arange(2, len(frame) + 2),
+        raw=frame[value_column],
+        meters=frame["meter_id"].to_numpy(dtype=object),
+    )
     flags = np.where(np.isnan(values), np.int8(Flag.SOURCE_MISSING), np.int8(Flag.MEASURED))
     table = pd.DataFrame(
         {

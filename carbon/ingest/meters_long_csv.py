@@ -75,7 +75,13 @@ def _read_long(
         timezone=timezone,
         groups=ids,
     )
-    values = parse_numbers(frame[column], lines=lines, source=source, column=column)
+    values = parse_numbers(
+        frame[column],
+        lines=lines,
+        source=source,
+        column=column,
+        meters=frame["meter_id"].to_numpy(dtype=object) if "meter_id" in frame else None,
+    )
     hours, used = None, step
     if unit_kind(units) == "power":
         if step is not None:
@@ -194,7 +200,9 @@ def read_meters_parquet(
         frame = pd.read_parquet(path, engine="pyarrow")
     except (OSError, ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise InputDataError(
-            f"{source}: not a readable Parquet file ({exc})", path=source, reason="unreadable"
+            f"{source}: not a readable Parquet file ({exc}); expected a Parquet table",
+            path=source,
+            reason="unreadable",
         ) from None
     if frame.empty:
         raise InputDataError(

@@ -134,7 +134,13 @@ def read_register_csv(
         timezone=timezone,
         groups=ids,
     )
-    readings = parse_numbers(frame[column], lines=lines, source=source, column=column)
+    readings = parse_numbers(
+        frame[column],
+        lines=lines,
+        source=source,
+        column=column,
+        meters=frame["meter_id"].to_numpy(dtype=object) if "meter_id" in frame else None,
+    )
     negative = readings < 0
     if negative.any():
         i = first(negative)

@@ -184,7 +184,13 @@ def read_wide_csv(
     )
     columns, unit_out = [], parse_unit("kWh")
     for column, parsed in meters.values():  # loop over meter columns
-        raw = parse_numbers(frame[column], lines=lines, source=source, column=column)
+        raw = parse_numbers(
+            frame[column],
+            lines=lines,
+            source=source,
+            column=column,
+            meters=np.full(len(frame), column, dtype=object),
+        )
         energy, energy_unit = to_energy(raw, parsed, hours, source=source, column=column)
         if same_energy:
             unit_out = energy_unit

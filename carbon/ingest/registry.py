@@ -9,8 +9,10 @@ one-line description and a reader with the keyword signature of its table:
   file and how its values are read) and `timezone` is the site's IANA zone;
 - grid readers: ``read(path, *, region, basis) -> GridTable``.
 
-Each entry uses the keywords its format needs and ignores the others. :func:`meter_importer`
-and :func:`grid_importer` look an id up; an unknown id is a
+Each entry uses the keywords its format needs and ignores the others. Every table a reader
+returns passes :mod:`carbon.ingest.finite` on its way out: no importer hands on an infinite
+value (``inf``, ``-Infinity``, ``1e999``); the error names the file, line and meter.
+:func:`meter_importer` and :func:`grid_importer` look an id up; an unknown id is a
 :class:`~carbon.core.errors.ConfigError` that lists every id of the table. The site model
 takes its valid choices from :func:`meter_format_ids` and :func:`grid_source_ids`;
 :func:`meter_format_for` infers a meter's format from its file's extension.
@@ -27,6 +29,7 @@ from typing import Protocol
 from carbon.core.errors import ConfigError
 from carbon.core.lineage import GridTable, MeterTable
 from carbon.ingest.dcgm import read_dcgm_scrapes
+from carbon.ingest.finite import check_grid_table, check_meter_tables
 from carbon.ingest.green_button import read_green_button
 from carbon.ingest.grid_eia930 import read_eia930_balance
 from carbon.ingest.grid_electricitymaps import read_electricitymaps_csv
@@ -115,77 +118,86 @@ def _service_point(meters: Sequence[FileMeter]) -> str:
 
 
 def _long_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [read_meters_csv(path, **_options(meters))]
+    return check_meter_tables([read_meters_csv(path, **_options(meters))])
 
 
 def _parquet(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [read_meters_parquet(path, **_options(meters))]
+    return check_meter_tables([read_meters_parquet(path, **_options(meters))])
 
 
 def _wide_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [read_wide_csv(path, **_options(meters))]
+    return check_meter_tables([read_wide_csv(path, **_options(meters))])
 
 
 def _register_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [read_register_csv(path, **_options(meters))]
+    return check_meter_tables([read_register_csv(path, **_options(meters))])
 
 
 def _utility_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [read_utility_csv(path, timezone=timezone, meter_id=_service_point(meters))]
+    return check_meter_tables(
+        [read_utility_csv(path, timezone=timezone, meter_id=_service_point(meters))]
+    )
 
 
 def _green_button(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [read_green_button(path, meter_id=_service_point(meters))]
+    return check_meter_tables([read_green_button(path, meter_id=_service_point(meters))])
 
 
 def _dcgm(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [read_dcgm_scrapes(path)]
+    return check_meter_tables([read_dcgm_scrapes(path)])
 
 
 def _miner(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return [  # one log per miner: each meter reads the file as its own
-        read_miner_polls(path, meter_id=m.id, nameplate_j_per_th=m.nameplate_j_per_th).energy
-        for m in meters
-    ]
+    return check_meter_tables(
+        [  # one log per miner: each meter reads the file as its own
+            read_miner_polls(path, meter_id=m.id, nameplate_j_per_th=m.nameplate_j_per_th).energy
+            for m in meters
+        ]
+    )
 
 
 # --- grid readers -----------------------------------------------------------------------------
 
 
-def _region(source: str, region: str | None) -> str:
+def _region(source: str, region: str | None, path: Path | None = None) -> str:
     if not region:
         raise ConfigError(
-            f"grid source {source!r} needs 'region' (the BA code)", reason="missing-region"
+            f"grid source {source!r} ({path}) needs 'region' (the BA code)",
+            path=path,
+            key="grid.region",
+            reason="missing-region",
         )
     return region
 
 
 def _electricitymaps(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return read_electricitymaps_csv(path, basis=basis)
+    return check_grid_table(read_electricitymaps_csv(path, basis=basis))
 
 
 def _eia930(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return read_eia930_balance(path, ba=_region("eia930", region))
+    return check_grid_table(read_eia930_balance(path, ba=_region("eia930", region, path)))
 
 
 def _gridemissions(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return read_gridemissions_co2i(path, ba=_region("gridemissions", region))
+    return check_grid_table(
+        read_gridemissions_co2i(path, ba=_region("gridemissions", region, path))
+    )
 
 
 def _watttime(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return read_watttime(path)
+    return check_grid_table(read_watttime(path))
 
 
 def _neso(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return read_neso(path)
+    return check_grid_table(read_neso(path))
 
 
 def _entsoe(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return entsoe_intensity(read_entsoe_generation(path))
+    return check_grid_table(entsoe_intensity(read_entsoe_generation(path)))
 
 
 def _table(path: Path, *, region: str | None, basis: str) -> GridTable:
-    return read_grid_table_csv(path, region=region, basis=basis)
+    return check_grid_table(read_grid_table_csv(path, region=region, basis=basis))
 
 
 def _by_id(entries: Sequence[MeterImporter | GridImporter]) -> Mapping:

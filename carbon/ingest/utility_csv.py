@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 import pint
 
-from carbon.core.errors import InputDataError, UnitError
+from carbon.core.errors import InputDataError, UnitError, excerpt
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable, file_sha256
 from carbon.core.units import ureg
 from carbon.ingest.csv_text import first, read_csv_text, read_text
+from carbon.ingest.finite import refuse_non_finite
 from carbon.ingest.meter_values import unit_from_token
 from carbon.ingest.stamps import check_timezone, localise
 
@@ -146,12 +147,13 @@ def _usage(raw: pd.Series, lines: np.ndarray, source: str, column: str) -> np.nd
     if bad.any():
         i = first(bad)
         raise InputDataError(
-            f"{source}: line {lines[i]}: {column} {raw.iloc[i]!r} is not a number; "
+            f"{source}: line {lines[i]}: {column} {excerpt(raw.iloc[i])} is not a number; "
             "expected the usage of the interval (e.g. 0.42) or an empty cell",
             path=source,
             line=int(lines[i]),
             reason="bad-number",
         )
+    refuse_non_finite(values, source=source, column=column, lines=lines, raw=raw)
     return values
 
 

@@ -230,7 +230,8 @@ def build_cube_reference(
     )  # every row read, duplicates included
     cell = codes.astype(np.int64) * n_time + (ns - t0) // step_ns
     size = len(meter_ids) * n_time
-    total = np.bincount(cell, weights=np.nan_to_num(unique["kwh"].to_numpy()), minlength=size)
+    kwh = unique["kwh"].to_numpy()
+    total = np.bincount(cell, weights=np.where(np.isnan(kwh), 0.0, kwh), minlength=size)
     usable = np.bincount(cell, weights=unique["kwh"].notna().to_numpy(), minlength=size)
     severity = np.zeros(size, dtype=np.int8)
     np.maximum.at(severity, cell, SEVERITY[unique["flag"].to_numpy(dtype=np.int64)])

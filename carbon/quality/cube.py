@@ -324,7 +324,7 @@ def build_cube_fast(
         total += 0.0  # what the bincount gives: 0.0 + x, so -0.0 reads 0.0
         usable = count
     else:
-        total = np.bincount(cell, weights=np.nan_to_num(kwh), minlength=size)
+        total = np.bincount(cell, weights=np.where(missing, 0.0, kwh), minlength=size)  # never clip
         usable = np.bincount(cell, weights=~missing, minlength=size)
     del missing, count
     severity = np.zeros(size, dtype=np.int8)

@@ -34,8 +34,9 @@ from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
 from carbon.quality.cube_model import MeterCube
 from carbon.site.instruments_csv import read_instruments_csv
-from carbon.site.meters import GridSource, Meter
+from carbon.site.meters import Meter
 from carbon.site.model import SiteConfig
+from carbon.site.paths import resolve_input
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,33 @@ class SiteInputs:
     more_grids: tuple = ()  # the further [[grid]] sources, chained after `grid`
 
 
-def _resolve(base: Path, relative: str, what: str) -> Path:
-    path = (base / relative).resolve()
-    if not path.exists():
-        raise ConfigError(
-            f"{what}: file {relative!r} not found (looked for {path})",
-            path=path,
-            reason="file-not-found",
-        )
-    return path
+def _resolve(
+    site: SiteConfig,
+    base: Path,
+    relative: str,
+    what: str,
+    *,
+    key: str | None = None,
+    meter: str | None = None,
+    folder_ok: bool = False,
+) -> Path:
+    """An input path of `site`, resolved and checked (:func:`carbon.site.paths.resolve_input`)."""
+    return resolve_input(
+        base,
+        relative,
+        what=what,
+        key=key,
+        meter=meter,
+        allow_outside=getattr(site, "allow_paths_outside", False),
+        folder_ok=folder_ok,
+    )
 
 
-def meter_format(meter: Meter, file: str) -> str:
-    """The declared format, else the one implied by the file's extension."""
+def meter_format(meter: Meter, file: str, declared: str | None = None) -> str:
+    """The declared format (`declared`: the meter's own, or the one it inherits with its
+    file, :meth:`SiteConfig.meter_format`), else the one implied by the file's extension."""
+    if declared is not None:
+        return declared
     if meter.format is not None:
         return meter.format
     claimed = meter_format_for(file)
@@ -165,7 +180,7 @@ def _parquet_cube(
         return None
     first = meters[0]
     cube = parquet_cube.meters_parquet_cube(
-        _resolve(base, file, f"meter {first.id!r}"),
+        _meter_path(site, base, file, fmt),
         [m.id for m in site.meters],
         {(m.source_id or m.id): m.id for m in meters},
         value_column=first.column or None,
@@ -177,9 +192,24 @@ def _parquet_cube(
     return replace(cube, records=tuple(_shown(r, base) for r in cube.records))
 
 
+def _meter_path(site: SiteConfig, base: Path, file: str, fmt: str) -> Path:
+    """The checked path of a meter file; the error names the meter that declares it."""
+    index, owner = next((i, m) for i, m in enumerate(site.meters) if m.file == file)
+    return _resolve(
+        site,
+        base,
+        file,
+        f"meter {owner.id!r}",
+        key=f"meters[{index}].file",
+        meter=owner.id,
+        folder_ok=fmt == "dcgm",
+    )
+
+
 def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict[str, str]]]:
     """Read every meter file of `site` (paths relative to `base`) into one cube."""
     groups: dict[tuple[str, str], list[Meter]] = {}
+    paths: dict[tuple[str, str], Path] = {}
     for meter in site.meters:  # loop over configuration
         file = site.meter_file(meter)
         if file is None:
@@ -189,13 +219,17 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
                 meter=meter.id,
                 reason="no-file",
             )
-        groups.setdefault((file, meter_format(meter, file)), []).append(meter)
+        declared = site.meter_format(meter)
+        if (file, declared or "") not in paths:  # where it lies, before what it holds
+            paths[(file, declared or "")] = _meter_path(site, base, file, declared or "dcgm")
+        fmt = meter_format(meter, file, declared)
+        groups.setdefault((file, fmt), []).append(meter)
     direct = _parquet_cube(site, base, groups)
     if direct is not None:
         return direct, {}
     tables: list[MeterTable] = []
     for (file, fmt), meters in sorted(groups.items()):
-        path = _resolve(base, file, f"meter {meters[0].id!r}")
+        path = _meter_path(site, base, file, fmt)
         tables.extend(_read_group(path, fmt, meters, site, base))
     tables = flag_above_rated(tables, site)
     labels: dict[str, dict[str, str]] = {}
@@ -215,18 +249,21 @@ def read_grid(site: SiteConfig, base: Path) -> GridIntensity:
             f"({', '.join(grid_source_ids())})",
             reason="no-grid-source",
         )
-    return _read_source(site.grid[0], base)
+    return _read_source(site, 0, base)
 
 
 def read_more_grids(site: SiteConfig, base: Path) -> tuple[GridIntensity, ...]:
     """The site's further grid sources (after the first), in the site file's order."""
-    return tuple(_read_source(source, base) for source in site.grid[1:])
+    return tuple(_read_source(site, i, base) for i in range(1, len(site.grid)))
 
 
-def _read_source(source: GridSource, base: Path) -> GridIntensity:
-    """Read one grid source and make it a Scope 2 series."""
+def _read_source(site: SiteConfig, index: int, base: Path) -> GridIntensity:
+    """Read the site's grid source number `index` and make it a Scope 2 series."""
+    source = site.grid[index]
     importer = grid_importer(source.source)
-    path = _resolve(base, source.path, f"grid source {source.source!r}")
+    path = _resolve(
+        site, base, source.path, f"grid source {source.source!r}", key=f"grid[{index}].path"
+    )
     table = importer.read(path, region=source.region, basis=source.basis)
     return grid_from_table(replace(table, record=_shown(table.record, base)))
 
@@ -236,7 +273,13 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
     cube, labels = read_meters(site, base)
     instruments: tuple = ()
     if site.reporting.instruments:
-        path = _resolve(base, site.reporting.instruments, "[reporting] instruments")
+        path = _resolve(
+            site,
+            base,
+            site.reporting.instruments,
+            "[reporting] instruments",
+            key="reporting.instruments",
+        )
         instruments = tuple(read_instruments_csv(path))
     return SiteInputs(
         cube=cube,

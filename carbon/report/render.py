@@ -108,7 +108,17 @@ def environment(root: str) -> jinja2.Environment:
     env.filters["convert"] = convert
     env.filters["xref"] = jinja2.pass_context(_xref)
     env.filters["heading"] = jinja2.pass_context(_heading)
+    env.filters["bdi"] = bidi_isolate
     return env
+
+
+def bidi_isolate(text: Any) -> Any:
+    """User text (a site or tenant name, a meter id) between FIRST STRONG ISOLATE and POP
+    DIRECTIONAL ISOLATE (U+2068, U+2069): a right-to-left override inside it cannot reorder
+    the text around it, the running header included. Escaped as any other text."""
+    import markupsafe
+
+    return markupsafe.Markup("\u2068") + markupsafe.escape(text) + markupsafe.Markup("\u2069")
 
 
 def _xref(context: Any, text: Any) -> str:

@@ -29,6 +29,7 @@ from carbon.report.methodology_context import factor_levels_context, gwp_note
 from carbon.report.operating_context import operating_context
 from carbon.report.operations_context import operations_context
 from carbon.report.pivot_context import changed_context
+from carbon.report.plausibility_context import plausibility_context
 from carbon.report.power_context import chart_context, conversions_context
 from carbon.report.quality_context import quality_context
 from carbon.report.register_context import register_context
@@ -260,7 +261,10 @@ SECTIONS: tuple[Section, ...] = (
         "quality",
         "Data quality",
         _template("quality"),
-        lambda s, ctx: {"quality": quality_context(s.results)},
+        lambda s, ctx: {
+            "quality": quality_context(s.results),
+            "plausibility": plausibility_context(s.results),
+        },
         appendix=True,
     ),
     Section("lineage", "Lineage", _template("lineage"), appendix=True),

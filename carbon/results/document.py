@@ -392,6 +392,8 @@ def build_results(
     results["quality"]["estimated"] = estimated_block(outcome, results)  # type: ignore[index]
     # offsets, boundary, retired hardware, network comparison, assurance, fiscal period
     results.update(register_keys(outcome.site, outcome.period, results))
+    if outcome.plausibility is not None:  # carbon.quality.plausibility: bounds and findings
+        results["quality"]["plausibility"] = outcome.plausibility.as_dict()  # type: ignore[index]
     return results
 
 

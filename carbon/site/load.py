@@ -18,6 +18,7 @@ from carbon.core.errors import ConfigError
 from carbon.site.activity_file import read_activity_csv
 from carbon.site.invoices import read_invoices_csv
 from carbon.site.model import SiteConfig
+from carbon.site.paths import resolve_input
 
 __all__ = ["format_validation_error", "load_site", "site_from_dict", "with_activity_file"]
 
@@ -76,7 +77,8 @@ def load_site(path: str | Path) -> SiteConfig:
         raise ConfigError(f"{path}: site file not found", path=path, reason="not-found") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a UTF-8 "
+            "TOML file",
             path=path,
             reason="not-utf8",
         ) from None
@@ -99,7 +101,14 @@ def with_activity_file(site: SiteConfig, base: Path, source: str = "site file") 
     """`site` with the rows of its ``activity_file`` (relative to `base`) merged in."""
     if site.activity_file is None:
         return site
-    path = Path(base) / site.activity_file
+    path = resolve_input(
+        Path(base),
+        site.activity_file,
+        what="activity_file",
+        key="activity_file",
+        allow_outside=site.allow_paths_outside,
+        must_exist=False,  # read_activity_csv says which file is missing
+    )
     rows = read_activity_csv(path)
     inline = {a.period for a in site.activity}
     for line, row in rows:

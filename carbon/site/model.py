@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,7 +41,14 @@ from carbon.site.register import (
 )
 from carbon.site.schema import Frozen
 
-__all__ = ["QualitySettings", "Reporting", "SignOff", "SiteConfig", "SiteInfo"]
+__all__ = [
+    "PLAUSIBILITY_DEFAULTS",
+    "QualitySettings",
+    "Reporting",
+    "SignOff",
+    "SiteConfig",
+    "SiteInfo",
+]
 
 
 class SiteInfo(Frozen):
@@ -62,8 +70,18 @@ class SiteInfo(Frozen):
         return value
 
 
+#: The plausibility bounds of ``[quality]`` and their defaults (carbon.quality.plausibility).
+PLAUSIBILITY_DEFAULTS: dict[str, float] = {
+    "max_site_power_mw": 2000.0,
+    "intensity_min_g_per_kwh": 0.0,
+    "intensity_max_g_per_kwh": 1500.0,
+    "intensity_ratio_min": 0.1,
+    "intensity_ratio_max": 10.0,
+}
+
+
 class QualitySettings(Frozen):
-    """How data quality is handled: imputation and reconciliation."""
+    """How data quality is handled: imputation, reconciliation and plausibility bounds."""
 
     impute: Literal["none", "linear"] = "none"
     max_imputed_gap: str = Field(
@@ -74,6 +92,37 @@ class QualitySettings(Frozen):
         default=2.0,
         description="largest |metered − invoiced| ÷ invoiced [%] an invoice passes with",
     )
+    max_site_power_mw: Annotated[float, Field(gt=0)] = Field(
+        default=PLAUSIBILITY_DEFAULTS["max_site_power_mw"],
+        description="a meter's average power above it in any interval is flagged where the "
+        "site declares no approved capacity [MW]",
+    )
+    intensity_min_g_per_kwh: Annotated[float, Field(ge=0)] = Field(
+        default=PLAUSIBILITY_DEFAULTS["intensity_min_g_per_kwh"],
+        description="lowest plausible grid intensity [g CO2e/kWh]",
+    )
+    intensity_max_g_per_kwh: Annotated[float, Field(gt=0)] = Field(
+        default=PLAUSIBILITY_DEFAULTS["intensity_max_g_per_kwh"],
+        description="highest plausible grid intensity [g CO2e/kWh]",
+    )
+    intensity_ratio_min: Annotated[float, Field(gt=0)] = Field(
+        default=PLAUSIBILITY_DEFAULTS["intensity_ratio_min"],
+        description="lowest plausible ratio of the mean grid intensity to the region's "
+        "published annual rate",
+    )
+    intensity_ratio_max: Annotated[float, Field(gt=0)] = Field(
+        default=PLAUSIBILITY_DEFAULTS["intensity_ratio_max"],
+        description="highest plausible ratio of the mean grid intensity to the region's "
+        "published annual rate",
+    )
+
+    @model_validator(mode="after")
+    def _ordered_bounds(self) -> QualitySettings:
+        if self.intensity_min_g_per_kwh >= self.intensity_max_g_per_kwh:
+            raise ValueError("intensity_min_g_per_kwh must be below intensity_max_g_per_kwh")
+        if self.intensity_ratio_min >= self.intensity_ratio_max:
+            raise ValueError("intensity_ratio_min must be below intensity_ratio_max")
+        return self
 
     @field_validator("max_imputed_gap")
     @classmethod
@@ -178,6 +227,10 @@ class SiteConfig(Frozen):
     )
     assurance: Assurance | None = Field(default=None, description="the assurance statement")
     fiscal_year: FiscalYear | None = Field(default=None, description="fiscal-year start month")
+    allow_paths_outside: bool = Field(
+        default=False,
+        description="accept input paths outside the site file's folder (refused by default)",
+    )
 
     @model_validator(mode="after")
     def _meter_tree(self) -> SiteConfig:
@@ -205,6 +258,18 @@ class SiteConfig(Frozen):
                     raise ValueError(f"meter {m.id!r}: the parent chain loops ({current.parent!r})")
                 seen.add(current.parent)
                 current = by_id[current.parent]
+        in_file: dict[tuple[str, str], str] = {}
+        for m in self.meters:  # two meters reading one id of one file would share its rows
+            file = self.meter_file(m)
+            if file is None:
+                continue
+            read_as = (os.path.normpath(file), m.source_id or m.id)
+            if read_as in in_file:
+                raise ValueError(
+                    f"meters {in_file[read_as]!r} and {m.id!r} both read id {read_as[1]!r} of "
+                    f"{file!r}; each meter of a file needs its own id there (set 'source_id')"
+                )
+            in_file[read_as] = m.id
         if not any(m.role == "it" for m in self.meters):
             raise ValueError("at least one meter with role 'it' is needed to attribute energy")
         periods = [a.period for a in self.activity]
@@ -307,6 +372,18 @@ class SiteConfig(Frozen):
             current = by_id.get(current.parent) if current.parent else None
         return None
 
+    def meter_format(self, meter: Meter) -> str | None:
+        """The format a meter's file is read in: its own ``format``, else that of the meter
+        whose ``file`` it inherits (a child inherits ``format`` together with ``file``);
+        None leaves it to the file's extension."""
+        by_id = {m.id: m for m in self.meters}
+        current: Meter | None = meter
+        while current is not None:
+            if current.format is not None or current.file is not None:
+                return current.format
+            current = by_id.get(current.parent) if current.parent else None
+        return None
+
     def meters_with_role(self, role: str) -> list[Meter]:
         return [m for m in self.meters if m.role == role]
 
@@ -333,6 +410,11 @@ class SiteConfig(Frozen):
             data["reporting"].pop("signoff")
         if data.get("quality", {}).get("invoice_tolerance_pct") == 2.0:
             data["quality"].pop("invoice_tolerance_pct")  # the default: sites keep their hash
+        for key, default in PLAUSIBILITY_DEFAULTS.items():  # defaults: sites keep their hash
+            if data.get("quality", {}).get(key) == default:
+                data["quality"].pop(key)
+        if not data.get("allow_paths_outside"):
+            data.pop("allow_paths_outside", None)  # the default: sites keep their hash
         if data.get("reporting", {}).get("it_metered_at") == "ups_output":
             data["reporting"].pop("it_metered_at")  # the default: sites keep their hash
         for meter in data.get("meters", []):

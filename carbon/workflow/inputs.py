@@ -29,6 +29,7 @@ from carbon.site.activity_file import activity_input_record
 from carbon.site.instruments_csv import read_instruments_csv
 from carbon.site.load import load_site
 from carbon.site.model import SiteConfig
+from carbon.site.paths import resolve_input
 
 __all__ = [
     "SiteData",
@@ -108,7 +109,13 @@ def site_instruments(site_file: Path) -> tuple[Any, ...]:
     site = load_site(site_file)
     if not site.reporting.instruments:
         return ()
-    path = Path(site_file).parent / site.reporting.instruments
+    path = resolve_input(
+        Path(site_file).parent,
+        site.reporting.instruments,
+        what="[reporting] instruments",
+        key="reporting.instruments",
+        allow_outside=site.allow_paths_outside,
+    )
     return tuple(read_instruments_csv(path))
 
 

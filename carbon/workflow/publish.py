@@ -564,16 +564,20 @@ def write_site_report(
     reason: str | None = None,
     baseline: str | None = AUTO,
     sign_key: Path | None = None,
+    strict: bool = False,
 ) -> WrittenReport:
     """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``.
 
     The report compares the period with `baseline` as :func:`write_demo_report` does.
-    With `sign_key` (a private key file) an issued version's manifest is signed.
+    With `sign_key` (a private key file) an issued version's manifest is signed; with
+    `strict` an implausible input is refused (:mod:`carbon.quality.plausibility`).
     """
     check_options(status, restate, reason)
     signer = load_sign_key(sign_key, status)
     _refuse_existing(out, site_file_id(site_file), period_label, restate, status)  # early
-    run = run_site_period(site_file, period_label, out, restate=restate, baseline=baseline)
+    run = run_site_period(
+        site_file, period_label, out, restate=restate, baseline=baseline, strict=strict
+    )
     return write_report(
         run,
         out,

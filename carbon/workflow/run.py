@@ -86,12 +86,17 @@ def run_site_period(
     *,
     restate: bool = False,
     baseline: str | None = AUTO,
+    strict: bool = False,
 ) -> PeriodRun:
-    """Read a site file and its inputs and compute one month (see :func:`run_demo_period`)."""
+    """Read a site file and its inputs and compute one month (see :func:`run_demo_period`).
+
+    With `strict`, an implausible input (:mod:`carbon.quality.plausibility`) is refused."""
     data = site_data(site_file)
     period = month(period_label, data.site.site.timezone)
     _check_baseline(data, period, baseline)  # a bad or unavailable baseline fails first
     outcome = data.run(period, prior_uses_for(out, data.site.site.id, period_label, restate))
+    if strict and outcome.plausibility is not None:
+        outcome.plausibility.refuse()
     extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}
     return PeriodRun(data, outcome, extra, site_instruments(site_file), baseline)
 

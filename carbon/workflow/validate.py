@@ -1,8 +1,15 @@
 """``carbon validate``: read everything a site declares and report its data quality.
 
-No accounting and no files: the meters' coverage, negative, estimated, duplicate and
-conflicting readings, the reconciliation of each parent meter with its children, and a
-list of the problems found.
+No files are written: the meters' coverage, negative, estimated, duplicate and conflicting
+readings, the reconciliation of each parent meter with its children, the plausibility
+checks (:mod:`carbon.quality.plausibility`) and a list of the problems found.
+
+``validate`` refuses what ``report`` refuses: every input is read the same way
+(:func:`carbon.workflow.inputs.site_data`), every ``[[fuel]]`` record is checked as the
+accounting checks it, and with ``--period`` the month is computed as ``report`` computes it
+(attribution, scopes, KPIs, the results document): an error ``report`` would raise for that
+month is listed as a problem (``refusals`` in the summary: the error's fields, naming file,
+meter and interval), and raised under ``--strict``, as is a plausibility finding.
 """
 
 from __future__ import annotations
@@ -10,14 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from carbon.accounting.annual_factors import location_factors_for
+from carbon.accounting.fuel_records import fuel_record_from_dict
 from carbon.analysis.period import slice_flags, slice_period, slice_readings
-from carbon.core.period import month
+from carbon.core.errors import CarbonError
+from carbon.core.period import Period, month
 from carbon.quality.assess import assess
 from carbon.quality.categories import tally
 from carbon.quality.invoices import check_invoices
+from carbon.quality.plausibility import PlausibilityReport, check_plausibility
 from carbon.quality.reconcile import reconcile
-from carbon.quality.sources import read_site
-from carbon.site.load import load_site
+from carbon.results.document import ReportMeta, build_results
+from carbon.workflow.inputs import SiteData, site_data
 
 __all__ = ["Validation", "validate_site"]
 
@@ -30,20 +44,81 @@ class Validation:
     problems: list[str]
 
 
-def validate_site(site_file: Path, period_label: str | None = None) -> Validation:
-    """Read everything a site declares and report data quality (no accounting, no files)."""
-    site = load_site(site_file)
-    base = Path(site_file).parent
-    inputs = read_site(site, base)
-    cube = inputs.cube
+def period_plausibility_of(data: SiteData, period: Period) -> PlausibilityReport:
+    """The plausibility checks of one period, where the month itself cannot be computed."""
+    cube = data.cube
+    return _span_plausibility(
+        replace(
+            data,
+            cube=replace(
+                cube,
+                energy=slice_period(cube.energy, period, cube.interval),
+                flags=slice_flags(cube.flags, period, cube.interval),
+            ),
+        )
+    )
+
+
+def _span_plausibility(data: SiteData) -> PlausibilityReport:
+    """The plausibility checks over the whole data span (no period given)."""
+    cube, grid, site = data.cube, data.grid, data.site
+    times = pd.DatetimeIndex(cube.energy["time"].values)
+    year = int(times[0].year)
+    subregion, _ = location_factors_for(site, year)
+    grid_times = pd.DatetimeIndex(grid.intensity["time"].values)
+    inside = np.asarray((grid_times >= times[0]) & (grid_times < times[-1] + cube.interval))
+    return check_plausibility(
+        cube.energy,
+        cube.interval,
+        site,
+        flags=cube.flags,
+        files={m.id: f for m in site.meters if (f := site.meter_file(m)) is not None},
+        intensity=grid.intensity.isel(time=inside),
+        grid_path=grid.record.path,
+        annual_rate=None if subregion is None else float(subregion.rate.to("g CO2e/kWh").magnitude),
+        annual_label=None
+        if subregion is None
+        else f"{subregion.dataset.edition} {subregion.region}",
+    )
+
+
+def validate_site(
+    site_file: Path, period_label: str | None = None, *, strict: bool = False
+) -> Validation:
+    """Read everything a site declares and report data quality (no files written).
+
+    With `period_label` the month is also computed as ``carbon report`` computes it; with
+    `strict` a plausibility finding raises :class:`~carbon.core.errors.PlausibilityError`.
+    """
+    data = site_data(Path(site_file))
+    site, cube = data.site, data.cube
+    for i, record in enumerate(site.fuel):  # the checks the accounting makes of each record
+        try:
+            fuel_record_from_dict(record, source=f"{site_file} [[fuel]][{i}]")
+        except CarbonError as exc:
+            raise type(exc)(str(exc), path=site_file, key=f"fuel[{i}]", reason=exc.reason) from None
     energy, flags, readings = cube.energy, cube.flags, cube.readings
     span, period = None, None
+    refusals: list[dict[str, object]] = []
     if period_label is not None:
         period = month(period_label, site.site.timezone)
         energy = slice_period(energy, period, cube.interval)
         flags = slice_flags(flags, period, cube.interval)
         readings = slice_readings(readings, period, cube.interval)
         span = period.as_dict()
+        try:  # every check `report` makes of the month
+            outcome = data.run(period)
+            build_results(outcome, ReportMeta("validate", 1, "draft", period.end.date()))
+            plausible = outcome.plausibility
+        except CarbonError as exc:  # `report` would refuse the month: listed, or raised
+            if strict:
+                raise
+            refusals.append(exc.to_dict())
+            plausible = period_plausibility_of(data, period)
+    else:
+        plausible = _span_plausibility(data)
+    if strict and plausible is not None:
+        plausible.refuse()
     roles = {m.id: m.role for m in site.meters}
     found = assess(
         energy,
@@ -95,6 +170,9 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
                 f"reconciliation {r.parent}: {r.breaches} interval(s) beyond "
                 f"{r.tolerance:.1%} between the meter and its children"
             )
+    problems.extend(f"carbon report would refuse the period: {r['message']}" for r in refusals)
+    if plausible is not None:
+        problems.extend(f"implausible: {flag.message()}" for flag in plausible.flags)
     times = energy["time"].values
     summary = {
         "site": site.site.id,
@@ -104,9 +182,11 @@ def validate_site(site_file: Path, period_label: str | None = None) -> Validatio
             "end": str(times[-1] + cube.interval.to_timedelta64()) + "Z" if len(times) else None,
             "interval": cube.interval.isoformat(),
         },
-        "inputs": [r.as_dict() for r in (*cube.records, inputs.grid.record)],
+        "inputs": [r.as_dict() for r in (*cube.records, data.grid.record)],
         "quality": found.as_dict(),
         "reconciliation": [r.as_dict() for r in recs],
+        "plausibility": None if plausible is None else plausible.as_dict(),
+        "refusals": refusals,
         "problems": problems,
     }
     return Validation(summary=summary, problems=problems)

@@ -83,6 +83,7 @@ def test_a_missing_reading_beside_a_value_conflicts_two_missing_agree(reference:
     assert np.isnan(kwh(cube, "REV")[1])
     assert flags(cube, "REV")[1] != Flag.DUPLICATE_CONFLICTING
 
+
 def test_mixed_resolutions_are_summed_to_the_longest_interval() -> None:
     minute = long_frame({"M": [1.0] * 30}, freq="1min")
     quarter = long_frame({"REV": [20.0, 20.0]}, freq="15min")

@@ -33,9 +33,7 @@ def test_background_hash_equals_the_plain_hash(tmp_path: Path) -> None:
 
 def test_cube_record_carries_the_file_hash_when_none_is_given(tmp_path: Path) -> None:
     path = _file(tmp_path)
-    common = dict(
-        source=str(path), interval=pd.Timedelta("15min"), time_column="ts", unit="kWh"
-    )
+    common = dict(source=str(path), interval=pd.Timedelta("15min"), time_column="ts", unit="kWh")
     hashed = long_parquet_cube(path, ["A", "B"], **common)
     given = long_parquet_cube(path, ["A", "B"], sha256=file_sha256(path), **common)
     assert hashed.records[0].sha256 == file_sha256(path) == given.records[0].sha256

@@ -30,9 +30,12 @@ def site_issued(example_issued):
 
 
 def flipped_copy(pdf: Path, target: Path) -> Path:
-    """A copy of `pdf` with one bit changed in the middle of the file."""
+    """A copy of `pdf` with one bit changed in the middle of the file: in the first stream
+    that starts after the middle, so the flip is inside compressed data wherever the layout
+    puts the object boundaries."""
     data = bytearray(pdf.read_bytes())
-    data[len(data) // 2] ^= 0x01
+    inside = data.find(b">>\nstream\n", len(data) // 2) + len(b">>\nstream\n") + 16
+    data[inside] ^= 0x01
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(bytes(data))
     return target
