@@ -77,7 +77,7 @@ def original(demo_issued) -> bytes:
 
 @pytest.fixture(scope="module")
 def scope_page(original) -> int:
-    """The first page of '3 Emissions by scope' (page 5 of the demo)."""
+    """The first page of '4 Emissions by scope' (page 5 of the demo)."""
     return first_page_of(original, "Emissions by scope")
 
 
@@ -116,10 +116,10 @@ def pages_check(found: Verification) -> str:
 
 EXPECTED = {
     # forgery: (page named, relative to the scope page; its section; what happened)
-    "removed": (0, "3 Emissions by scope", "missing"),
-    "added": (1, "3 Emissions by scope", "added"),
+    "removed": (0, "4 Emissions by scope", "missing"),
+    "added": (1, "4 Emissions by scope", "added"),
     "reordered": (0, None, "moved"),  # None: the section of the page that moved there
-    "painted": (0, "3 Emissions by scope", "changed"),
+    "painted": (0, "4 Emissions by scope", "changed"),
 }
 
 
@@ -161,7 +161,7 @@ def test_the_cli_names_the_removed_page(demo_issued, forgeries, scope_page, tmp_
     result = CliRunner().invoke(app, ["verify", str(pdf), "--no-recompute"])
     assert result.exit_code == 1, result.output
     assert "FAIL rendered pages: byte comparison: the file is not the disclosure" in result.output
-    assert f"page {scope_page} (3 Emissions by scope): missing: page {scope_page}" in result.output
+    assert f"page {scope_page} (4 Emissions by scope): missing: page {scope_page}" in result.output
     assert "NOT verified" in result.output
 
 
@@ -240,7 +240,7 @@ def test_re_hashed_results_fail_by_the_pages_they_render(original, tmp_path: Pat
     # but the pages do not show what the forged results render
     assert failed(found) == ["rendered pages"]
     sections = {p["section"] for p in found.differing_pages}
-    assert {"1 Summary", "3 Emissions by scope"} <= sections, sections
+    assert {"1 The pivot at a glance", "4 Emissions by scope"} <= sections, sections
     assert {p["problem"].split(":")[0] for p in found.differing_pages} == {"changed"}
 
 

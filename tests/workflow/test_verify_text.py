@@ -49,5 +49,5 @@ def test_other_software_checks_the_page_text_and_catches_a_painted_figure(
     found = verify_pdf(copy, recompute=False)
     assert [c.name for c in found.failures] == ["rendered pages"]
     (problem,) = found.differing_pages
-    assert problem["page"] == page and problem["section"] == "3 Emissions by scope"
+    assert problem["page"] == page and problem["section"] == "4 Emissions by scope"
     assert problem["problem"].startswith(f"figures: {PAINTED} printed here is not among")
