@@ -65,8 +65,10 @@ def report_context(
 
 
 def recorded_from_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """What the audit sections read from the manifest: ``restatement`` and ``signoff``."""
-    return {"restatement": manifest.get("restatement"), "signoff": manifest.get("signoff")}
+    """What the audit sections read from the manifest beside the results: ``restatement``,
+    ``signoff``, ``ledger_anchor`` (an issued version) and ``signing`` (a signed one)."""
+    keys = ("restatement", "signoff", "ledger_anchor", "signing")
+    return {key: manifest.get(key) for key in keys}
 
 
 def disclosure_html(

@@ -33,6 +33,7 @@ from carbon.ledger.signing import (
     new_key_pair,
     write_new,
 )
+from carbon.report.disclosure import recorded_from_manifest
 
 __all__ = [
     "ledger_checkpoint",
@@ -96,8 +97,7 @@ def repair_ledger(reports: Path, reason: str) -> list[dict[str, Any]]:
 
 def recorded_for_render(manifest: dict[str, Any]) -> dict[str, Any]:
     """What the disclosure's audit sections read from the manifest beside the results."""
-    keys = ("restatement", "signoff", "ledger_anchor", "signing")
-    return {key: manifest.get(key) for key in keys}
+    return recorded_from_manifest(manifest)
 
 
 #: One check's outcome: name, ok (True, False, or None when not checked) and detail.
