@@ -117,6 +117,8 @@ def test_fleet_on_a_local_dask_cluster(fleet: Path, tmp_path: Path) -> None:
             str(out),
             "--scheduler",
             "local",
+            "--baseline",
+            "none",  # the scheduler is the subject here
         ],
     )
     assert result.exit_code == 0, result.output

@@ -318,21 +318,27 @@ def test_issuing_after_drafts_only_takes_the_next_number_without_restating(tmp_p
     write_example(tmp_path)
     site = tmp_path / "site.toml"
     out = tmp_path / "reports"
-    draft = write_site_report(site, "2023-11", out)
+    draft = write_site_report(site, "2023-11", out, baseline="none")
     draft_pdf = (draft.path / "disclosure.pdf").read_bytes()
     with pytest.raises(OutputExistsError, match="--restate"):
-        write_site_report(site, "2023-11", out)  # a second draft still needs --restate
-    issued = write_site_report(site, "2023-11", out, status="issued")
+        write_site_report(
+            site, "2023-11", out, baseline="none"
+        )  # a second draft still needs --restate
+    issued = write_site_report(site, "2023-11", out, status="issued", baseline="none")
     assert issued.path.name == "v2" and issued.results["status"] == "issued"
     manifest = json.loads((issued.path / "manifest.json").read_text())
     assert manifest["restatement"] is None
     assert [e["version"] for e in read_ledger(ledger_path(out, "pecos"))] == [2]
     assert (draft.path / "disclosure.pdf").read_bytes() == draft_pdf
     with pytest.raises(OutputExistsError, match="--restate"):
-        write_site_report(site, "2023-11", out, status="issued")
-    later_draft = write_site_report(site, "2023-11", out, restate=True, reason="review")
+        write_site_report(site, "2023-11", out, status="issued", baseline="none")
+    later_draft = write_site_report(
+        site, "2023-11", out, restate=True, reason="review", baseline="none"
+    )
     assert later_draft.path.name == "v3"
-    v4 = write_site_report(site, "2023-11", out, status="issued", restate=True, reason="fix")
+    v4 = write_site_report(
+        site, "2023-11", out, status="issued", restate=True, reason="fix", baseline="none"
+    )
     restatement = json.loads((v4.path / "manifest.json").read_text())["restatement"]
     assert restatement["supersedes"]["version"] == 2
     assert restatement["supersedes"]["status"] == "issued"

@@ -60,7 +60,7 @@ def test_serials_issued_at_another_site_are_refused_naming_both_uses(tmp_path: P
     issued report of site 'west' (serials 005001-005100): the demo report is refused."""
     _issued(tmp_path, "west", "2025-07", [_use("west", "west-recs", 5001, 5100)])
     with pytest.raises(SerialOverlapError) as err:
-        write_demo_report(tmp_path, "2025-07")
+        write_demo_report(tmp_path, "2025-07", baseline="none")
     text = str(err.value)
     assert "'west-recs' at site 'west'" in text
     assert "'rec-wind-2025-07' at site 'demo'" in text
@@ -75,7 +75,7 @@ def test_an_issued_demo_period_can_be_restated_and_a_later_month_issued(
     _, restated = demo_restated
     root = copy_reports(restated, tmp_path / "reports").path.parents[2]
     assert [p.name for p in sorted((root / "demo" / "2025-07").iterdir())] == ["v1", "v2"]
-    written = write_demo_report(root, "2025-08", status="issued")
+    written = write_demo_report(root, "2025-08", status="issued", baseline="none")
     assert written.results["status"] == "issued"
 
 
@@ -102,7 +102,7 @@ def test_a_claim_issued_while_this_run_computed_is_refused_under_the_lock(
     monkeypatch.setattr(period_run, "prior_uses_for", ledger_read_before_the_other_run_issued)
     monkeypatch.setattr(publish, "prior_uses_for", ledger_read_before_the_other_run_issued)
     with pytest.raises(SerialOverlapError) as err:
-        write_demo_report(tmp_path, "2025-07", status="issued")
+        write_demo_report(tmp_path, "2025-07", status="issued", baseline="none")
     assert len(calls) == 2
     assert "'west-recs' at site 'west'" in str(err.value)
     assert "'rec-wind-2025-07' at site 'demo'" in str(err.value)

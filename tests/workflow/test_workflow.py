@@ -127,12 +127,16 @@ def test_same_inputs_give_the_same_bytes(written, tmp_path: Path) -> None:
 
 
 def test_cli_demo_prints_summary_and_path(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["demo", "--period", "2025-06", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["demo", "--period", "2025-06", "--out", str(tmp_path), "--baseline", "none"]
+    )
     assert result.exit_code == 0, result.output
     assert "Mining" in result.output and "AI hosting" in result.output
     assert str(tmp_path / "demo" / "2025-06" / "v1") in result.output.replace("\n", "")
     results = json.loads((tmp_path / "demo" / "2025-06" / "v1" / "results.json").read_text())
     assert results["energy_kwh"]["mining"] > 0 and results["energy_kwh"]["ai"] > 0
+    # --baseline none: no comparison, and the results say so
+    assert "decomposition" not in results and results["baseline_choice"]["requested"] == "none"
 
 
 def test_scope1_market_based_and_td_losses_are_reported(written) -> None:
