@@ -103,6 +103,7 @@ def test_fleet_file_is_checked(tmp_path: Path) -> None:
     assert "either --site FILE or --fleet FILE" in str(result.exception)
 
 
+@pytest.mark.slow  # starts a dask LocalCluster and writes two sites
 def test_fleet_on_a_local_dask_cluster(fleet: Path, tmp_path: Path) -> None:
     out = tmp_path / "reports"
     result = CliRunner().invoke(

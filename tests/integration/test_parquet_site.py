@@ -19,6 +19,7 @@ from unittest import mock
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from carbon.cli import app
@@ -77,6 +78,7 @@ def _validate(folder: Path):
     return CliRunner().invoke(app, ["validate", "--site", site, "--period", "2023-11", "--json"])
 
 
+@pytest.mark.slow  # two full reports compared byte for byte
 def test_direct_cube_gives_the_same_report(tmp_path: Path) -> None:
     _parquet_site(tmp_path, "source_id")
     built = []
@@ -102,6 +104,7 @@ def test_direct_cube_gives_the_same_report(tmp_path: Path) -> None:
     assert (tmp_path / "fast" / same).read_bytes() == (tmp_path / "tables" / same).read_bytes()
 
 
+@pytest.mark.slow  # two full reports compared byte for byte
 def test_dirty_file_without_its_duplicate_is_built_directly_and_the_same(tmp_path: Path) -> None:
     """Gaps, a negative and a missing value stay on the direct path (only a duplicate leaves)."""
     _parquet_site(tmp_path, "dirty")

@@ -310,6 +310,7 @@ def test_history_of_a_site_file(issued) -> None:
     assert v2["pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
 
 
+@pytest.mark.slow  # writes four versions of the example site
 def test_issuing_after_drafts_only_takes_the_next_number_without_restating(tmp_path: Path) -> None:
     """Drafts are never published: the first issued version of a period needs no --restate,
     takes the number after the drafts, restates nothing, and leaves the drafts untouched.
