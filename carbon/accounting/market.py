@@ -386,7 +386,7 @@ def _annual_rate(total_load: np.ndarray, ef_rem: np.ndarray, notes: list[str]) -
     if len(np.unique(ef_rem)) > 1:
         notes.append(
             "the remainder rate varies by hour; annual matching uses its load-weighted mean "
-            f"{ef_annual * 1000:.6g} g CO2e/kWh"
+            f"{ef_annual * 1000:.6g} kg CO2e/MWh"
         )
     return ef_annual
 

@@ -602,7 +602,7 @@ def test_hourly_residual_factor_and_its_load_weighted_annual_mean() -> None:
     assert result.total_hourly_kgco2e == pytest.approx(120 * 300 + 360 * 700, rel=RTOL)
     # Annual: load-weighted mean (120*300 + 360*700)/480 = 600 g/kWh, times 480 MWh: the same.
     assert result.total_annual_kgco2e == pytest.approx(288_000.0, rel=RTOL)
-    assert any("load-weighted mean 600 g CO2e/kWh" in n for n in result.notes)
+    assert any("load-weighted mean 600 kg CO2e/MWh" in n for n in result.notes)
     assert result.remainder_factor.pint.units == ureg.Unit("g CO2e/kWh")
 
 
