@@ -38,6 +38,7 @@ from carbon.site.model import SiteConfig
 
 __all__ = [
     "period_plausibility",
+    "plausibility_between",
     "run_period",
     "slice_flags",
     "slice_period",
@@ -152,9 +153,27 @@ def period_plausibility(
     period's meter energy and the grid source's intensity inside the period, against the
     site's bounds and the eGRID subregion's published annual rate."""
     start, end = (t.tz_convert("UTC").tz_localize(None) for t in (period.start_utc, period.end_utc))
+    return plausibility_between(
+        site, energy, flags, interval, grid, factors.subregion, start=start, end=end
+    )
+
+
+def plausibility_between(
+    site: SiteConfig,
+    energy: xr.DataArray,
+    flags: xr.DataArray,
+    interval: pd.Timedelta,
+    grid: GridIntensity,
+    subregion: Any,
+    *,
+    start: Any,
+    end: Any,
+) -> PlausibilityReport:
+    """The plausibility checks of `energy` and of the grid intensity in ``[start, end)``
+    (UTC, naive), against the site's bounds and `subregion`'s published annual rate (an
+    eGRID subregion factor, or None: that comparison is not made)."""
     times = pd.DatetimeIndex(grid.intensity["time"].values)
     inside = np.asarray((times >= start) & (times < end))
-    subregion = factors.subregion
     return check_plausibility(
         energy,
         interval,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from carbon.core.errors import ConfigError
 from carbon.core.lineage import InputRecord, file_sha256
 from carbon.site.activity import ActivityPeriod
+from carbon.site.csv_rows import table_rows, validation_problems
 from carbon.site.model import SiteConfig
 
 __all__ = ["ACTIVITY_COLUMNS", "activity_input_record", "read_activity_csv"]
@@ -69,25 +70,15 @@ def read_activity_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
         )
     rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
-    for line, cells in enumerate(reader, start=2):  # loops over monthly rows, not readings
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise ConfigError(
-                f"{path}: line {line}: {len(cells)} cells, expected {len(header)} (the header's)",
-                path=path,
-                line=line,
-                reason="cell-count",
-            )
-        row = {k: c.strip() for k, c in zip(header, cells, strict=True) if c.strip()}
+    for line, row in table_rows(path, reader, header):
         try:
             record = ActivityPeriod.model_validate(row)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
-            )
             raise ConfigError(
-                f"{path}: line {line}: {problems}", path=path, line=line, reason="invalid-row"
+                f"{path}: line {line}: {validation_problems(exc)}",
+                path=path,
+                line=line,
+                reason="invalid-row",
             ) from None
         if record.period in seen:
             raise ConfigError(

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from carbon.core.errors import ConfigError
+from carbon.site.csv_rows import table_rows, validation_problems
 from carbon.site.schema import Frozen, checked_quantity
 
 __all__ = ["INVOICE_COLUMNS", "Invoice", "read_invoices_csv"]
@@ -110,29 +111,14 @@ def read_invoices_csv(path: Path, written: str) -> list[dict[str, Any]]:
             reason="invoice-columns",
         )
     rows = []
-    for line, cells in enumerate(reader, start=2):  # loops over bills
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise ConfigError(
-                f"{path}: line {line}: {len(cells)} cells, expected {len(header)} (the header's)",
-                path=path,
-                line=line,
-                key="invoices",
-                reason="cell-count",
-            )
-        row: dict[str, Any] = {
-            k: c.strip() for k, c in zip(header, cells, strict=True) if c.strip()
-        }
+    for line, cells in table_rows(path, reader, header, key="invoices"):
+        row: dict[str, Any] = dict(cells)
         row["source"] = f"{written}:{line}"
         try:
             Invoice.model_validate(row)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
-            )
             raise ConfigError(
-                f"{path}: line {line}: {problems}",
+                f"{path}: line {line}: {validation_problems(exc)}",
                 path=path,
                 line=line,
                 key="invoices",

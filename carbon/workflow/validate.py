@@ -17,18 +17,22 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from carbon.accounting.annual_factors import location_factors_for
 from carbon.accounting.fuel_records import fuel_record_from_dict
-from carbon.analysis.period import slice_flags, slice_period, slice_readings
+from carbon.analysis.period import (
+    plausibility_between,
+    slice_flags,
+    slice_period,
+    slice_readings,
+)
 from carbon.core.errors import CarbonError
 from carbon.core.period import Period, month
 from carbon.quality.assess import assess
 from carbon.quality.categories import tally
 from carbon.quality.invoices import check_invoices
-from carbon.quality.plausibility import PlausibilityReport, check_plausibility
+from carbon.quality.plausibility import PlausibilityReport
 from carbon.quality.reconcile import reconcile
 from carbon.results.document import ReportMeta, build_results
 from carbon.workflow.inputs import SiteData, site_data
@@ -61,24 +65,18 @@ def period_plausibility_of(data: SiteData, period: Period) -> PlausibilityReport
 
 def _span_plausibility(data: SiteData) -> PlausibilityReport:
     """The plausibility checks over the whole data span (no period given)."""
-    cube, grid, site = data.cube, data.grid, data.site
+    cube, site = data.cube, data.site
     times = pd.DatetimeIndex(cube.energy["time"].values)
-    year = int(times[0].year)
-    subregion, _ = location_factors_for(site, year)
-    grid_times = pd.DatetimeIndex(grid.intensity["time"].values)
-    inside = np.asarray((grid_times >= times[0]) & (grid_times < times[-1] + cube.interval))
-    return check_plausibility(
-        cube.energy,
-        cube.interval,
+    subregion, _ = location_factors_for(site, int(times[0].year))
+    return plausibility_between(
         site,
-        flags=cube.flags,
-        files={m.id: f for m in site.meters if (f := site.meter_file(m)) is not None},
-        intensity=grid.intensity.isel(time=inside),
-        grid_path=grid.record.path,
-        annual_rate=None if subregion is None else float(subregion.rate.to("g CO2e/kWh").magnitude),
-        annual_label=None
-        if subregion is None
-        else f"{subregion.dataset.edition} {subregion.region}",
+        cube.energy,
+        cube.flags,
+        cube.interval,
+        data.grid,
+        subregion,
+        start=times[0],
+        end=times[-1] + cube.interval,
     )
 
 

@@ -30,13 +30,10 @@ the file, byte for byte or, when other software wrote it, page text against page
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import logging
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -61,6 +58,7 @@ from carbon.report.render import render_html
 from carbon.results.document import ReportMeta, build_results
 from carbon.workflow.compare import extend_results, requested_baseline
 from carbon.workflow.inputs import demo_period, demo_site_data, site_data
+from carbon.workflow.pdf_pages import quiet_pypdf
 from carbon.workflow.trust import recorded_for_render, trust_checks
 from carbon.workflow.verify_pages import PageFinding, check_pages, check_recomputed_pages
 
@@ -134,18 +132,6 @@ class Verification:
         self.notes.extend(finding.notes)
 
 
-@contextlib.contextmanager
-def _quiet_pypdf() -> Iterator[None]:
-    """pypdf logs the damage it forgives; verify reports damage itself."""
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def _read_pdf(data: bytes) -> tuple[dict[str, bytes], list[str]]:
     """The PDF's embedded files (name → bytes) and the streams that fail to decode.
 
@@ -160,7 +146,7 @@ def _read_pdf(data: bytes) -> tuple[dict[str, bytes], list[str]]:
 
     damaged = []
     files = {}
-    with _quiet_pypdf():
+    with quiet_pypdf():
         reader = PdfReader(io.BytesIO(data))
         for generation, numbers in sorted(reader.xref.items()):
             for number in sorted(numbers):
