@@ -86,7 +86,7 @@ StrictOption = Annotated[
         "--strict",
         help="Refuse an implausible input (a reading above the meter's rated power or the "
         "site's capacity, a grid intensity outside its physical range or far from the "
-        "region's annual rate; bounds in the site file's [quality] table) instead of "
+        "region's annual rate; bounds in the site file's \\[quality] table) instead of "
         "flagging it.",
     ),
 ]
@@ -202,7 +202,7 @@ def validate(
 
     Runs every check `carbon report` runs (with --period, the month is computed as the
     report computes it, nothing written) and the plausibility checks of the site's
-    [quality] bounds. Exit status: 0 clean, 1 data problems found (or, with --strict, an
+    \\[quality] bounds. Exit status: 0 clean, 1 data problems found (or, with --strict, an
     implausible input), 2 configuration or usage error.
     """
     from carbon import workflow  # start-up time (see the module notes)
