@@ -38,7 +38,7 @@ def test_example_runs(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     namespace: dict[str, object] = {"__name__": "__example__"}
     with contextlib.redirect_stdout(out):
         for block in blocks:
-            exec(compile(block, f"{page.name}:example", "exec"), namespace)  # noqa: S102
+            exec(compile(block, f"{page.name}:example", "exec"), namespace)
     assert out.getvalue().strip(), f"{page.name}: the example prints nothing"
 
 
