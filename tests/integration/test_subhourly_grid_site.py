@@ -103,8 +103,16 @@ def test_the_report_states_the_alignment(tmp_path: Path) -> None:
     site = write_site(tmp_path, "watttime")
     result = CliRunner().invoke(
         app,
-        ["report", "--site", str(site), "--period", "2024-02", "--out", str(tmp_path / "r")]
-        + ["--json"],
+        [
+            "report",
+            "--site",
+            str(site),
+            "--period",
+            "2024-02",
+            "--out",
+            str(tmp_path / "r"),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     results = json.loads(result.output)
