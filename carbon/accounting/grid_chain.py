@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from carbon.accounting.location import hold_positions
 from carbon.core.errors import ConfigError
 from carbon.core.flags import Flag
 from carbon.core.units import ureg
@@ -39,11 +40,22 @@ class SourceChain:
 
 
 def _usable_on(grid: GridIntensity, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values [g CO2e/kWh] and the usable mask of one source on `times`."""
-    values = grid.intensity.pint.to("g CO2e/kWh").pint.dequantify().reindex(time=times)
-    flags = grid.flags.reindex(time=times, fill_value=int(Flag.GAP))
-    v = np.asarray(values.values, dtype="float64")
-    codes = np.asarray(flags.values)
+    """Values [g CO2e/kWh] and the usable mask of one source on `times`: each time takes the
+    value of the source interval that holds it (held constant over the interval)."""
+    at = hold_positions(grid.intensity.indexes["time"], grid.resolution, pd.DatetimeIndex(times))
+    magnitude = np.asarray(grid.intensity.pint.to("g CO2e/kWh").pint.magnitude, dtype="float64")
+    inside = at >= 0
+    v = (
+        np.where(inside, magnitude[np.maximum(at, 0)], np.nan)
+        if len(magnitude)
+        else np.full(len(at), np.nan)
+    )
+    flag_codes = np.asarray(grid.flags.values)
+    codes = (
+        np.where(inside, flag_codes[np.maximum(at, 0)], int(Flag.GAP))
+        if len(flag_codes)
+        else np.full(len(at), int(Flag.GAP))
+    )
     ok = np.isfinite(v) & (codes != int(Flag.SOURCE_MISSING)) & (codes != int(Flag.GAP))
     return v, ok
 
@@ -87,12 +99,9 @@ def chain_grids(
     times: xr.DataArray,
     interval: pd.Timedelta,
 ) -> SourceChain:
-    """Chain the site's first grid source with the further ones on the factor intervals."""
-    if grid.resolution < interval:
-        raise ConfigError(
-            f"grid source {grid.record.path!r} is finer ({grid.resolution}) than the meters "
-            f"({interval}); chaining several sources needs sources at or above the meter interval"
-        )
+    """Chain the site's first grid source with the further ones on `times` (the factor
+    intervals, or the finer common grid of a grid finer than the `interval` of the meters:
+    :mod:`carbon.accounting.alignment`)."""
     return chain_sources([grid, *more], times)
 
 

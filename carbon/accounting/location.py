@@ -64,6 +64,20 @@ def to_resolution(
     return energy.resample(time=resolution).sum(skipna=False)
 
 
+def hold_positions(
+    have: pd.DatetimeIndex, resolution: pd.Timedelta, times: pd.DatetimeIndex
+) -> np.ndarray:
+    """For each of `times`, the position in `have` (a series' interval starts, step
+    `resolution`) of the interval that contains it; -1 where the series has none."""
+    if not len(have):
+        return np.full(len(times), -1)
+    stamps = pd.DatetimeIndex(have).as_unit("ns")
+    origin = int(stamps.asi8[0])
+    t = pd.DatetimeIndex(times).as_unit("ns").asi8
+    start = origin + ((t - origin) // resolution.value) * resolution.value
+    return stamps.get_indexer(pd.DatetimeIndex(start.astype("datetime64[ns]")))
+
+
 def _coarsen_sum(energy: xr.DataArray, steps: int) -> xr.DataArray:
     """Sum every `steps` consecutive intervals (a complete grid starting on a boundary).
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pint
 import xarray as xr
 
+from carbon.accounting.alignment import factor_step
 from carbon.accounting.period_accounting import PeriodAccounting
 from carbon.attribution.workloads import Attribution
 from carbon.core.period import Period
@@ -97,6 +98,12 @@ class PeriodOutcome:
     location_factors: LocationFactors | None = None  # the per-interval factor levels
     sector: Any = None  # carbon.analysis.activity.SectorMetrics, or None without activity data
     plausibility: PlausibilityReport | None = None  # the period's plausibility findings
+
+    @property
+    def factor_step(self) -> pd.Timedelta:
+        """The interval of ``hourly_energy``, ``hourly_emissions`` and ``intensity_used``: the
+        least common multiple of the meter and grid intervals (docs/methodology.md §2.4)."""
+        return factor_step(self.interval, self.grid.resolution)
 
     @property
     def power_by_workload(self) -> xr.DataArray:

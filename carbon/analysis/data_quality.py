@@ -97,7 +97,7 @@ def estimated_block(outcome: PeriodOutcome, results: dict[str, object]) -> dict[
     part = estimated_energy(outcome)
     factor_grid = outcome.hourly_energy["time"]
     if part.sizes["time"] != factor_grid.size:
-        part = emissions.to_resolution(part, outcome.interval, outcome.grid.resolution)
+        part = emissions.to_resolution(part, outcome.interval, outcome.factor_step)
     location = emissions.location_based(part, outcome.intensity_used)
     kwh = part.sum("time").pint.to("kWh").pint.magnitude
     kg = location.sum("time").pint.to("kg CO2e").pint.magnitude

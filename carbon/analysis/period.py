@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from carbon.accounting import alignment
 from carbon.accounting import location as emissions
 from carbon.accounting.annual_factors import location_factors_for
 from carbon.accounting.grid_chain import chain_grids
@@ -112,32 +113,33 @@ def _location_factors(
     more_grids: Sequence[GridIntensity],
     total: xr.DataArray,
     interval: pd.Timedelta,
-) -> tuple[xr.DataArray, xr.DataArray, LocationFactors]:
-    """The attributed energy `total` on the factor grid, the location-based factor of every
-    factor interval [g CO2e/kWh], and the levels of the hierarchy that supplied them."""
-    usable = _usable_grid(grid)
-    if grid.resolution >= interval:
-        hourly = emissions.to_resolution(total, interval, grid.resolution)
-        source = grid.intensity
-    else:
-        hourly = total
-        source = emissions.coarsen_intensity(grid.intensity.where(usable), interval)
-        usable = None  # a meter interval with any unusable sub-interval is NaN after the mean
-    chain = chain_grids(grid, more_grids, hourly["time"], interval) if more_grids else None
-    if chain is not None:
-        source, usable = chain.intensity, None
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, LocationFactors]:
+    """The attributed energy `total` on the factor grid, its location-based emissions, the
+    factor of every factor interval [g CO2e/kWh], and the levels of the hierarchy that
+    supplied them (docs/methodology.md §1.2, §2.4)."""
     # docs/methodology.md §1.2: hourly source first, then the eGRID subregion annual rate, then the
     # national rate; the level used is recorded per interval and reported, never silent.
     subregion, national = location_factors_for(site, period.start.year)
-    intensity, levels = emissions.apply_factor_hierarchy(
-        source,
-        usable,
-        hourly["time"],
-        subregion_rate=None if subregion is None else subregion.rate,
-        national_rate=national.rate,
-    )
+    rates = {
+        "subregion_rate": None if subregion is None else subregion.rate,
+        "national_rate": national.rate,
+    }
+    if not alignment.is_exact(interval, grid.resolution):
+        # a grid finer than the meters, or intervals that do not nest: the finer common grid
+        aligned = alignment.align_location(grid, more_grids, total, interval, **rates)
+        factors = LocationFactors(
+            levels=aligned.levels, subregion=subregion, national=national, chain=aligned.chain
+        )
+        return aligned.energy, aligned.emissions, aligned.intensity, factors
+    usable = _usable_grid(grid)
+    hourly = emissions.to_resolution(total, interval, grid.resolution)
+    source = grid.intensity
+    chain = chain_grids(grid, more_grids, hourly["time"], interval) if more_grids else None
+    if chain is not None:
+        source, usable = chain.intensity, None
+    intensity, levels = emissions.apply_factor_hierarchy(source, usable, hourly["time"], **rates)
     factors = LocationFactors(levels=levels, subregion=subregion, national=national, chain=chain)
-    return hourly, intensity, factors
+    return hourly, emissions.location_based(hourly, intensity), intensity, factors
 
 
 def period_plausibility(
@@ -238,18 +240,20 @@ def run_period(
     bills = check_invoices(cube.energy, site, cube.interval, period)
     findings = replace(findings, tally=counted, invoices=bills)
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
-    split = attribution.attribute(energy, site, cube.interval)
-    hourly, intensity, factors = _location_factors(
+    split = attribution.attribute(energy, site, cube.interval, cube.split_points)
+    hourly, hourly_emissions, intensity, factors = _location_factors(
         site, period, grid, more_grids, split.total, cube.interval
     )
     plausible = period_plausibility(
         site, period, energy, filled.flags, cube.interval, grid, factors
     )
-    hourly_emissions = emissions.location_based(hourly, intensity)
     annual = factors.fallback_rate()
+    # market-based matching runs on clock hours: sub-hourly load summed to hours (§2.4)
+    step = alignment.factor_step(cube.interval, grid.resolution)
+    clock_load, clock_rate = alignment.clock_hours(hourly, hourly_emissions, intensity, step)
     scopes = account_period(
-        hourly_load=hourly,
-        location_intensity=intensity,
+        hourly_load=clock_load,
+        location_intensity=clock_rate,
         instruments=instruments,
         fuel_records=[f for f in site.fuel if str(f.get("period")) == period.label],
         site_id=site.site.id,

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from carbon.accounting.alignment import HOUR
 from carbon.accounting.location import to_resolution
 from carbon.accounting.outcome import PeriodOutcome
 from carbon.core.errors import UnitError
@@ -178,7 +179,13 @@ def split_by_tenant(
         energy_f, workload_f = energy_t, total_kwh
     share_f = _share(energy_f, workload_f.sel(workload=workload_of))
     location = (share_f * location_by_workload.sel(workload=workload_of)).sum("time")
-    market_h = (share_f * market_hourly_by_workload.sel(workload=workload_of)).sum("time")
+    share_h = share_f
+    if factor_resolution != HOUR:  # market-based matching runs on clock hours (§2.4)
+        share_h = _share(
+            to_resolution(energy_t, interval, HOUR),
+            to_resolution(total_kwh, interval, HOUR).sel(workload=workload_of),
+        )
+    market_h = (share_h * market_hourly_by_workload.sel(workload=workload_of)).sum("time")
     share_period = _share(energy_t.sum("time"), total_kwh.sum("time").sel(workload=workload_of))
     market_a = share_period * market_annual_by_workload.sel(workload=workload_of)
     totals = {
@@ -227,8 +234,7 @@ def _kwh(q: Any) -> float:
 def tenants_block(outcome: PeriodOutcome) -> dict[str, Any]:
     """The ``tenants`` block of results.json (plain numbers, the unit in every key)."""
     site = outcome.site
-    grid_step = outcome.grid.resolution
-    factor_resolution = grid_step if grid_step >= outcome.interval else outcome.interval
+    factor_resolution = outcome.factor_step
     market = outcome.scopes.market
     split = split_by_tenant(
         tenant_it=tenant_it_energy(site, outcome.energy, outcome.interval),

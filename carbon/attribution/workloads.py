@@ -15,11 +15,15 @@ undefined: that energy goes to the workload ``other`` and is reported as such,
 never spread by a guess. The result reproduces ``M_t`` exactly.
 
 Effective-dated workload assignments split an interval by time overlap, so a
-hall converting at 12:07 splits its 12:00 reading 7/15 : 8/15.
+hall converting at 12:07 splits its 12:00 reading 7/15 : 8/15. Where the IT meter reads
+finer than the common interval (15-minute IT meters under an hourly revenue meter), the
+interval holding the change is split by the energy the IT meter read before and after it,
+the instant itself apportioned by time within its own reading (:func:`split_by_energy`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,9 +147,14 @@ def _it_by_workload_values(
     time: pd.DatetimeIndex,
     interval: pd.Timedelta,
     finite: bool | None = None,
+    splits: Mapping[str, tuple[tuple[int, float], ...]] | None = None,
 ) -> Any:
     """The numpy core of :func:`it_by_workload`: ``values(meter, time)`` [kWh] of the IT
     meters `ids` (no NaN) to IT energy ``(time, workload)`` [kWh] (magnitudes).
+
+    `splits` (:attr:`carbon.quality.cube_model.MeterCube.split_points`) give, for IT meters
+    finer than the cube, the energy read before a workload change inside a cell; such a cell
+    is split by that energy instead of by time (:func:`split_by_energy`).
 
     The contractions are the ``np.einsum`` calls ``xr.dot`` makes (same subscripts, same
     operand layouts), so the sums are the same bit for bit. `values` may be a dask array.
@@ -169,10 +178,70 @@ def _it_by_workload_values(
         share = _share_values(site, time, interval, [ids[i] for i in changing])
         # xr.dot over "meter" with "time" broadcast: both operands with time first
         block = take_rows(values, changing)
+        if splits:
+            share = split_by_energy(
+                share, block, [ids[i] for i in changing], site, time, interval, splits
+            )
         parts.append(np.einsum("...a,...ac->...c", block.transpose(1, 0), share.transpose(2, 0, 1)))
     if not parts:  # no IT meter: no IT energy
         return np.zeros((len(time), len(WORKLOADS)))
     return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+
+def split_by_energy(
+    share: np.ndarray,
+    values: Any,
+    ids: list[str],
+    site: SiteConfig,
+    time: pd.DatetimeIndex,
+    interval: pd.Timedelta,
+    splits: Mapping[str, tuple[tuple[int, float], ...]],
+) -> np.ndarray:
+    """`share` ``(meter, workload, time)`` with the cells that hold a workload change of a
+    meter finer than the cube split by the energy read before and after the change.
+
+    A cell ``[a, b)`` with changes at ``τ_1 < … < τ_n`` holds the segments ``[a, τ_1)``, …,
+    ``[τ_n, b)``; segment ``k`` carries ``P_k − P_(k-1)`` with ``P`` the energy read before each
+    instant (``P_0 = 0``, ``P_(n+1)`` the cell's reading), and goes to the workload of its span.
+    Where the cell reading is not positive or the energies do not fit inside it (a missing or
+    conflicting native reading, an imputed cell), the time split is kept.
+    """
+    share = share.copy()
+    starts = pd.DatetimeIndex(time).as_unit("ns").asi8
+    by_id = {m.id: m for m in site.meters_with_role("it")}
+    block = np.asarray(values, dtype="float64")
+    for m_index, meter_id in enumerate(ids):  # loops over configuration, never readings
+        points = splits.get(meter_id)
+        if not points:
+            continue
+        spans = by_id[meter_id].workload_spans()
+        cells: dict[int, list[tuple[int, float]]] = {}
+        for instant, kwh in points:  # loops over change instants
+            j = int(np.searchsorted(starts, instant, side="right")) - 1
+            if 0 <= j < len(starts) and instant < starts[j] + interval.value:
+                cells.setdefault(j, []).append((instant, kwh))
+        for j, inside in cells.items():
+            total = float(block[m_index, j])
+            before = [kwh for _, kwh in sorted(inside)]
+            edges = np.array([0.0, *before, total])
+            if not (total > 0 and np.all(np.isfinite(edges)) and np.all(np.diff(edges) >= 0)):
+                continue
+            bounds = [int(starts[j]), *(t for t, _ in sorted(inside))]
+            column = np.zeros(len(WORKLOADS))
+            for k, segment in enumerate(np.diff(edges)):  # loops over segments of one cell
+                workload = _workload_at(spans, bounds[k] + 1)
+                column[WORKLOADS.index(workload)] += segment / total
+            share[m_index, :, j] = column
+    return share
+
+
+def _workload_at(spans: list[tuple[Any, Any, str]], at_ns: int) -> str:
+    """The workload of the schedule's span that holds the instant `at_ns` [UTC ns]."""
+    for span_start, span_end, workload in spans:  # loops over configuration
+        lo, hi = span_ns(span_start, span_end)
+        if lo <= at_ns < hi:
+            return workload
+    return "other"
 
 
 def _sum_by_workload(values: np.ndarray, rows: list[int], matrix: np.ndarray) -> np.ndarray:
@@ -257,7 +326,12 @@ def check_supported_tree(site: SiteConfig) -> None:
         )
 
 
-def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) -> Attribution:
+def attribute(
+    energy: xr.DataArray,
+    site: SiteConfig,
+    interval: pd.Timedelta,
+    splits: Mapping[str, tuple[tuple[int, float], ...]] | None = None,
+) -> Attribution:
     """Split the revenue meter's energy into workloads, interval by interval.
 
     Parameters
@@ -269,6 +343,10 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
         The site model (roles, workload schedules, allocation keys).
     interval
         The meters' interval length.
+    splits
+        Energy read before a workload change inside an interval by IT meters finer than
+        `interval` (:attr:`carbon.quality.cube_model.MeterCube.split_points`); without it a
+        change inside an interval splits it by time.
     """
     energy = energy.pint.to("kWh").transpose("meter", "time")
     revenue_id = site.revenue_meter.id
@@ -307,7 +385,7 @@ def attribute(energy: xr.DataArray, site: SiteConfig, interval: pd.Timedelta) ->
     # finite column sums over all the children: no child reading is infinite (or NaN)
     finite = bool(np.isfinite(children).all()) if isinstance(values, np.ndarray) else None
     it = _it_by_workload_values(
-        take_rows(metered, [rows[m] for m in it_ids]), it_ids, site, time, interval, finite
+        take_rows(metered, [rows[m] for m in it_ids]), it_ids, site, time, interval, finite, splits
     ).transpose(1, 0)
 
     key_it = _it_energy_key_values(it)

@@ -10,7 +10,8 @@ repeated readings conflict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,10 @@ class MeterCube:
     #: duplicates and rows without a usable value included (``Σ = rows_read``). None only
     #: for a cube built elsewhere; the quality stage then cannot split the rows.
     readings: xr.DataArray | None = None
+    #: IT meter -> ((change instant [UTC ns], kWh read in its cell before it), ...) for IT
+    #: meters finer than the cube that change workload inside a cell
+    #: (:mod:`carbon.quality.split_points`); empty where none does
+    split_points: Mapping[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
 
 
 def readings_array(counts: np.ndarray, energy: xr.DataArray) -> xr.DataArray:

@@ -33,6 +33,7 @@ from carbon.ingest.registry import (
 from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
 from carbon.quality.cube_model import MeterCube
+from carbon.quality.split_points import split_points
 from carbon.site.instruments_csv import read_instruments_csv
 from carbon.site.meters import Meter
 from carbon.site.model import SiteConfig
@@ -235,7 +236,9 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
     labels: dict[str, dict[str, str]] = {}
     for table in tables:
         labels.update(table.labels)
-    return build_cube(tables, [m.id for m in site.meters]), labels
+    cube = build_cube(tables, [m.id for m in site.meters])
+    points = split_points(tables, site, cube)  # IT meters finer than the cube (§6)
+    return (replace(cube, split_points=points) if points else cube), labels
 
 
 def read_grid(site: SiteConfig, base: Path) -> GridIntensity:

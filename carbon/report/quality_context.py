@@ -182,4 +182,5 @@ def quality_context(results: dict) -> dict:
         "reconciliation": reconciliation_context(results.get("reconciliation", []) or [], timezone),
         "grid_estimated_intervals": grid.get("estimated_intervals"),
         "grid_gas_note": grid.get("gas_note") or "",
+        "grid_alignment": grid.get("alignment") if grid.get("coarsened_to_meter_interval") else "",
     }

@@ -20,6 +20,7 @@ from datetime import date
 import pandas as pd
 import xarray as xr
 
+from carbon.accounting.alignment import alignment_note, is_exact
 from carbon.accounting.grid_chain import source_shares
 from carbon.accounting.location import FACTOR_LEVELS
 from carbon.accounting.outcome import PeriodOutcome
@@ -173,11 +174,7 @@ def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
     fallback = codes != 0
     runs = []
     if fallback.any():
-        step = (
-            outcome.grid.resolution
-            if outcome.grid.resolution >= outcome.interval
-            else outcome.interval
-        )
+        step = outcome.factor_step
         start = None
         for i, bad in enumerate(fallback):
             if bad and start is None:
@@ -199,11 +196,7 @@ def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
         "shares": shares,
         "hours": hours,
         "kgco2e": emitted,
-        "interval": _resolution_words(
-            outcome.grid.resolution
-            if outcome.grid.resolution >= outcome.interval
-            else outcome.interval
-        ),
+        "interval": _resolution_words(outcome.factor_step),
         "subregion_annual_factor": None
         if sub is None
         else {
@@ -325,7 +318,8 @@ def build_results(
             "region": outcome.grid.region,
             "gas_note": outcome.grid.gas_note,
             "estimated_intervals": int((grid_flags.values == int(Flag.SOURCE_ESTIMATED)).sum()),
-            "coarsened_to_meter_interval": bool(outcome.grid.resolution < outcome.interval),
+            "coarsened_to_meter_interval": not is_exact(outcome.interval, outcome.grid.resolution),
+            "alignment": alignment_note(outcome.interval, outcome.grid.resolution),
         },
         "scope2_location_factor_levels": _factor_levels(outcome),
         "sector_metrics": sector_metrics_dict(outcome.sector, outcome.period.label),

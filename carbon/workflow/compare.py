@@ -59,7 +59,7 @@ TREND_MONTHS = 13
 
 def _meter_intensity(outcome: PeriodOutcome) -> np.ndarray:
     """The location-based factor of each meter interval [g CO2e/kWh] (its factor interval's)."""
-    step = max(outcome.grid.resolution, outcome.interval)
+    step = outcome.factor_step
     times = pd.DatetimeIndex(outcome.energy["time"].values)
     factors = outcome.intensity_used.pint.to("g CO2e/kWh").pint.dequantify()
     series = factors.to_series()
@@ -270,7 +270,7 @@ def _counterfactual(
         converted=converted,
         fleet=fleet,
         interval=outcome.interval,
-        factor_resolution=max(outcome.grid.resolution, outcome.interval),
+        factor_resolution=outcome.factor_step,
         intensity=outcome.intensity_used,
         mining_pue=mining_pue if mining_pue is not None else ureg.Quantity(1.0, ""),
         mining_market_rate=ureg.Quantity(
