@@ -18,6 +18,7 @@ import xarray as xr
 
 from carbon.accounting import location as emissions
 from carbon.accounting.annual_factors import location_factors_for
+from carbon.accounting.grid_cfe import chain_cfe
 from carbon.accounting.grid_chain import chain_grids
 from carbon.accounting.outcome import LocationFactors, PeriodOutcome
 from carbon.accounting.period_accounting import account_period
@@ -259,6 +260,9 @@ def run_period(
         year=period.start.year,
         gwp_set=site.reporting.gwp_set,
         prior_uses=tuple(prior_uses),
+        grid_cfe=chain_cfe(
+            [grid, *more_grids], hourly["time"], max(grid.resolution, cube.interval)
+        ),
     )
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     outcome = PeriodOutcome(

@@ -155,7 +155,7 @@ def _cfe_share(
     if bad.any():
         line = int(frame["line"].iloc[int(np.argmax(bad))])
         raise InputDataError(
-            f"{path}: line {line}: carbon-free share {values[bad][0]!r} is outside 0..1 "
+            f"{path}: line {line}: carbon-free share {float(values[bad][0]):g} is outside 0..1 "
             "(a fraction of the interval's generation)",
             path=path,
             line=line,
