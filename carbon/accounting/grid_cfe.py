@@ -1,5 +1,5 @@
 """The grid's carbon-free share ``c_h`` of every load interval, chained across the site's
-``[[grid]]`` sources like the intensity (docs/methodology.md §2.2).
+``[[grid]]`` sources like the intensity (docs/methodology.md §2.4).
 
 Interval by interval, the first source (in the site file's order) with a usable share
 supplies ``c_h``; which source that was is recorded. A source on finer intervals than the

@@ -1,6 +1,6 @@
 """What counts as carbon-free in a grid's generation mix: one list per source's fuel names.
 
-The grid's carbon-free share ``c_h`` of Google's CFE% (docs/methodology.md §2.2) is the
+The grid's carbon-free share ``c_h`` of Google's CFE% (docs/methodology.md §2.4) is the
 carbon-free generation of an interval over its generation, both net of storage:
 
     c_h = Σ_{f ∈ carbon-free} gen_f / Σ_{f ∉ storage} gen_f

@@ -42,7 +42,7 @@ class GridIntensity:
     gas_note: str  # "" or what the conversion to CO2e leaves out
     record: InputRecord
     # the grid's carbon-free share per interval, (time,) [dimensionless] 0..1, NaN where the
-    # source gives none; None when the source gives no share at all (docs/methodology.md §2.2)
+    # source gives none; None when the source gives no share at all (docs/methodology.md §2.4)
     cfe_share: xr.DataArray | None = None
     cfe_basis: str = ""  # what counts as carbon-free in `cfe_share`, and its caveats
 
