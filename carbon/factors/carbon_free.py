@@ -27,6 +27,7 @@ __all__ = [
     "EIA930_CARBON_FREE",
     "EIA930_COMBINED_HYDRO",
     "ENTSOE_CARBON_FREE",
+    "NESO_FUELS",
     "eia930_is_carbon_free",
     "entsoe_is_carbon_free",
 ]
@@ -84,6 +85,24 @@ ENTSOE_CARBON_FREE: Mapping[str, bool] = MappingProxyType(
         "B18": True,  # Wind Offshore
         "B19": True,  # Wind Onshore
         "B20": False,  # Other
+    }
+)
+
+
+#: NESO Carbon Intensity API ``generationmix`` fuels → carbon-free (True), not (False), or
+#: left out of both sums (None): ``imports`` come from grids of unknown mix, so the share is
+#: of the generation inside GB (or the region), as for EIA-930 and ENTSO-E.
+NESO_FUELS: Mapping[str, bool | None] = MappingProxyType(
+    {
+        "biomass": False,
+        "coal": False,
+        "gas": False,
+        "other": False,
+        "imports": None,
+        "nuclear": True,
+        "hydro": True,
+        "solar": True,
+        "wind": True,
     }
 )
 
