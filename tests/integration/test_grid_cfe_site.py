@@ -77,3 +77,41 @@ def test_hours_without_a_share_make_cfe_not_available(tmp_path: Path) -> None:
         in (cfe["not_available"])
     )
     assert doc["matching"]["hourly_match"] is not None  # the other metrics stay
+
+
+SECOND = """
+[[grid]]
+source = "electricitymaps"
+path = "grid/second.csv"
+"""
+
+
+def test_a_second_source_fills_the_hours_the_first_has_no_share_for(tmp_path: Path) -> None:
+    write_example(tmp_path)
+    _vary_share(tmp_path)
+    first = tmp_path / GRID
+    lines = first.read_text(encoding="utf-8").splitlines()
+    holes = [i for i, line in enumerate(lines) if line.startswith("2023-11-10 0")]  # 10 hours
+    second = [lines[0]] + [line.replace(",eia.gov,", ",second,") for line in lines[1:]]
+    for i in holes:  # the first file keeps its intensity but loses its share; the second
+        head, tail = lines[i].split(",eia.gov,")  # file gives 10 % in those hours
+        fields = head.rsplit(",", 2)
+        lines[i] = f"{fields[0]},,{fields[2]},eia.gov,{tail}"
+        parts = second[i].rsplit(",", 5)  # ..., low carbon, renewable, source, estimated, method
+        second[i] = ",".join([parts[0], "10.0", *parts[2:]])
+    first.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "grid" / "second.csv").write_text("\n".join(second) + "\n", encoding="utf-8")
+    site = tmp_path / "site.toml"
+    site.write_text(site.read_text(encoding="utf-8") + SECOND, encoding="utf-8")
+    doc = carbon.run(carbon.load_site(site), "2023-11", baseline="none").document
+    # Independently: the first file's share, 10 % in the ten hours it left empty.
+    merged = pd.read_csv(first)
+    shares = merged["Low Carbon Percentage"].fillna(10.0)
+    merged["Low Carbon Percentage"] = shares
+    merged.to_csv(tmp_path / "merged.csv", index=False)
+    (tmp_path / GRID).rename(tmp_path / "grid" / "first.csv")
+    (tmp_path / "merged.csv").rename(tmp_path / GRID)
+    assert doc["matching"]["cfe"] == pytest.approx(_independent_cfe(tmp_path), rel=1e-9)
+    first_src, second_src = doc["grid_cfe"]["sources"]
+    assert (first_src["intervals"], second_src["intervals"]) == (721 - 10, 10)
+    assert "(grid/second.csv) (10 intervals)" in doc["grid_cfe"]["source"]
