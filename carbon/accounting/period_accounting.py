@@ -16,6 +16,7 @@ import xarray as xr
 
 from carbon.accounting.claims import ClaimContext
 from carbon.accounting.fuel_records import fuel_record_from_dict
+from carbon.accounting.grid_cfe import CfeChain
 from carbon.accounting.market import market_based
 from carbon.accounting.market_result import MarketBasedResult
 from carbon.accounting.scope1 import Scope1Result, scope1_emissions
@@ -35,6 +36,7 @@ class PeriodAccounting:
     td_losses: TDLosses | None  # None where no grid-loss factor exists for the region
     context: ClaimContext
     td_unavailable: str | None = None  # why 3.3(c) is not computed, when it is not
+    grid_cfe: CfeChain | None = None  # the grid's carbon-free share per hour and its source
 
 
 def account_period(
@@ -51,6 +53,7 @@ def account_period(
     gwp_set: str,
     prior_uses: Sequence[SerialUse] = (),
     fuel_source: str = "site file [[fuel]]",
+    grid_cfe: CfeChain | None = None,
 ) -> PeriodAccounting:
     """Market-based Scope 2, Scope 1 and T&D losses of one period.
 
@@ -65,6 +68,10 @@ def account_period(
         Contractual instruments (:mod:`carbon.site.instruments` records).
     fuel_records
         On-site fuel records as mappings (validated here, errors name the key).
+    grid_cfe
+        The grid's carbon-free share per hour with its sources
+        (:func:`carbon.accounting.grid_cfe.chain_cfe`); Google CFE% is computed only when
+        it covers every hour.
     """
     context = ClaimContext(reporter=reporter, site_id=site_id, market_boundary=market_boundary)
     market = market_based(
@@ -72,6 +79,7 @@ def account_period(
         list(instruments),
         context,
         grid_average=location_intensity,
+        grid_cfe_share=None if grid_cfe is None else grid_cfe.usable_share(),
         prior_uses=prior_uses,
     )
     records = [
@@ -89,6 +97,7 @@ def account_period(
         td_losses=td,
         context=context,
         td_unavailable=why,
+        grid_cfe=grid_cfe,
     )
 
 

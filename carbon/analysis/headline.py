@@ -388,6 +388,14 @@ def td_block(td: Any, unavailable: str | None) -> dict[str, Any]:
     }
 
 
+def _grid_cfe(outcome: PeriodOutcome) -> dict[str, Any] | None:
+    """Where the grid's carbon-free share of Google CFE% came from, or why it is missing."""
+    chain = outcome.scopes.grid_cfe
+    if chain is None:
+        return None
+    return chain.summary(outcome.scopes.market.load.sum("workload"))
+
+
 def headline_keys(outcome: PeriodOutcome, levels_block: dict[str, Any] | None) -> dict[str, Any]:
     """The issue's summary keys, added beside the existing ones (same values, short names).
 
@@ -410,6 +418,7 @@ def headline_keys(outcome: PeriodOutcome, levels_block: dict[str, Any] | None) -
             "hourly_match": metrics.hourly_matched_share,
             "cfe": metrics.cfe_share,
         },
+        "grid_cfe": _grid_cfe(outcome),
         "intensities": _intensities(outcome),
         "factor_levels": _factor_levels(levels_block, outcome),
         "timing_effect_kgco2e": _timing_effect(outcome),

@@ -19,6 +19,7 @@ import xarray as xr
 from carbon.accounting import alignment
 from carbon.accounting import location as emissions
 from carbon.accounting.annual_factors import location_factors_for
+from carbon.accounting.grid_cfe import chain_cfe
 from carbon.accounting.grid_chain import chain_grids
 from carbon.accounting.outcome import LocationFactors, PeriodOutcome
 from carbon.accounting.period_accounting import account_period
@@ -263,6 +264,8 @@ def run_period(
         year=period.start.year,
         gwp_set=site.reporting.gwp_set,
         prior_uses=tuple(prior_uses),
+        # c_h on the same clock hours as the load it weights (Google CFE% is hourly)
+        grid_cfe=chain_cfe([grid, *more_grids], clock_load["time"], pd.Timedelta(hours=1)),
     )
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     outcome = PeriodOutcome(

@@ -58,6 +58,9 @@ def file_sha256_in_background(path: str | Path) -> Callable[[], str]:
 
 METER_COLUMNS = ("interval_start", "meter_id", "value", "flag", "line")
 GRID_COLUMNS = ("interval_start", "value", "flag", "line")
+#: Optional column of a grid table: the grid's carbon-free share of the interval, a fraction
+#: 0..1 (NaN where the source gives none); which fuels count is in ``meta["cfe_basis"]``.
+GRID_CFE_COLUMN = "cfe_share"
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class GridTable:
 
     ``frame`` columns: ``interval_start`` (datetime64[ns, UTC]), ``value`` (float64,
     in ``unit``), ``flag`` (int8: MEASURED, or SOURCE_ESTIMATED where the source says
-    so), ``line`` (int64).
+    so), ``line`` (int64). A source that gives the grid's carbon-free share adds the
+    column :data:`GRID_CFE_COLUMN` (fraction 0..1, NaN where it has none) and says in
+    ``meta["cfe_basis"]`` which generation counts as carbon-free.
     """
 
     frame: pd.DataFrame

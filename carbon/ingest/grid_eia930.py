@@ -50,8 +50,13 @@ import pint
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, span_record
+from carbon.core.lineage import GRID_CFE_COLUMN, GridTable, span_record
 from carbon.core.units import parse_unit, ureg
+from carbon.factors.carbon_free import (
+    CARBON_FREE_SET,
+    EIA930_COMBINED_HYDRO,
+    eia930_is_carbon_free,
+)
 from carbon.factors.catalogue import load_dataset
 from carbon.ingest.finite import refuse_non_finite
 
@@ -346,6 +351,16 @@ def read_eia930_balance(
     flags = np.where(missing_hours, int(Flag.SOURCE_MISSING), flags).astype(np.int8)
 
     table = pd.DataFrame({"interval_start": starts, "value": values, "flag": flags, "line": lines})
+    used = meta_counts["_used"]
+    free = np.array([eia930_is_carbon_free(k) for k in used])  # one per fuel column
+    carbon_free = np.where(present[:, free], gen[:, free], 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table[GRID_CFE_COLUMN] = np.where(
+            missing_hours, np.nan, carbon_free / np.where(total > 0, total, 1.0)
+        )
+    combined = EIA930_COMBINED_HYDRO in used and bool(
+        present[:, used.index(EIA930_COMBINED_HYDRO)].any()
+    )
     meta = {
         "source": "EIA-930 BALANCE bulk file; intensity computed by carbon",
         "accounting": "production-based (generation inside the BA; imports ignored)",
@@ -362,6 +377,18 @@ def read_eia930_balance(
         "missing_hours": str(int(missing_hours.sum())),
         "file_rows": str(len(frame)),
         "licence": "U.S. government work, public domain; EIA asks for citation",
+        "cfe_basis": "EIA-930 net generation by fuel inside the BA (production-based): "
+        f"{CARBON_FREE_SET}; carbon-free fuels here: "
+        + ", ".join(columns[k].name for k in used if eia930_is_carbon_free(k))
+        + (
+            "; the file's 'Hydropower and Pumped Storage' column nets pumped storage in "
+            "and cannot be split, so it counts as hydro"
+            if combined
+            else ""
+        )
+        + f"; negative cells counted as zero: {meta_counts['clipped_negative_cells']}",
+        "cfe_formula": "sum(gen of carbon-free fuels) / sum(gen of all fuels but storage); "
+        "negative cells count as zero in both sums",
     }
     meta_counts.pop("_used")
     meta.update({k: str(v) for k, v in meta_counts.items()})

@@ -36,10 +36,10 @@ import pandas as pd
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, span_record
+from carbon.core.lineage import GRID_CFE_COLUMN, GridTable, span_record
 from carbon.core.units import parse_unit
 
-__all__ = ["read_electricitymaps_csv"]
+__all__ = ["CFE_BASIS", "read_electricitymaps_csv"]
 
 HOUR = pd.Timedelta(hours=1)
 BASES = ("direct", "lifecycle")
@@ -53,12 +53,20 @@ _COLUMNS: Mapping[str, str] = {
     "data source": "data_source",
     "data estimated": "estimated",
     "data estimation method": "method",
+    "low carbon percentage": "cfe",
+    "carbon-free energy percentage (cfe%)": "cfe",
 }
 _REQUIRED = ("stamp", "zone", "estimated")
 _INTENSITY = re.compile(r"^carbon intensity (?P<unit>\S+) \((?P<basis>direct|lca|life cycle)\)$")
 _BASIS_OF_LABEL = {"direct": "direct", "lca": "lifecycle", "life cycle": "lifecycle"}
 # The unit as written in the header (after normalisation) -> pint unit text.
 _UNITS = {"gco2eq/kwh": "g CO2e/kWh"}
+#: What the share read from the export counts as carbon-free (the source's own definition).
+CFE_BASIS = (
+    "Electricity Maps' own carbon-free (older exports: 'low carbon') percentage of the "
+    "zone's consumed electricity, flow-traced: nuclear and renewables, which Electricity Maps "
+    "counts to include biomass (verify for the file at hand); read as is"
+)
 _NEWER_MARKERS = ("carbon-free energy percentage (cfe%)", "renewable energy percentage (re%)")
 
 
@@ -117,9 +125,12 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         as is), ``value`` [g CO2e/kWh], ``flag`` (``MEASURED``;
         ``SOURCE_ESTIMATED`` where ``Data Estimated`` is ``true``;
         ``SOURCE_MISSING`` where the intensity cell is empty), ``line`` (1-based
-        line in the file). ``region`` is the ``Zone Id``; ``kind`` is
-        ``"average"``. ``meta`` keeps the zone name, country, header
-        generation, data sources and estimation methods with their hour counts.
+        line in the file) and, where the export has ``Low Carbon Percentage``
+        (older) or ``Carbon-free energy percentage (CFE%)`` (newer),
+        ``cfe_share`` (that percentage ÷ 100; NaN where the cell is empty).
+        ``region`` is the ``Zone Id``; ``kind`` is ``"average"``. ``meta`` keeps
+        the zone name, country, header generation, data sources and estimation
+        methods with their hour counts, and ``cfe_basis`` (what the share counts).
 
     Raises
     ------
@@ -127,8 +138,9 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         `basis` is not ``"direct"`` or ``"lifecycle"``.
     InputDataError
         Missing columns, the requested basis column absent, a stamp or number
-        that does not parse, a ``Data Estimated`` value other than
-        ``true``/``false``/empty, or several zones in one file. The message
+        that does not parse, a carbon-free percentage outside 0..100, a
+        ``Data Estimated`` value other than ``true``/``false``/empty, or
+        several zones in one file. The message
         names the file and line.
     UnitError
         The intensity header carries a unit other than ``gCO₂eq/kWh``.
@@ -244,6 +256,11 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         }
     )
     meta = _meta(frame, roles, estimated, basis, value_column)
+    if "cfe" in roles:
+        table[GRID_CFE_COLUMN] = _cfe_share(frame[roles["cfe"]], roles["cfe"], lines, source)
+        meta["cfe_column"] = roles["cfe"]
+        meta["cfe_missing_hours"] = str(int(table[GRID_CFE_COLUMN].isna().sum()))
+        meta["cfe_basis"] = CFE_BASIS
     record = span_record(
         path,
         source,
@@ -263,6 +280,24 @@ def read_electricitymaps_csv(path: str | Path, *, basis: str = "direct") -> Grid
         record=record,
         meta=meta,
     )
+
+
+def _cfe_share(text: pd.Series, column: str, lines: np.ndarray, source: str) -> np.ndarray:
+    """The carbon-free percentage column as fractions; empty cells NaN; outside 0..100 refused."""
+    raw = text.str.strip()
+    values = pd.to_numeric(raw.where(raw != ""), errors="coerce").to_numpy(dtype="float64")
+    given = ~np.isnan(values)
+    bad = (~given & (raw != "").to_numpy()) | (given & ((values < 0) | (values > 100)))
+    if bad.any():
+        i = _first(bad)
+        raise InputDataError(
+            f"{source}: line {lines[i]}: {column} {raw.iloc[i]!r} is not a percentage in "
+            "0..100; expected a number such as 54.74 or an empty cell",
+            path=source,
+            line=int(lines[i]),
+            reason="implausible-share",
+        )
+    return values / 100.0
 
 
 def _counts(series: pd.Series) -> str:

@@ -31,9 +31,8 @@ XML rules (docs/data-formats.md §2.6):
 from __future__ import annotations
 
 import re
-import xml.parsers.expat
-from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
@@ -41,6 +40,7 @@ import pandas as pd
 from carbon.core.errors import InputDataError, UnitError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, file_sha256
+from carbon.ingest.xml_safety import element_line, parse_xml
 
 __all__ = ["CURVE_TYPES", "GENERATION_COLUMNS", "read_entsoe_generation"]
 
@@ -62,77 +62,19 @@ _UNIT_MW = "MAW"
 
 
 # --------------------------------------------------------------------------------------
-# A small element tree that keeps line numbers (expat; no DTDs or entities)
+# The tree: carbon.ingest.xml_safety.parse_xml (no DTDs or entities, local names, lines)
 # --------------------------------------------------------------------------------------
-@dataclass
-class _Node:
-    tag: str  # local name, namespace removed
-    line: int
-    children: list[_Node] = field(default_factory=list)
-    text: str = ""
-
-    def find(self, *path: str) -> _Node | None:
-        node: _Node | None = self
-        for name in path:
-            node = next((c for c in node.children if c.tag == name), None) if node else None
-        return node
-
-    def findall(self, name: str) -> list[_Node]:
-        return [c for c in self.children if c.tag == name]
-
-    def value(self, *path: str) -> str | None:
-        node = self.find(*path)
-        return node.text.strip() if node is not None else None
+_EXPECTED = "an ENTSO-E GL_MarketDocument (A75)"
 
 
-def _parse_xml(path: str | Path, source: str) -> _Node:
-    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
-    stack: list[_Node] = []
-    texts: list[list[str]] = []
-    root: list[_Node] = []
+def _value(element: ET.Element, path: str) -> str | None:
+    """The stripped text at `path` below `element` (``"timeInterval/start"``), None if absent."""
+    node = element.find(path)
+    return None if node is None else (node.text or "").strip()
 
-    def start(name: str, _attrs: dict[str, str]) -> None:
-        node = _Node(tag=name.rsplit(" ", 1)[-1], line=parser.CurrentLineNumber)
-        if stack:
-            stack[-1].children.append(node)
-        else:
-            root.append(node)
-        stack.append(node)
-        texts.append([])
 
-    def end(_name: str) -> None:
-        stack.pop().text = "".join(texts.pop())
-
-    def chars(data: str) -> None:
-        if texts:
-            texts[-1].append(data)
-
-    def refuse_doctype(*_args: object) -> None:
-        raise InputDataError(
-            f"{source}: line {parser.CurrentLineNumber}: DTDs are not accepted",
-            path=source,
-            line=int(parser.CurrentLineNumber),
-            reason="dtd",
-        )
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parser.StartDoctypeDeclHandler = refuse_doctype
-    try:
-        with open(path, "rb") as handle:
-            parser.ParseFile(handle)
-    except xml.parsers.expat.ExpatError as exc:
-        raise InputDataError(
-            f"{source}: line {exc.lineno}: not well-formed XML ({exc}); expected an ENTSO-E "
-            "GL_MarketDocument",
-            path=source,
-            line=int(exc.lineno),
-            reason="malformed",
-        ) from None
-    if not root:
-        raise InputDataError(f"{source}: empty XML document", path=source, reason="empty")
-    return root[0]
+def _line(element: ET.Element) -> int:
+    return element_line(element)
 
 
 # --------------------------------------------------------------------------------------
@@ -173,85 +115,87 @@ def _resolution(text: str | None, line: int, source: str) -> pd.Timedelta:
     return step
 
 
-def _refuse_other_documents(root: _Node, source: str) -> None:
+def _refuse_other_documents(root: ET.Element, source: str) -> None:
     if root.tag == "Acknowledgement_MarketDocument":
-        reason = root.value("Reason", "text") or root.value("Reason", "code") or "no reason given"
+        reason = _value(root, "Reason/text") or _value(root, "Reason/code") or "no reason given"
         raise InputDataError(
-            f"{source}: line {root.line}: the API answered with an acknowledgement, not data: "
+            f"{source}: line {_line(root)}: the API answered with an acknowledgement, not data: "
             f"{reason}",
             path=source,
-            line=int(root.line),
+            line=int(_line(root)),
             reason="acknowledgement",
         )
     if root.tag != "GL_MarketDocument":
         raise InputDataError(
-            f"{source}: line {root.line}: root element is {root.tag!r}; expected "
+            f"{source}: line {_line(root)}: root element is {root.tag!r}; expected "
             "GL_MarketDocument (ENTSO-E A75 actual generation per production type)",
             path=source,
-            line=int(root.line),
+            line=int(_line(root)),
             reason="wrong-document",
         )
-    doc_type = root.value("type")
+    doc_type = _value(root, "type")
     if doc_type is not None and doc_type != "A75":
         raise InputDataError(
-            f"{source}: line {root.find('type').line}: document type {doc_type!r}; only A75 "
+            f"{source}: line {_line(root.find('type'))}: document type {doc_type!r}; only A75 "
             "(actual generation per production type) is read",
             path=source,
-            line=int(root.find("type").line),
+            line=int(_line(root.find("type"))),
             reason="wrong-document",
         )
 
 
-def _series_facts(ts: _Node, source: str) -> tuple[str, str, str, str]:
+def _series_facts(ts: ET.Element, source: str) -> tuple[str, str, str, str]:
     """psrType, curve type, zone and direction of one TimeSeries."""
-    psr = ts.value("MktPSRType", "psrType")
+    psr = _value(ts, "MktPSRType/psrType")
     if not psr:
         raise InputDataError(
-            f"{source}: line {ts.line}: TimeSeries without MktPSRType/psrType",
+            f"{source}: line {_line(ts)}: TimeSeries without MktPSRType/psrType",
             path=source,
-            line=int(ts.line),
+            line=int(_line(ts)),
             reason="missing-element",
         )
-    curve = ts.value("curveType") or "A01"
+    curve = _value(ts, "curveType") or "A01"
     if curve not in CURVE_TYPES:
         raise InputDataError(
-            f"{source}: line {ts.find('curveType').line}: curveType {curve!r}; expected "
+            f"{source}: line {_line(ts.find('curveType'))}: curveType {curve!r}; expected "
             f"{', '.join(f'{k} ({v})' for k, v in CURVE_TYPES.items())}",
             path=source,
-            line=int(ts.find("curveType").line),
+            line=int(_line(ts.find("curveType"))),
             reason="curve-type",
         )
-    unit = ts.value("quantity_Measure_Unit.name")
+    unit = _value(ts, "quantity_Measure_Unit.name")
     if unit is not None and unit != _UNIT_MW:
         raise UnitError(
-            f"{source}: line {ts.find('quantity_Measure_Unit.name').line}: quantity unit "
+            f"{source}: line {_line(ts.find('quantity_Measure_Unit.name'))}: quantity unit "
             f"{unit!r}; expected {_UNIT_MW} (MW)",
             path=source,
-            line=int(ts.find("quantity_Measure_Unit.name").line),
+            line=int(_line(ts.find("quantity_Measure_Unit.name"))),
             reason="unit",
         )
-    zone_in = ts.value("inBiddingZone_Domain.mRID")
-    zone_out = ts.value("outBiddingZone_Domain.mRID")
+    zone_in = _value(ts, "inBiddingZone_Domain.mRID")
+    zone_out = _value(ts, "outBiddingZone_Domain.mRID")
     if zone_out and not zone_in:
         return psr, curve, zone_out, "consumption"
     return psr, curve, zone_in or "", "generation"
 
 
 def _period_arrays(
-    period: _Node, curve: str, source: str
+    period: ET.Element, curve: str, source: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Timedelta]:
     """Interval starts, MW, flags and lines of one Period, every position filled."""
-    start = _time(period.value("timeInterval", "start"), "timeInterval/start", period.line, source)
-    end = _time(period.value("timeInterval", "end"), "timeInterval/end", period.line, source)
+    start = _time(_value(period, "timeInterval/start"), "timeInterval/start", _line(period), source)
+    end = _time(_value(period, "timeInterval/end"), "timeInterval/end", _line(period), source)
     node = period.find("resolution")
-    step = _resolution(period.value("resolution"), node.line if node else period.line, source)
+    step = _resolution(
+        _value(period, "resolution"), _line(node) if node is not None else _line(period), source
+    )
     span = end - start
     if span <= pd.Timedelta(0) or span % step != pd.Timedelta(0):
         raise InputDataError(
-            f"{source}: line {period.line}: timeInterval {start.isoformat()} to "
+            f"{source}: line {_line(period)}: timeInterval {start.isoformat()} to "
             f"{end.isoformat()} is not a whole number of {step} steps",
             path=source,
-            line=int(period.line),
+            line=int(_line(period)),
             reason="resolution",
         )
     n = int(span / step)
@@ -260,7 +204,7 @@ def _period_arrays(
     quantities = np.empty(len(points), dtype="float64")
     lines = np.empty(len(points), dtype=np.int64)
     for i, point in enumerate(points):  # the XML Points, to arrays
-        pos_text, qty_text = point.value("position"), point.value("quantity")
+        pos_text, qty_text = _value(point, "position"), _value(point, "quantity")
         try:
             positions[i] = int(pos_text or "")
             quantities[i] = float(qty_text or "")
@@ -268,13 +212,13 @@ def _period_arrays(
                 raise ValueError(qty_text)
         except ValueError:
             raise InputDataError(
-                f"{source}: line {point.line}: Point position {pos_text!r} / quantity "
+                f"{source}: line {_line(point)}: Point position {pos_text!r} / quantity "
                 f"{qty_text!r}; expected a whole position and a finite number in MW",
                 path=source,
-                line=int(point.line),
+                line=int(_line(point)),
                 reason="bad-number",
             ) from None
-        lines[i] = point.line
+        lines[i] = _line(point)
     bad = (positions < 1) | (positions > n)
     if bad.any():
         i = int(np.argmax(bad))
@@ -291,7 +235,7 @@ def _period_arrays(
     if dup.size:
         raise InputDataError(
             f"{source}: line {lines[dup[0] + 1]}: position {positions[dup[0]]} appears twice "
-            f"in the Period (line {period.line})",
+            f"in the Period (line {_line(period)})",
             path=source,
             line=int(lines[dup[0] + 1]),
             reason="duplicate",
@@ -301,16 +245,16 @@ def _period_arrays(
     if curve == "A03":
         if positions.size == 0 or positions[0] != 1:
             raise InputDataError(
-                f"{source}: line {period.line}: an A03 Period must start with position 1",
+                f"{source}: line {_line(period)}: an A03 Period must start with position 1",
                 path=source,
-                line=int(period.line),
+                line=int(_line(period)),
                 reason="position",
             )
         source_index = np.searchsorted(positions, every, side="right") - 1
         mw, line = quantities[source_index], lines[source_index]
     else:
         mw = np.full(n, np.nan)
-        line = np.full(n, period.line, dtype=np.int64)
+        line = np.full(n, _line(period), dtype=np.int64)
         mw[positions - 1] = quantities
         line[positions - 1] = lines
         flags[np.isnan(mw)] = int(Flag.SOURCE_MISSING)
@@ -362,14 +306,14 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
     # Long by design: one loop over TimeSeries and Periods gathers the arrays; the rest builds the
     # frame, its record and its meta.
     source = str(path)
-    root = _parse_xml(path, source)
+    root = parse_xml(path, source, _EXPECTED)
     _refuse_other_documents(root, source)
     series = root.findall("TimeSeries")
     if not series:
         raise InputDataError(
-            f"{source}: line {root.line}: GL_MarketDocument without TimeSeries",
+            f"{source}: line {_line(root)}: GL_MarketDocument without TimeSeries",
             path=source,
-            line=int(root.line),
+            line=int(_line(root)),
             reason="missing-element",
         )
     parts: dict[str, list[np.ndarray]] = {k: [] for k in GENERATION_COLUMNS}  # one per Period
@@ -380,9 +324,9 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
         periods = ts.findall("Period")
         if not periods:
             raise InputDataError(
-                f"{source}: line {ts.line}: TimeSeries without Period",
+                f"{source}: line {_line(ts)}: TimeSeries without Period",
                 path=source,
-                line=int(ts.line),
+                line=int(_line(ts)),
                 reason="missing-element",
             )
         for period in periods:
@@ -412,8 +356,8 @@ def read_entsoe_generation(path: str | Path) -> pd.DataFrame:
         kind="generation per production type (ENTSO-E A75)",
     )
     frame.attrs["meta"] = {
-        "mrid": root.value("mRID") or "",
-        "type": root.value("type") or "",
+        "mrid": _value(root, "mRID") or "",
+        "type": _value(root, "type") or "",
         "time_series": str(len(series)),
         "curve_types": "; ".join(f"{k}={v}" for k, v in sorted(curves.items())),
         "missing_a01_positions": str(int((frame["flag"] == int(Flag.SOURCE_MISSING)).sum())),

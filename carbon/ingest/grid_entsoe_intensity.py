@@ -17,8 +17,9 @@ import pint
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, InputRecord
+from carbon.core.lineage import GRID_CFE_COLUMN, GridTable, InputRecord
 from carbon.core.units import parse_unit, ureg
+from carbon.factors.carbon_free import CARBON_FREE_SET, entsoe_is_carbon_free
 from carbon.factors.catalogue import load_dataset
 from carbon.ingest.grid_entsoe import GENERATION_COLUMNS
 
@@ -109,7 +110,9 @@ def entsoe_intensity(
         One row per interval: ``value`` [kg CO2/MWh], ``flag`` (``MEASURED``;
         ``SOURCE_MISSING`` where a counted series has no value for the interval
         or total generation is zero), ``line`` (smallest source line among the
-        interval's points). ``gas="CO2"``, ``basis="direct"``,
+        interval's points), ``cfe_share`` (carbon-free MW ÷ generating MW, the set of
+        :mod:`carbon.factors.carbon_free`; NaN where the intensity is missing).
+        ``gas="CO2"``, ``basis="direct"``,
         ``kind="average"``, ``region`` = the zone EIC code. ``meta`` names the
         factor dataset, its sha256, the rates used and what was left out.
 
@@ -205,6 +208,12 @@ def entsoe_intensity(
             "line": first_line.to_numpy(dtype=np.int64),
         }
     )
+    free = np.array([entsoe_is_carbon_free(p) for p in mw.columns])  # one per psrType
+    carbon_free = np.nansum(values_mw[:, free], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table[GRID_CFE_COLUMN] = np.where(
+            missing_rows, np.nan, carbon_free / np.where(total > 0, total, 1.0)
+        )
     meta = {
         "source": "ENTSO-E Transparency Platform A75; intensity computed by carbon",
         "accounting": "production-based (generation inside the zone; imports ignored)",
@@ -221,6 +230,10 @@ def entsoe_intensity(
         "clipped_negative_cells": str(int(negative.sum())),
         "incomplete_intervals": str(int(incomplete.sum())),
         "missing_intervals": str(int(missing_rows.sum())),
+        "cfe_basis": "ENTSO-E A75 generation per production type inside the zone "
+        f"(production-based): {CARBON_FREE_SET}; carbon-free psrTypes here: "
+        + (", ".join(p for p in mw.columns if entsoe_is_carbon_free(p)) or "none")
+        + f"; negative cells counted as zero: {int(negative.sum())}",
         "time_convention": "timeInterval/start + (position-1) x resolution, UTC",
         "licence": "ENTSO-E Transparency Platform terms: reuse with attribution (confirm per "
         "dataset, docs/data-formats.md §8)",

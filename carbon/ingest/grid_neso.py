@@ -44,8 +44,9 @@ import pandas as pd
 
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, InputRecord, file_sha256
+from carbon.core.lineage import GRID_CFE_COLUMN, GridTable, InputRecord, file_sha256
 from carbon.core.units import parse_unit
+from carbon.factors.carbon_free import CARBON_FREE_SET, NESO_FUELS
 
 __all__ = ["INDEX_VALUES", "NESO_UNIT", "read_neso"]
 
@@ -260,6 +261,46 @@ def _numbers(values: list[Any], name: str, elements: list[str], source: str) -> 
     return numbers
 
 
+def _cfe_share(mix: list[Any], elements: list[str], source: str) -> tuple[np.ndarray, int]:
+    """Carbon-free share per half-hour from ``generationmix`` (NaN where a point has none)
+    and the number of negative percentages counted as zero."""
+    rows = [
+        (i, j, item.get("fuel"), item.get("perc"))
+        for i, m in enumerate(mix)
+        if isinstance(m, list)
+        for j, item in enumerate(m)
+        if isinstance(item, Mapping)
+    ]
+    frame = pd.DataFrame(rows, columns=["point", "item", "fuel", "perc"])
+    fuel = frame["fuel"].astype("string").fillna("").str.strip().str.casefold()
+    unknown = ~fuel.isin(list(NESO_FUELS)).to_numpy(dtype=bool)
+    perc = pd.to_numeric(frame["perc"], errors="coerce").to_numpy(dtype="float64")
+    bad = unknown | ~np.isfinite(perc)
+    if bad.any():
+        k = _first(bad)
+        where = f"{elements[frame['point'].iloc[k]]}.generationmix[{frame['item'].iloc[k]}]"
+        raise InputDataError(
+            f"{source}: {where}: fuel {frame['fuel'].iloc[k]!r} with perc "
+            f"{frame['perc'].iloc[k]!r}; expected one of {', '.join(NESO_FUELS)} with a "
+            "percentage",
+            path=source,
+            reason="bad-value",
+        )
+    counted = np.maximum(perc, 0.0)
+    carbon_free = [f for f, free in NESO_FUELS.items() if free]
+    counted_fuels = [f for f, free in NESO_FUELS.items() if free is not None]
+    free = np.where(fuel.isin(carbon_free).to_numpy(dtype=bool), counted, 0.0)
+    generating = np.where(fuel.isin(counted_fuels).to_numpy(dtype=bool), counted, 0.0)
+    points = frame["point"].to_numpy()
+    n = len(mix)
+    numerator = np.bincount(points, weights=free, minlength=n)
+    denominator = np.bincount(points, weights=generating, minlength=n)
+    given = np.bincount(points, minlength=n) > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(given & (denominator > 0), numerator / denominator, np.nan)
+    return share, int((perc < 0).sum())
+
+
 def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable:
     """Read a NESO Carbon Intensity API response (national or regional) saved as JSON.
 
@@ -379,6 +420,9 @@ def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable
             "line": np.arange(1, len(frame) + 1, dtype=np.int64),
         }
     )
+    mix = [p.get("generationmix") for p in points]
+    if any(m is not None for m in mix):
+        table[GRID_CFE_COLUMN], negative = _cfe_share(mix, elements, source)
     counts = index[index != ""].str.casefold().value_counts()
     meta = {
         "source": "NESO Carbon Intensity API",
@@ -395,6 +439,12 @@ def read_neso(path: str | Path, *, region: str | int | None = None) -> GridTable
         "licence": "CC BY 4.0 (NESO Carbon Intensity API); attribute the source",
         **facts,
     }
+    if GRID_CFE_COLUMN in table.columns:
+        meta["cfe_basis"] = (
+            f"NESO generationmix percentages of the half-hour: {CARBON_FREE_SET}; carbon-free "
+            "here: nuclear, hydro, solar, wind; imports left out of both sums (mix unknown); "
+            f"negative percentages counted as zero: {negative}"
+        )
     label = "GB" if shape == "national" else f"GB-{facts.get('regionid', wanted)}"
     record = InputRecord(
         path=source,

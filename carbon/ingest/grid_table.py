@@ -20,7 +20,7 @@ import xarray as xr
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, InputRecord, file_sha256
+from carbon.core.lineage import GRID_CFE_COLUMN, GridTable, InputRecord, file_sha256
 from carbon.core.units import parse_unit, ureg
 from carbon.ingest.csv_text import read_csv_text, read_text
 from carbon.ingest.stamps import parse_stamps
@@ -41,6 +41,10 @@ class GridIntensity:
     kind: str  # "average"
     gas_note: str  # "" or what the conversion to CO2e leaves out
     record: InputRecord
+    # the grid's carbon-free share per interval, (time,) [dimensionless] 0..1, NaN where the
+    # source gives none; None when the source gives no share at all (docs/methodology.md §2.5)
+    cfe_share: xr.DataArray | None = None
+    cfe_basis: str = ""  # what counts as carbon-free in `cfe_share`, and its caveats
 
 
 def grid_from_table(table: GridTable, description: str | None = None) -> GridIntensity:
@@ -122,6 +126,7 @@ def grid_from_table(table: GridTable, description: str | None = None) -> GridInt
     label = description or (
         f"{table.meta.get('source', path)} ({table.region}, {step_words(step)} {table.kind})"
     )
+    cfe = _cfe_share(table, frame, stamps, full)
     return GridIntensity(
         intensity=intensity,
         flags=flags,
@@ -132,7 +137,34 @@ def grid_from_table(table: GridTable, description: str | None = None) -> GridInt
         kind=table.kind,
         gas_note=gas_note,
         record=table.record,
+        cfe_share=cfe,
+        cfe_basis=table.meta.get("cfe_basis", "") if cfe is not None else "",
     )
+
+
+def _cfe_share(
+    table: GridTable, frame: pd.DataFrame, stamps: pd.DatetimeIndex, full: pd.DatetimeIndex
+) -> xr.DataArray | None:
+    """The table's carbon-free share on the regular grid `full`, after its plausibility check
+    (a fraction 0..1; anything else is refused naming the line, never clipped)."""
+    if GRID_CFE_COLUMN not in frame.columns:
+        return None
+    path = table.record.path
+    values = frame[GRID_CFE_COLUMN].to_numpy(dtype="float64")
+    bad = np.isinf(values) | (values < 0) | (values > 1)
+    if bad.any():
+        line = int(frame["line"].iloc[int(np.argmax(bad))])
+        raise InputDataError(
+            f"{path}: line {line}: carbon-free share {float(values[bad][0]):g} is outside 0..1 "
+            "(a fraction of the interval's generation)",
+            path=path,
+            line=line,
+            reason="implausible-share",
+        )
+    series = pd.Series(values, index=stamps).reindex(full)
+    return xr.DataArray(
+        series.to_numpy(), dims=("time",), coords={"time": full.tz_localize(None)}, name="cfe"
+    ).pint.quantify("dimensionless", unit_registry=ureg)
 
 
 def hourly_table(

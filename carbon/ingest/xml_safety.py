@@ -7,7 +7,8 @@ external entity (``SYSTEM "file:///etc/passwd"``) is refused with the file and l
 anything is expanded or fetched: no feed an importer reads needs one. A file that cannot be
 read, is empty or is not well-formed is an :class:`~carbon.core.errors.InputDataError` naming
 the file (and line), never a traceback. Used by the Green Button reader
-(:mod:`carbon.ingest.green_button`).
+(:mod:`carbon.ingest.green_button`) and the ENTSO-E reader (:mod:`carbon.ingest.grid_entsoe`):
+one hardening path for every XML input.
 """
 
 from __future__ import annotations

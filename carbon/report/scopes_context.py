@@ -66,6 +66,7 @@ def scopes_context(results: dict) -> dict | None:
             {"label": labels.get(key, key), "value": metrics.get(key), "key": key}
             for key in ("annual_match", "hourly_matched_share", "cfe_share")
         ],
+        "grid_cfe": _grid_cfe(results.get("grid_cfe")),
         "coverage": market.get("coverage_mwh", {}) or {},
         "register": register,
         "notes": market.get("notes", []) or [],
@@ -90,6 +91,17 @@ def scopes_context(results: dict) -> dict | None:
         },
         "cue_lb": cue.get("location_based"),
         "cue_mb": cue.get("market_based"),
+    }
+
+
+def _grid_cfe(block: dict | None) -> dict[str, str]:
+    """Which source gave the grid carbon-free share of CFE%, or why CFE% is not available."""
+    if not block:
+        return {"source": "", "reason": "no grid carbon-free share was read"}
+    return {
+        "source": block.get("source") or "",
+        "reason": block.get("not_available") or "",
+        "carbon_free_set": block.get("carbon_free_set") or "",
     }
 
 

@@ -278,3 +278,48 @@ def test_iso_utc_stamp_is_accepted_as_fallback(tmp_path):
         pd.Timestamp("2024-01-01 06:00", tz=UTC),
         pd.Timestamp("2024-01-01 07:00", tz=UTC),
     ]
+
+
+# ------------------------------------------------------------------ the carbon-free share
+def test_carbon_free_share_of_the_real_extract():
+    path = REAL / "eia930_balance_extract.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is not available on this machine")
+    table = read_eia930_balance(path, ba="AEC")
+    share = table.frame["cfe_share"]
+    # Line 2 by hand: hydro (with pumped storage) 1 MW of 681 MW (coal 139, gas 536, other 5).
+    assert share.iloc[0] == pytest.approx(1 / 681, rel=1e-12)
+    # Line 3: hydro 0 of coal 138 + gas 500 + hydro 0 + other 4 = 642.
+    assert share.iloc[1] == 0.0
+    assert "cannot be split, so it counts as hydro" in table.meta["cfe_basis"]
+
+
+def test_carbon_free_share_of_the_newer_split_fuels():
+    frame = read_eia930_balance(SAMPLE_2024, ba="CISO").frame
+    # Line 2: gas 4000, nuclear 2000, hydro excl. PS 1000, solar (both parts) 0, wind 1000,
+    # geothermal 1000, coal 0, other 0; pumped storage -200 and battery -500 are storage,
+    # in neither sum. Carbon-free 5000 of 9000.
+    assert frame["cfe_share"].iloc[0] == pytest.approx(5000 / 9000, rel=1e-12)
+    # Line 3: solar 3000 (parent; the child column is left out), so 8000 of 12000.
+    assert frame["cfe_share"].iloc[1] == pytest.approx(8000 / 12000, rel=1e-12)
+
+
+def test_negative_carbon_free_generation_counts_zero_and_is_counted(tmp_path):
+    path = _small(tmp_path, "Net Generation (MW) from Nuclear", "-8", rows=2)
+    text = path.read_text().splitlines()
+    text[2] = text[2][: -len(",-8")] + ",200"
+    path.write_text("\n".join(text) + "\n")
+    table = read_eia930_balance(path, ba="XYZ")
+    # Line 2: nuclear -8 (station load) adds nothing: 0 of coal 100 + gas 300.
+    assert table.frame["cfe_share"].tolist() == pytest.approx([0.0, 200 / 600])
+    assert table.meta["clipped_negative_cells"] == "1"
+    assert "negative cells counted as zero: 1" in table.meta["cfe_basis"]
+
+
+def test_missing_hour_has_no_share(tmp_path):
+    path = _small(tmp_path, rows=2)
+    text = path.read_text().splitlines()
+    text[2] = text[2].rsplit(",", 2)[0] + ",,"  # coal and gas blank: no fuel reported
+    path.write_text("\n".join(text) + "\n")
+    frame = read_eia930_balance(path, ba="XYZ").frame
+    assert frame["cfe_share"].iloc[0] == 0.0 and np.isnan(frame["cfe_share"].iloc[1])

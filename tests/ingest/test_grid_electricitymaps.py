@@ -42,7 +42,7 @@ def real_file() -> Path:
 def test_older_header_fixture():
     table = read_electricitymaps_csv(DATA / "electricitymaps_older_sample.csv")
     frame = table.frame
-    assert list(frame.columns) == ["interval_start", "value", "flag", "line"]
+    assert list(frame.columns) == ["interval_start", "value", "flag", "line", "cfe_share"]
     assert str(frame["interval_start"].dtype) == "datetime64[ns, UTC]"
     assert frame["value"].dtype == np.float64
     assert frame["flag"].dtype == np.int8
@@ -208,3 +208,48 @@ def test_real_ercot_2023_file(real_file):
     assert table.record.sha256 == (
         "b118708fb02b84f05ee9db4afe73ae69b115ca88f2926ad794d7c2322dafe58f"
     )
+
+
+# ------------------------------------------------------------------ the carbon-free share
+def test_real_ercot_2023_carbon_free_share(real_file):
+    # Checked by hand in the file: Low Carbon Percentage 54.74 on line 2, 58.08 on line
+    # 7351 (the first estimated hour), 38.62 on line 8761; no empty cell in the column.
+    table = read_electricitymaps_csv(real_file)
+    share = table.frame["cfe_share"]
+    assert share.iloc[0] == pytest.approx(0.5474, rel=1e-12)
+    assert share.iloc[7349] == pytest.approx(0.5808, rel=1e-12)
+    assert share.iloc[-1] == pytest.approx(0.3862, rel=1e-12)
+    assert share.notna().all() and table.meta["cfe_missing_hours"] == "0"
+    assert table.meta["cfe_column"] == "Low Carbon Percentage"
+    grid = grid_from_table(table)
+    assert grid.cfe_share is not None
+    assert float(grid.cfe_share[0].pint.to("percent").pint.magnitude) == pytest.approx(54.74)
+    assert "biomass" in grid.cfe_basis
+
+
+def test_newer_header_carbon_free_column():
+    table = read_electricitymaps_csv(DATA / "electricitymaps_newer_sample.csv")
+    assert table.meta["cfe_column"] == "Carbon-free energy percentage (CFE%)"
+    assert table.frame["cfe_share"].iloc[:3].tolist() == pytest.approx([0.552, 0.5601, 0.573])
+
+
+def test_empty_carbon_free_cell_is_missing_not_zero():
+    table = read_electricitymaps_csv(DATA / "electricitymaps_older_sample.csv")
+    share = table.frame["cfe_share"]
+    assert share.iloc[:3].tolist() == pytest.approx([0.481, 0.4902, 0.5033])
+    assert np.isnan(share.iloc[3]) and table.meta["cfe_missing_hours"] == "1"
+
+
+@pytest.mark.parametrize("cell", ["100.5", "-0.1", "abc", "inf"])
+def test_implausible_carbon_free_percentage_names_the_line(tmp_path, cell):
+    path = _write(tmp_path, GOOD_ROW, GOOD_ROW.replace(",50,40,", f",{cell},40,"))
+    with pytest.raises(InputDataError, match=r"export.csv: line 3: Low Carbon Percentage"):
+        read_electricitymaps_csv(path)
+
+
+def test_a_file_without_the_column_gives_no_share(tmp_path):
+    header = OLDER_HEADER.replace("Low Carbon Percentage,", "")
+    path = _write(tmp_path, GOOD_ROW.replace(",50,40,", ",40,"), header=header)
+    table = read_electricitymaps_csv(path)
+    assert "cfe_share" not in table.frame.columns
+    assert grid_from_table(table).cfe_share is None

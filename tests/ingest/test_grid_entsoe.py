@@ -215,14 +215,14 @@ def test_non_numeric_quantity(tmp_path):
 def test_malformed_xml(tmp_path):
     path = tmp_path / "bad.xml"
     path.write_text("<GL_MarketDocument><TimeSeries></GL_MarketDocument>", encoding="utf-8")
-    with pytest.raises(InputDataError, match=r"bad.xml: line 1: not well-formed XML"):
+    with pytest.raises(InputDataError, match=r"bad.xml: line 1, column \d+: not well-formed XML"):
         read_entsoe_generation(path)
 
 
 def test_doctype_is_refused(tmp_path):
     path = tmp_path / "dtd.xml"
     path.write_text('<!DOCTYPE x [<!ENTITY a "b">]><x/>', encoding="utf-8")
-    with pytest.raises(InputDataError, match=r"DTDs are not accepted"):
+    with pytest.raises(InputDataError, match=r"dtd.xml: line 1: a document type declaration"):
         read_entsoe_generation(path)
 
 
@@ -338,3 +338,49 @@ def test_zero_total_is_missing(tmp_path):
 def test_frame_without_columns_is_refused():
     with pytest.raises(InputDataError, match=r"lacks column"):
         entsoe_intensity(pd.DataFrame({"interval_start": []}))
+
+
+# ------------------------------------------------------------------ the carbon-free share
+def test_carbon_free_share_by_hand_for_the_dst_day():
+    frame = entsoe_intensity(read_entsoe_generation(BE)).frame
+    # Hour 1: nuclear 3000 and solar 0 of gas 1010 + 3000 + 0; pumped storage (B10) in neither.
+    assert frame["cfe_share"].iloc[0] == pytest.approx(3000 / 4010, rel=1e-12)
+    # Hour 10: nuclear 2900 + solar 500 of 1100 + 2900 + 500.
+    assert frame["cfe_share"].iloc[9] == pytest.approx(3400 / 4500, rel=1e-12)
+    assert np.isnan(frame["cfe_share"].iloc[4])  # solar missing: no share either
+
+
+def test_carbon_free_share_quarter_hours():
+    table = entsoe_intensity(read_entsoe_generation(DE))
+    # First quarter-hour: wind onshore 12000 of 12000 + hard coal 4000 + lignite 6000.
+    assert table.frame["cfe_share"].iloc[0] == pytest.approx(12000 / 22000, rel=1e-12)
+    assert "carbon-free psrTypes here: B19" in table.meta["cfe_basis"]
+    grid = grid_from_table(table)
+    assert grid.cfe_share.sizes["time"] == 100
+
+
+def test_biomass_and_other_renewable_are_not_carbon_free(tmp_path):
+    series = _series("B01", [(1, 100)], curve="A03") + _series("B15", [(1, 100)], curve="A03")
+    series += _series("B09", [(1, 50)], curve="A03") + _series("B12", [(1, 150)], curve="A03")
+    series += _series("B25", [(1, -40)], curve="A03")  # storage: in neither sum
+    frame = entsoe_intensity(read_entsoe_generation(_doc(tmp_path, series))).frame
+    assert frame["cfe_share"].tolist() == pytest.approx([200 / 400] * 4)
+
+
+def test_negative_generation_counts_zero_in_the_share(tmp_path):
+    series = _series("B14", [(1, -10), (2, 300), (3, 300), (4, 300)])
+    series += _series("B04", [(1, 100)], curve="A03")
+    table = entsoe_intensity(read_entsoe_generation(_doc(tmp_path, series)))
+    assert table.frame["cfe_share"].tolist() == pytest.approx([0.0, 0.75, 0.75, 0.75])
+    assert "negative cells counted as zero: 1" in table.meta["cfe_basis"]
+
+
+def test_entity_declaration_is_refused_before_expansion(tmp_path):
+    path = tmp_path / "lol.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE GL_MarketDocument [<!ENTITY a "aaaa">]>\n'
+        "<GL_MarketDocument><mRID>&a;</mRID></GL_MarketDocument>\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputDataError, match=r"lol.xml: line 2: a document type declaration"):
+        read_entsoe_generation(path)

@@ -192,3 +192,46 @@ def test_duplicates_are_kept_not_dropped(tmp_path):
     assert len(table.frame) == 2
     with pytest.raises(InputDataError, match=r"line 2: interval .* appears twice"):
         grid_from_table(table)
+
+
+# ------------------------------------------------------------------ the carbon-free share
+def test_carbon_free_share_from_the_regional_generation_mix():
+    frame = read_neso(DATA / "neso_regional_regionid_13.json").frame
+    # data[0].data[0]: gas 41.5 %, wind 58.5 %.
+    assert frame["cfe_share"].tolist() == pytest.approx([0.585, 0.598, 0.61, 0.63])
+
+
+def test_imports_are_in_neither_sum_and_an_empty_mix_has_no_share():
+    table = read_neso(DATA / "neso_regional_snapshot.json", region=13)
+    # First half-hour of London: gas 40.2, wind 30.0, imports 29.8 -> 30.0 / 70.2.
+    assert table.frame["cfe_share"].iloc[0] == pytest.approx(30.0 / 70.2, rel=1e-12)
+    assert np.isnan(table.frame["cfe_share"].iloc[1])  # generationmix: []
+    assert "imports left out of both sums" in table.meta["cfe_basis"]
+
+
+def test_national_intensity_has_no_share():
+    table = read_neso(DATA / "neso_national_dst_spring.json")
+    assert "cfe_share" not in table.frame.columns and "cfe_basis" not in table.meta
+
+
+def test_unknown_fuel_in_the_mix_names_the_element(tmp_path):
+    point = _half_hour("2024-01-01T00:00Z") | {
+        "generationmix": [{"fuel": "wind", "perc": 50}, {"fuel": "fusion", "perc": 50}]
+    }
+    data = [{"regionid": 1, "shortname": "North Scotland", "data": [point]}]
+    with pytest.raises(InputDataError, match=r"data\[0\]\.data\[0\]\.generationmix\[1\]"):
+        read_neso(_write(tmp_path, data))
+
+
+def test_negative_percentage_counts_zero(tmp_path):
+    point = _half_hour("2024-01-01T00:00Z") | {
+        "generationmix": [
+            {"fuel": "hydro", "perc": -2},
+            {"fuel": "wind", "perc": 60},
+            {"fuel": "gas", "perc": 42},
+        ]
+    }
+    data = [{"regionid": 1, "shortname": "North Scotland", "data": [point]}]
+    table = read_neso(_write(tmp_path, data))
+    assert table.frame["cfe_share"].iloc[0] == pytest.approx(60 / 102, rel=1e-12)
+    assert table.meta["cfe_basis"].endswith("negative percentages counted as zero: 1")
