@@ -305,8 +305,14 @@ class _Contractual(_Record):
             raise ValueError("generation_end comes before generation_start")
         serial_fields = (self.registry, self.serial_start, self.serial_end)
         granular = self.profile_source is not None and self.profile_source.granular
-        if granular and self.serial_start is None and self.serial_end is None:
-            serial_fields = ()  # the bundles' issuance ids identify the certificates
+        if self.serial_start is None and self.serial_end is None:
+            if granular:
+                serial_fields = ()  # the bundles' issuance ids identify the certificates
+            elif self.registry is not None:
+                raise ValueError(
+                    "serial_start and serial_end are required with a registry (or a granular "
+                    "certificate export as the profile, profile_format energytag)"
+                )
         if any(f is not None for f in serial_fields) and not all(serial_fields):
             raise ValueError("registry, serial_start and serial_end go together")
         if self.serial_start is not None:

@@ -33,7 +33,7 @@ def _ppa(volume: str = "", profile: str = "profiles/sol-7.csv") -> str:
     unit = "MWh" if volume else ""
     return (
         "ppa-sun,ppa,pecos,Pecos campus,ERCT,2023-11-01T00:00:00-05:00,2023-12-01T00:00:00-06:00,"
-        f"SOL-7,solar,\"Reeves County, TX\",2022-05-01,{volume},{unit},2023-12-20,physical,true,"
+        f'SOL-7,solar,"Reeves County, TX",2022-05-01,{volume},{unit},2023-12-20,physical,true,'
         f"{profile}\n"
     )
 
@@ -47,9 +47,7 @@ def _write_profile(folder: Path) -> pd.DataFrame:
     rng = np.random.default_rng(16)
     kwh = np.round(15000.0 * shape * rng.uniform(0.5, 1.0, len(local)), 3)
     frame = pd.DataFrame({"interval_start": [t.isoformat() for t in local], "energy_kwh": kwh})
-    gap = frame["interval_start"].isin(
-        ["2023-11-20T12:15:00-06:00", "2023-11-20T12:30:00-06:00"]
-    )
+    gap = frame["interval_start"].isin(["2023-11-20T12:15:00-06:00", "2023-11-20T12:30:00-06:00"])
     frame = frame.loc[~gap]
     (folder / "profiles").mkdir(exist_ok=True)
     frame.to_csv(folder / "profiles" / "sol-7.csv", index=False)
@@ -79,7 +77,7 @@ def _independent(folder: Path) -> dict[str, float]:
     gen = solar["energy_kwh"].groupby(stamp.dt.floor("h").to_numpy()).sum()
     gen = gen.reindex(period, fill_value=0.0)
     grid = pd.read_csv(folder / "grid" / "US-TEX-ERCO_2023_hourly.csv")
-    c = (grid.set_index(pd.to_datetime(grid["Datetime (UTC)"]))["Low Carbon Percentage"] / 100)
+    c = grid.set_index(pd.to_datetime(grid["Datetime (UTC)"]))["Low Carbon Percentage"] / 100
     c = c.reindex(period)
     L, G = load.to_numpy(), gen.to_numpy()  # noqa: N806 (the methodology's symbols)
     both = np.minimum(L, G)
