@@ -7,6 +7,7 @@ profile CSV and the Electricity Maps export), not from anything carbon computed.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +154,32 @@ def test_a_profile_outside_the_site_folder_is_refused(tmp_path: Path) -> None:
         site_data(site)
     assert "outside the site file's folder" in str(err.value)
     assert "instruments.csv, line 2, column profile (instrument 'ppa-sun')" in str(err.value)
+
+
+def test_a_gc_certificate_is_applied_hour_by_hour(tmp_path: Path) -> None:
+    gc = Path(__file__).parents[1] / "data" / "profiles" / "energytag_gc_solar_2023-11.csv"
+    write_example(tmp_path)
+    shutil.copy(gc, tmp_path / gc.name)
+    (tmp_path / "instruments.csv").write_text(
+        "instrument_id,kind,site_id,beneficiary,market_boundary,consumption_start,"
+        "consumption_end,registry,generator_id,technology,location,commissioning_date,"
+        "retirement_date,profile,profile_format\n"
+        "gc-nov,certificate,pecos,Pecos campus,ERCT,2023-11-01T00:00:00-05:00,"
+        "2023-12-01T00:00:00-06:00,Example GC Registry,SOL-PEC-01,solar,TX,2021-04-01,"
+        f"2023-12-05,{gc.name},energytag\n",
+        encoding="utf-8",
+    )
+    site = tmp_path / "site.toml"
+    site.write_text(
+        site.read_text(encoding="utf-8") + '\n[reporting]\ninstruments = "instruments.csv"\n',
+        encoding="utf-8",
+    )
+    outcome = site_data(site).run(month("2023-11", TZ))
+    market = outcome.scopes.market
+    raw = pd.read_csv(gc)
+    own_mwh = raw.loc[raw["beneficiary"] == "Pecos campus", "energy_wh"].sum() / 1e6
+    (line,) = [r for r in market.register if r.instrument_id == "gc-nov"]
+    assert line.status == "applied" and line.profile_basis == "hourly profile"
+    assert line.hourly_available_mwh == pytest.approx(own_mwh, rel=1e-12)
+    assert any("cancelled for another beneficiary" in n for n in market.notes)
+    assert gc.name in {r.path for r in outcome.inputs}
