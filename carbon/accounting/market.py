@@ -332,6 +332,9 @@ def _contract_generation(
     for k, inst in enumerate(contracts):
         gen_a[k], gen_h[k], basis = _generation(inst, hours, unprofiled_hourly == "flat")
         bases.append(basis)
+        if getattr(inst, "profile_source", None) is not None:  # read from a file: say how
+            used = hours[_in_period(inst, hours)]
+            notes.append(f"instrument {inst.id!r}: {inst.profile_source.note(used)}")
         if basis == "flat":
             notes.append(
                 f"instrument {inst.id!r} has no hourly profile: annual basis prorates its "

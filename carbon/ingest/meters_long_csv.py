@@ -53,7 +53,10 @@ def _read_long(
     unit: str | None,
     interval: IntervalLike,
     timezone: str | None,
+    meter_id: str | None = None,
 ) -> MeterTable:
+    if meter_id is not None and "meter_id" not in frame.columns and "interval_start" in frame:
+        frame = frame.assign(meter_id=meter_id)  # a single series: every row is that meter's
     missing = [c for c in ("interval_start", "meter_id") if c not in frame.columns]
     if missing:
         raise InputDataError(
@@ -120,6 +123,7 @@ def read_meters_csv(
     unit: str | None = None,
     interval: IntervalLike = None,
     timezone: str | None = None,
+    meter_id: str | None = None,
 ) -> MeterTable:
     """Read a long meter CSV: one row per (interval start, meter).
 
@@ -145,6 +149,10 @@ def read_meters_csv(
         unless it can be inferred per meter from the stamps.
     timezone : str, optional
         IANA zone for stamps written without an offset (see the module notes).
+    meter_id : str, optional
+        The meter of every row of a file without a ``meter_id`` column (one series,
+        e.g. a plant's generation ``interval_start, energy_kwh``); ignored when the
+        file has the column.
 
     Returns
     -------
@@ -174,6 +182,7 @@ def read_meters_csv(
         unit=unit,
         interval=interval,
         timezone=timezone,
+        meter_id=meter_id,
     )
 
 
@@ -185,6 +194,7 @@ def read_meters_parquet(
     unit: str | None = None,
     interval: IntervalLike = None,
     timezone: str | None = None,
+    meter_id: str | None = None,
 ) -> MeterTable:
     """Read a long meter table from Parquet (same columns and rules as :func:`read_meters_csv`).
 
@@ -222,4 +232,5 @@ def read_meters_parquet(
         unit=unit,
         interval=interval,
         timezone=timezone,
+        meter_id=meter_id,
     )

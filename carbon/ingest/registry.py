@@ -117,12 +117,19 @@ def _service_point(meters: Sequence[FileMeter]) -> str:
     return meters[0].id.split(":")[0]
 
 
+def _single(meters: Sequence[FileMeter]) -> str | None:
+    """The one meter of a file that a single meter draws on (a file without ``meter_id``)."""
+    return meters[0].id if len(meters) == 1 else None
+
+
 def _long_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return check_meter_tables([read_meters_csv(path, **_options(meters))])
+    return check_meter_tables([read_meters_csv(path, meter_id=_single(meters), **_options(meters))])
 
 
 def _parquet(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return check_meter_tables([read_meters_parquet(path, **_options(meters))])
+    return check_meter_tables(
+        [read_meters_parquet(path, meter_id=_single(meters), **_options(meters))]
+    )
 
 
 def _wide_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:

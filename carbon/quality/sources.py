@@ -283,7 +283,14 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
             "[reporting] instruments",
             key="reporting.instruments",
         )
-        instruments = tuple(read_instruments_csv(path))
+        instruments = tuple(
+            read_instruments_csv(
+                path,
+                root=base,
+                allow_outside=getattr(site, "allow_paths_outside", False),
+                timezone=site.site.timezone,
+            )
+        )
     return SiteInputs(
         cube=cube,
         grid=read_grid(site, base),

@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from carbon.core.units import ureg
+from carbon.site.profile_source import ProfileSource
 
 __all__ = [
     "CARBON_FREE_TECHNOLOGIES",
@@ -235,6 +236,9 @@ class _Contractual(_Record):
     profile: xr.DataArray | None = Field(
         default=None, description="hourly generation (time) [energy], interval start, UTC"
     )
+    profile_source: ProfileSource | None = Field(
+        default=None, description="the file the profile was read from, and what it left out"
+    )
     registry: str | None = None
     serial_start: str | None = None
     serial_end: str | None = None
@@ -300,6 +304,15 @@ class _Contractual(_Record):
         ):
             raise ValueError("generation_end comes before generation_start")
         serial_fields = (self.registry, self.serial_start, self.serial_end)
+        granular = self.profile_source is not None and self.profile_source.granular
+        if self.serial_start is None and self.serial_end is None:
+            if granular:
+                serial_fields = ()  # the bundles' issuance ids identify the certificates
+            elif self.registry is not None:
+                raise ValueError(
+                    "serial_start and serial_end are required with a registry (or a granular "
+                    "certificate export as the profile, profile_format energytag)"
+                )
         if any(f is not None for f in serial_fields) and not all(serial_fields):
             raise ValueError("registry, serial_start and serial_end go together")
         if self.serial_start is not None:
@@ -333,20 +346,31 @@ class _Contractual(_Record):
     def with_profile(self, profile: xr.DataArray) -> Any:
         """A validated copy carrying an hourly generation `profile` [energy] (volume dropped)."""
         data = {name: getattr(self, name) for name in type(self).model_fields}
-        data.update(profile=profile, volume=None)
+        data.update(profile=profile, volume=None, profile_source=None)
         return type(self).model_validate(data)
 
 
 class Certificate(_Contractual):
-    """An unbundled energy attribute certificate (hierarchy item 1). Each serial is 1 MWh."""
+    """An unbundled energy attribute certificate (hierarchy item 1). Each serial is 1 MWh.
+
+    A certificate whose profile is a granular certificate export (EnergyTag) is identified
+    by its bundles' issuance ids instead: its serials may stay empty.
+    """
 
     kind: Literal["certificate"] = "certificate"
     registry: Annotated[str, Field(min_length=1)]
-    serial_start: Annotated[str, Field(min_length=1)]
-    serial_end: Annotated[str, Field(min_length=1)]
+    serial_start: Annotated[str, Field(min_length=1)] | None = None
+    serial_end: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _one_mwh_per_serial(self) -> Certificate:
+        if self.serial_start is None:
+            if self.profile_source is not None and self.profile_source.granular:
+                return self
+            raise ValueError(
+                "serial_start and serial_end are required (or a granular certificate export "
+                "as the profile, profile_format energytag)"
+            )
         count = self.serials.count
         mwh = float(self.energy.to("MWh").magnitude)
         if not np.isclose(mwh, count, rtol=1e-9, atol=1e-9):

@@ -8,17 +8,22 @@ error names the file, line and column, with the valid choices where there is a f
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pint
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from carbon.core.errors import InputDataError, UnitError
+from carbon.core.errors import CarbonError, InputDataError, UnitError
 from carbon.core.units import parse_unit, ureg
-from carbon.site.instruments import INSTRUMENT_CLASSES, INSTRUMENT_KINDS, Instrument
+from carbon.ingest.registry import meter_format_for
+from carbon.site.instruments import CONTRACTUAL, INSTRUMENT_CLASSES, INSTRUMENT_KINDS, Instrument
+from carbon.site.paths import resolve_input
+from carbon.site.profile_files import PROFILE_FORMATS, ProfileClaim, check_issuances, read_profile
 
-__all__ = ["CSV_COLUMNS", "KIND_COLUMNS", "read_instruments_csv"]
+__all__ = ["CSV_COLUMNS", "KIND_COLUMNS", "PROFILE_COLUMNS", "read_instruments_csv"]
 
 _INSTRUMENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Instrument)
 #: Model field → CSV column(s). Quantities take a value and a unit column.
@@ -27,7 +32,11 @@ _FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "volume": ("volume", "volume_unit"),
     "emission_rate": ("emission_rate", "emission_rate_unit"),
 }
-_NOT_IN_CSV = frozenset({"profile", "hourly_rate"})
+_NOT_IN_CSV = frozenset({"profile", "profile_source", "hourly_rate"})
+#: The profile of a certificate, PPA or green tariff: a file relative to the CSV, its
+#: format (default: from the extension) and the series to read where the file holds several.
+PROFILE_COLUMNS: tuple[str, ...] = ("profile", "profile_format", "profile_meter")
+_DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
 
 
 def _columns_of(cls: type[BaseModel]) -> tuple[str, ...]:
@@ -35,6 +44,8 @@ def _columns_of(cls: type[BaseModel]) -> tuple[str, ...]:
     for name in cls.model_fields:
         if name not in _NOT_IN_CSV:
             columns.extend(_FIELD_COLUMNS.get(name, (name,)))
+    if cls in CONTRACTUAL:
+        columns.extend(PROFILE_COLUMNS)
     return tuple(columns)
 
 
@@ -75,9 +86,111 @@ def _quantity(
         raise InputDataError(f"{where}, column {column}_unit: {exc}", **fields) from None
 
 
-def _row_to_record(row: dict[str, str], where: str, fields: dict[str, Any]) -> Any:
+class _Profiles:
+    """Reads the profile files an instruments CSV names (paths relative to the CSV, inside
+    `root` unless `allow_outside`; `timezone` for formats with local stamps)."""
+
+    def __init__(
+        self,
+        csv_path: Path,
+        root: Path | None = None,
+        allow_outside: bool = False,
+        timezone: str = "UTC",
+    ) -> None:
+        self.base = csv_path.parent
+        self.root = self.base if root is None else Path(root)
+        self.allow_outside = allow_outside
+        self.timezone = timezone
+
+    def attach(
+        self, data: dict[str, Any], cells: dict[str, str], where: str, fields: dict[str, Any]
+    ) -> None:
+        """Read the row's profile into `data` (``profile``, ``profile_source``)."""
+        ident = data.get("id", "")
+        if not cells["profile"]:
+            raise InputDataError(
+                f"{where}, column profile: empty, but profile_format or profile_meter is set; "
+                "name the profile file (relative to the instruments CSV)",
+                **fields,
+            )
+        fmt = cells["profile_format"] or meter_format_for(cells["profile"])
+        if fmt not in PROFILE_FORMATS:
+            raise InputDataError(
+                f"{where}, column profile_format: {fmt!r} is not a profile format; valid "
+                f"choices: {', '.join(PROFILE_FORMATS)}"
+                if fmt
+                else f"{where}, column profile_format: cannot tell the format of "
+                f"{cells['profile']!r} from its extension; valid choices: "
+                f"{', '.join(PROFILE_FORMATS)}",
+                **fields,
+            )
+        try:
+            start = _DATETIME.validate_python(data.get("consumption_start"))
+            end = _DATETIME.validate_python(data.get("consumption_end"))
+        except ValidationError:
+            return  # the record's validation names the bad consumption period
+        if start.utcoffset() is None or end.utcoffset() is None or end <= start:
+            return
+        claim = ProfileClaim(
+            str(ident),
+            start,
+            end,
+            beneficiary=data.get("beneficiary", ""),
+            site_id=data.get("site_id", ""),
+            generator_id=data.get("generator_id", ""),
+        )
+        try:
+            path = resolve_input(
+                self.base,
+                cells["profile"],
+                what=f"{where}, column profile (instrument {ident!r})",
+                root=self.root,
+                allow_outside=self.allow_outside,
+            )
+            try:
+                shown = path.relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                shown = str(path)
+            profile, source = read_profile(
+                path,
+                claim,
+                fmt=fmt,
+                meter=cells["profile_meter"] or None,
+                timezone=self.timezone,
+                shown=shown,
+            )
+        except CarbonError as exc:
+            raise type(exc)(
+                f"{where}, column profile (instrument {ident!r}): {exc}"
+                if not str(exc).startswith(where)
+                else str(exc),
+                path=exc.path,
+                line=exc.line,
+                timestamp=exc.timestamp,
+                meter=exc.meter,
+                key=exc.key,
+                reason=exc.reason,
+            ) from None
+        total = float(np.sum(profile.pint.magnitude))
+        volume = data.get("volume")
+        if volume is not None and volume.is_compatible_with("kWh"):
+            stated = float(volume.to("kWh").magnitude)
+            if not np.isclose(total, stated, rtol=1e-6, atol=1e-9):
+                raise InputDataError(
+                    f"{where}, column volume: instrument {ident!r} states {stated / 1000:.6g} MWh "
+                    f"but its profile {source.record.path} holds {total / 1000:.6g} MWh inside "
+                    "the consumption period; make them agree (to 1 part in a million) or leave "
+                    "volume empty so that the profile defines it",
+                    **fields,
+                )
+        data["profile"], data["profile_source"] = profile, source
+
+
+def _row_to_record(
+    row: dict[str, str], where: str, fields: dict[str, Any], profiles: _Profiles | None = None
+) -> Any:
     """One row as its record; `where` names the row in messages, `fields` (its path and
-    line) go on every error."""
+    line) go on every error; `profiles` reads a ``profile`` file."""
     kind = row.get("kind", "")
     if kind not in INSTRUMENT_CLASSES:
         raise InputDataError(
@@ -95,6 +208,7 @@ def _row_to_record(row: dict[str, str], where: str, fields: dict[str, Any]) -> A
             )
     data: dict[str, Any] = {"kind": kind}
     cells = {c: v for c, v in row.items() if c in allowed and c != "kind"}
+    profile_cells = {c: cells.pop(c, "") for c in PROFILE_COLUMNS}
     for column in ("volume", "emission_rate"):
         quantity = _quantity(cells, column, where, fields)
         if quantity is not None:
@@ -113,6 +227,8 @@ def _row_to_record(row: dict[str, str], where: str, fields: dict[str, Any]) -> A
             data[column] = word in _TRUE
         else:
             data["id" if column == "instrument_id" else column] = value
+    if any(profile_cells.values()):
+        (profiles or _Profiles(Path(fields["path"]))).attach(data, profile_cells, where, fields)
     try:
         return _INSTRUMENT_ADAPTER.validate_python(data)
     except ValidationError as exc:
@@ -125,7 +241,13 @@ def _row_to_record(row: dict[str, str], where: str, fields: dict[str, Any]) -> A
         raise InputDataError("\n".join(dict.fromkeys(problems)), **fields) from None
 
 
-def read_instruments_csv(path: str | Path) -> list[Any]:
+def read_instruments_csv(
+    path: str | Path,
+    *,
+    root: str | Path | None = None,
+    allow_outside: bool = False,
+    timezone: str = "UTC",
+) -> list[Any]:
     """Read an instruments CSV: one instrument a row (shape in ``docs/market-based.md``).
 
     Parameters
@@ -133,6 +255,12 @@ def read_instruments_csv(path: str | Path) -> list[Any]:
     path : str or Path
         UTF-8 CSV with a header row. ``instrument_id`` and ``kind`` are required
         columns; other columns apply per kind and stay empty where they do not.
+    root : str or Path, optional
+        The folder profile files must lie in (a site file's folder); default the CSV's.
+    allow_outside : bool
+        Accept profile files outside `root` (a site file's ``allow_paths_outside``).
+    timezone : str
+        IANA zone for profile formats with local stamps (a utility interval export).
 
     Returns
     -------
@@ -142,11 +270,14 @@ def read_instruments_csv(path: str | Path) -> list[Any]:
     Raises
     ------
     InputDataError
-        If the file is missing, a column is unknown, a cell is invalid, or two rows
-        share an ``instrument_id``. The message names the file, line and column,
-        and lists the valid choices where there is a fixed set.
+        If the file is missing, a column is unknown, a cell is invalid, two rows
+        share an ``instrument_id``, a profile file is invalid or disagrees with the
+        stated volume, or two instruments claim one granular certificate. The message
+        names the file, line and column, and lists the valid choices where there is a
+        fixed set.
     """
     path = Path(path)
+    profiles = _Profiles(path, None if root is None else Path(root), allow_outside, timezone)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -184,7 +315,7 @@ def read_instruments_csv(path: str | Path) -> list[Any]:
         cells = {k: (v or "").strip() for k, v in row.items()}
         if not any(cells.values()):
             continue
-        record = _row_to_record(cells, where, fields)
+        record = _row_to_record(cells, where, fields, profiles)
         if record.id in first_line:
             raise InputDataError(
                 f"{where}, column instrument_id: {record.id!r} is already used on line "
@@ -193,4 +324,11 @@ def read_instruments_csv(path: str | Path) -> list[Any]:
             )
         first_line[record.id] = line
         records.append(record)
+    check_issuances(
+        [
+            (r.id, first_line[r.id], r.profile_source)
+            for r in records
+            if getattr(r, "profile_source", None) is not None and r.profile_source.granular
+        ]
+    )
     return records

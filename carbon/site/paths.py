@@ -29,18 +29,21 @@ def resolve_input(
     folder_ok: bool = False,
     meter: str | None = None,
     must_exist: bool = True,
+    root: Path | None = None,
 ) -> Path:
     """The absolute path of the input `declared` (relative to `base`), checked.
 
     `what` names the input in messages (``meter 'REV'``), `key` is the site file's key path,
     `folder_ok` accepts a folder (the DCGM reader reads a folder of scrapes); without
-    `must_exist` a missing file is left for its reader to report.
+    `must_exist` a missing file is left for its reader to report. `root` is the folder the
+    input must lie in, where it is not `base` (a profile named relative to the instruments
+    CSV must still lie in the site file's folder).
     """
     given = Path(base) / declared
     fields = {"key": key, "meter": meter}
     try:
         path = given.resolve(strict=False)
-        root = Path(base).resolve(strict=False)
+        root = Path(base if root is None else root).resolve(strict=False)
     except (OSError, RuntimeError) as exc:  # a symbolic-link loop: RuntimeError before 3.13
         raise ConfigError(
             f"{what}: {declared!r} cannot be resolved ({exc.__class__.__name__}: a symbolic-link "

@@ -88,6 +88,11 @@ def site_data(site_file: Path) -> SiteData:
     inputs = read_site(site, base)
     marginal = read_marginal(site, base)
     record = activity_input_record(site, base)  # the activity CSV joins the lineage
+    profiles = tuple(  # and so do the instruments' profile files
+        i.profile_source.record
+        for i in inputs.instruments
+        if getattr(i, "profile_source", None) is not None
+    )
     return SiteData(
         site,
         inputs.cube,
@@ -95,7 +100,7 @@ def site_data(site_file: Path) -> SiteData:
         tuple(inputs.instruments),
         marginal,
         more_grids=tuple(inputs.more_grids),
-        extra_inputs=() if record is None else (record,),
+        extra_inputs=(() if record is None else (record,)) + profiles,
     )
 
 
@@ -116,7 +121,14 @@ def site_instruments(site_file: Path) -> tuple[Any, ...]:
         key="reporting.instruments",
         allow_outside=site.allow_paths_outside,
     )
-    return tuple(read_instruments_csv(path))
+    return tuple(
+        read_instruments_csv(
+            path,
+            root=Path(site_file).parent,
+            allow_outside=site.allow_paths_outside,
+            timezone=site.site.timezone,
+        )
+    )
 
 
 # --- the embedded demo -----------------------------------------------------------------------

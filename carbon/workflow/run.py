@@ -26,7 +26,6 @@ from carbon.workflow.inputs import (
     demo_site_data,
     demo_site_id,
     site_data,
-    site_instruments,
 )
 
 __all__ = ["PeriodRun", "compute_demo", "compute_site", "run_demo_period", "run_site_period"]
@@ -98,7 +97,7 @@ def run_site_period(
     if strict and outcome.plausibility is not None:
         outcome.plausibility.refuse()
     extra = {"site_file": {"path": Path(site_file).name, "sha256": file_sha256(site_file)}}
-    return PeriodRun(data, outcome, extra, site_instruments(site_file), baseline)
+    return PeriodRun(data, outcome, extra, tuple(data.instruments), baseline)
 
 
 def compute_demo(

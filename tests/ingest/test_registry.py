@@ -186,3 +186,16 @@ def test_the_site_model_accepts_exactly_the_registry_ids() -> None:
 
     assert get_args(MeterFormat) == meter_format_ids()
     assert get_args(GridSourceId) == grid_source_ids()
+
+
+def test_a_single_meter_reads_a_long_file_without_meter_id(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(
+        "interval_start,energy_kwh\n2025-07-01T00:00:00-05:00,2.5\n2025-07-01T00:15:00-05:00,3\n"
+    )
+    (table,) = meter_importer("long-csv").read(path, meters=[FileMeter("PV-1")], timezone="UTC")
+    assert table.frame["meter_id"].astype(str).tolist() == ["PV-1", "PV-1"]
+    assert table.frame["value"].tolist() == [2.5, 3.0]
+    two = [FileMeter("PV-1"), FileMeter("PV-2")]  # which rows are whose cannot be told
+    with pytest.raises(InputDataError, match="missing column"):
+        meter_importer("long-csv").read(path, meters=two, timezone="UTC")

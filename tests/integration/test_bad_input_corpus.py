@@ -314,13 +314,22 @@ CASES: list[Case] = [
         None,
         timezone="America/Chicago",
     ),
-    Case(
+    Case(  # two meters on a file without meter_id: whose rows are whose cannot be told
         "long-missing-meter-column",
         "meter",
         "long-csv",
         "m.csv",
         text("interval_start,energy_kwh\n2025-07-01T00:00:00Z,1\n"),
-        None,
+        "missing-column",
+        meters=(FileMeter("M"), FileMeter("N")),
+    ),
+    Case(  # one meter: a single series, every row is that meter's
+        "long-single-series",
+        "meter",
+        "long-csv",
+        "m.csv",
+        text("interval_start,energy_kwh\n2025-07-01T00:00:00Z,1\n"),
+        check=lambda frame: (frame["meter_id"].astype(str) == "M").all() or pytest.fail("ids"),
     ),
     # --- Parquet
     Case("parquet-garbage", "meter", "parquet", "m.parquet", raw(GARBAGE), "unreadable"),
