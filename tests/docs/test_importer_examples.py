@@ -16,13 +16,32 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "docs" / "importers").glob("*.md"))
-_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
 def example_blocks(text: str) -> list[str]:
-    """The python blocks of a page's ``## Example`` section (up to the next ``## `` heading)."""
-    match = re.search(r"^## Example[^\n]*\n(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
-    return [] if match is None else _BLOCK.findall(match.group(1))
+    """The python blocks of a page's ``## Example`` section (up to the next heading outside
+    a code fence)."""
+    blocks: list[str] = []
+    inside = False  # in the Example section
+    fence: list[str] | None = None  # lines of the open fence, if a python one
+    in_fence = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            if in_fence:
+                if fence is not None and inside:
+                    blocks.append("".join(fence))
+                in_fence, fence = False, None
+            else:
+                in_fence = True
+                fence = [] if line.strip() == "```python" else None
+            continue
+        if in_fence:
+            if fence is not None:
+                fence.append(line)
+            continue
+        if re.match(r"#{1,6} ", line):
+            inside = line.startswith("## Example")
+    return blocks
 
 
 def test_pages_found() -> None:
@@ -43,6 +62,8 @@ def test_example_runs(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_example_section_parsing() -> None:
-    text = "# T\n## Example\n\n```python\nprint(1)\n```\n\n## Next\n```python\nx\n```\n"
+    text = "# T\n## Example\n\n```python\nprint(1)\n```\n\n### Next\n```python\nx\n```\n"
     assert example_blocks(text) == ["print(1)\n"]
     assert example_blocks("# T\n```python\nprint(1)\n```\n") == []
+    fenced = "## Example\n```python\n# a comment, not a heading\nprint(2)\n```\n"
+    assert example_blocks(fenced) == ["# a comment, not a heading\nprint(2)\n"]

@@ -99,10 +99,10 @@ def test_ppa_profile_file_gives_the_independent_matching(tmp_path: Path) -> None
     assert 0 < metrics.hourly_matched_share < metrics.annual_match < 1
     assert metrics.annual_match == pytest.approx(expected["annual_match"], rel=1e-9)
     assert metrics.hourly_matched_share == pytest.approx(expected["hourly_match"], rel=1e-9)
-    # The grid's carbon-free share is not yet passed to matching; once it is, CFE% must
-    # equal the independent figure (the Electricity Maps file carries Low Carbon Percentage).
-    if metrics.cfe_share is not None:
-        assert metrics.cfe_share == pytest.approx(expected["cfe"], rel=1e-9)
+    # the Electricity Maps file carries Low Carbon Percentage: CFE% from c_h (methodology §2)
+    assert metrics.cfe_share is not None
+    assert metrics.cfe_share == pytest.approx(expected["cfe"], rel=1e-9)
+    assert metrics.hourly_matched_share < metrics.cfe_share < 1
     # the profile file joins the lineage, hashed
     record = next(r for r in outcome.inputs if r.path == "profiles/sol-7.csv")
     assert record.sha256 == file_sha256(tmp_path / "profiles" / "sol-7.csv")
@@ -126,6 +126,8 @@ def test_cli_json_carries_the_matching(tmp_path: Path) -> None:
     expected = _independent(tmp_path)
     assert results["matching"]["annual_match"] == pytest.approx(expected["annual_match"], rel=1e-9)
     assert results["matching"]["hourly_match"] == pytest.approx(expected["hourly_match"], rel=1e-9)
+    assert results["matching"]["cfe"] == pytest.approx(expected["cfe"], rel=1e-9)
+    assert results["grid_cfe"]["available"] is True
     assert "profiles/sol-7.csv" in {i["path"] for i in results["inputs"]}
 
 
