@@ -32,6 +32,7 @@ from carbon.ingest.registry import (
 )
 from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
+from carbon.quality.apportion import tables_on_grid
 from carbon.quality.cube_model import MeterCube
 from carbon.site.instruments_csv import read_instruments_csv
 from carbon.site.meters import Meter
@@ -231,7 +232,7 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
     for (file, fmt), meters in sorted(groups.items()):
         path = _meter_path(site, base, file, fmt)
         tables.extend(_read_group(path, fmt, meters, site, base))
-    tables = flag_above_rated(tables, site)
+    tables = flag_above_rated(tables_on_grid(tables), site)  # telemetry onto the grid first
     labels: dict[str, dict[str, str]] = {}
     for table in tables:
         labels.update(table.labels)
