@@ -35,6 +35,7 @@ import xarray as xr
 
 from carbon.accounting.location import to_resolution
 from carbon.accounting.outcome import PeriodOutcome
+from carbon.attribution.workloads import counted_energy
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
 from carbon.site.model import SiteConfig
@@ -231,7 +232,7 @@ def tenants_block(outcome: PeriodOutcome) -> dict[str, Any]:
     factor_resolution = grid_step if grid_step >= outcome.interval else outcome.interval
     market = outcome.scopes.market
     split = split_by_tenant(
-        tenant_it=tenant_it_energy(site, outcome.energy, outcome.interval),
+        tenant_it=tenant_it_energy(site, counted_energy(outcome.energy, site), outcome.interval),
         tenant_workload=site.tenants,
         it_by_workload=outcome.attribution.it,
         energy_by_workload=outcome.attribution.total,

@@ -79,7 +79,8 @@ def read_register_csv(
         ``power_end`` (:data:`~carbon.core.lineage.SPAN_COLUMNS`): readings taken off the
         meter grid (jittered, drifting, a missed reading) are apportioned to the grid's
         intervals by time overlap when the site is read (the register taken as linear
-        between readings; the gap rule of docs/methodology.md). Where R₁ < R₀ (with modulus M, median positive step s, k = 10):
+        between readings; the gap rule of docs/methodology.md). Where R₁ < R₀ (with
+        modulus M, median positive step s, k = 10):
 
         - rollover, if R₁ + M − R₀ ≤ k·s: value R₁ + M − R₀, flag COUNTER_RESET;
         - reset, else if R₁ ≤ k·s (back to about zero): value R₁, the energy

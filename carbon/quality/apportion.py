@@ -226,9 +226,7 @@ def _fits(frame: pd.DataFrame, step: pd.Timedelta, origin: pd.Timestamp) -> bool
     return bool(((frame["interval_start"] - origin) % own == pd.Timedelta(0)).all())
 
 
-def tables_on_grid(
-    tables: list[MeterTable], *, gap_factor: float = GAP_FACTOR
-) -> list[MeterTable]:
+def tables_on_grid(tables: list[MeterTable], *, gap_factor: float = GAP_FACTOR) -> list[MeterTable]:
     """The meter tables with every table of spans put on the site's common grid.
 
     The grid is that of the regular tables (their longest interval, from their earliest
