@@ -98,6 +98,9 @@ class PeriodOutcome:
     location_factors: LocationFactors | None = None  # the per-interval factor levels
     sector: Any = None  # carbon.analysis.activity.SectorMetrics, or None without activity data
     plausibility: PlausibilityReport | None = None  # the period's plausibility findings
+    #: (meter, time) [TH] hashes computed by the miner meters read from miner telemetry, over
+    #: the period (NaN where the polls do not cover an interval); None without such meters
+    hashes: xr.DataArray | None = None
 
     @property
     def factor_step(self) -> pd.Timedelta:

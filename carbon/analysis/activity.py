@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pint
 
@@ -217,7 +218,7 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
         )
     if act.source:
         out.assumptions.append(f"activity data: {act.source}")
-    _fleet_efficiency(out, act, outcome.attribution, duration)
+    _fleet_efficiency(out, act, outcome.attribution, duration, outcome.hashes)
     _expected_production(out, act)
     share, share_text = _self_mining_share(out, act, label)
     _mining_intensities(out, act, outcome, duration, share, share_text)
@@ -232,12 +233,40 @@ def sector_metrics(outcome: PeriodOutcome) -> SectorMetrics:
     )
 
 
-def _fleet_efficiency(out: _Collected, act: Activity, split: Any, duration: pd.Timedelta) -> None:
+def telemetry_hashrate(hashes: Any, duration: pd.Timedelta) -> tuple[Any, str] | None:
+    """The average hashrate the miner telemetry computed over the period, ``Σ hashes / Δt``
+    [TH/s], and the words naming it; None without miner telemetry or hashes."""
+    if hashes is None or hashes.sizes.get("meter", 0) == 0:
+        return None
+    values = np.asarray(hashes.pint.to("TH").pint.magnitude, dtype=float)
+    total = float(np.nansum(values))
+    if total <= 0:
+        return None
+    covered = float(np.count_nonzero(~np.isnan(values))) / values.size
+    ids = [str(m) for m in hashes["meter"].values]
+    rate = Q_(total / duration.total_seconds(), "TH/s")
+    words = (
+        f"hashes computed from miner telemetry ({len(ids)} miner meter(s): "
+        f"{', '.join(ids)}; {covered:.1%} of their intervals covered), "
+        f"{total / 1e6:,.3f} EH over the period"
+    )
+    return rate, words
+
+
+def _fleet_efficiency(
+    out: _Collected, act: Activity, split: Any, duration: pd.Timedelta, hashes: Any = None
+) -> None:
     """Fleet efficiency [J/TH]: nameplate, realised (mining IT energy) and at the facility
-    (times the mining PUE of the period, one month)."""
+    (times the mining PUE of the period, one month). The realised figure divides by the
+    hashes the miner telemetry computed where the site reads miners from it, else by the
+    declared average operating hashrate."""
     installed = HASHRATE_DEFINITIONS["installed"]
     average = HASHRATE_DEFINITIONS["average"]
     months = 1
+    telemetry = telemetry_hashrate(hashes, duration)
+    hashrate_average = act.hashrate_average
+    if telemetry is not None:
+        hashrate_average, average = telemetry
     if act.miners:
         m = sector.nameplate_efficiency(act.miners)
         out.add(
@@ -251,7 +280,7 @@ def _fleet_efficiency(out: _Collected, act: Activity, split: Any, duration: pd.T
         out.missing["fleet_efficiency_nameplate_j_per_th"] = "no miner groups ([[activity.miners]])"
     mining_it = _workload(split.it, "mining")
     mining_total = _workload(split.total, "mining")
-    if act.hashrate_average is None or float(act.hashrate_average.magnitude) <= 0:
+    if hashrate_average is None or float(hashrate_average.magnitude) <= 0:
         reason = "no average operating hashrate (hashrate_average)"
         for key in ("realised", "facility"):
             out.missing[f"fleet_efficiency_{key}_j_per_th"] = reason
@@ -262,7 +291,7 @@ def _fleet_efficiency(out: _Collected, act: Activity, split: Any, duration: pd.T
         for key in ("realised", "facility"):
             out.missing[f"fleet_efficiency_{key}_j_per_th"] = reason
     else:
-        realised = sector.realised_efficiency(mining_it, act.hashrate_average, duration)
+        realised = sector.realised_efficiency(mining_it, hashrate_average, duration)
         out.add(
             "fleet_efficiency_realised_j_per_th",
             realised,

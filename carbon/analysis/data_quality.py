@@ -26,7 +26,7 @@ import xarray as xr
 
 from carbon.accounting import location as emissions
 from carbon.accounting.outcome import PeriodOutcome
-from carbon.attribution.workloads import it_by_workload
+from carbon.attribution.workloads import counted_energy, it_by_workload
 from carbon.core.flags import Flag
 from carbon.core.units import ureg
 from carbon.site.meters import WORKLOADS
@@ -47,7 +47,8 @@ def estimated_energy(outcome: PeriodOutcome) -> xr.DataArray:
     site = outcome.site
     codes = np.asarray(outcome.quality.flags.values)
     estimated = np.isin(codes, [int(f) for f in ESTIMATED_FLAGS])
-    values = np.asarray(outcome.energy.pint.to("kWh").pint.magnitude, dtype=float)
+    counted = counted_energy(outcome.energy, site)  # own energy in a meter tree
+    values = np.asarray(counted.pint.to("kWh").pint.magnitude, dtype=float)
     part = np.where(estimated & ~np.isnan(values), values, 0.0)
     meters = [str(m) for m in outcome.energy["meter"].values]
     row = {m: i for i, m in enumerate(meters)}

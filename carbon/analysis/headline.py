@@ -25,7 +25,7 @@ from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis import kpis
 from carbon.analysis.boundary_energy import boundary_energy
 from carbon.analysis.metric import Metric
-from carbon.attribution.workloads import workload_shares
+from carbon.attribution.workloads import counted_energy, workload_shares
 from carbon.core.errors import InputDataError
 from carbon.core.totals import total_of
 from carbon.core.units import Q_, parse_quantity
@@ -120,7 +120,9 @@ def kpi_metrics(outcome: PeriodOutcome) -> dict[str, Metric]:
     except InputDataError as exc:
         if exc.reason != "pue-below-one":
             raise
-        why, fields = children_exceeding_parent(outcome.energy, outcome.site)
+        why, fields = children_exceeding_parent(
+            counted_energy(outcome.energy, outcome.site), outcome.site
+        )
         raise InputDataError(f"{exc}: {why}", reason=exc.reason, **fields) from None
     out: dict[str, Metric] = {"pue": pue}
     retired, tariff, _ = renewable_energy(outcome)
@@ -173,7 +175,7 @@ def _partial_pue(outcome: PeriodOutcome, months: int, fuels: pint.Quantity) -> d
             continue
         infra = (split.shared + split.residual).sel(workload=w)
         zones[str(w)] = kpis.partial_pue_zone(f"{w} halls", it_w, infra, months=months).ratio
-    energy = outcome.energy.pint.to("kWh")
+    energy = counted_energy(outcome.energy, outcome.site).pint.to("kWh")
     metered = energy.fillna(0.0 * energy.pint.units)
     subsystems: dict[str, Any] = {
         m.id: metered.sel(meter=m.id) for m in outcome.site.meters_with_role("shared")
@@ -202,7 +204,7 @@ def pue_by_hall(outcome: PeriodOutcome) -> dict[str, float]:
     takes the infrastructure of each workload for its part of the intervals.
     """
     split = outcome.attribution
-    energy = outcome.energy.pint.to("kWh")
+    energy = counted_energy(outcome.energy, outcome.site).pint.to("kWh")  # own energy in a tree
     ids = [m.id for m in outcome.site.meters_with_role("it")]
     metered = energy.sel(meter=ids).fillna(0.0 * energy.pint.units)
     time = pd.DatetimeIndex(energy["time"].values)

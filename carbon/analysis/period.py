@@ -200,6 +200,7 @@ def run_period(
     instruments: Sequence[Any] = (),
     prior_uses: Sequence[Any] = (),
     more_grids: Sequence[GridIntensity] = (),
+    hashes: xr.DataArray | None = None,
 ) -> PeriodOutcome:
     """Attribute, account and check one period of one site.
 
@@ -207,6 +208,8 @@ def run_period(
     reports (:func:`carbon.ledger.index.prior_serial_uses`); applying one again is an
     error naming both uses. `more_grids` are the site's further hourly sources,
     chained after `grid` interval by interval (:mod:`carbon.accounting.grid_chain`).
+    `hashes` ``(meter, time)`` [TH] are the hashes the miner meters computed (miner telemetry,
+    :func:`carbon.quality.sources.read_hashes`); the realised J/TH uses them when given.
     """
     settings = site.quality
     energy_read = slice_period(cube.energy, period, cube.interval)
@@ -287,6 +290,7 @@ def run_period(
         inputs=(*cube.records, grid.record, *(g.record for g in more_grids)),
         location_factors=factors,
         plausibility=plausible,
+        hashes=None if hashes is None else slice_period(hashes, period, cube.interval),
     )
     if site.activity:
         outcome = replace(outcome, sector=sector_metrics(outcome))

@@ -36,6 +36,7 @@ import xarray as xr
 from carbon.accounting.alignment import HOUR
 from carbon.accounting.location import to_resolution
 from carbon.accounting.outcome import PeriodOutcome
+from carbon.attribution.workloads import counted_energy
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
 from carbon.site.model import SiteConfig
@@ -237,7 +238,7 @@ def tenants_block(outcome: PeriodOutcome) -> dict[str, Any]:
     factor_resolution = outcome.factor_step
     market = outcome.scopes.market
     split = split_by_tenant(
-        tenant_it=tenant_it_energy(site, outcome.energy, outcome.interval),
+        tenant_it=tenant_it_energy(site, counted_energy(outcome.energy, site), outcome.interval),
         tenant_workload=site.tenants,
         it_by_workload=outcome.attribution.it,
         energy_by_workload=outcome.attribution.total,

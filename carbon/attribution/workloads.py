@@ -19,6 +19,17 @@ hall converting at 12:07 splits its 12:00 reading 7/15 : 8/15. Where the IT mete
 finer than the common interval (15-minute IT meters under an hourly revenue meter), the
 interval holding the change is split by the energy the IT meter read before and after it,
 the instant itself apportioned by time within its own reading (:func:`split_by_energy`).
+
+Meter trees of any depth (revenue → hall → PDU → GPU, :func:`own_energy`): every meter
+below the revenue meter counts with its *own* energy, never twice. A meter without
+children owns its reading; a meter with children owns its remainder, its reading less
+the sum of its children's (its losses and unmetered loads; where its own reading is
+missing, its children's sum stands for it and it owns nothing). The remainder of an IT
+meter is IT energy of that meter's workload schedule; the remainder of a shared meter is
+shared energy allocated by its key. A shared meter's ``it-energy`` key is taken over the IT
+meters below the nearest of itself and its ancestors that has IT meters below it (for a
+meter directly below the revenue meter: all IT meters, as above); where those IT meters
+carry no load in an interval, that energy goes to ``other``.
 """
 
 from __future__ import annotations
@@ -48,6 +59,9 @@ class Attribution:
     residual: xr.DataArray  # (workload, time) [kWh] allocated unmetered residual
     revenue: xr.DataArray  # (time,) [kWh] the revenue meter
     unmetered: xr.DataArray  # (time,) [kWh] the residual U_t before allocation
+    #: (meter, time) [kWh] each meter's own energy in the tree (:func:`own_energy`); sums over
+    #: meters of it never count a reading twice. None only for an attribution built elsewhere.
+    own: xr.DataArray | None = None
 
     @property
     def total(self) -> xr.DataArray:
@@ -308,22 +322,106 @@ def _coords(time: Any) -> xr.Coordinates:
 
 
 def check_supported_tree(site: SiteConfig) -> None:
-    """This stage handles one revenue meter with IT and shared meters directly below it."""
+    """Attribution handles a revenue meter with IT and shared meters below it, at any depth;
+    generation and export meters are not attributed yet."""
     unsupported = [m.id for m in site.meters if m.role in ("generation", "export")]
     if unsupported:
         raise ConfigError(
             f"meters {', '.join(unsupported)}: roles 'generation' and 'export' "
             "are not attributed yet"
         )
+
+
+def meter_parents(site: SiteConfig) -> dict[str, str]:
+    """Each meter below the revenue meter → its parent (no ``parent``: the revenue meter)."""
     revenue_id = site.revenue_meter.id
-    nested = [
-        m.id for m in site.meters if m.role != "revenue" and m.parent not in (None, revenue_id)
-    ]
-    if nested:
-        raise ConfigError(
-            f"meters {', '.join(nested)} sit below a sub-meter; attribution handles IT and shared "
-            f"meters directly below the revenue meter {revenue_id!r} only"
-        )
+    return {m.id: m.parent or revenue_id for m in site.meters if m.id != revenue_id}
+
+
+def _depth_order(parents: dict[str, str]) -> list[str]:
+    """The meters below the revenue meter, deepest first (children before their parents)."""
+
+    def depth(meter: str) -> int:
+        n = 0
+        while meter in parents:  # loop over the meter tree
+            meter, n = parents[meter], n + 1
+        return n
+
+    return sorted(parents, key=lambda m: -depth(m))
+
+
+def is_flat(site: SiteConfig) -> bool:
+    """Whether every meter sits directly below the revenue meter (no meter has children
+    other than the revenue meter)."""
+    return set(meter_parents(site).values()) <= {site.revenue_meter.id}
+
+
+def _own_values(
+    values: np.ndarray, rows: dict[str, int], site: SiteConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers of :func:`own_energy`: ``values(meter, time)`` [kWh] → own energy, and the
+    unmetered residual ``U_t`` of the revenue meter."""
+    parents = meter_parents(site)
+    children: dict[str, list[str]] = {}
+    for meter, parent in parents.items():  # loop over the meter tree
+        children.setdefault(parent, []).append(meter)
+    metered = np.where(np.isnan(values), 0.0, values)
+    effective = metered.copy()  # a meter's reading, or its children's sum where it has none
+    own = metered.copy()
+    for meter in _depth_order(parents):  # children before parents; loop over the tree
+        kids = children.get(meter)
+        if not kids:
+            continue
+        below = sum_rows(effective, [rows[k] for k in kids])
+        row = rows[meter]
+        effective[row] = np.where(np.isnan(values[row]), below, values[row])
+        own[row] = effective[row] - below
+    revenue = rows[site.revenue_meter.id]
+    top = children.get(site.revenue_meter.id, [])
+    own[revenue] = values[revenue]
+    return own, values[revenue] - sum_rows(effective, [rows[k] for k in top])
+
+
+def own_energy(energy: xr.DataArray, site: SiteConfig) -> xr.DataArray:
+    """Each meter's own energy in the meter tree, ``own(meter, time)`` [kWh].
+
+    A meter without children: its reading (a missing one counts 0; its energy is then in
+    its parent's remainder). A meter with children: its reading less the sum of its
+    children's (a missing reading of its own: 0, its children stand for it). The revenue
+    meter keeps its reading. So the own energy of the meters below the revenue meter plus the
+    unmetered residual ``U_t`` is the revenue meter in every interval, and a sum of own energy
+    over any meters below it counts no reading twice.
+    """
+    plain = energy.pint.to("kWh").transpose("meter", "time")
+    ids = [str(m) for m in plain["meter"].values]
+    values = np.asarray(plain.data.magnitude, dtype=float)
+    own, _ = _own_values(values, {m: i for i, m in enumerate(ids)}, site)
+    return plain.copy(data=ureg.Quantity(own, "kWh"))
+
+
+def counted_energy(energy: xr.DataArray, site: SiteConfig) -> xr.DataArray:
+    """The energy to sum over meters: `energy` itself for a flat tree (every meter directly
+    below the revenue meter), else :func:`own_energy`, so that no reading counts twice."""
+    return energy if is_flat(site) else own_energy(energy, site)
+
+
+def _subtree_it(site: SiteConfig, parents: dict[str, str]) -> dict[str, list[str]]:
+    """Per meter, the IT meters at or below it (the revenue meter: all of them)."""
+    found: dict[str, list[str]] = {}
+    for meter in site.meters_with_role("it"):  # loop over the meter tree
+        node: str | None = meter.id
+        while node is not None:
+            found.setdefault(node, []).append(meter.id)
+            node = parents.get(node)
+    return found
+
+
+def _key_anchor(meter: str, parents: dict[str, str], with_it: dict[str, list[str]]) -> str:
+    """The nearest of `meter` and its ancestors with IT meters below it."""
+    node = meter
+    while node not in with_it and node in parents:  # loop over the meter tree
+        node = parents[node]
+    return node
 
 
 def attribute(
@@ -368,20 +466,27 @@ def attribute(
     it_ids = [m.id for m in site.meters_with_role("it")]
     shared_meters = site.meters_with_role("shared")
     child_ids = it_ids + [m.id for m in shared_meters]
-    rows = _rows(energy, [revenue_id, *child_ids])
+    flat = is_flat(site)
+    rows = _rows(energy, [revenue_id, *child_ids]) if flat else _rows(energy, _ids(energy))
     values = energy.data.magnitude
-    child_rows = [rows[m] for m in child_ids]
-    # A missing sub-meter reading contributes no metered energy; its energy is still inside
-    # the revenue meter and so lands in the unmetered residual. The quality stage reports it.
-    # The children's sum is first taken over the readings as they are: without a NaN in it
-    # no child reading is missing (a NaN stays NaN through a sum), so the readings are the
-    # metered energy and no NaN-free copy of the cube is needed.
-    children = sum_rows(values, child_rows) if isinstance(values, np.ndarray) else None
-    if children is not None and not np.isnan(children).any():
-        metered = values
-    else:
-        metered = np.where(np.isnan(values), 0.0, values)
-        children = sum_rows(metered, child_rows)
+    own = None
+    if flat:
+        child_rows = [rows[m] for m in child_ids]
+        # A missing sub-meter reading contributes no metered energy; its energy is still
+        # inside the revenue meter and so lands in the unmetered residual. The quality stage
+        # reports it. The children's sum is first taken over the readings as they are:
+        # without a NaN in it no child reading is missing (a NaN stays NaN through a sum),
+        # so the readings are the metered energy and no NaN-free copy of the cube is needed.
+        children = sum_rows(values, child_rows) if isinstance(values, np.ndarray) else None
+        if children is not None and not np.isnan(children).any():
+            metered = values
+        else:
+            metered = np.where(np.isnan(values), 0.0, values)
+            children = sum_rows(metered, child_rows)
+    else:  # a deeper tree: each meter counts with its own energy (own_energy)
+        metered, unmetered_own = _own_values(np.asarray(values, dtype=float), rows, site)
+        own = metered
+        children = np.asarray(values[rows[revenue_id]], dtype=float) - unmetered_own
     # finite column sums over all the children: no child reading is infinite (or NaN)
     finite = bool(np.isfinite(children).all()) if isinstance(values, np.ndarray) else None
     it = _it_by_workload_values(
@@ -389,16 +494,27 @@ def attribute(
     ).transpose(1, 0)
 
     key_it = _it_energy_key_values(it)
+    keys: dict[str, Any] = {revenue_id: key_it}
+    parents = meter_parents(site)
+    with_it = _subtree_it(site, parents)
     shared_total = np.zeros(it.shape)
     for meter in shared_meters:  # loops over configuration, never readings
         reading = metered[rows[meter.id]]
         if meter.allocation == "dedicated":
             key = np.array([w == meter.dedicated_to for w in WORKLOADS], dtype=float)[:, None]
         else:
-            key = key_it
+            anchor = revenue_id if flat else _key_anchor(meter.id, parents, with_it)
+            if anchor not in keys:  # the IT meters below the anchor carry the key
+                below = with_it[anchor]
+                keys[anchor] = _it_energy_key_values(
+                    _it_by_workload_values(
+                        take_rows(metered, [rows[m] for m in below]), below, site, time, interval
+                    ).transpose(1, 0)
+                )
+            key = keys[anchor]
         shared_total = shared_total + reading * key
 
-    unmetered = revenue.data.magnitude - children
+    unmetered = revenue.data.magnitude - children if own is None else unmetered_own
     residual = unmetered * key_it
     times = _coords(energy["time"].values)
     # names and attributes as the xarray formulation of these sums left them (the it-energy
@@ -416,7 +532,12 @@ def attribute(
         residual=_quantity(residual, times, name=energy.name, attrs=units),
         revenue=revenue,
         unmetered=revenue.copy(data=ureg.Quantity(unmetered, "kWh")),
+        own=None if own is None else energy.copy(data=ureg.Quantity(own, "kWh")),
     )
+
+
+def _ids(energy: xr.DataArray) -> list[str]:
+    return [str(m) for m in energy["meter"].values]
 
 
 def _rows(energy: xr.DataArray, ids: list[str]) -> dict[str, int]:

@@ -25,6 +25,7 @@ class Flag(IntEnum):
     ABOVE_RATED = 8  # above the meter's rated capacity
     COUNTER_RESET = 9  # a cumulative counter reset or rolled over at this interval
     SOURCE_MISSING = 10  # the source marks the value missing / invalid (sentinel)
+    PARTIAL = 11  # telemetry covers part of the interval: the energy of the covered part only
 
 
 FLAG_NAMES: dict[int, str] = {int(f): f.name.lower().replace("_", "-") for f in Flag}

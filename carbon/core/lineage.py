@@ -57,6 +57,10 @@ def file_sha256_in_background(path: str | Path) -> Callable[[], str]:
 # number) of every row so that later stages can name it in errors.
 
 METER_COLUMNS = ("interval_start", "meter_id", "value", "flag", "line")
+#: The further columns of a table of spans between point samples (telemetry): where each
+#: span ends and the power at its two ends (NaN for a counter span). The quality stage puts
+#: such a table on the meter grid by time overlap (carbon.quality.apportion).
+SPAN_COLUMNS = ("interval_end", "power_start", "power_end")
 GRID_COLUMNS = ("interval_start", "value", "flag", "line")
 #: Optional column of a grid table: the grid's carbon-free share of the interval, a fraction
 #: 0..1 (NaN where the source gives none); which fuels count is in ``meta["cfe_basis"]``.
@@ -72,7 +76,8 @@ class MeterTable:
     marks the value missing, flagged ``SOURCE_MISSING``), ``flag`` (int8,
     :class:`carbon.core.flags.Flag`), ``line`` (int64, 1-based line or record number in
     the source). Rows are never dropped by a reader: duplicates, negatives and
-    resets stay in and are flagged.
+    resets stay in and are flagged. A table read from point samples also has the
+    :data:`SPAN_COLUMNS`: its rows are spans between samples, not grid intervals.
     """
 
     frame: pd.DataFrame

@@ -34,7 +34,10 @@ Rules (also in ``docs/importers/dcgm.md``):
   and ``±Inf`` are missing samples; an interval without a usable pair is NaN, flagged
   ``SOURCE_MISSING``.
 - Output: one row per GPU and pair of consecutive sample times, interval start
-  = the earlier time (UTC), energy in J. Other metrics are not read.
+  = the earlier time (UTC), ``interval_end`` = the later one, energy in J, and the power at
+  both ends where the value is a trapezoid (``power_start``, ``power_end`` [W], else NaN):
+  the spans :mod:`carbon.quality.apportion` spreads over the site's meter grid by time
+  overlap. Other metrics are not read.
 """
 
 from __future__ import annotations
@@ -141,6 +144,7 @@ def _intervals(samples: pd.DataFrame) -> pd.DataFrame:
     line_p = column("line", POWER_GAUGE, np.nan)
     line = np.where(np.isnan(line_c), line_p, line_c)
     keep = has_next
+    trapezoid = ~(counter_ok & ~reset) & power_ok  # the value is the trapezoid of power
     return pd.DataFrame(
         {
             "interval_start": time[keep],
@@ -148,6 +152,9 @@ def _intervals(samples: pd.DataFrame) -> pd.DataFrame:
             "value": value[keep].astype("float64"),
             "flag": flag[keep],
             "line": line[keep].astype(np.int64),
+            "interval_end": time[nxt][keep],
+            "power_start": np.where(trapezoid, p0, np.nan)[keep],
+            "power_end": np.where(trapezoid, p1, np.nan)[keep],
         }
     ).reset_index(drop=True)
 

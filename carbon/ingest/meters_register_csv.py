@@ -75,7 +75,12 @@ def read_register_csv(
         (t₀, R₀), (t₁, R₁) gives one interval starting at t₀ with value
         R₁ − R₀, carrying the line of the reading R₁ that closes it. A meter's
         first reading only opens its series, so the frame has (readings − meters)
-        rows. Where R₁ < R₀ (with modulus M, median positive step s, k = 10):
+        rows. Each row also carries its ``interval_end`` (t₁) and NaN ``power_start`` /
+        ``power_end`` (:data:`~carbon.core.lineage.SPAN_COLUMNS`): readings taken off the
+        meter grid (jittered, drifting, a missed reading) are apportioned to the grid's
+        intervals by time overlap when the site is read (the register taken as linear
+        between readings; the gap rule of docs/methodology.md). Where R₁ < R₀ (with
+        modulus M, median positive step s, k = 10):
 
         - rollover, if R₁ + M − R₀ ≤ k·s: value R₁ + M − R₀, flag COUNTER_RESET;
         - reset, else if R₁ ≤ k·s (back to about zero): value R₁, the energy
@@ -199,6 +204,10 @@ def read_register_csv(
         values[keep],
         flags[keep],
         data["line"].to_numpy()[keep],
+    ).assign(  # spans between readings: put on the meter grid by the quality stage
+        interval_end=pd.DatetimeIndex(data["t"][keep]).as_unit("ns"),
+        power_start=np.nan,
+        power_end=np.nan,
     )
     step_used = as_interval(interval)
     record = InputRecord(

@@ -541,6 +541,11 @@ def read_miner_polls(
             "value": energy_j.astype("float64"),
             "flag": flag,
             "line": lines[:-1],
+            # spans between polls (carbon.core.lineage.SPAN_COLUMNS): the quality stage puts
+            # them on the meter grid, the power linear between the polls
+            "interval_end": time[1:],
+            "power_start": watts[:-1],
+            "power_end": watts[1:],
         }
     )
     frame["meter_id"] = frame["meter_id"].astype(str)

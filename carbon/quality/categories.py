@@ -46,6 +46,7 @@ CATEGORIES: tuple[str, ...] = (
     "spike",
     "counter_reset",
     "off_grid",
+    "partial",
 )
 
 #: The category of each flag code (every code of :class:`carbon.core.flags.Flag` has one).
@@ -63,6 +64,7 @@ CATEGORY_OF_FLAG: dict[Flag, str] = {
     Flag.NEGATIVE: "negative",
     Flag.ABOVE_RATED: "spike",
     Flag.COUNTER_RESET: "counter_reset",
+    Flag.PARTIAL: "partial",  # telemetry covering part of the interval (carbon.quality.apportion)
 }
 
 _UNKNOWN = -1

@@ -33,6 +33,7 @@ _ORDER = (
     Flag.SOURCE_ESTIMATED,
     Flag.ABOVE_RATED,
     Flag.NEGATIVE,
+    Flag.PARTIAL,
     Flag.GAP,
     Flag.COUNTER_RESET,
     Flag.SOURCE_MISSING,

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable
 from carbon.core.units import ureg
 from carbon.ingest.grid_table import GridIntensity, grid_from_table
+from carbon.ingest.miner import MinerTelemetry, read_miner_polls
 from carbon.ingest.registry import (
     FileMeter,
     grid_importer,
@@ -32,6 +34,7 @@ from carbon.ingest.registry import (
 )
 from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
+from carbon.quality.apportion import Spans, apportion_spans, tables_on_grid
 from carbon.quality.cube_model import MeterCube
 from carbon.quality.split_points import split_points
 from carbon.site.instruments_csv import read_instruments_csv
@@ -49,6 +52,7 @@ class SiteInputs:
     labels: dict[str, dict[str, str]]
     instruments: tuple = ()
     more_grids: tuple = ()  # the further [[grid]] sources, chained after `grid`
+    hashes: xr.DataArray | None = None  # (meter, time) [TH] of the miner meters (read_hashes)
 
 
 def _resolve(
@@ -232,13 +236,67 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
     for (file, fmt), meters in sorted(groups.items()):
         path = _meter_path(site, base, file, fmt)
         tables.extend(_read_group(path, fmt, meters, site, base))
-    tables = flag_above_rated(tables, site)
+    tables = flag_above_rated(tables_on_grid(tables), site)  # telemetry onto the grid first
     labels: dict[str, dict[str, str]] = {}
     for table in tables:
         labels.update(table.labels)
     cube = build_cube(tables, [m.id for m in site.meters])
     points = split_points(tables, site, cube)  # IT meters finer than the cube (§6)
     return (replace(cube, split_points=points) if points else cube), labels
+
+
+def _hash_spans(telemetry: MinerTelemetry) -> Spans:
+    """Hashes computed between consecutive polls [TH], as spans between polls: the
+    trapezoid of the hashrate, ``(H0 + H1)/2 · Δt``; NaN where a poll has no hashrate (a
+    failed poll), flagged ``SOURCE_MISSING``."""
+    rate = np.asarray(telemetry.hashrate.pint.to("TH/s").pint.magnitude, dtype="float64")
+    time = pd.DatetimeIndex(telemetry.hashrate["time"].values).tz_localize("UTC").as_unit("ns")
+    hashes = (rate[:-1] + rate[1:]) / 2.0 * (np.diff(time.asi8) / 1e9)
+    missing = np.isnan(hashes)
+    return Spans(
+        telemetry.energy.frame.assign(
+            value=hashes,
+            flag=np.where(missing, int(Flag.SOURCE_MISSING), int(Flag.MEASURED)).astype(np.int8),
+            power_start=rate[:-1],
+            power_end=rate[1:],
+        )
+    )
+
+
+def read_hashes(site: SiteConfig, base: Path, cube: MeterCube) -> xr.DataArray | None:
+    """Hashes computed per cube interval [TH] by the mining IT meters read from miner
+    telemetry (``format = "miner"``), ``(meter, time)`` on the cube's grid; None without any.
+
+    The hashrate polled with the power (docs/importers/miner.md) is integrated like power: the
+    trapezoid between polls, spread over the intervals by time overlap, with the gap rule of
+    :mod:`carbon.quality.apportion`; an interval the polls do not cover holds NaN.
+    """
+    miners = []
+    for meter in site.meters_with_role("it"):  # loop over configuration
+        file = site.meter_file(meter)
+        if file is None or "mining" not in {w for _, _, w in meter.workload_spans()}:
+            continue
+        if meter_format(meter, file, site.meter_format(meter)) == "miner":
+            miners.append((meter, _meter_path(site, base, file, "miner")))
+    if not miners:
+        return None
+    time = pd.DatetimeIndex(cube.energy["time"].values)
+    origin = time[0].tz_localize("UTC")
+    values = np.full((len(miners), len(time)), np.nan)
+    for i, (meter, path) in enumerate(miners):  # loop over miners (one file each)
+        polls = read_miner_polls(
+            path, meter_id=meter.id, nameplate_j_per_th=meter.nameplate_j_per_th
+        )
+        cells = apportion_spans(_hash_spans(polls), step=cube.interval, origin=origin)
+        at = time.get_indexer(pd.DatetimeIndex(cells["interval_start"]).tz_localize(None))
+        inside = at >= 0
+        values[i, at[inside]] = cells["value"].to_numpy()[inside]
+    return xr.DataArray(
+        values,
+        dims=("meter", "time"),
+        coords={"meter": [m.id for m, _ in miners], "time": cube.energy["time"].values},
+        name="hashes",
+    ).pint.quantify("TH", unit_registry=ureg)
 
 
 def read_grid(site: SiteConfig, base: Path) -> GridIntensity:
@@ -297,4 +355,5 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
         labels=labels,
         instruments=instruments,
         more_grids=read_more_grids(site, base),
+        hashes=read_hashes(site, base, cube),
     )

@@ -30,6 +30,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "spike": "Above rating",
     "counter_reset": "Counter reset",
     "off_grid": "Off-grid",
+    "partial": "Partial coverage",
 }
 
 _WORKLOAD_ORDER = ("mining", "ai", "other")

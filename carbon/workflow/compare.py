@@ -17,7 +17,7 @@ import pandas as pd
 from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.curtailment import curtailment
 from carbon.analysis.marginal import marginal_on_intervals
-from carbon.attribution.workloads import workload_shares
+from carbon.attribution.workloads import counted_energy, workload_shares
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
 from carbon.core.period import Period, month
@@ -69,7 +69,7 @@ def _meter_intensity(outcome: PeriodOutcome) -> np.ndarray:
 def uncertainty_components(outcome: PeriodOutcome, results: dict[str, Any]) -> Components:
     """The period totals :func:`carbon.pivot.uncertainty.propagate` perturbs, from one outcome."""
     site = outcome.site
-    energy = outcome.energy.pint.to("kWh").pint.dequantify()
+    energy = counted_energy(outcome.energy, site).pint.to("kWh").pint.dequantify()
     flags = outcome.imputation.flags
     imputed = flags.isin([int(Flag.IMPUTED_LINEAR), int(Flag.IMPUTED_PROFILE)])
     intensity_kg = _meter_intensity(outcome) / 1000.0  # kg CO2e per kWh
@@ -265,8 +265,10 @@ def _counterfactual(
         else None
     )
     return counterfactual(
-        reference_energy=window_energy if window_energy is not None else outcome.energy,
-        period_energy=outcome.energy,
+        reference_energy=counted_energy(
+            window_energy if window_energy is not None else outcome.energy, data.site
+        ),
+        period_energy=counted_energy(outcome.energy, data.site),  # own energy in a meter tree
         converted=converted,
         fleet=fleet,
         interval=outcome.interval,

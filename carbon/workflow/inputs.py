@@ -54,6 +54,7 @@ class SiteData:
     marginal: Any = None  # GridTable of a marginal rate (avoided emissions only), or None
     more_grids: Sequence[GridIntensity] = ()  # further hourly sources, chained after `grid`
     extra_inputs: tuple[Any, ...] = ()  # input records read outside the cube (activity CSV)
+    hashes: Any = None  # (meter, time) [TH] hashes of the miner-telemetry meters, or None
 
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """First interval start and last interval end of the meter data (UTC)."""
@@ -72,6 +73,7 @@ class SiteData:
             self.instruments,
             prior_uses=prior_uses,
             more_grids=self.more_grids,
+            hashes=self.hashes,
         )
         if not self.extra_inputs:
             return outcome
@@ -101,6 +103,7 @@ def site_data(site_file: Path) -> SiteData:
         marginal,
         more_grids=tuple(inputs.more_grids),
         extra_inputs=(() if record is None else (record,)) + profiles,
+        hashes=inputs.hashes,
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
-from carbon.core.lineage import METER_COLUMNS
+from carbon.core.lineage import METER_COLUMNS, SPAN_COLUMNS
 from carbon.core.units import ureg
 from carbon.ingest.dcgm import read_dcgm_csv, read_dcgm_scrapes
 from carbon.ingest.dcgm_exposition import (
@@ -66,7 +66,7 @@ def _scrape(time: str, power: str | None = None, energy: str | None = None) -> s
 def test_multi_scrape_file_follows_the_meter_table_contract():
     table = read_dcgm_scrapes(DATA / "dcgm_scrapes.prom")
     frame = table.frame
-    assert tuple(frame.columns) == METER_COLUMNS
+    assert tuple(frame.columns) == METER_COLUMNS + SPAN_COLUMNS  # spans between scrapes
     assert str(frame["interval_start"].dtype) == "datetime64[ns, UTC]"
     assert frame["value"].dtype == np.float64
     assert frame["flag"].dtype == np.int8

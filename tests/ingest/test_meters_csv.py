@@ -10,7 +10,7 @@ import pytest
 
 from carbon.core.errors import ConfigError, InputDataError, UnitError
 from carbon.core.flags import Flag
-from carbon.core.lineage import MeterTable
+from carbon.core.lineage import METER_COLUMNS, SPAN_COLUMNS, MeterTable
 from carbon.core.units import parse_unit
 from carbon.ingest.meters_long_csv import read_meters_csv, read_meters_parquet
 from carbon.ingest.meters_register_csv import read_register_csv
@@ -28,7 +28,8 @@ def _data_lines(path: Path) -> int:
 
 def _check_contract(table: MeterTable) -> None:
     frame = table.frame
-    assert list(frame.columns) == ["interval_start", "meter_id", "value", "flag", "line"]
+    spans = SPAN_COLUMNS if "interval_end" in frame.columns else ()  # register: spans
+    assert tuple(frame.columns) == METER_COLUMNS + spans
     assert str(frame["interval_start"].dtype) == "datetime64[ns, UTC]"
     assert frame["value"].dtype == np.float64
     assert frame["flag"].dtype == np.int8

@@ -14,7 +14,7 @@ import xarray as xr
 
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
-from carbon.core.lineage import METER_COLUMNS
+from carbon.core.lineage import METER_COLUMNS, SPAN_COLUMNS
 from carbon.core.units import Q_, ureg
 from carbon.ingest.miner import MinerTelemetry, parse_miner_response, read_miner_polls
 
@@ -151,7 +151,7 @@ def test_stock_antminer_with_nameplate():
     assert isinstance(telemetry, MinerTelemetry)
     energy = telemetry.energy
     frame = energy.frame
-    assert tuple(frame.columns) == METER_COLUMNS
+    assert tuple(frame.columns) == METER_COLUMNS + SPAN_COLUMNS  # spans between polls
     assert energy.unit == ureg.Unit("J")
     assert energy.interval == pd.Timedelta(minutes=1)
     assert energy.record.rows == 5  # polls
