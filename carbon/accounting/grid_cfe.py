@@ -61,11 +61,12 @@ class CfeChain:
         idx = np.asarray(self.source_index.values)
         first = pd.Timestamp(self.share["time"].values[int(np.argmax(idx == NO_SOURCE))])
         given = [s for s, b in zip(self.sources, self.bases, strict=True) if b]
-        have = (
-            f"the sources with a share ({'; '.join(given)}) do not cover them"
-            if given
-            else "no [[grid]] source of the site gives a carbon-free share"
-        )
+        if not given:
+            return (
+                "no [[grid]] source of the site gives a carbon-free share (an Electricity "
+                "Maps, EIA-930, ENTSO-E or NESO regional file does)"
+            )
+        have = f"the sources with a share ({'; '.join(given)}) do not cover them"
         return (
             f"no grid carbon-free share for {self.missing} of {idx.size} intervals (first "
             f"{first.isoformat()}Z): {have}; Google CFE% needs a share for every hour and is "
