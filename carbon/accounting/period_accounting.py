@@ -51,6 +51,8 @@ def account_period(
     gwp_set: str,
     prior_uses: Sequence[SerialUse] = (),
     fuel_source: str = "site file [[fuel]]",
+    residual_mix: xr.DataArray | None = None,
+    us_site: bool = True,
 ) -> PeriodAccounting:
     """Market-based Scope 2, Scope 1 and T&D losses of one period.
 
@@ -65,6 +67,11 @@ def account_period(
         Contractual instruments (:mod:`carbon.site.instruments` records).
     fuel_records
         On-site fuel records as mappings (validated here, errors name the key).
+    residual_mix
+        The residual mix [CO2e/energy] per hour from the site's declared table (NaN where
+        the table has no row: those hours take the grid average, flagged).
+    us_site
+        False for a site outside the US: no eGRID grid-loss factor is looked up for 3.3(c).
     """
     context = ClaimContext(reporter=reporter, site_id=site_id, market_boundary=market_boundary)
     market = market_based(
@@ -72,6 +79,7 @@ def account_period(
         list(instruments),
         context,
         grid_average=location_intensity,
+        residual_table=residual_mix,
         prior_uses=prior_uses,
     )
     records = [
@@ -79,9 +87,18 @@ def account_period(
         for i, data in enumerate(fuel_records)
     ]
     scope1 = scope1_emissions(records, gwp_set=gwp_set)
-    dataset_id, _ = latest_egrid_for_year(year)
     purchased = hourly_load.sum().pint.to("kWh")
-    td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
+    if us_site:
+        dataset_id, _ = latest_egrid_for_year(year)
+        td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
+    else:
+        td, why = (
+            None,
+            (
+                f"not available: no grid gross loss factor is shipped or declared for region "
+                f"{grid_region!r}; Scope 3 cat. 3(c) is not computed"
+            ),
+        )
     return PeriodAccounting(
         gwp_set=gwp_set,
         market=market,

@@ -17,15 +17,17 @@ import pandas as pd
 import xarray as xr
 
 from carbon.accounting import location as emissions
-from carbon.accounting.annual_factors import location_factors_for
+from carbon.accounting.annual_factors import annual_unavailable_reason, location_factors_for
 from carbon.accounting.grid_chain import chain_grids
 from carbon.accounting.outcome import LocationFactors, PeriodOutcome
 from carbon.accounting.period_accounting import account_period
+from carbon.accounting.table_factors import residual_mix_on_hours
 from carbon.analysis.activity import sector_metrics
 from carbon.attribution import workloads as attribution
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
 from carbon.core.period import Period
+from carbon.ingest.factor_table import SiteFactorTables
 from carbon.ingest.grid_table import GridIntensity
 from carbon.quality import assess as quality
 from carbon.quality.categories import tally
@@ -112,6 +114,7 @@ def _location_factors(
     more_grids: Sequence[GridIntensity],
     total: xr.DataArray,
     interval: pd.Timedelta,
+    tables: SiteFactorTables,
 ) -> tuple[xr.DataArray, xr.DataArray, LocationFactors]:
     """The attributed energy `total` on the factor grid, the location-based factor of every
     factor interval [g CO2e/kWh], and the levels of the hierarchy that supplied them."""
@@ -126,17 +129,25 @@ def _location_factors(
     chain = chain_grids(grid, more_grids, hourly["time"], interval) if more_grids else None
     if chain is not None:
         source, usable = chain.intensity, None
-    # docs/methodology.md §1.2: hourly source first, then the eGRID subregion annual rate, then the
-    # national rate; the level used is recorded per interval and reported, never silent.
-    subregion, national = location_factors_for(site, period.start.year)
+    # docs/methodology.md §1.2: hourly source first, then the region's annual rate (declared
+    # table, or eGRID subregion for a US site), then the eGRID national rate (US sites only);
+    # the level used is recorded per interval and reported, never silent.
+    year = period.start.year
+    subregion, national = location_factors_for(site, year, tables.annual)
+    why = None
+    if subregion is None and national is None:
+        why = annual_unavailable_reason(site, year, tables.annual)
     intensity, levels = emissions.apply_factor_hierarchy(
         source,
         usable,
         hourly["time"],
         subregion_rate=None if subregion is None else subregion.rate,
-        national_rate=national.rate,
+        national_rate=None if national is None else national.rate,
+        no_fallback=why or "",
     )
-    factors = LocationFactors(levels=levels, subregion=subregion, national=national, chain=chain)
+    factors = LocationFactors(
+        levels=levels, subregion=subregion, national=national, chain=chain, unavailable=why
+    )
     return hourly, intensity, factors
 
 
@@ -183,9 +194,7 @@ def plausibility_between(
         intensity=grid.intensity.isel(time=inside),
         grid_path=grid.record.path,
         annual_rate=None if subregion is None else float(subregion.rate.to("g CO2e/kWh").magnitude),
-        annual_label=None
-        if subregion is None
-        else f"{subregion.dataset.edition} {subregion.region}",
+        annual_label=None if subregion is None else f"{subregion.label} {subregion.region}",
     )
 
 
@@ -197,6 +206,7 @@ def run_period(
     instruments: Sequence[Any] = (),
     prior_uses: Sequence[Any] = (),
     more_grids: Sequence[GridIntensity] = (),
+    factor_tables: SiteFactorTables | None = None,
 ) -> PeriodOutcome:
     """Attribute, account and check one period of one site.
 
@@ -204,7 +214,9 @@ def run_period(
     reports (:func:`carbon.ledger.index.prior_serial_uses`); applying one again is an
     error naming both uses. `more_grids` are the site's further hourly sources,
     chained after `grid` interval by interval (:mod:`carbon.accounting.grid_chain`).
+    `factor_tables` are the site's declared annual and residual-mix tables (``[factors]``).
     """
+    tables = factor_tables if factor_tables is not None else SiteFactorTables()
     settings = site.quality
     energy_read = slice_period(cube.energy, period, cube.interval)
     flags_read = slice_flags(cube.flags, period, cube.interval)
@@ -240,13 +252,19 @@ def run_period(
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
     hourly, intensity, factors = _location_factors(
-        site, period, grid, more_grids, split.total, cube.interval
+        site, period, grid, more_grids, split.total, cube.interval, tables
     )
     plausible = period_plausibility(
         site, period, energy, filled.flags, cube.interval, grid, factors
     )
     hourly_emissions = emissions.location_based(hourly, intensity)
-    annual = factors.fallback_rate()
+    annual = factors.fallback_rate()  # None outside the US without a declared annual factor
+    residual: tuple[Any, tuple[Any, ...]] = (None, ())
+    if tables.residual_mix is not None:  # the site's residual mix per hour, and its rows
+        hours = pd.DatetimeIndex(hourly["time"].values)
+        residual = residual_mix_on_hours(
+            tables.residual_mix, site.factor_region, hours, site.site.timezone
+        )
     scopes = account_period(
         hourly_load=hourly,
         location_intensity=intensity,
@@ -259,8 +277,12 @@ def run_period(
         year=period.start.year,
         gwp_set=site.reporting.gwp_set,
         prior_uses=tuple(prior_uses),
+        residual_mix=residual[0],
+        us_site=factors.national is not None,
     )
-    annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
+    annual_total = (
+        None if annual is None else emissions.annual_factor_view(hourly.sum(), annual.rate)
+    )
     outcome = PeriodOutcome(
         site=site,
         period=period,
@@ -277,9 +299,11 @@ def run_period(
         scopes=scopes,
         imputation=filled,
         reconciliation=tuple(reconciliation),
-        inputs=(*cube.records, grid.record, *(g.record for g in more_grids)),
+        inputs=(*cube.records, grid.record, *(g.record for g in more_grids), *tables.records),
         location_factors=factors,
         plausibility=plausible,
+        annual_unavailable=factors.unavailable if annual is None else None,
+        residual_mix_rows=residual[1],
     )
     if site.activity:
         outcome = replace(outcome, sector=sector_metrics(outcome))

@@ -54,6 +54,7 @@ class SiteData:
     marginal: Any = None  # GridTable of a marginal rate (avoided emissions only), or None
     more_grids: Sequence[GridIntensity] = ()  # further hourly sources, chained after `grid`
     extra_inputs: tuple[Any, ...] = ()  # input records read outside the cube (activity CSV)
+    factor_tables: Any = None  # carbon.ingest.factor_table.SiteFactorTables of [factors], or None
 
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """First interval start and last interval end of the meter data (UTC)."""
@@ -72,6 +73,7 @@ class SiteData:
             self.instruments,
             prior_uses=prior_uses,
             more_grids=self.more_grids,
+            factor_tables=self.factor_tables,
         )
         if not self.extra_inputs:
             return outcome
@@ -96,6 +98,7 @@ def site_data(site_file: Path) -> SiteData:
         marginal,
         more_grids=tuple(inputs.more_grids),
         extra_inputs=() if record is None else (record,),
+        factor_tables=inputs.factor_tables,
     )
 
 
