@@ -92,12 +92,10 @@ def account_period(
         dataset_id, _ = latest_egrid_for_year(year)
         td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
     else:
-        td, why = (
-            None,
-            (
-                f"not available: no grid gross loss factor is shipped or declared for region "
-                f"{grid_region!r}; Scope 3 cat. 3(c) is not computed"
-            ),
+        td = None
+        why = (
+            f"not available: no grid gross loss factor for region {grid_region!r} is shipped "
+            "or declared; Scope 3 cat. 3(c) is not computed"
         )
     return PeriodAccounting(
         gwp_set=gwp_set,
