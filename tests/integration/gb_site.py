@@ -69,8 +69,11 @@ def grid_value(i: int) -> float:
     return round(150.0 + 60.0 * np.sin(2 * np.pi * i / 48), 1)
 
 
-def write_gb_site(folder: Path, *, annual: bool = True, residual: bool = False) -> Path:
-    """Write the site file, meters, grid and the chosen factor tables; return the site file."""
+def write_gb_site(
+    folder: Path, *, annual: bool = True, residual: bool = False, holes: bool = True
+) -> Path:
+    """Write the site file, meters, grid and the chosen factor tables; return the site file.
+    With `holes` the grid lacks the half-hours of :data:`HOLES`."""
     toml = GB_TOML
     if annual or residual:
         toml += "\n[factors]\n"
@@ -100,7 +103,7 @@ def write_gb_site(folder: Path, *, annual: bool = True, residual: bool = False) 
     data = []
     for i, t in enumerate(half):
         stamp = f"{t:%Y-%m-%dT%H:%MZ}"
-        value = None if stamp in HOLES else grid_value(i)
+        value = None if holes and stamp in HOLES else grid_value(i)
         data.append(
             {
                 "from": stamp,
