@@ -21,7 +21,9 @@ from typer.testing import CliRunner
 from carbon.cli import app
 from carbon.core.errors import InputDataError
 from carbon.core.period import month
-from carbon.results.document import ReportMeta, build_results
+from carbon.report.context import build_context
+from carbon.report.render import render_html
+from carbon.results.document import ReportMeta, build_results, results_csv_bytes
 from carbon.workflow.inputs import site_data
 from tests.integration.gb_site import HOLES, grid_value, write_gb_site
 
@@ -120,12 +122,13 @@ def test_no_us_or_egrid_factor_anywhere(gb_report) -> None:
 def _results_without_pdf(site: Path) -> dict:
     """results.json of June 2024 through the API (the same pipeline, no PDF rendered)."""
     outcome = site_data(site).run(month("2024-06", "Europe/London"))
-    return build_results(outcome, ReportMeta("gb-1", 1, "draft", date(2024, 7, 1)))
+    results = build_results(outcome, ReportMeta("gb-1", 1, "draft", date(2024, 7, 1)))
+    return results, outcome
 
 
 def test_without_an_annual_table_the_annual_view_is_not_available(tmp_path: Path) -> None:
     site = write_gb_site(tmp_path, annual=False, holes=False)
-    results = _results_without_pdf(site)
+    results, outcome = _results_without_pdf(site)
     annual = results["scope2_location_annual_factor_kgco2e"]
     assert annual["available"] is False
     assert annual["total"] is None and annual["timing_effect_kgco2e"] is None
@@ -138,6 +141,15 @@ def test_without_an_annual_table_the_annual_view_is_not_available(tmp_path: Path
         assert not pattern.search(dumped), pattern.pattern
     # no residual table: the remainder takes the location-based rate, flagged as such
     assert results["market_based"]["coverage_mwh"]["annual"]["grid_average"] > 0
+    # the report's pages (HTML, laid out as the PDF is) say why, and name no US factor either
+    html = " ".join(render_html(build_context(results, outcome.power_by_workload)).split())
+    assert re.search(r"no annual grid-average factor is declared for region (&#39;|')GB", html)
+    assert "Scope 2 at an annual factor, and the timing difference" in html
+    assert "the hourly grid source only (no annual factor exists for the region)" in html
+    assert not re.search(r"egrid", html, re.IGNORECASE) and US_RATE not in html
+    csv_text = results_csv_bytes(results).decode()  # the annual row is written empty
+    assert "thames,2024-06,scope2_location_annual_factor,total,,kg CO2e" in csv_text
+    assert "scope2_location_timing_effect" not in csv_text
 
 
 def test_hours_without_a_value_need_a_declared_fallback(tmp_path: Path) -> None:
