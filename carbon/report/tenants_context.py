@@ -119,8 +119,8 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
             }
         )
     levels = results.get("factor_levels") or {}
-    block = results.get("scope2_location_factor_levels") or {}
-    labels = block.get("level_labels") or _LEVEL_NAMES  # older results: the eGRID levels
+    level_block = results.get("scope2_location_factor_levels") or {}
+    labels = level_block.get("level_labels") or _LEVEL_NAMES  # older results: the eGRID levels
     level_rows = [
         {
             "name": labels[name],
