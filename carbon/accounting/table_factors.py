@@ -73,8 +73,7 @@ def _co2e(rows: pd.DataFrame, gwp_set: str) -> tuple[Any, bool, str]:
     if "CO2" in rate:
         note = "CO2 only: the table has no CH4 and N2O rows, so the CO2e rate understates them"
         return to_co2e(rate["CO2"], gwp_set), False, note
-    raise_gases = ", ".join(sorted(rate))
-    raise ValueError(f"no CO2 or CO2e row among {raise_gases}")
+    raise ValueError(f"no CO2 or CO2e row among the gases {', '.join(sorted(rate))}")
 
 
 def annual_table_factor(
