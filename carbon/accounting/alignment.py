@@ -178,7 +178,8 @@ def align_location(
     interval: pd.Timedelta,
     *,
     subregion_rate: object | None,
-    national_rate: object,
+    national_rate: object | None,
+    no_fallback: str = "",
 ) -> AlignedLocation:
     """Location-based Scope 2 of `energy` ``(workload, time)`` [kWh] on `interval` against the
     site's grid sources, for a grid that is finer than the meters or does not nest with them.
@@ -209,6 +210,7 @@ def align_location(
         fine_times["time"],
         subregion_rate=subregion_rate,
         national_rate=national_rate,
+        no_fallback=no_fallback,
     )
     e_step, emissions, weighted, level_step = location_on_fine_grid(
         energy,

@@ -158,13 +158,16 @@ def apply_factor_hierarchy(
     times: xr.DataArray,
     *,
     subregion_rate: object | None,
-    national_rate: object,
+    national_rate: object | None,
+    no_fallback: str = "",
 ) -> tuple[xr.DataArray, xr.DataArray]:
     """The location-based factor of every interval, most specific level first.
 
     (1) the hourly (or sub-hourly) grid source where it has a usable value; else
-    (2) the eGRID subregion annual rate; else, when the region is unknown to
-    eGRID (`subregion_rate` None), (3) the eGRID national rate.
+    (2) the regional annual rate (eGRID subregion, or the site's declared table); else,
+    when there is none (`subregion_rate` None), (3) the eGRID national rate (US sites).
+    Where neither fallback exists (a site outside the US without a declared annual
+    factor), an interval without a usable hourly value is an error naming the intervals.
 
     Parameters
     ----------
@@ -177,7 +180,9 @@ def apply_factor_hierarchy(
         The intervals that need a factor (the energy's ``time`` coordinate).
         Intervals outside the source's coverage take a fallback.
     subregion_rate, national_rate
-        Scalar pint quantities [CO2e mass/energy]; `subregion_rate` may be None.
+        Scalar pint quantities [CO2e mass/energy]; either may be None.
+    no_fallback
+        Why no fallback exists, for the error when one is needed.
 
     Returns
     -------
@@ -206,9 +211,13 @@ def apply_factor_hierarchy(
     if subregion_rate is not None:
         fallback = float(ureg.Quantity(subregion_rate).to("g CO2e/kWh").magnitude)
         fallback_level = LEVEL_SUBREGION_ANNUAL
-    else:
+    elif national_rate is not None:
         fallback = float(ureg.Quantity(national_rate).to("g CO2e/kWh").magnitude)
         fallback_level = LEVEL_NATIONAL
+    else:
+        if not ok.all():
+            _no_fallback_error(wanted[~ok], no_fallback)
+        fallback, fallback_level = 0.0, LEVEL_HOURLY_SOURCE  # never used: every value is ok
     if not np.isfinite(fallback) or fallback < 0:
         raise InputDataError(f"fallback grid factor is not a usable rate: {fallback}")
     filled = np.where(ok, values, fallback)
@@ -223,6 +232,19 @@ def apply_factor_hierarchy(
         attrs={"levels": ", ".join(f"{i}={n}" for i, n in enumerate(FACTOR_LEVELS))},
     )
     return factor, levels
+
+
+def _no_fallback_error(missing: pd.DatetimeIndex, why: str) -> None:
+    """Refuse intervals without a usable hourly value where no fallback rate exists."""
+    shown = ", ".join(f"{t.isoformat()}Z" for t in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    raise InputDataError(
+        f"{len(missing)} interval(s) have no usable hourly grid value and no fallback rate "
+        f"exists ({why or 'no annual factor for the region'}): {shown}{more}; declare the "
+        "region's annual factor ([factors] annual in the site file) or supply the hours",
+        timestamp=f"{missing[0].isoformat()}Z",
+        reason="no-fallback-factor",
+    )
 
 
 def _on_times(

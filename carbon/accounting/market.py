@@ -89,6 +89,7 @@ def _remainder(
     residual_factor: Any,
     grid_average: Any,
     notes: list[str],
+    residual_table: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """EF on uncovered load per hour [kg CO2e/kWh] and its source (hierarchy of 1.3)."""
     ef = np.full(len(hours), np.nan)
@@ -121,6 +122,21 @@ def _remainder(
             f"a residual factor was passed and residual-mix records apply too "
             f"({', '.join(m.id for m in mixes)}); give one"
         )
+    if residual_table is not None and (mixes or residual_factor is not None):
+        raise ConfigError(
+            "the site file declares a residual-mix table ([factors] residual_mix) and "
+            + (
+                f"residual-mix records apply too ({', '.join(m.id for m in mixes)})"
+                if mixes
+                else "a residual factor was passed"
+            )
+            + "; give one"
+        )
+    if residual_table is not None:  # hours the table does not cover stay open (NaN)
+        none = np.zeros(len(hours), bool)
+        values = on_hours(residual_table, RATE_UNIT, hours, "residual-mix table", need=none)
+        free = np.isnan(ef) & np.isfinite(values)
+        ef[free], source[free] = values[free], "residual_mix"
     if residual_factor is not None:
         values = on_hours(residual_factor, RATE_UNIT, hours, "residual factor", need=np.isnan(ef))
         free = np.isnan(ef)
@@ -160,6 +176,7 @@ def market_based(
     *,
     residual_factor: pint.Quantity | xr.DataArray | None = None,
     grid_average: pint.Quantity | xr.DataArray | None = None,
+    residual_table: xr.DataArray | None = None,
     grid_cfe_share: xr.DataArray | None = None,
     vintage_rule: VintageRule | None = None,
     prior_uses: Sequence[SerialUse] = (),
@@ -183,6 +200,9 @@ def market_based(
     grid_average : pint.Quantity or xarray.DataArray, optional
         Location-based rate [CO2e/energy], used only for hours without a residual
         mix, and flagged ``"residual mix unavailable; grid average used"``.
+    residual_table : xarray.DataArray, optional
+        ``EF_res`` ``(time)`` [CO2e/energy] from the site's residual-mix table; NaN in
+        hours the table does not cover, which fall to `grid_average` (flagged).
     grid_cfe_share : xarray.DataArray, optional
         ``c_h`` ``(time)``, dimensionless; without it ``Google CFE%`` is ``None``.
     vintage_rule : VintageRule, optional
@@ -227,7 +247,9 @@ def market_based(
     own = np.array([float(c.emission_rate.to(RATE_UNIT).magnitude) for c in contracts])
     carbon_free = np.array([c.is_carbon_free for c in contracts], bool)
 
-    ef_rem, source = _remainder(applicable, passed, hours, residual_factor, grid_average, notes)
+    ef_rem, source = _remainder(
+        applicable, passed, hours, residual_factor, grid_average, notes, residual_table
+    )
     total_load = lod.sum(axis=0)
     ef_annual = _annual_rate(total_load, ef_rem, notes)
 

@@ -30,20 +30,78 @@ from carbon.quality.plausibility import PlausibilityReport
 from carbon.quality.reconcile import ParentReconciliation
 from carbon.site.model import SiteConfig
 
-__all__ = ["AnnualFactor", "LocationFactors", "PeriodOutcome"]
+__all__ = ["AnnualFactor", "LocationFactors", "PeriodOutcome", "TableProvenance"]
+
+
+@dataclass(frozen=True)
+class TableProvenance:
+    """Where a factor taken from a site-declared factor table comes from (its row)."""
+
+    path: str  # the table file as the site file names it
+    sha256: str
+    line: int  # the row's line in the file
+    publisher: str  # the row's ``source`` column
+    edition: str
+    licence: str  # the row's ``licence`` column, or "not stated"
+    url: str  # the row's ``url`` (or ``source_url``) column, or ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "line": self.line,
+            "sha256": self.sha256,
+            "publisher": self.publisher,
+            "edition": self.edition,
+            "licence": self.licence,
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True)
 class AnnualFactor:
-    """The annual subregion rate used for the annual-factor view."""
+    """An annual grid-average rate of the location-based hierarchy: an eGRID row
+    (`dataset`) or a row of the site's own factor table (`table`)."""
 
     rate: pint.Quantity  # [CO2e mass / energy]
-    dataset: FactorDataset
+    dataset: FactorDataset | None
     region: str
     exact_year: bool
     recomputed: bool
+    table: TableProvenance | None = None
+    data_year: int | None = None  # the table row's year (eGRID: the dataset's)
+    gas_note: str = ""  # how the CO2e rate was formed from the table's rows
+
+    @property
+    def factor_id(self) -> str:
+        return self.dataset.id if self.dataset is not None else self.table.id  # type: ignore[union-attr]
+
+    @property
+    def label(self) -> str:
+        """Publisher's edition, for citations and plausibility messages."""
+        if self.dataset is not None:
+            return self.dataset.edition
+        return f"{self.table.publisher}, {self.table.edition}"  # type: ignore[union-attr]
+
+    @property
+    def role_words(self) -> str:
+        """What the rate is, in a sentence."""
+        if self.dataset is not None:
+            return f"eGRID subregion total output CO2e rate, {self.region}"
+        return f"annual grid-average factor of region {self.region} from the site's factor table"
 
     def note(self, year: int) -> str:
+        if self.dataset is None:
+            if self.exact_year:
+                return f"the table holds {year} data"
+            return (
+                f"the table has no {year} factor for {self.region}; the latest, for "
+                f"{self.data_year}, is used"
+            )
         revision = f" {self.dataset.revision}" if self.dataset.revision else ""
         if self.exact_year:
             return f"{self.dataset.edition} holds {year} data"
@@ -60,18 +118,20 @@ class LocationFactors:
 
     ``levels`` records, for every factor interval of ``hourly_energy``, which
     level supplied the factor in ``intensity_used``: 0 the hourly grid source,
-    1 the eGRID subregion annual rate, 2 the eGRID national rate (see
-    :data:`carbon.accounting.location.FACTOR_LEVELS`).
+    1 the regional annual rate (the eGRID subregion, or the site's declared table),
+    2 the eGRID national rate (see :data:`carbon.accounting.location.FACTOR_LEVELS`).
+    A site outside the US has no national level.
     """
 
     levels: xr.DataArray  # (time,) int8 level codes
-    subregion: AnnualFactor | None  # None when the region is unknown to eGRID
-    national: AnnualFactor  # the eGRID national (US) row of the same edition
+    subregion: AnnualFactor | None  # None when no annual rate exists for the region
+    national: AnnualFactor | None  # the eGRID national (US) row; None outside the US
     # carbon.accounting.grid_chain.SourceChain when several hourly sources are chained
     chain: Any = None
+    unavailable: str | None = None  # why no annual rate exists, when none does
 
-    def fallback_rate(self) -> AnnualFactor:
-        """The rate used where the hourly source has no usable value."""
+    def fallback_rate(self) -> AnnualFactor | None:
+        """The rate used where the hourly source has no usable value (None: none exists)."""
         return self.subregion if self.subregion is not None else self.national
 
 
@@ -87,8 +147,8 @@ class PeriodOutcome:
     hourly_energy: xr.DataArray  # (workload, time hourly) [kWh]
     hourly_emissions: xr.DataArray  # (workload, time hourly) [kg CO2e]
     intensity_used: xr.DataArray  # (time,) [g CO2e/kWh] on the grid of hourly_energy
-    annual_factor: AnnualFactor
-    annual_view_total: xr.DataArray  # () [kg CO2e]
+    annual_factor: AnnualFactor | None  # None: no annual rate for the region
+    annual_view_total: xr.DataArray | None  # () [kg CO2e]; None without an annual rate
     grid: GridIntensity
     quality: QualityReport
     imputation: Imputation
@@ -107,6 +167,8 @@ class PeriodOutcome:
         """The interval of ``hourly_energy``, ``hourly_emissions`` and ``intensity_used``: the
         least common multiple of the meter and grid intervals (docs/methodology.md §2.4)."""
         return factor_step(self.interval, self.grid.resolution)
+    annual_unavailable: str | None = None  # why the annual view is not computed, if not
+    residual_mix_rows: tuple[TableProvenance, ...] = ()  # rows of the site's residual table used
 
     @property
     def power_by_workload(self) -> xr.DataArray:

@@ -54,6 +54,8 @@ def account_period(
     prior_uses: Sequence[SerialUse] = (),
     fuel_source: str = "site file [[fuel]]",
     grid_cfe: CfeChain | None = None,
+    residual_mix: xr.DataArray | None = None,
+    us_site: bool = True,
 ) -> PeriodAccounting:
     """Market-based Scope 2, Scope 1 and T&D losses of one period.
 
@@ -72,6 +74,11 @@ def account_period(
         The grid's carbon-free share per hour with its sources
         (:func:`carbon.accounting.grid_cfe.chain_cfe`); Google CFE% is computed only when
         it covers every hour.
+    residual_mix
+        The residual mix [CO2e/energy] per hour from the site's declared table (NaN where
+        the table has no row: those hours take the grid average, flagged).
+    us_site
+        False for a site outside the US: no eGRID grid-loss factor is looked up for 3.3(c).
     """
     context = ClaimContext(reporter=reporter, site_id=site_id, market_boundary=market_boundary)
     market = market_based(
@@ -80,6 +87,7 @@ def account_period(
         context,
         grid_average=location_intensity,
         grid_cfe_share=None if grid_cfe is None else grid_cfe.usable_share(),
+        residual_table=residual_mix,
         prior_uses=prior_uses,
     )
     records = [
@@ -87,9 +95,16 @@ def account_period(
         for i, data in enumerate(fuel_records)
     ]
     scope1 = scope1_emissions(records, gwp_set=gwp_set)
-    dataset_id, _ = latest_egrid_for_year(year)
     purchased = hourly_load.sum().pint.to("kWh")
-    td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
+    if us_site:
+        dataset_id, _ = latest_egrid_for_year(year)
+        td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
+    else:
+        td = None
+        why = (
+            f"not available: no grid gross loss factor for region {grid_region!r} is shipped "
+            "or declared; Scope 3 cat. 3(c) is not computed"
+        )
     return PeriodAccounting(
         gwp_set=gwp_set,
         market=market,

@@ -339,8 +339,11 @@ def _by_workload_kg(per_workload_time: xr.DataArray) -> dict[str, float]:
     return out
 
 
-def _timing_effect(outcome: PeriodOutcome) -> dict[str, float]:
-    """Hourly location-based minus the same energy at the annual subregion rate [kg CO2e]."""
+def _timing_effect(outcome: PeriodOutcome) -> dict[str, float] | None:
+    """Hourly location-based minus the same energy at the annual regional rate [kg CO2e];
+    None where the site has no annual rate (not available, the reason is in the results)."""
+    if outcome.annual_factor is None:
+        return None
     hourly = _by_workload_kg(outcome.hourly_emissions)
     annual = _by_workload_kg(outcome.hourly_energy.sum("time") * outcome.annual_factor.rate)
     return {k: hourly[k] - annual[k] for k in hourly}
@@ -348,11 +351,19 @@ def _timing_effect(outcome: PeriodOutcome) -> dict[str, float]:
 
 def _factor_levels(levels_block: dict[str, Any] | None, outcome: PeriodOutcome) -> dict[str, Any]:
     factor = outcome.annual_factor
-    base = {
-        "annual_factor_id": factor.dataset.id,
-        "annual_factor_note": factor.note(outcome.period.start.year),
-        "annual_factor_exact_year": factor.exact_year,
-    }
+    base: dict[str, Any] = (
+        {
+            "annual_factor_id": None,
+            "annual_factor_note": outcome.annual_unavailable,
+            "annual_factor_exact_year": None,
+        }
+        if factor is None
+        else {
+            "annual_factor_id": factor.factor_id,
+            "annual_factor_note": factor.note(outcome.period.start.year),
+            "annual_factor_exact_year": factor.exact_year,
+        }
+    )
     if levels_block is None:
         return {**base, "shares": None, "mwh": None, "hours": None}
     names = list(levels_block["shares"])

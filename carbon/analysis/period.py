@@ -18,16 +18,18 @@ import xarray as xr
 
 from carbon.accounting import alignment
 from carbon.accounting import location as emissions
-from carbon.accounting.annual_factors import location_factors_for
+from carbon.accounting.annual_factors import annual_unavailable_reason, location_factors_for
 from carbon.accounting.grid_cfe import chain_cfe
 from carbon.accounting.grid_chain import chain_grids
 from carbon.accounting.outcome import LocationFactors, PeriodOutcome
 from carbon.accounting.period_accounting import account_period
+from carbon.accounting.table_factors import residual_mix_on_hours
 from carbon.analysis.activity import sector_metrics
 from carbon.attribution import workloads as attribution
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
 from carbon.core.period import Period
+from carbon.ingest.factor_table import SiteFactorTables
 from carbon.ingest.grid_table import GridIntensity
 from carbon.quality import assess as quality
 from carbon.quality.categories import tally
@@ -114,22 +116,33 @@ def _location_factors(
     more_grids: Sequence[GridIntensity],
     total: xr.DataArray,
     interval: pd.Timedelta,
+    tables: SiteFactorTables,
 ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, LocationFactors]:
     """The attributed energy `total` on the factor grid, its location-based emissions, the
     factor of every factor interval [g CO2e/kWh], and the levels of the hierarchy that
     supplied them (docs/methodology.md §1.2, §2.4)."""
-    # docs/methodology.md §1.2: hourly source first, then the eGRID subregion annual rate, then the
-    # national rate; the level used is recorded per interval and reported, never silent.
-    subregion, national = location_factors_for(site, period.start.year)
+    # docs/methodology.md §1.2: hourly source first, then the region's annual rate (declared
+    # table, or eGRID subregion for a US site), then the eGRID national rate (US sites only);
+    # the level used is recorded per interval and reported, never silent.
+    year = period.start.year
+    subregion, national = location_factors_for(site, year, tables.annual)
+    why = None
+    if subregion is None and national is None:
+        why = annual_unavailable_reason(site, year, tables.annual)
     rates = {
         "subregion_rate": None if subregion is None else subregion.rate,
-        "national_rate": national.rate,
+        "national_rate": None if national is None else national.rate,
+        "no_fallback": why or "",
     }
     if not alignment.is_exact(interval, grid.resolution):
         # a grid finer than the meters, or intervals that do not nest: the finer common grid
         aligned = alignment.align_location(grid, more_grids, total, interval, **rates)
         factors = LocationFactors(
-            levels=aligned.levels, subregion=subregion, national=national, chain=aligned.chain
+            levels=aligned.levels,
+            subregion=subregion,
+            national=national,
+            chain=aligned.chain,
+            unavailable=why,
         )
         return aligned.energy, aligned.emissions, aligned.intensity, factors
     usable = _usable_grid(grid)
@@ -139,7 +152,9 @@ def _location_factors(
     if chain is not None:
         source, usable = chain.intensity, None
     intensity, levels = emissions.apply_factor_hierarchy(source, usable, hourly["time"], **rates)
-    factors = LocationFactors(levels=levels, subregion=subregion, national=national, chain=chain)
+    factors = LocationFactors(
+        levels=levels, subregion=subregion, national=national, chain=chain, unavailable=why
+    )
     return hourly, emissions.location_based(hourly, intensity), intensity, factors
 
 
@@ -186,9 +201,7 @@ def plausibility_between(
         intensity=grid.intensity.isel(time=inside),
         grid_path=grid.record.path,
         annual_rate=None if subregion is None else float(subregion.rate.to("g CO2e/kWh").magnitude),
-        annual_label=None
-        if subregion is None
-        else f"{subregion.dataset.edition} {subregion.region}",
+        annual_label=None if subregion is None else f"{subregion.label} {subregion.region}",
     )
 
 
@@ -201,6 +214,7 @@ def run_period(
     prior_uses: Sequence[Any] = (),
     more_grids: Sequence[GridIntensity] = (),
     hashes: xr.DataArray | None = None,
+    factor_tables: SiteFactorTables | None = None,
 ) -> PeriodOutcome:
     """Attribute, account and check one period of one site.
 
@@ -210,7 +224,9 @@ def run_period(
     chained after `grid` interval by interval (:mod:`carbon.accounting.grid_chain`).
     `hashes` ``(meter, time)`` [TH] are the hashes the miner meters computed (miner telemetry,
     :func:`carbon.quality.sources.read_hashes`); the realised J/TH uses them when given.
+    `factor_tables` are the site's declared annual and residual-mix tables (``[factors]``).
     """
+    tables = factor_tables if factor_tables is not None else SiteFactorTables()
     settings = site.quality
     energy_read = slice_period(cube.energy, period, cube.interval)
     flags_read = slice_flags(cube.flags, period, cube.interval)
@@ -246,15 +262,21 @@ def run_period(
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval, cube.split_points)
     hourly, hourly_emissions, intensity, factors = _location_factors(
-        site, period, grid, more_grids, split.total, cube.interval
+        site, period, grid, more_grids, split.total, cube.interval, tables
     )
     plausible = period_plausibility(
         site, period, energy, filled.flags, cube.interval, grid, factors
     )
-    annual = factors.fallback_rate()
+    annual = factors.fallback_rate()  # None outside the US without a declared annual factor
     # market-based matching runs on clock hours: sub-hourly load summed to hours (§2.4)
     step = alignment.factor_step(cube.interval, grid.resolution)
     clock_load, clock_rate = alignment.clock_hours(hourly, hourly_emissions, intensity, step)
+    residual: tuple[Any, tuple[Any, ...]] = (None, ())
+    if tables.residual_mix is not None:  # the site's residual mix per hour, and its rows
+        hours = pd.DatetimeIndex(clock_load["time"].values)
+        residual = residual_mix_on_hours(
+            tables.residual_mix, site.factor_region, hours, site.site.timezone
+        )
     scopes = account_period(
         hourly_load=clock_load,
         location_intensity=clock_rate,
@@ -269,8 +291,12 @@ def run_period(
         prior_uses=tuple(prior_uses),
         # c_h on the same clock hours as the load it weights (Google CFE% is hourly)
         grid_cfe=chain_cfe([grid, *more_grids], clock_load["time"], pd.Timedelta(hours=1)),
+        residual_mix=residual[0],
+        us_site=factors.national is not None,
     )
-    annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
+    annual_total = (
+        None if annual is None else emissions.annual_factor_view(hourly.sum(), annual.rate)
+    )
     outcome = PeriodOutcome(
         site=site,
         period=period,
@@ -287,10 +313,12 @@ def run_period(
         scopes=scopes,
         imputation=filled,
         reconciliation=tuple(reconciliation),
-        inputs=(*cube.records, grid.record, *(g.record for g in more_grids)),
+        inputs=(*cube.records, grid.record, *(g.record for g in more_grids), *tables.records),
         location_factors=factors,
         plausibility=plausible,
         hashes=None if hashes is None else slice_period(hashes, period, cube.interval),
+        annual_unavailable=factors.unavailable if annual is None else None,
+        residual_mix_rows=residual[1],
     )
     if site.activity:
         outcome = replace(outcome, sector=sector_metrics(outcome))

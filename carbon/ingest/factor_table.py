@@ -56,6 +56,7 @@ __all__ = [
     "METHODS",
     "METHOD_ALIASES",
     "FactorTable",
+    "SiteFactorTables",
     "read_factor_table",
 ]
 
@@ -237,6 +238,19 @@ class FactorTable:
     def regions(self) -> tuple[str, ...]:
         """Region codes in file order of first appearance."""
         return tuple(dict.fromkeys(self.frame["region"]))
+
+
+@dataclass(frozen=True)
+class SiteFactorTables:
+    """The factor tables a site file declares (``[factors]``), read; None where not declared."""
+
+    annual: FactorTable | None = None
+    residual_mix: FactorTable | None = None
+
+    @property
+    def records(self) -> tuple[InputRecord, ...]:
+        """The input records of the tables read, for the lineage."""
+        return tuple(t.record for t in (self.annual, self.residual_mix) if t is not None)
 
 
 def _when(when: object) -> pd.Timestamp:

@@ -101,12 +101,13 @@ def timing_by_workload(results: dict[str, Any]) -> dict[str, float]:
 
     docs/methodology.md §2.3: ``Σ_h L_h·EF_h − (Σ_h L_h)·EF_annual``. Negative where the
     workload draws less in high-intensity hours (curtailing mining); the sum over
-    workloads is the site's ``timing_effect_kgco2e``.
+    workloads is the site's ``timing_effect_kgco2e``. Empty where the site has no annual
+    rate (a site outside the US without a declared annual factor): not available.
     """
-    rate = ureg.Quantity(
-        float(results["scope2_location_annual_factor_kgco2e"]["factor_gco2e_per_kwh"]),
-        "g CO2e/kWh",
-    )
+    factor = results["scope2_location_annual_factor_kgco2e"]["factor_gco2e_per_kwh"]
+    if factor is None:
+        return {}
+    rate = ureg.Quantity(float(factor), "g CO2e/kWh")
     hourly = results["scope2_location_kgco2e"]
     out = {}
     for w, kwh in results["energy_kwh"].items():

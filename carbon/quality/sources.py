@@ -11,7 +11,7 @@ modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable
 from carbon.core.units import ureg
+from carbon.ingest.factor_table import SiteFactorTables, read_factor_table
 from carbon.ingest.grid_table import GridIntensity, grid_from_table
 from carbon.ingest.miner import MinerTelemetry, read_miner_polls
 from carbon.ingest.registry import (
@@ -53,6 +54,7 @@ class SiteInputs:
     instruments: tuple = ()
     more_grids: tuple = ()  # the further [[grid]] sources, chained after `grid`
     hashes: xr.DataArray | None = None  # (meter, time) [TH] of the miner meters (read_hashes)
+    factor_tables: SiteFactorTables = field(default_factory=SiteFactorTables)  # [factors], read
 
 
 def _resolve(
@@ -356,4 +358,17 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
         instruments=instruments,
         more_grids=read_more_grids(site, base),
         hashes=read_hashes(site, base, cube),
+        factor_tables=read_factor_tables(site, base),
     )
+
+
+def read_factor_tables(site: SiteConfig, base: Path) -> SiteFactorTables:
+    """The factor tables of ``[factors]`` (docs/importers/factor-table.md), read and checked."""
+    read = {}
+    for key in ("annual", "residual_mix"):
+        name = getattr(site.factors, key)
+        if name:
+            path = _resolve(site, base, name, f"[factors] {key}", key=f"factors.{key}")
+            table = read_factor_table(path)
+            read[key] = replace(table, record=_shown(table.record, base))
+    return SiteFactorTables(**read)

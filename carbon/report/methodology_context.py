@@ -18,24 +18,43 @@ def factor_levels_context(results: dict) -> dict | None:
     hours = block.get("hours", {}) or {}
     sub = block.get("subregion_annual_factor") or {}
     nat = block.get("national_factor") or {}
-    levels = []
-    for key, words in (
-        ("hourly_source", "the hourly grid source"),
-        (
-            "subregion_annual",
-            f"the eGRID subregion annual rate ({sub.get('region', '')}, {sub.get('factor_id', '')})"
+    labels = block.get("level_labels")
+    if labels is None or "national" in labels:  # a US site (or older results): eGRID levels
+        egrid_sub = labels is None or labels.get("subregion_annual", "").startswith("eGRID")
+        name = "the eGRID subregion annual rate" if egrid_sub else "the annual factor of the table"
+        words = {
+            "hourly_source": "the hourly grid source",
+            "subregion_annual": f"{name} ({sub.get('region', '')}, {sub.get('factor_id', '')})"
             if sub
-            else "the eGRID subregion annual rate",
-        ),
-        (
-            "national",
-            f"the eGRID national rate ({nat.get('region', 'US')}, {nat.get('factor_id', '')})",
-        ),
-    ):
+            else name,
+            "national": f"the eGRID national rate ({nat.get('region', 'US')}, "
+            f"{nat.get('factor_id', '')})",
+        }
+        rule = (
+            "the hourly grid source where it has a usable value, else the eGRID subregion "
+            "annual rate, else (region unknown to eGRID) the eGRID national rate"
+            if egrid_sub
+            else "the hourly grid source where it has a usable value, else the annual factor "
+            "of the site's factor table, else the eGRID national rate"
+        )
+    else:  # a site outside the US: its own table's annual factor, or the hourly source alone
+        words = {"hourly_source": "the hourly grid source"}
+        rule = "the hourly grid source; an interval without a usable value is refused"
+        if "subregion_annual" in labels:
+            words["subregion_annual"] = (
+                f"the annual factor of {sub.get('region', '')} from the site's factor table "
+                f"({sub.get('factor_id', '')})"
+            )
+            rule = (
+                "the hourly grid source where it has a usable value, else the annual factor of "
+                f"region {sub.get('region', '')} from the site's factor table"
+            )
+    levels = []
+    for key, text in words.items():
         levels.append(
             {
                 "key": key,
-                "words": words,
+                "words": text,
                 "share_pct": in_display_unit(
                     shares.get(key), "scope2_location_factor_levels.shares.{level}"
                 ),
@@ -48,6 +67,7 @@ def factor_levels_context(results: dict) -> dict | None:
         for s in (block.get("fallback_spans") or [])[:5]
     ]
     return {
+        "rule": rule,
         "levels": levels,
         "interval": str(block.get("interval", "") or "hourly"),
         "spans": spans,

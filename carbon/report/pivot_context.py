@@ -133,6 +133,11 @@ def changed_context(
         if intensity is not None
         else None,
         "timing_rows": _timing_rows(results),
+        "annual_rate_words": "the annual eGRID subregion rate"
+        if not (
+            (results.get("scope2_location_annual_factor_kgco2e") or {}).get("provenance") or {}
+        ).get("path")
+        else "the region's annual factor from the site's factor table",
         "curtailment": curtail,
         "curtailed_mwh": in_display_unit(
             curtail.get("curtailed_energy_kwh") or 0.0, "curtailment.curtailed_energy_kwh"

@@ -78,10 +78,25 @@ def kpis_context(results: dict) -> dict:
     }
 
 
+def _source_words(provenance: dict) -> str:
+    """Publisher, edition, data year, licence and URL of a factor from the site's table."""
+    parts = [
+        str(provenance.get("publisher", "")),
+        f"edition {provenance.get('edition', '')}",
+        f"{provenance.get('data_year', '')} data",
+        f"licence: {provenance.get('licence', '')}",
+    ]
+    if provenance.get("url"):
+        parts.append(str(provenance["url"]))
+    parts.append(f"{provenance.get('path', '')}, line {provenance.get('line', '')}")
+    return "; ".join(parts)
+
+
 def grid_context(results: dict, summary_total: dict) -> dict:
     """Grid intensity and the hourly against annual-factor views of location-based Scope 2."""
     grid = results.get("grid_intensity_gco2e_per_kwh", {})
     annual = results.get("scope2_location_annual_factor_kgco2e", {}) or {}
+    provenance = annual.get("provenance") or {}
     hourly_t = summary_total["scope2_t"]
     annual_t = in_display_unit(annual.get("total"), f"{_ANNUAL}.total")
     if annual.get("timing_effect_kgco2e") is not None:
@@ -101,6 +116,12 @@ def grid_context(results: dict, summary_total: dict) -> dict:
         "basis": grid.get("basis", ""),
         "kind": grid.get("kind", ""),
         "annual_factor_gco2e_per_kwh": annual.get("factor_gco2e_per_kwh"),
+        "annual_available": annual.get("available", True) is not False,
+        "annual_reason": annual.get("reason") or "",
+        "annual_factor_label": "Annual factor of the site's table"
+        if provenance.get("path")
+        else "Annual subregion factor",
+        "annual_factor_source": _source_words(provenance) if provenance.get("path") else "",
         "annual_factor_id": str(annual.get("factor_id", "") or ""),
         "annual_factor_t": annual_t,
         "hourly_t": hourly_t,

@@ -12,7 +12,7 @@ from typing import Any
 from carbon.report.charts import workload_label
 from carbon.report.numbers import in_display_unit
 
-__all__ = ["tenants_context"]
+__all__ = ["annual_words", "tenants_context"]
 
 _SOURCES = "scope2_location_factor_levels.hourly_sources[]"
 _LEVEL_ORDER = {"hourly_source": 0, "subregion_annual": 1, "national": 2}
@@ -21,6 +21,38 @@ _LEVEL_NAMES = {
     "subregion_annual": "eGRID subregion annual rate",
     "national": "eGRID national rate",
 }
+
+
+def annual_words(results: dict) -> dict:
+    """How the report names the annual rate and the factor hierarchy, from the results:
+    eGRID words for a US site, the site's own table for another, and why the annual view is
+    missing where no annual rate exists."""
+    annual = results.get("scope2_location_annual_factor_kgco2e") or {}
+    block = results.get("scope2_location_factor_levels") or {}
+    labels = block.get("level_labels")
+    provenance = annual.get("provenance") or {}
+    from_table = bool(provenance.get("path"))
+    if labels is None or "national" in labels:
+        words = "the annual subregion rate" if not from_table else "the region's annual factor"
+        hierarchy = (
+            "the hourly grid source, then the eGRID subregion annual rate, then the eGRID "
+            "national rate"
+            if not from_table
+            else "the hourly grid source, then the annual factor of the site's table, then the "
+            "eGRID national rate"
+        )
+    elif "subregion_annual" in labels:
+        words = "the region's annual factor from the site's factor table"
+        hierarchy = "the hourly grid source, then the region's annual factor from the site's table"
+    else:
+        words = ""
+        hierarchy = "the hourly grid source only (no annual factor exists for the region)"
+    return {
+        "annual_rate_words": words,
+        "hierarchy_words": hierarchy,
+        "annual_available": annual.get("available", True) is not False,
+        "annual_reason": annual.get("reason") or "",
+    }
 
 
 def _row(name: str, workload: str, meters: list[str], block: dict, site_kwh: float | None) -> dict:
@@ -87,9 +119,11 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
             }
         )
     levels = results.get("factor_levels") or {}
+    level_block = results.get("scope2_location_factor_levels") or {}
+    labels = level_block.get("level_labels") or _LEVEL_NAMES  # older results: the eGRID levels
     level_rows = [
         {
-            "name": _LEVEL_NAMES.get(name, name),
+            "name": labels[name],
             "mwh": (levels.get("mwh") or {}).get(name),
             "share_pct": in_display_unit(share, "factor_levels.shares.{level}"),
             "hours": (levels.get("hours") or {}).get(name),
@@ -97,6 +131,7 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
         for name, share in sorted(
             (levels.get("shares") or {}).items(), key=lambda item: _LEVEL_ORDER.get(item[0], 9)
         )
+        if name in labels
     ]
     sources = (results.get("scope2_location_factor_levels") or {}).get("hourly_sources") or []
     for src in sources:  # several chained hourly sources: one row each, under the hourly level
@@ -120,6 +155,7 @@ def tenants_context(results: dict) -> dict[str, Any] | None:
         "timing": timing,
         "levels": level_rows,
         "annual_factor_note": levels.get("annual_factor_note", ""),
+        **annual_words(results),
         "td_available": td.get("available", True),
         "td_reason": td.get("reason"),
     }

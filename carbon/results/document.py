@@ -35,6 +35,7 @@ from carbon.core.flags import Flag
 from carbon.core.version import __version__
 from carbon.factors.catalogue import load_dataset
 from carbon.results.csv_rows import csv_rows
+from carbon.results.factor_blocks import annual_view_block, hierarchy_words, location_factor_rows
 from carbon.results.instruments import register_rows
 
 SCHEMA_VERSION = "1.0"
@@ -202,19 +203,19 @@ def _factor_levels(outcome: PeriodOutcome) -> dict[str, object] | None:
         else {
             "region": sub.region,
             "factor_gco2e_per_kwh": float(sub.rate.to("g CO2e/kWh").magnitude),
-            "factor_id": sub.dataset.id,
+            "factor_id": sub.factor_id,
         },
-        "national_factor": {
+        "national_factor": None
+        if nat is None
+        else {
             "region": nat.region,
             "factor_gco2e_per_kwh": float(nat.rate.to("g CO2e/kWh").magnitude),
-            "factor_id": nat.dataset.id,
+            "factor_id": nat.dataset.id if nat.dataset is not None else nat.factor_id,
         },
         **source_shares(factors.chain, outcome.hourly_energy, outcome.hourly_emissions),
         "fallback_spans": runs[:50],
         "fallback_spans_total": len(runs),
-        "rule": "hourly grid source where it has a usable value; else the eGRID subregion "
-        "annual total-output rate (latest edition with data for the year or before); else, "
-        "for a region unknown to eGRID, the eGRID national (US) rate (docs/methodology.md §1.2)",
+        **hierarchy_words(factors),
     }
 
 
@@ -259,7 +260,6 @@ def build_results(
     total_kwh = _number(split.revenue.sum(), "kWh")
     lb_total = _number(outcome.hourly_emissions.sum(), "kg CO2e")
     site = outcome.site.site
-    factor = outcome.annual_factor
     meters = []
     energy_totals = outcome.energy.sum("time", skipna=True)
     workloads_of = {
@@ -302,12 +302,7 @@ def build_results(
         "it_energy_kwh": _by_workload(split.it, "kWh"),
         "overhead_energy_kwh": _by_workload(split.shared + split.residual, "kWh"),
         "scope2_location_kgco2e": _by_workload(outcome.hourly_emissions, "kg CO2e"),
-        "scope2_location_annual_factor_kgco2e": {
-            "total": _number(outcome.annual_view_total, "kg CO2e"),
-            "factor_gco2e_per_kwh": float(factor.rate.to("g CO2e/kWh").magnitude),
-            "factor_id": factor.dataset.id,
-            "timing_effect_kgco2e": lb_total - _number(outcome.annual_view_total, "kg CO2e"),
-        },
+        "scope2_location_annual_factor_kgco2e": annual_view_block(outcome, lb_total),
         "grid_intensity_gco2e_per_kwh": {
             "consumption_weighted": lb_total * 1000.0 / total_kwh if total_kwh else None,
             "period_mean": _number(intensity_hours.mean(), "g CO2e/kWh"),
@@ -359,24 +354,7 @@ def build_results(
             },
         },
         "reconciliation": [r.as_dict() for r in outcome.reconciliation],
-        "factors": [
-            {
-                "id": factor.dataset.id,
-                "edition": factor.dataset.edition,
-                "revision": factor.dataset.revision,
-                "sha256": factor.dataset.sha256,
-                "role": "annual-factor view and fallback for hours without a usable hourly "
-                f"value (eGRID subregion total output CO2e rate, {factor.region})",
-                "note": factor.note(outcome.period.start.year)
-                + (
-                    f"; CO2e recomputed from per-gas rates under {outcome.site.reporting.gwp_set}"
-                    if factor.recomputed
-                    else ""
-                )
-                + "; also the T&D loss rate and the Scope 3.3(c) factor",
-            },
-            *_more_factors(outcome),
-        ],
+        "factors": [*location_factor_rows(outcome), *_more_factors(outcome)],
         "inputs": inputs if inputs is not None else [r.as_dict() for r in outcome.inputs],
         "conversions": _conversions(outcome),
         "config_sha256": outcome.site.sha256(),

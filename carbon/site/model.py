@@ -43,6 +43,7 @@ from carbon.site.schema import Frozen
 
 __all__ = [
     "PLAUSIBILITY_DEFAULTS",
+    "FactorTables",
     "QualitySettings",
     "Reporting",
     "SignOff",
@@ -57,8 +58,27 @@ class SiteInfo(Frozen):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     name: str
     timezone: str
-    grid_region: str = Field(description="eGRID subregion, e.g. ERCT")
+    grid_region: str = Field(
+        description="grid region: the eGRID subregion of a US site (e.g. ERCT), else the "
+        "region code the site's factor tables use (e.g. GB)"
+    )
+    country: str | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-2 country code (e.g. GB, US); without it a site is a US "
+        "site only when grid_region is an eGRID subregion. Only a US site falls back to eGRID "
+        "rates",
+    )
     synthetic: bool = False
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise ValueError(f"not an ISO 3166-1 alpha-2 country code (e.g. 'GB', 'US'): {value!r}")
+        return code
 
     @field_validator("timezone")
     @classmethod
@@ -138,6 +158,27 @@ class QualitySettings(Frozen):
         return value
 
 
+class FactorTables(Frozen):
+    """Factor tables the site declares (docs/importers/factor-table.md): the annual
+    grid-average factor of its region and the market-based residual mix."""
+
+    annual: str | None = Field(
+        default=None,
+        description="factor table whose 'location' rows give the region's annual grid-average "
+        "factor: the annual-factor view, the timing effect and the fallback for hours without a "
+        "usable hourly value; relative path",
+    )
+    residual_mix: str | None = Field(
+        default=None,
+        description="factor table whose 'market-residual' rows give the residual mix of the "
+        "market-based remainder (year, month or hour rows); relative path",
+    )
+    region: str | None = Field(
+        default=None,
+        description="region code of the site in the tables (default: site.grid_region)",
+    )
+
+
 class SignOff(Frozen):
     """Who prepared, reviewed and approved a report, and when (the PDF's sign-off block)."""
 
@@ -180,6 +221,10 @@ class SiteConfig(Frozen):
         description="utility bills the revenue meter is reconciled against, or a CSV of them",
     )
     reporting: Reporting = Field(default_factory=Reporting)
+    factors: FactorTables = Field(
+        default_factory=FactorTables,
+        description="annual and residual-mix factor tables of the site's region",
+    )
     fuel: list[dict[str, Any]] = Field(
         default_factory=list,
         description="on-site fuel records (Scope 1), see docs/scope1-scope3.md",
@@ -396,6 +441,11 @@ class SiteConfig(Frozen):
         return self.reporting.market_boundary or self.site.grid_region
 
     @property
+    def factor_region(self) -> str:
+        """The site's region code in its factor tables."""
+        return self.factors.region or self.site.grid_region
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
 
@@ -413,6 +463,10 @@ class SiteConfig(Frozen):
         for key, default in PLAUSIBILITY_DEFAULTS.items():  # defaults: sites keep their hash
             if data.get("quality", {}).get(key) == default:
                 data["quality"].pop(key)
+        if data.get("factors") == FactorTables().model_dump(mode="json"):
+            data.pop("factors")  # none declared: sites keep their hash
+        if data.get("site", {}).get("country") is None:
+            data["site"].pop("country", None)  # the default: sites keep their hash
         if not data.get("allow_paths_outside"):
             data.pop("allow_paths_outside", None)  # the default: sites keep their hash
         if data.get("reporting", {}).get("it_metered_at") == "ups_output":

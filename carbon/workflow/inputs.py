@@ -55,6 +55,7 @@ class SiteData:
     more_grids: Sequence[GridIntensity] = ()  # further hourly sources, chained after `grid`
     extra_inputs: tuple[Any, ...] = ()  # input records read outside the cube (activity CSV)
     hashes: Any = None  # (meter, time) [TH] hashes of the miner-telemetry meters, or None
+    factor_tables: Any = None  # carbon.ingest.factor_table.SiteFactorTables of [factors], or None
 
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """First interval start and last interval end of the meter data (UTC)."""
@@ -74,6 +75,7 @@ class SiteData:
             prior_uses=prior_uses,
             more_grids=self.more_grids,
             hashes=self.hashes,
+            factor_tables=self.factor_tables,
         )
         if not self.extra_inputs:
             return outcome
@@ -104,6 +106,7 @@ def site_data(site_file: Path) -> SiteData:
         more_grids=tuple(inputs.more_grids),
         extra_inputs=(() if record is None else (record,)) + profiles,
         hashes=inputs.hashes,
+        factor_tables=inputs.factor_tables,
     )
 
 

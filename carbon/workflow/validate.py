@@ -67,7 +67,9 @@ def _span_plausibility(data: SiteData) -> PlausibilityReport:
     """The plausibility checks over the whole data span (no period given)."""
     cube, site = data.cube, data.site
     times = pd.DatetimeIndex(cube.energy["time"].values)
-    subregion, _ = location_factors_for(site, int(times[0].year))
+    subregion, _ = location_factors_for(
+        site, int(times[0].year), None if data.factor_tables is None else data.factor_tables.annual
+    )
     return plausibility_between(
         site,
         cube.energy,

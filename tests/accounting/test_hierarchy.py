@@ -95,10 +95,22 @@ def test_fallback_levels_for_a_known_and_an_unknown_region() -> None:
         egrid_co2e_rate("ERCT", dataset_id, gwp_set="AR6")[0].to("g CO2e/kWh").magnitude
     )
     assert nat.region == "US"
-    site = tiny_site(site={"id": "t", "name": "T", "timezone": "UTC", "grid_region": "NOT-EGRID"})
+    # a US site (declared) in a region unknown to eGRID: the national US rate
+    site = tiny_site(
+        site={
+            "id": "t",
+            "name": "T",
+            "timezone": "UTC",
+            "grid_region": "NOT-EGRID",
+            "country": "US",
+        }
+    )
     sub, nat = location_factors_for(site, 2025)
     assert sub is None
     assert nat.rate == egrid_co2e_rate("US", dataset_id, gwp_set="AR6")[0]
+    # the same region without a country is not taken for a US site: no eGRID level at all
+    site = tiny_site(site={"id": "t", "name": "T", "timezone": "UTC", "grid_region": "NOT-EGRID"})
+    assert location_factors_for(site, 2025) == (None, None)
 
 
 # --- through the pipeline and results.json -------------------------------------------
