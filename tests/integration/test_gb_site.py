@@ -157,6 +157,8 @@ def test_hours_without_a_value_need_a_declared_fallback(tmp_path: Path) -> None:
     with pytest.raises(InputDataError) as err:
         _results_without_pdf(site)
     message = " ".join(str(err.value).split())
-    assert "1 interval(s) have no usable hourly grid value and no fallback rate exists" in message
-    assert "2024-06-10T03:00:00Z" in message
+    # the half-hourly grid meets the hourly meters on its own 30-minute intervals (§2.4):
+    # both half-hours of the hole are named
+    assert "2 interval(s) have no usable hourly grid value and no fallback rate exists" in message
+    assert "2024-06-10T03:00:00Z" in message and "2024-06-10T03:30:00Z" in message
     assert "[factors] annual" in message
