@@ -124,8 +124,8 @@ def test_the_attribution_keeps_what_the_gap_lost_in_the_unmetered_residual(outco
     it = dict(
         zip([str(w) for w in split.it["workload"].values], _kwh(split.it.sum("time")), strict=True)
     )
-    # ∫ (10 + 2h) dh over a day = 240 + 576 = 816 kWh; pdu-flat 96 kWh less the gap's 23:20
+    # ∫ (10 + 2h) dh over a day = 240 + 576 = 816 kWh; pdu-flat 96 kWh less the gap's 20 min
     assert it["ai"] == pytest.approx(816.0, rel=1e-9)
-    lost = 4.0 * (20 * 60 + 20) / 3600  # 00:15:20 → 00:35:20 at 4 kW
+    lost = 4.0 * 20 / 60  # 00:15:20 → 00:35:20 at 4 kW
     assert it["mining"] == pytest.approx(96.0 - lost, rel=1e-9)
     assert float(_kwh(split.total.sum())) == pytest.approx(25.0 * 96, rel=1e-12)
