@@ -108,6 +108,7 @@ def test_a_nested_shared_meter_keys_on_the_it_meters_below_its_anchor(outcome):
 
 def test_the_attribution_sends_the_same_cooling_to_ai(outcome):
     shared = outcome.attribution.shared.sum("time").pint.to("kWh").pint.magnitude
-    got = dict(zip([str(w) for w in outcome.attribution.shared["workload"].values], shared))
+    workloads = [str(w) for w in outcome.attribution.shared["workload"].values]
+    got = dict(zip(workloads, shared, strict=True))
     assert float(got["ai"]) == pytest.approx(4 * 0.4, rel=1e-12)
     assert float(got["mining"]) == 0.0
