@@ -8,7 +8,8 @@ it, with the attribution's own keys (methodology §6):
 
 - an IT meter's estimated energy goes to its workloads by its effective-dated shares;
 - a shared meter's estimated energy goes by its key (dedicated, or the interval's
-  IT-energy key);
+  IT-energy key over the IT meters below its key anchor, as the attribution takes it: a
+  hall's own cooling meter by the hall's IT meters, methodology §6.1);
 - the unmetered residual allocated to a workload rests on an estimate in the intervals
   where the revenue meter's own value is estimated.
 
@@ -26,7 +27,7 @@ import xarray as xr
 
 from carbon.accounting import location as emissions
 from carbon.accounting.outcome import PeriodOutcome
-from carbon.attribution.workloads import counted_energy, it_by_workload
+from carbon.attribution.workloads import counted_energy, it_by_workload, key_meters
 from carbon.core.flags import Flag
 from carbon.core.units import ureg
 from carbon.site.meters import WORKLOADS
@@ -54,27 +55,42 @@ def estimated_energy(outcome: PeriodOutcome) -> xr.DataArray:
     row = {m: i for i, m in enumerate(meters)}
     time = outcome.energy["time"]
     it_ids = [m.id for m in site.meters_with_role("it")]
-    it_part = xr.DataArray(
-        part[[row[m] for m in it_ids]],
-        dims=("meter", "time"),
-        coords={"meter": it_ids, "time": time},
-    ).pint.quantify("kWh", unit_registry=ureg)
-    by_workload = it_by_workload(it_part, site, time.to_index(), outcome.interval)
-    total = np.asarray(by_workload.transpose("workload", "time").pint.magnitude, dtype=float)
-    labels = [str(w) for w in by_workload["workload"].values]
+
+    def by_workload(source: np.ndarray, ids: list[str]) -> tuple[np.ndarray, list[str]]:
+        """``(workload, time)`` [kWh] of the rows `ids` of `source`, by workload schedule."""
+        cube = xr.DataArray(
+            source[[row[m] for m in ids]],
+            dims=("meter", "time"),
+            coords={"meter": ids, "time": time},
+        ).pint.quantify("kWh", unit_registry=ureg)
+        split = it_by_workload(cube, site, time.to_index(), outcome.interval)
+        labels = [str(w) for w in split["workload"].values]
+        return np.asarray(split.transpose("workload", "time").pint.magnitude, dtype=float), labels
+
+    total, labels = by_workload(part, it_ids)
+    other = np.array([w == "other" for w in labels], dtype=float)[:, None]
+
+    def key_of(it: np.ndarray) -> np.ndarray:
+        it = np.where(np.isnan(it), 0.0, it)
+        it_total = it.sum(axis=0)
+        return np.where(it_total > 0, it / np.where(it_total > 0, it_total, 1.0), other)
 
     split = outcome.attribution
-    it = np.asarray(split.it.transpose("workload", "time").pint.to("kWh").pint.magnitude)
-    it = np.where(np.isnan(it), 0.0, it)
-    it_total = it.sum(axis=0)
-    other = np.array([w == "other" for w in labels], dtype=float)[:, None]
-    key_it = np.where(it_total > 0, it / np.where(it_total > 0, it_total, 1.0), other)
+    keys = {
+        tuple(it_ids): key_of(
+            np.asarray(split.it.transpose("workload", "time").pint.to("kWh").pint.magnitude)
+        )
+    }
+    below_key = key_meters(site)  # the attribution's key anchors (methodology §6.1)
     for meter in site.meters_with_role("shared"):  # loop over configuration
         reading = part[row[meter.id]]
         if meter.allocation == "dedicated":
             key = np.array([w == meter.dedicated_to for w in labels], dtype=float)[:, None]
         else:
-            key = key_it
+            below = tuple(below_key[meter.id])
+            if below not in keys:  # the IT meters below a nested shared meter's anchor
+                keys[below] = key_of(by_workload(values, list(below))[0])
+            key = keys[below]
         total = total + reading * key
     revenue_estimated = estimated[row[site.revenue_meter.id]]
     residual = np.asarray(

@@ -424,6 +424,20 @@ def _key_anchor(meter: str, parents: dict[str, str], with_it: dict[str, list[str
     return node
 
 
+def key_meters(site: SiteConfig) -> dict[str, list[str]]:
+    """Per shared meter, the IT meters whose energy carries its ``it-energy`` key: those at or
+    below its key anchor, the nearest of itself and its ancestors with IT meters below it (a
+    flat tree, or a meter whose anchor is the revenue meter: every IT meter)."""
+    parents = meter_parents(site)
+    with_it = _subtree_it(site, parents)
+    every = [m.id for m in site.meters_with_role("it")]
+    flat = is_flat(site)
+    return {
+        m.id: every if flat else with_it.get(_key_anchor(m.id, parents, with_it), every)
+        for m in site.meters_with_role("shared")  # loop over configuration
+    }
+
+
 def attribute(
     energy: xr.DataArray,
     site: SiteConfig,
@@ -494,24 +508,22 @@ def attribute(
     ).transpose(1, 0)
 
     key_it = _it_energy_key_values(it)
-    keys: dict[str, Any] = {revenue_id: key_it}
-    parents = meter_parents(site)
-    with_it = _subtree_it(site, parents)
+    keys: dict[tuple[str, ...], Any] = {tuple(it_ids): key_it}
+    below_key = key_meters(site)
     shared_total = np.zeros(it.shape)
     for meter in shared_meters:  # loops over configuration, never readings
         reading = metered[rows[meter.id]]
         if meter.allocation == "dedicated":
             key = np.array([w == meter.dedicated_to for w in WORKLOADS], dtype=float)[:, None]
         else:
-            anchor = revenue_id if flat else _key_anchor(meter.id, parents, with_it)
-            if anchor not in keys:  # the IT meters below the anchor carry the key
-                below = with_it[anchor]
-                keys[anchor] = _it_energy_key_values(
+            below = below_key[meter.id]
+            if tuple(below) not in keys:  # the IT meters below the anchor carry the key
+                keys[tuple(below)] = _it_energy_key_values(
                     _it_by_workload_values(
                         take_rows(metered, [rows[m] for m in below]), below, site, time, interval
                     ).transpose(1, 0)
                 )
-            key = keys[anchor]
+            key = keys[tuple(below)]
         shared_total = shared_total + reading * key
 
     unmetered = revenue.data.magnitude - children if own is None else unmetered_own

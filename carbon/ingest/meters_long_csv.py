@@ -2,7 +2,9 @@
 
 - :func:`read_meters_csv`: ``interval_start, meter_id, energy_kwh`` (or ``energy_wh``,
   ``energy_mwh``, or average power ``power_kw``/``power_w``/``power_mw``, converted to
-  energy with the interval).
+  energy with the interval). A file stamped ``timestamp`` (instants) with a power column
+  holds power samples, integrated between samples by the trapezoid rule
+  (:mod:`carbon.ingest.power_samples`).
 - :func:`read_meters_parquet`: the same columns in a Parquet file.
 
 Both return a :class:`~carbon.core.lineage.MeterTable`: energy per interval, interval-start
@@ -36,6 +38,7 @@ from carbon.ingest.meter_values import (
     to_energy,
     unit_kind,
 )
+from carbon.ingest.power_samples import power_sample_table
 from carbon.ingest.stamps import IntervalLike, as_interval, mode_steps, parse_stamps
 
 __all__ = ["read_meters_csv", "read_meters_parquet"]
@@ -55,8 +58,36 @@ def _read_long(
     timezone: str | None,
     meter_id: str | None = None,
 ) -> MeterTable:
-    if meter_id is not None and "meter_id" not in frame.columns and "interval_start" in frame:
+    stamp = "timestamp" if "interval_start" not in frame and "timestamp" in frame else None
+    if (
+        meter_id is not None
+        and "meter_id" not in frame.columns
+        and (stamp or "interval_start") in frame
+    ):
         frame = frame.assign(meter_id=meter_id)  # a single series: every row is that meter's
+    if stamp is not None and "meter_id" in frame.columns:  # instants: samples, not intervals
+        column, units = pick_value_column(
+            frame, value_column, unit, ("energy", "power"), source, lines
+        )
+        if unit_kind(units) != "power":
+            raise UnitError(
+                f"{source}: line 1: column {column!r} is in {units:~} at instants "
+                "(timestamp); samples at instants must be power (e.g. power_kw). Energy per "
+                "interval needs interval_start; a cumulative register, format register-csv",
+                path=source,
+                line=1,
+                reason="unit",
+            )
+        return power_sample_table(
+            frame,
+            lines,
+            column=column,
+            units=units,
+            source=source,
+            sha256=sha256,
+            meter_ids=meter_ids,
+            timezone=timezone,
+        )
     missing = [c for c in ("interval_start", "meter_id") if c not in frame.columns]
     if missing:
         raise InputDataError(

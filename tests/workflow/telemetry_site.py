@@ -14,6 +14,7 @@ a whole 15-minute interval is known by hand whatever the jitter:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +104,9 @@ def _times(first: pd.Timestamp, count: int, step: pd.Timedelta) -> pd.DatetimeIn
     return pd.date_range(first, periods=count, freq=step)
 
 
-def write_site(folder: Path, days: float = 1.0) -> Path:
-    """Write the site into `folder` for `days` from :data:`START`; return the site file."""
+def write_site(folder: Path, days: float = 1.0, *, missed: Sequence[int] = ()) -> Path:
+    """Write the site into `folder` for `days` from :data:`START`; return the site file.
+    `missed`: indices of DCGM scrapes left out (see :func:`dcgm_scrapes`)."""
     folder.mkdir(parents=True, exist_ok=True)
     n = round(days * 96)
     grid_times = _times(START, n + 1, STEP)  # one extra interval of cover at the end
@@ -140,7 +142,7 @@ def write_site(folder: Path, days: float = 1.0) -> Path:
     pd.DataFrame(reads, columns=["timestamp", "meter_id", "register_kwh"]).to_csv(
         folder / "pdu_registers.csv", index=False
     )
-    (folder / "gpu_scrapes.prom").write_text(dcgm_scrapes(n + 2), encoding="utf-8")
+    (folder / "gpu_scrapes.prom").write_text(dcgm_scrapes(n + 2, missed=missed), encoding="utf-8")
 
     polls = []
     poll_times = _times(START - pd.Timedelta(minutes=5), n * 3 + 3, pd.Timedelta(minutes=5))
@@ -169,13 +171,21 @@ def write_site(folder: Path, days: float = 1.0) -> Path:
     return site
 
 
-def dcgm_scrapes(count: int, *, seed: int = 7) -> str:
-    """`count` dcgm-exporter scrapes of the four GPUs, 15 minutes apart at hh:mm:17 (± 4 s
-    of jitter), from 15 minutes before :data:`START`; the counters count 700 W exactly."""
+def scrape_times(count: int, *, seed: int = 7) -> pd.DatetimeIndex:
+    """The instants of :func:`dcgm_scrapes`: hh:mm:17 ± 4 s, from 15 minutes before START."""
     times = _times(START - STEP + pd.Timedelta(seconds=17), count, STEP)
-    times = times + _jitter(count, seed, 4)
+    return times + _jitter(count, seed, 4)
+
+
+def dcgm_scrapes(count: int, *, seed: int = 7, missed: Sequence[int] = ()) -> str:
+    """`count` dcgm-exporter scrapes of the four GPUs, 15 minutes apart at hh:mm:17 (± 4 s
+    of jitter), from 15 minutes before :data:`START`; the counters count 700 W exactly.
+    The scrapes whose indices are in `missed` are left out (a collector that was down)."""
+    times = scrape_times(count, seed=seed)
     lines = []
-    for t in times:  # loop over scrapes (writing a fixture)
+    for k, t in enumerate(times):  # loop over scrapes (writing a fixture)
+        if k in missed:
+            continue
         lines.append(f"# scrape_time {t.strftime('%Y-%m-%dT%H:%M:%SZ')}")
         lines.append("# TYPE DCGM_FI_DEV_POWER_USAGE gauge")
         for i, (uuid, _) in enumerate(GPUS.values()):
