@@ -51,6 +51,7 @@ def account_period(
     gwp_set: str,
     prior_uses: Sequence[SerialUse] = (),
     fuel_source: str = "site file [[fuel]]",
+    tenant_load: xr.DataArray | None = None,
 ) -> PeriodAccounting:
     """Market-based Scope 2, Scope 1 and T&D losses of one period.
 
@@ -65,6 +66,9 @@ def account_period(
         Contractual instruments (:mod:`carbon.site.instruments` records).
     fuel_records
         On-site fuel records as mappings (validated here, errors name the key).
+    tenant_load
+        ``T(tenant, time)`` [kWh], the tenants' load, where instruments are designated to
+        tenants (:mod:`carbon.accounting.tenant_instruments`).
     """
     context = ClaimContext(reporter=reporter, site_id=site_id, market_boundary=market_boundary)
     market = market_based(
@@ -73,6 +77,7 @@ def account_period(
         context,
         grid_average=location_intensity,
         prior_uses=prior_uses,
+        tenant_load=tenant_load,
     )
     records = [
         fuel_record_from_dict(data, source=f"{fuel_source}[{i}]")

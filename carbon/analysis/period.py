@@ -22,6 +22,7 @@ from carbon.accounting.grid_chain import chain_grids
 from carbon.accounting.outcome import LocationFactors, PeriodOutcome
 from carbon.accounting.period_accounting import account_period
 from carbon.analysis.activity import sector_metrics
+from carbon.analysis.tenants import tenant_load
 from carbon.attribution import workloads as attribution
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
@@ -247,6 +248,19 @@ def run_period(
     )
     hourly_emissions = emissions.location_based(hourly, intensity)
     annual = factors.fallback_rate()
+    tenant_targets = set(site.tenants)
+    tenants = (
+        tenant_load(
+            site,
+            energy,
+            split.it,
+            split.total,
+            cube.interval,
+            max(grid.resolution, cube.interval),
+        )
+        if any(getattr(i, "designated_to", None) in tenant_targets for i in instruments)
+        else None
+    )
     scopes = account_period(
         hourly_load=hourly,
         location_intensity=intensity,
@@ -259,6 +273,7 @@ def run_period(
         year=period.start.year,
         gwp_set=site.reporting.gwp_set,
         prior_uses=tuple(prior_uses),
+        tenant_load=tenants,
     )
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     outcome = PeriodOutcome(

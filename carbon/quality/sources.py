@@ -34,7 +34,7 @@ from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
 from carbon.quality.cube_model import MeterCube
 from carbon.site.instruments_csv import read_instruments_csv
-from carbon.site.meters import Meter
+from carbon.site.meters import WORKLOADS, Meter
 from carbon.site.model import SiteConfig
 from carbon.site.paths import resolve_input
 
@@ -280,7 +280,9 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
             "[reporting] instruments",
             key="reporting.instruments",
         )
-        instruments = tuple(read_instruments_csv(path))
+        instruments = tuple(
+            read_instruments_csv(path, workloads=WORKLOADS, tenants=list(site.tenants))
+        )
     return SiteInputs(
         cube=cube,
         grid=read_grid(site, base),

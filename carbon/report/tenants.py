@@ -14,7 +14,8 @@ results give the same bytes.
      "by_tenant": {"<tenant id>": {"workload": "ai", "meters": [...],
                    "it_energy_kwh": float, "energy_kwh": float,
                    "scope2_location_kgco2e": float, "scope2_market_kgco2e": float,
-                   "scope2_market_hourly_matching_kgco2e": float}},
+                   "scope2_market_hourly_matching_kgco2e": float,
+                   "instruments": [ids]}},   # only where instruments are designated to it
      "not_tenanted": {...}}
 
 No ``tenants`` key, or an empty ``by_tenant``, gives no statements.
@@ -104,6 +105,7 @@ def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
     tenants = results["tenants"]
     block = tenants["by_tenant"][tenant_id]
     period = results.get("period") or {}
+    own = {"instruments": list(block["instruments"])} if block.get("instruments") else {}
     return {
         "tenant_id": tenant_id,
         "parent_report_id": results.get("report_id"),
@@ -122,6 +124,7 @@ def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
         "allocation_key": _allocation_key(results, block),
         **{key: block.get(key) for key, _ in _ROWS},
         "software_version": results.get("software_version"),
+        **own,
     }
 
 
@@ -153,6 +156,7 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
                 str(figures["supply_contract_holder"]), _NOT_DECLARED
             ),
             "allocation_key": figures["allocation_key"],
+            "instruments": figures.get("instruments") or [],
             "rows": [_row(figures, key, label) for key, label in _ROWS],
         },
         **document_header(results),

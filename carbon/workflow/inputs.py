@@ -28,6 +28,7 @@ from carbon.quality.sources import read_site
 from carbon.site.activity_file import activity_input_record
 from carbon.site.instruments_csv import read_instruments_csv
 from carbon.site.load import load_site
+from carbon.site.meters import WORKLOADS
 from carbon.site.model import SiteConfig
 from carbon.site.paths import resolve_input
 
@@ -116,7 +117,7 @@ def site_instruments(site_file: Path) -> tuple[Any, ...]:
         key="reporting.instruments",
         allow_outside=site.allow_paths_outside,
     )
-    return tuple(read_instruments_csv(path))
+    return tuple(read_instruments_csv(path, workloads=WORKLOADS, tenants=list(site.tenants)))
 
 
 # --- the embedded demo -----------------------------------------------------------------------
