@@ -237,7 +237,7 @@ def run_period(
         timezone=site.site.timezone,
     )
     bills = check_invoices(cube.energy, site, cube.interval, period)
-    findings = replace(findings, tally=counted, invoices=bills)
+    findings = replace(findings, tally=counted, invoices=bills, set_aside=cube.set_aside)
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval)
     hourly, intensity, factors = _location_factors(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
@@ -93,6 +94,27 @@ class Meter(Frozen):
         description="colocation customer whose IT load this meter measures (single-workload "
         "meters; scheduled meters name the tenant per span)",
     )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA zone of the file's stamps where they carry no UTC offset (local "
+        "wall-clock time), e.g. America/Chicago; all meters of one file must agree",
+    )
+    rollover: Annotated[float, Field(gt=0)] | None = Field(
+        default=None,
+        description="register modulus of a register-csv meter: the value at which the "
+        "cumulative register wraps to zero (e.g. 100000, 4294967296)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Pacific" is a folder
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'America/Chicago')") from exc
+        return value
 
     @model_validator(mode="after")
     def _role_rules(self) -> Meter:

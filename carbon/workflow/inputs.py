@@ -82,11 +82,12 @@ class SiteData:
 # --- a site file -----------------------------------------------------------------------------
 
 
-def site_data(site_file: Path) -> SiteData:
-    """A site's inputs read once for many periods."""
+def site_data(site_file: Path, *, strict: bool = False) -> SiteData:
+    """A site's inputs read once for many periods (`strict`: an undeclared meter of a shared
+    meter file is refused instead of counted in ``cube.set_aside``)."""
     site = load_site(site_file)
     base = Path(site_file).parent
-    inputs = read_site(site, base)
+    inputs = read_site(site, base, strict=strict)
     marginal = read_marginal(site, base)
     record = activity_input_record(site, base)  # the activity CSV joins the lineage
     return SiteData(

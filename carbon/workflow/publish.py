@@ -279,9 +279,7 @@ def _hashes(files: dict[str, bytes]) -> dict[str, str]:
 def _disclosure_html(results: dict, recorded: dict[str, Any], series: bytes) -> str:
     """The disclosure's HTML (what the PDF is rendered from; the manifest records its hash),
     drawn from the embedded ``render-series.json`` as ``carbon verify`` draws it again."""
-    return disclosure_html(
-        results, recorded, series, embedded_names(EMBEDDED_FILES, recorded)
-    )
+    return disclosure_html(results, recorded, series, embedded_names(EMBEDDED_FILES, recorded))
 
 
 def _manifest(
