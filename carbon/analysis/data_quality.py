@@ -26,7 +26,7 @@ import xarray as xr
 
 from carbon.accounting import location as emissions
 from carbon.accounting.outcome import PeriodOutcome
-from carbon.attribution.workloads import it_by_workload
+from carbon.attribution.workloads import it_by_workload, shared_key
 from carbon.core.flags import Flag
 from carbon.core.units import ureg
 from carbon.site.meters import WORKLOADS
@@ -70,10 +70,7 @@ def estimated_energy(outcome: PeriodOutcome) -> xr.DataArray:
     key_it = np.where(it_total > 0, it / np.where(it_total > 0, it_total, 1.0), other)
     for meter in site.meters_with_role("shared"):  # loop over configuration
         reading = part[row[meter.id]]
-        if meter.allocation == "dedicated":
-            key = np.array([w == meter.dedicated_to for w in labels], dtype=float)[:, None]
-        else:
-            key = key_it
+        key = shared_key(meter, key_it, time.to_index(), outcome.interval, labels)
         total = total + reading * key
     revenue_estimated = estimated[row[site.revenue_meter.id]]
     residual = np.asarray(

@@ -31,6 +31,7 @@ from typing import Any
 
 from carbon.report.charts import WORKLOAD_STYLE
 from carbon.report.header import document_header
+from carbon.report.metering_context import key_versions_text
 from carbon.report.numbers import PLAIN, format_figure
 from carbon.report.render import environment, html_to_pdf, templates_dir
 from carbon.results.fields import field_for
@@ -91,7 +92,9 @@ def _allocation_key(results: dict[str, Any], block: dict[str, Any]) -> str:
     allocation = results.get("allocation") or {}
     for m in allocation.get("shared_meters") or ():
         key, dedicated = m.get("key"), m.get("workload")
-        if key == "dedicated":
+        if m.get("versions"):
+            parts.append(f"{m.get('id')} by key version {key_versions_text(m['versions'])}")
+        elif key == "dedicated":
             if dedicated == workload:
                 parts.append(f"{m.get('id')} dedicated to {_workload_label(workload)}")
         else:

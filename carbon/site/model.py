@@ -458,7 +458,12 @@ class SiteConfig(Frozen):
         if data.get("reporting", {}).get("it_metered_at") == "ups_output":
             data["reporting"].pop("it_metered_at")  # the default: sites keep their hash
         for meter in data.get("meters", []):
-            for key in ("tenant", "timezone", "rollover"):  # unset: sites keep their hash
+            for key in (
+                "tenant",
+                "timezone",
+                "rollover",
+                "allocation_schedule",
+            ):  # unset: same hash
                 if meter.get(key) is None:
                     meter.pop(key, None)
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
