@@ -59,7 +59,7 @@ def test_a_key_change_inside_an_interval_splits_it_by_time() -> None:
 def test_schedule_rules_name_the_meter() -> None:
     with pytest.raises(ConfigError, match="'dedicated_to' goes with key 'dedicated'"):
         site_with([{"key": "dedicated", "version": "v1"}])
-    with pytest.raises(ConfigError, match="COOL.*last allocation span must have no 'until'"):
+    with pytest.raises(ConfigError, match=r"COOL.*last allocation span must have no 'until'"):
         site_with([{**SCHEDULE[0]}])
     with pytest.raises(ConfigError, match="version"):
         site_with([{"key": "it-energy"}])

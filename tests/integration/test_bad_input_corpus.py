@@ -980,9 +980,11 @@ SITE_CASES: list[SiteCase] = [
         "site-unknown-meter-row",
         lambda f: write_site(f, edit=lambda ls: ls.append(f"{DAY[0].isoformat()},HALL-Z,1.0")),
         check=lambda s: (
-            s["quality"]["set_aside"][0]["meter"] == "HALL-Z"
-            and s["quality"]["set_aside"][0]["rows"] == 1
-            and any("'HALL-Z' is not declared" in n for n in s["notes"])
+            (
+                s["quality"]["set_aside"][0]["meter"] == "HALL-Z"
+                and s["quality"]["set_aside"][0]["rows"] == 1
+                and any("'HALL-Z' is not declared" in n for n in s["notes"])
+            )
             or pytest.fail(str(s["quality"].get("set_aside")))
         ),
     ),
