@@ -176,6 +176,8 @@ def print_quality(summary: dict) -> None:
             + f", {rec['breaches']} interval(s) beyond {rec['tolerance']:.1%}"
         )
     _print_plausibility(console, summary.get("plausibility"))
+    for note in summary.get("notes") or ():
+        console.print(f"Note: {escape(note)}")
     if summary["problems"]:
         console.print(f"[bold]{len(summary['problems'])} data problem(s):[/bold]")
         for line in summary["problems"]:

@@ -33,7 +33,7 @@ import pandas as pd
 import pint
 import xarray as xr
 
-from carbon.accounting.allocation import allocate_kwh, designations, load_kwh
+from carbon.accounting.allocation import load_kwh
 from carbon.accounting.claims import ClaimContext, VintageRule, check_quality, same_label
 from carbon.accounting.hourly_inputs import (
     HOUR,
@@ -49,6 +49,12 @@ from carbon.accounting.market_result import (
 )
 from carbon.accounting.matching import MatchingMetrics, matched, metrics_of
 from carbon.accounting.serials import SerialUse, check_serials
+from carbon.accounting.tenant_instruments import (
+    TenantLoad,
+    allocate_with_tenants,
+    party_emissions,
+    split_targets,
+)
 from carbon.core.errors import ConfigError, InputDataError
 from carbon.core.quantified import quantified
 from carbon.site.instruments import CONTRACTUAL, ResidualMix, SupplierFactor
@@ -181,6 +187,7 @@ def market_based(
     vintage_rule: VintageRule | None = None,
     prior_uses: Sequence[SerialUse] = (),
     unprofiled_hourly: Literal["exclude", "flat"] = "exclude",
+    tenant_load: xr.DataArray | None = None,
 ) -> MarketBasedResult:
     """Market-based Scope 2 per workload and hour on the annual and hourly bases.
 
@@ -213,6 +220,10 @@ def market_based(
         On the hourly basis, an instrument without an hourly profile counts nothing
         (``"exclude"``, the default) or its volume spread evenly over the hours of
         its consumption period (``"flat"``). Either way it is noted.
+    tenant_load : xarray.DataArray, optional
+        ``T(tenant, time)`` [energy], each tenant's part of its workload's load, with a
+        ``workload`` coordinate on ``tenant``. Instruments designated to a tenant cover
+        its load first (:mod:`carbon.accounting.tenant_instruments`).
 
     Returns
     -------
@@ -241,9 +252,13 @@ def market_based(
     contracts = [i for i in applicable if isinstance(i, CONTRACTUAL) and i.id in passed]
     k_ids = [c.id for c in contracts]
     gen_a, gen_h, bases = _contract_generation(contracts, hours, unprofiled_hourly, notes)
-    designation = designations(k_ids, {c.id: c.designated_to for c in contracts}, labels)
-    alloc_h = allocate_kwh(gen_h, lod, designation, "hourly", k_ids)
-    alloc_a = allocate_kwh(gen_a, lod, designation, "annual", k_ids)
+    tenants = TenantLoad.on_hours(tenant_load, labels, hours)
+    designation, tenant_row = split_targets(
+        k_ids, {c.id: c.designated_to for c in contracts}, labels, tenants.names
+    )
+    by_h = allocate_with_tenants(gen_h, lod, designation, tenant_row, tenants, "hourly", k_ids)
+    by_a = allocate_with_tenants(gen_a, lod, designation, tenant_row, tenants, "annual", k_ids)
+    alloc_h, alloc_a = by_h.allocated, by_a.allocated
     own = np.array([float(c.emission_rate.to(RATE_UNIT).magnitude) for c in contracts])
     carbon_free = np.array([c.is_carbon_free for c in contracts], bool)
 
@@ -252,6 +267,11 @@ def market_based(
     )
     total_load = lod.sum(axis=0)
     ef_annual = _annual_rate(total_load, ef_rem, notes)
+    tenant_h, tenant_a = party_emissions(
+        lod, tenants, tenant_row, (by_h, by_a), own, (ef_rem, ef_annual)
+    )
+    instrumented = sorted({tenants.names[r] for r in tenant_row if r is not None})
+    rows = [tenants.names.index(n) for n in instrumented]
 
     # Hourly matching: per workload and for the boundary as a whole.
     e_h, _, _ = matched(lod, alloc_h, own, ef_rem)
@@ -306,6 +326,16 @@ def market_based(
         register=tuple(register[i] for i in ids),
         coverage_mwh=coverage,
         notes=tuple(notes),
+        tenant_hourly=None
+        if not instrumented
+        else da(tenant_h[rows], ("tenant", "time"), "kg CO2e", tenant=instrumented, time=time),
+        tenant_annual=None
+        if not instrumented
+        else da(tenant_a[rows], ("tenant",), "kg CO2e", tenant=instrumented),
+        tenant_instruments={
+            tenants.names[row]: tuple(i for i, r in zip(k_ids, tenant_row, strict=True) if r == row)
+            for row in rows
+        },
     )
 
 

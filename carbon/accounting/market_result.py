@@ -100,6 +100,12 @@ class MarketBasedResult:
     register: tuple[InstrumentOutcome, ...]
     coverage_mwh: Mapping[str, Mapping[str, float]]  # basis → instrument class → MWh
     notes: tuple[str, ...]
+    #: tenants with instruments designated to them: their own market-based emissions
+    #: (tenant, time) hourly matching and (tenant,) annual matching [kg CO2e]; see
+    #: :mod:`carbon.accounting.tenant_instruments`
+    tenant_hourly: xr.DataArray | None = None
+    tenant_annual: xr.DataArray | None = None
+    tenant_instruments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def total_hourly_kgco2e(self) -> float:

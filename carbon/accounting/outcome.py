@@ -167,6 +167,7 @@ class PeriodOutcome:
         """The interval of ``hourly_energy``, ``hourly_emissions`` and ``intensity_used``: the
         least common multiple of the meter and grid intervals (docs/methodology.md §2.4)."""
         return factor_step(self.interval, self.grid.resolution)
+
     annual_unavailable: str | None = None  # why the annual view is not computed, if not
     residual_mix_rows: tuple[TableProvenance, ...] = ()  # rows of the site's residual table used
 

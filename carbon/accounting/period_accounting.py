@@ -56,6 +56,7 @@ def account_period(
     grid_cfe: CfeChain | None = None,
     residual_mix: xr.DataArray | None = None,
     us_site: bool = True,
+    tenant_load: xr.DataArray | None = None,
 ) -> PeriodAccounting:
     """Market-based Scope 2, Scope 1 and T&D losses of one period.
 
@@ -79,6 +80,9 @@ def account_period(
         the table has no row: those hours take the grid average, flagged).
     us_site
         False for a site outside the US: no eGRID grid-loss factor is looked up for 3.3(c).
+    tenant_load
+        ``T(tenant, time)`` [kWh], the tenants' load, where instruments are designated to
+        tenants (:mod:`carbon.accounting.tenant_instruments`).
     """
     context = ClaimContext(reporter=reporter, site_id=site_id, market_boundary=market_boundary)
     market = market_based(
@@ -89,6 +93,7 @@ def account_period(
         grid_cfe_share=None if grid_cfe is None else grid_cfe.usable_share(),
         residual_table=residual_mix,
         prior_uses=prior_uses,
+        tenant_load=tenant_load,
     )
     records = [
         fuel_record_from_dict(data, source=f"{fuel_source}[{i}]")

@@ -27,7 +27,7 @@ import xarray as xr
 
 from carbon.accounting import location as emissions
 from carbon.accounting.outcome import PeriodOutcome
-from carbon.attribution.workloads import counted_energy, it_by_workload, key_meters
+from carbon.attribution.workloads import counted_energy, it_by_workload, key_meters, shared_key
 from carbon.core.flags import Flag
 from carbon.core.units import ureg
 from carbon.site.meters import WORKLOADS
@@ -84,13 +84,10 @@ def estimated_energy(outcome: PeriodOutcome) -> xr.DataArray:
     below_key = key_meters(site)  # the attribution's key anchors (methodology §6.1)
     for meter in site.meters_with_role("shared"):  # loop over configuration
         reading = part[row[meter.id]]
-        if meter.allocation == "dedicated":
-            key = np.array([w == meter.dedicated_to for w in labels], dtype=float)[:, None]
-        else:
-            below = tuple(below_key[meter.id])
-            if below not in keys:  # the IT meters below a nested shared meter's anchor
-                keys[below] = key_of(by_workload(values, list(below))[0])
-            key = keys[below]
+        below = tuple(below_key[meter.id])
+        if below not in keys:  # the IT meters below a nested shared meter's anchor
+            keys[below] = key_of(by_workload(values, list(below))[0])
+        key = shared_key(meter, keys[below], time.to_index(), outcome.interval, labels)
         total = total + reading * key
     revenue_estimated = estimated[row[site.revenue_meter.id]]
     residual = np.asarray(

@@ -25,6 +25,7 @@ from carbon.accounting.outcome import LocationFactors, PeriodOutcome
 from carbon.accounting.period_accounting import account_period
 from carbon.accounting.table_factors import residual_mix_on_hours
 from carbon.analysis.activity import sector_metrics
+from carbon.analysis.tenants import tenant_load
 from carbon.attribution import workloads as attribution
 from carbon.core.errors import PeriodError
 from carbon.core.flags import Flag
@@ -258,7 +259,7 @@ def run_period(
         timezone=site.site.timezone,
     )
     bills = check_invoices(cube.energy, site, cube.interval, period)
-    findings = replace(findings, tally=counted, invoices=bills)
+    findings = replace(findings, tally=counted, invoices=bills, set_aside=cube.set_aside)
     reconciliation = reconcile(energy, site, settings.reconciliation_tolerance)
     split = attribution.attribute(energy, site, cube.interval, cube.split_points)
     hourly, hourly_emissions, intensity, factors = _location_factors(
@@ -277,6 +278,12 @@ def run_period(
         residual = residual_mix_on_hours(
             tables.residual_mix, site.factor_region, hours, site.site.timezone
         )
+    tenant_targets = set(site.tenants)
+    tenants = (  # the tenants' load on the clock hours market-based matching runs on
+        tenant_load(site, energy, split.it, split.total, cube.interval, pd.Timedelta(hours=1))
+        if any(getattr(i, "designated_to", None) in tenant_targets for i in instruments)
+        else None
+    )
     scopes = account_period(
         hourly_load=clock_load,
         location_intensity=clock_rate,
@@ -293,6 +300,7 @@ def run_period(
         grid_cfe=chain_cfe([grid, *more_grids], clock_load["time"], pd.Timedelta(hours=1)),
         residual_mix=residual[0],
         us_site=factors.national is not None,
+        tenant_load=tenants,
     )
     annual_total = (
         None if annual is None else emissions.annual_factor_view(hourly.sum(), annual.rate)

@@ -41,7 +41,14 @@ from carbon.core.errors import UnitError
 from carbon.core.units import ureg
 from carbon.site.model import SiteConfig
 
-__all__ = ["METHOD", "TenantSplit", "split_by_tenant", "tenant_it_energy", "tenants_block"]
+__all__ = [
+    "METHOD",
+    "TenantSplit",
+    "split_by_tenant",
+    "tenant_it_energy",
+    "tenant_load",
+    "tenants_block",
+]
 
 METHOD = (
     "tenant IT energy metered (the tenant's IT meters, by effective-dated span); shared loads and "
@@ -51,6 +58,12 @@ METHOD = (
     "interval, annual-matching market-based by its share of the workload's period energy; "
     "instruments designated to a workload reach that workload's tenants pro rata to their load "
     "(docs/methodology.md §6)"
+)
+#: Appended to :data:`METHOD` where instruments are designated to tenants.
+OWN_INSTRUMENTS = (
+    "; instruments designated to a tenant cover that tenant's load first (hourly and over the "
+    "period), their surplus goes to the load left uncovered pro rata, and the workload's other "
+    "tenants and own use carry the rest of its market-based emissions pro rata to energy"
 )
 
 
@@ -125,6 +138,44 @@ def _share(part: xr.DataArray, whole: xr.DataArray) -> xr.DataArray:
     return xr.where(w > 0, p / w.where(w > 0, 1.0), 0.0)
 
 
+def _workload_of(tenants: list[str], tenant_workload: Mapping[str, str]) -> xr.DataArray:
+    return xr.DataArray(
+        [tenant_workload[t] for t in tenants], dims=("tenant",), coords={"tenant": tenants}
+    )
+
+
+def _tenant_energy(
+    tenant_it: xr.DataArray, workload_of: xr.DataArray, it_kwh: xr.DataArray, total: xr.DataArray
+) -> xr.DataArray:
+    """``E(n, t) = s(n, t) · E(w, t)``, s the tenant's share of its workload's IT energy."""
+    share_t = _share(tenant_it, it_kwh.sel(workload=workload_of))
+    return share_t * total.sel(workload=workload_of)  # (tenant, time) [kWh]
+
+
+def tenant_load(
+    site: SiteConfig,
+    energy: xr.DataArray,
+    it_by_workload: xr.DataArray,
+    energy_by_workload: xr.DataArray,
+    interval: pd.Timedelta,
+    factor_resolution: pd.Timedelta,
+) -> xr.DataArray:
+    """Each tenant's facility energy ``E(tenant, time)`` [kWh] on the factor intervals, with
+    its workload as a coordinate: the load its own instruments are matched against
+    (:mod:`carbon.accounting.tenant_instruments`)."""
+    tenants = list(site.tenants)
+    workload_of = _workload_of(tenants, site.tenants)
+    energy_t = _tenant_energy(
+        tenant_it_energy(site, energy, interval),
+        workload_of,
+        it_by_workload.pint.to("kWh"),
+        energy_by_workload.pint.to("kWh"),
+    )
+    if factor_resolution > interval:
+        energy_t = to_resolution(energy_t, interval, factor_resolution)
+    return energy_t.assign_coords(workload=("tenant", workload_of.values))
+
+
 def split_by_tenant(
     *,
     tenant_it: xr.DataArray,
@@ -136,6 +187,8 @@ def split_by_tenant(
     location_by_workload: xr.DataArray,
     market_hourly_by_workload: xr.DataArray,
     market_annual_by_workload: xr.DataArray,
+    market_own_hourly: xr.DataArray | None = None,
+    market_own_annual: xr.DataArray | None = None,
 ) -> TenantSplit:
     """Split the site's energy and Scope 2 (both bases) among tenants.
 
@@ -154,6 +207,12 @@ def split_by_tenant(
         ``(workload, time)`` [CO2e mass] on the factor intervals.
     market_annual_by_workload
         ``(workload,)`` [CO2e mass], annual matching.
+    market_own_hourly, market_own_annual
+        ``(tenant, time)`` and ``(tenant,)`` [CO2e mass]: the market-based emissions of
+        the tenants with instruments designated to them
+        (:mod:`carbon.accounting.tenant_instruments`). Those tenants carry exactly these;
+        the other tenants of their workload share the rest of the workload's emissions
+        pro rata to energy, so no other party gains from a tenant's instruments.
     """
     for data, unit, what in (
         (tenant_it, "kWh", "tenant IT energy"),
@@ -165,14 +224,10 @@ def split_by_tenant(
     ):
         _require(data, unit, what)
     tenants = [str(t) for t in tenant_it["tenant"].values]
-    workload_of = xr.DataArray(
-        [tenant_workload[t] for t in tenants], dims=("tenant",), coords={"tenant": tenants}
-    )
+    workload_of = _workload_of(tenants, tenant_workload)
     it_kwh = it_by_workload.pint.to("kWh")
     total_kwh = energy_by_workload.pint.to("kWh")
-    # s(n, t): the tenant's share of its workload's IT energy, per meter interval
-    share_t = _share(tenant_it, it_kwh.sel(workload=workload_of))
-    energy_t = share_t * total_kwh.sel(workload=workload_of)  # (tenant, time) [kWh]
+    energy_t = _tenant_energy(tenant_it, workload_of, it_kwh, total_kwh)
     if factor_resolution > interval:
         energy_f = to_resolution(energy_t, interval, factor_resolution)
         workload_f = to_resolution(total_kwh, interval, factor_resolution)
@@ -189,6 +244,12 @@ def split_by_tenant(
     market_h = (share_h * market_hourly_by_workload.sel(workload=workload_of)).sum("time")
     share_period = _share(energy_t.sum("time"), total_kwh.sum("time").sel(workload=workload_of))
     market_a = share_period * market_annual_by_workload.sel(workload=workload_of)
+    if market_own_hourly is not None and market_own_annual is not None:
+        market_h, market_a = _with_own_instruments(
+            (energy_f, workload_f, workload_of),
+            (market_hourly_by_workload, market_annual_by_workload),
+            (market_own_hourly, market_own_annual),
+        )
     totals = {
         "it_energy": it_kwh.sum().data,
         "energy": total_kwh.sum().data,
@@ -204,6 +265,46 @@ def split_by_tenant(
         market_annual=market_a.pint.to("kg CO2e").drop_vars(drop, errors="ignore"),
         market_hourly=market_h.pint.to("kg CO2e").drop_vars(drop, errors="ignore"),
         site_totals=totals,
+    )
+
+
+def _with_own_instruments(
+    energy: tuple[xr.DataArray, xr.DataArray, xr.DataArray],
+    by_workload: tuple[xr.DataArray, xr.DataArray],
+    own: tuple[xr.DataArray, xr.DataArray],
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Tenants' market-based emissions (hourly, annual matching) [kg CO2e] when some tenants
+    hold instruments: those carry their own figures, every other party of the workload its
+    energy share of what remains (``MB_w − Σ own``, over ``E_w − Σ E_own``)."""
+    energy_f, workload_f, workload_of = energy
+    tenants = [str(t) for t in energy_f["tenant"].values]
+    kg = "kg CO2e"
+    mb_h, mb_a = (x.pint.to(kg).pint.dequantify() for x in by_workload)
+    own_h, own_a = (x.pint.to(kg).pint.dequantify().reindex(tenant=tenants) for x in own)
+    has = own_a.notnull()
+    own_h, own_a = own_h.fillna(0.0), own_a.fillna(0.0)
+    e_t = energy_f.pint.to("kWh").pint.dequantify()
+    e_w = workload_f.pint.to("kWh").pint.dequantify()
+    onehot = (workload_of == mb_h["workload"]).astype(float)  # (tenant, workload)
+    rest_mb_h = mb_h - (own_h * onehot).sum("tenant")
+    rest_e_h = e_w - (e_t.where(has, 0.0) * onehot).sum("tenant")
+    rest_mb_a = mb_a - (own_a * onehot).sum("tenant")
+    rest_e_a = e_w.sum("time") - (e_t.sum("time").where(has, 0.0) * onehot).sum("tenant")
+
+    def share(part: xr.DataArray, whole: xr.DataArray) -> xr.DataArray:
+        return xr.where(whole > 0, part / whole.where(whole > 0, 1.0), 0.0)
+
+    shared_h = (
+        share(e_t, rest_e_h.sel(workload=workload_of)) * rest_mb_h.sel(workload=workload_of)
+    ).sum("time")
+    shared_a = share(e_t.sum("time"), rest_e_a.sel(workload=workload_of)) * rest_mb_a.sel(
+        workload=workload_of
+    )
+    market_h = xr.where(has, own_h.sum("time"), shared_h).drop_vars("workload", errors="ignore")
+    market_a = xr.where(has, own_a, shared_a).drop_vars("workload", errors="ignore")
+    return (
+        market_h.pint.quantify(kg, unit_registry=ureg),
+        market_a.pint.quantify(kg, unit_registry=ureg),
     )
 
 
@@ -247,9 +348,11 @@ def tenants_block(outcome: PeriodOutcome) -> dict[str, Any]:
         location_by_workload=outcome.hourly_emissions,
         market_hourly_by_workload=market.hourly.reindex(workload=outcome.hourly_emissions.workload),
         market_annual_by_workload=market.annual.reindex(workload=outcome.hourly_emissions.workload),
+        market_own_hourly=market.tenant_hourly,
+        market_own_annual=market.tenant_annual,
     )
     meters, untenanted = _meters_in_period(outcome)
-    by_tenant = {}
+    by_tenant: dict[str, dict[str, Any]] = {}
     for tenant, workload in site.tenants.items():
         by_tenant[tenant] = {
             "workload": workload,
@@ -262,9 +365,11 @@ def tenants_block(outcome: PeriodOutcome) -> dict[str, Any]:
                 split.market_hourly.sel(tenant=tenant).data
             ),
         }
+        if tenant in market.tenant_instruments:  # absent for tenants without instruments
+            by_tenant[tenant]["instruments"] = list(market.tenant_instruments[tenant])
     rest = split.not_tenanted()
     return {
-        "method": METHOD,
+        "method": METHOD + (OWN_INSTRUMENTS if market.tenant_instruments else ""),
         "by_tenant": by_tenant,
         "not_tenanted": {
             "meters": untenanted,

@@ -9,10 +9,11 @@ with ``M`` the revenue meter, ``IT`` the sub-metered IT energy of workload ``i``
 sub-meter reading that is missing). Each shared meter ``j`` is allocated with a
 key ``k_(i,j,t)`` (Σ_i k = 1): ``it-energy`` gives ``IT_(i,t)/Σ IT_t`` (key 2 of
 section 6, every workload gets the interval PUE), ``dedicated`` gives the whole
-meter to one workload (sub-metering, key 1). ``U`` is allocated with the
-``it-energy`` key. Where an interval has no IT load at all, the pro-rata key is
-undefined: that energy goes to the workload ``other`` and is reported as such,
-never spread by a guess. The result reproduces ``M_t`` exactly.
+meter to one workload (sub-metering, key 1); a meter's key may change over time
+(``allocation_schedule``: effective-dated versions, split by time overlap like
+workloads). ``U`` is allocated with the ``it-energy`` key. Where an interval has no
+IT load at all, the pro-rata key is undefined: that energy goes to the workload
+``other`` and is reported as such, never spread by a guess. The result reproduces ``M_t`` exactly.
 
 Effective-dated workload assignments split an interval by time overlap, so a
 hall converting at 12:07 splits its 12:00 reading 7/15 : 8/15. Where the IT meter reads
@@ -306,6 +307,40 @@ def _it_energy_key_values(it: Any) -> Any:
     return np.where(has_it, it / np.where(has_it, total, 1.0), other)
 
 
+def shared_key(
+    meter: Any,
+    key_it: Any,
+    time: pd.DatetimeIndex,
+    interval: pd.Timedelta,
+    labels: tuple[str, ...] | list[str] = WORKLOADS,
+) -> Any:
+    """The allocation key ``k(workload, time)`` of shared meter `meter`: ``dedicated`` puts the
+    meter on one workload, ``it-energy`` uses `key_it` (``(workload, time)``, rows `labels`).
+
+    A meter with an ``allocation_schedule`` takes each version's key over its span; an
+    interval that a change falls inside is split by time overlap, as a workload conversion
+    is (a change at 12:07 gives the 12:00–12:15 interval 7/15 of the old key, 8/15 of the new).
+    A meter with one key returns it unchanged (``(workload, 1)`` for a dedicated key).
+    """
+
+    def one(key: str, dedicated: str | None) -> Any:
+        if key == "dedicated":
+            return np.array([w == dedicated for w in labels], dtype=float)[:, None]
+        return key_it
+
+    spans = meter.allocation_spans()
+    if len(spans) == 1:
+        return one(spans[0][2], spans[0][3])
+    start_ns = pd.DatetimeIndex(time).as_unit("ns").asi8
+    end_ns = start_ns + interval.value
+    out = np.zeros((len(labels), len(start_ns)))
+    for span_start, span_end, key, dedicated, _ in spans:  # loops over configuration
+        lo, hi = span_ns(span_start, span_end)
+        overlap = np.clip(np.minimum(end_ns, hi) - np.maximum(start_ns, lo), 0, None)
+        out = out + one(key, dedicated) * (overlap / interval.value)
+    return out
+
+
 def _quantity(
     values: Any, time: Any, *, name: str | None = None, attrs: dict | None = None
 ) -> xr.DataArray:
@@ -513,17 +548,15 @@ def attribute(
     shared_total = np.zeros(it.shape)
     for meter in shared_meters:  # loops over configuration, never readings
         reading = metered[rows[meter.id]]
-        if meter.allocation == "dedicated":
-            key = np.array([w == meter.dedicated_to for w in WORKLOADS], dtype=float)[:, None]
-        else:
-            below = below_key[meter.id]
-            if tuple(below) not in keys:  # the IT meters below the anchor carry the key
-                keys[tuple(below)] = _it_energy_key_values(
-                    _it_by_workload_values(
-                        take_rows(metered, [rows[m] for m in below]), below, site, time, interval
-                    ).transpose(1, 0)
-                )
-            key = keys[tuple(below)]
+        below = below_key[meter.id]
+        if tuple(below) not in keys:  # the IT meters below the anchor carry the key
+            keys[tuple(below)] = _it_energy_key_values(
+                _it_by_workload_values(
+                    take_rows(metered, [rows[m] for m in below]), below, site, time, interval
+                ).transpose(1, 0)
+            )
+        # the anchor's it-energy key, or the meter's dedicated key, per version (§6)
+        key = shared_key(meter, keys[tuple(below)], time, interval)
         shared_total = shared_total + reading * key
 
     unmetered = revenue.data.magnitude - children if own is None else unmetered_own
@@ -532,7 +565,7 @@ def attribute(
     # names and attributes as the xarray formulation of these sums left them (the it-energy
     # key carried a "units" attribute from dequantifying the IT energy)
     units = {"units": "kilowatt_hour"}
-    by_key = [m for m in shared_meters if m.allocation != "dedicated"]
+    by_key = [m for m in shared_meters if any(s[2] != "dedicated" for s in m.allocation_spans())]
     return Attribution(
         it=_quantity(it, times, name=energy.name),
         shared=_quantity(

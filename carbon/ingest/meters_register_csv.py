@@ -7,7 +7,7 @@ reader (:mod:`carbon.ingest.meters_long_csv`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,18 +34,23 @@ __all__ = ["RESET_TOLERANCE", "read_register_csv"]
 RESET_TOLERANCE = 10.0
 
 
-def _modulus(rollover: float | None, readings: pd.Series) -> pd.Series:
-    """Per reading, the register's modulus: `rollover`, else the next power of ten above its max."""
-    if rollover is not None:
+def _modulus(rollover: float | Mapping[str, float] | None, readings: pd.Series) -> pd.Series:
+    """Per reading (indexed by meter), the register's modulus: `rollover` (one for the file,
+    or per meter id), else the next power of ten above the meter's largest reading."""
+    if rollover is not None and not isinstance(rollover, Mapping):
         return pd.Series(float(rollover), index=readings.index)
     top = readings.groupby(level=0).transform("max").clip(lower=1.0)
-    return 10.0 ** np.ceil(np.log10(top + 1.0))
+    default = 10.0 ** np.ceil(np.log10(top + 1.0))
+    if rollover is None:
+        return default
+    given = pd.Series(dict(rollover), dtype=float).reindex(readings.index.astype(str))
+    return pd.Series(np.where(given.isna(), default.to_numpy(), given), index=readings.index)
 
 
 def read_register_csv(
     path: str | Path,
     *,
-    rollover: float | None = None,
+    rollover: float | Mapping[str, float] | None = None,
     meter_ids: Sequence[str] | None = None,
     value_column: str | None = None,
     unit: str | None = None,
@@ -63,8 +68,10 @@ def read_register_csv(
         ``value`` with `unit` or a ``unit`` column.
     rollover : float, optional
         The modulus at which the register wraps to zero (``100000`` for five
-        digits, ``2**32``). Default: per meter, the next power of ten above its
-        largest reading (a register that reached 99 990 wraps at 100 000).
+        digits, ``2**32``), for every meter of the file or per meter id (a
+        mapping; meters it does not name take the default). Default: per meter,
+        the next power of ten above its largest reading (a register that reached
+        99 990 wraps at 100 000). A reading at or above a given modulus is an error.
     meter_ids, value_column, unit, interval, timezone
         As in :func:`~carbon.ingest.meters_long_csv.read_meters_csv`; `unit` must be an energy unit.
 
@@ -124,11 +131,13 @@ def read_register_csv(
             line=1,
             reason="unit",
         )
-    if rollover is not None and not (np.isfinite(rollover) and rollover > 0):
-        raise ConfigError(
-            f"rollover {rollover!r} must be a positive number (e.g. 100000, 2**32)",
-            reason="rollover",
-        )
+    moduli = rollover.values() if isinstance(rollover, Mapping) else [rollover]
+    for value in moduli:  # loop over configuration
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise ConfigError(
+                f"rollover {value!r} must be a positive number (e.g. 100000, 2**32)",
+                reason="rollover",
+            )
     ids = parse_meter_ids(frame, lines, source)
     check_meters(ids, meter_ids, lines, source)
     stamps = parse_stamps(
@@ -180,6 +189,18 @@ def read_register_csv(
     typical = by_meter.where(by_meter > 0).groupby(level=0).transform("median")
     bound = (RESET_TOLERANCE * typical.fillna(0.0)).to_numpy()
     modulus = _modulus(rollover, pd.Series(current, index=data["m"])).to_numpy()
+    beyond = current >= modulus
+    if rollover is not None and beyond.any():
+        i = first(beyond)
+        raise InputDataError(
+            f"{source}: line {data['line'].iloc[i]}: register {current[i]:g} of meter "
+            f"{data['m'].iloc[i]!r} is not below its rollover {modulus[i]:g}; expected readings "
+            "from 0 up to the modulus (check 'rollover')",
+            path=source,
+            line=int(data["line"].iloc[i]),
+            meter=str(data["m"].iloc[i]),
+            reason="rollover",
+        )
     wrapped = current + modulus - previous
     drop = step < 0
     is_rollover = drop & (wrapped >= 0) & (wrapped <= bound)

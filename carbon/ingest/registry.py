@@ -67,6 +67,8 @@ class FileMeter:
     unit: str | None = None  # unit of the value column, where its name carries none
     column: str | None = None  # the value column, where it is not the default
     nameplate_j_per_th: float | None = None  # a miner's rated efficiency [J/TH]
+    timezone: str | None = None  # IANA zone of the file's naive (local) stamps
+    rollover: float | None = None  # a cumulative register's modulus
 
 
 class MeterRead(Protocol):
@@ -107,9 +109,12 @@ class GridImporter:
 
 
 def _options(meters: Sequence[FileMeter]) -> dict[str, str]:
-    """``unit=`` and ``value_column=`` as the first meter of the file gives them."""
+    """``unit=`` and ``value_column=`` as the first meter of the file gives them, and the
+    ``timezone=`` of its naive stamps where a meter of the file declares one."""
     first = meters[0]
-    return {k: v for k, v in (("unit", first.unit), ("value_column", first.column)) if v}
+    zone = next((m.timezone for m in meters if m.timezone), None)
+    options = (("unit", first.unit), ("value_column", first.column), ("timezone", zone))
+    return {k: v for k, v in options if v}
 
 
 def _service_point(meters: Sequence[FileMeter]) -> str:
@@ -137,7 +142,10 @@ def _wide_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list
 
 
 def _register_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:
-    return check_meter_tables([read_register_csv(path, **_options(meters))])
+    rollover = {m.id: m.rollover for m in meters if m.rollover is not None}
+    return check_meter_tables(
+        [read_register_csv(path, rollover=rollover or None, **_options(meters))]
+    )
 
 
 def _utility_csv(path: Path, *, meters: Sequence[FileMeter], timezone: str) -> list[MeterTable]:

@@ -29,6 +29,7 @@ __all__ = [
     "localise",
     "mode_steps",
     "parse_stamps",
+    "unsettled_fold",
 ]
 
 IntervalLike = pd.Timedelta | dt.timedelta | str | None
@@ -95,6 +96,24 @@ def localise(
     return placed.tz_convert("UTC").as_unit("ns")
 
 
+def unsettled_fold(stamps: pd.DatetimeIndex, meters: np.ndarray, timezone: str) -> np.ndarray:
+    """True for each UTC stamp whose local time in `timezone` occurs twice (the repeated hour
+    at fall-back) while its meter has only this one of the two instants: read from a naive
+    stamp, the file order could not tell which instant it was (:func:`localise` placed it at
+    the first, daylight-saving one)."""
+    utc = pd.DatetimeIndex(stamps)
+    utc = utc.tz_localize("UTC") if utc.tz is None else utc.tz_convert("UTC")
+    local = utc.tz_convert(timezone).tz_localize(None)
+    as_dst = local.tz_localize(timezone, ambiguous=np.ones(len(local), bool), nonexistent="NaT")
+    as_std = local.tz_localize(timezone, ambiguous=np.zeros(len(local), bool), nonexistent="NaT")
+    folded = np.asarray(as_dst != as_std)
+    if not folded.any():
+        return folded
+    keys = pd.DataFrame({"m": meters, "t": local})
+    seen = keys.groupby(["m", "t"], sort=False)["t"].transform("size").to_numpy()
+    return folded & (seen == 1)
+
+
 def parse_stamps(
     values: pd.Series,
     *,
@@ -124,7 +143,8 @@ def parse_stamps(
         if timezone is None:
             raise InputDataError(
                 f"{source}: row {lines[0]}: {column} {texts[0]} has no time zone; expected "
-                "tz-aware timestamps, or pass timezone= (IANA name) for local wall-clock times",
+                "tz-aware timestamps, or declare the zone of local wall-clock times ('timezone' "
+                "on the meter in the site file; timezone= in the API)",
                 path=source,
                 line=int(lines[0]),
                 timestamp=texts[0],
@@ -154,8 +174,9 @@ def parse_stamps(
             i = first(~aware)
             raise InputDataError(
                 f"{source}: line {lines[i]}: {column} {text.iloc[i]!r} has no UTC offset; "
-                "expected ISO 8601 with an offset (e.g. 2025-07-01T00:15:00-05:00), or pass "
-                "timezone= (the site's IANA zone) to read local wall-clock times",
+                "expected ISO 8601 with an offset (e.g. 2025-07-01T00:15:00-05:00), or declare "
+                "the zone of local wall-clock times: 'timezone' on the meter in the site file "
+                '(e.g. timezone = "America/Chicago"; timezone= in the API)',
                 path=source,
                 line=int(lines[i]),
                 timestamp=text.iloc[i],

@@ -17,7 +17,7 @@ import xarray as xr
 
 from carbon.core.flags import FLAG_NAMES, Flag
 from carbon.quality.categories import QualityTally
-from carbon.quality.cube_model import ConflictingDuplicate
+from carbon.quality.cube_model import ConflictingDuplicate, SetAside
 from carbon.quality.invoices import BREACH, INCOMPLETE, InvoiceCheck
 
 
@@ -53,6 +53,8 @@ class QualityReport:
     tally: QualityTally | None = None
     #: the utility bills against the revenue meter (:mod:`carbon.quality.invoices`)
     invoices: tuple[InvoiceCheck, ...] = ()
+    #: input rows set aside or placed by rule (:class:`carbon.quality.cube_model.SetAside`)
+    set_aside: tuple[SetAside, ...] = ()
 
     @property
     def total_gaps(self) -> int:
@@ -81,6 +83,8 @@ class QualityReport:
                 "incomplete": sum(c.status == INCOMPLETE for c in self.invoices),
                 "bills": [c.as_dict() for c in self.invoices],
             }
+        if self.set_aside:  # absent when nothing was set aside
+            out["set_aside"] = [r.as_dict() for r in self.set_aside]
         return out
 
 

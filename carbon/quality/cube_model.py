@@ -57,6 +57,23 @@ class ConflictingDuplicate:
 
 
 @dataclass(frozen=True)
+class SetAside:
+    """Rows of an input file not taken as they stand, counted: the readings of an undeclared
+    meter of a shared file (``undeclared-meter``: not read), or naive local stamps in the
+    repeated fall-back hour whose instant the file order cannot settle
+    (``ambiguous-local-time``: placed at the first, daylight-saving instant)."""
+
+    path: str
+    meter: str  # the id as the file writes it
+    rows: int
+    first_line: int
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class MeterCube:
     """All meters of a site on one grid."""
 
@@ -76,6 +93,8 @@ class MeterCube:
     #: meters finer than the cube that change workload inside a cell
     #: (:mod:`carbon.quality.split_points`); empty where none does
     split_points: Mapping[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
+    #: rows of the inputs set aside or placed by rule, counted (:class:`SetAside`)
+    set_aside: tuple[SetAside, ...] = ()
 
 
 def readings_array(counts: np.ndarray, energy: xr.DataArray) -> xr.DataArray:

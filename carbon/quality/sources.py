@@ -33,13 +33,14 @@ from carbon.ingest.registry import (
     meter_format_ids,
     meter_importer,
 )
+from carbon.ingest.stamps import unsettled_fold
 from carbon.quality import parquet_cube
 from carbon.quality.align import build_cube
 from carbon.quality.apportion import Spans, apportion_spans, tables_on_grid
-from carbon.quality.cube_model import MeterCube
+from carbon.quality.cube_model import MeterCube, SetAside
 from carbon.quality.split_points import split_points
 from carbon.site.instruments_csv import read_instruments_csv
-from carbon.site.meters import Meter
+from carbon.site.meters import WORKLOADS, Meter
 from carbon.site.model import SiteConfig
 from carbon.site.paths import resolve_input
 
@@ -107,36 +108,53 @@ def _shown(record: InputRecord, base: Path) -> InputRecord:
 
 
 def _read_group(
-    path: Path, fmt: str, meters: list[Meter], site: SiteConfig, base: Path
-) -> list[MeterTable]:
-    """Read one file for the meters that draw on it; map in-file ids to meter ids."""
+    path: Path, fmt: str, meters: list[Meter], site: SiteConfig, base: Path, strict: bool = False
+) -> tuple[list[MeterTable], list[SetAside]]:
+    """Read one file for the meters that draw on it; map in-file ids to meter ids.
+
+    The rows of meters the site does not declare for the file are set aside and counted
+    (refused with `strict`); naive stamps of the repeated fall-back hour that the file order
+    cannot place are counted too (:func:`carbon.ingest.stamps.unsettled_fold`)."""
     in_file = [
         FileMeter(
             id=m.source_id or m.id,
             unit=m.unit,
             column=m.column,
             nameplate_j_per_th=m.nameplate_j_per_th,
+            timezone=site.meter_timezone(m),
+            rollover=m.rollover,
         )
         for m in meters
     ]
     tables = meter_importer(fmt).read(path, meters=in_file, timezone=site.site.timezone)
     wanted = {(m.source_id or m.id): m.id for m in meters}
-    mapped = []
+    zone = next((z for m in meters if (z := site.meter_timezone(m)) is not None), None)
+    mapped, set_aside = [], []
     for table in tables:  # loop over tables of one file
         ids = table.frame["meter_id"].astype(str)
         unknown = ~ids.isin(list(wanted))
         if unknown.any():
             row = table.frame.loc[unknown].iloc[0]
-            raise InputDataError(
-                f"{table.record.path}: line {int(row['line'])}: "
-                f"meter id {row['meter_id']!r} is not declared for this file "
-                f"(declared: {', '.join(sorted(wanted))}); "
-                "add a [[meters]] entry (with 'source_id' if the ids differ)",
-                path=table.record.path,
-                line=int(row["line"]),
-                meter=str(row["meter_id"]),
-                reason="undeclared-meter",
+            if strict:
+                raise InputDataError(
+                    f"{table.record.path}: line {int(row['line'])}: "
+                    f"meter id {row['meter_id']!r} is not declared for this file "
+                    f"(declared: {', '.join(sorted(wanted))}); "
+                    "add a [[meters]] entry (with 'source_id' if the ids differ), or leave "
+                    "out --strict to ignore the undeclared meters' rows (counted)",
+                    path=table.record.path,
+                    line=int(row["line"]),
+                    meter=str(row["meter_id"]),
+                    reason="undeclared-meter",
+                )
+            set_aside.extend(_counted(table, unknown, base, "undeclared-meter"))
+            table = replace(table, frame=table.frame.loc[~unknown])
+            ids = ids[~unknown]
+        if zone is not None:
+            unsettled = unsettled_fold(
+                pd.DatetimeIndex(table.frame["interval_start"]), ids.to_numpy(), zone
             )
+            set_aside.extend(_counted(table, pd.Series(unsettled), base, "ambiguous-local-time"))
         frame = table.frame.assign(meter_id=ids.map(wanted).to_numpy())
         mapped.append(
             MeterTable(
@@ -147,7 +165,22 @@ def _read_group(
                 labels={wanted.get(k, k): v for k, v in table.labels.items()},
             )
         )
-    return mapped
+    return mapped, set_aside
+
+
+def _counted(table: MeterTable, rows: pd.Series, base: Path, reason: str) -> list[SetAside]:
+    """The rows of `table` marked in `rows`, counted per meter id (as the file writes it)."""
+    marked = table.frame.loc[rows.to_numpy()]
+    if marked.empty:
+        return []
+    path = _shown(table.record, base).path
+    per_meter = marked.groupby(marked["meter_id"].astype(str), sort=True)["line"].agg(
+        ["size", "min"]
+    )
+    return [
+        SetAside(path, str(meter), int(n), int(line), reason)
+        for meter, (n, line) in per_meter.iterrows()  # loop over meters
+    ]
 
 
 def flag_above_rated(tables: list[MeterTable], site: SiteConfig) -> list[MeterTable]:
@@ -213,8 +246,11 @@ def _meter_path(site: SiteConfig, base: Path, file: str, fmt: str) -> Path:
     )
 
 
-def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict[str, str]]]:
-    """Read every meter file of `site` (paths relative to `base`) into one cube."""
+def read_meters(
+    site: SiteConfig, base: Path, *, strict: bool = False
+) -> tuple[MeterCube, dict[str, dict[str, str]]]:
+    """Read every meter file of `site` (paths relative to `base`) into one cube; rows set
+    aside are counted in ``cube.set_aside`` (with `strict`, an undeclared meter is refused)."""
     groups: dict[tuple[str, str], list[Meter]] = {}
     paths: dict[tuple[str, str], Path] = {}
     for meter in site.meters:  # loop over configuration
@@ -235,15 +271,19 @@ def read_meters(site: SiteConfig, base: Path) -> tuple[MeterCube, dict[str, dict
     if direct is not None:
         return direct, {}
     tables: list[MeterTable] = []
+    set_aside: list[SetAside] = []
     for (file, fmt), meters in sorted(groups.items()):
         path = _meter_path(site, base, file, fmt)
-        tables.extend(_read_group(path, fmt, meters, site, base))
+        read, aside = _read_group(path, fmt, meters, site, base, strict)
+        tables.extend(read)
+        set_aside.extend(aside)
     tables = flag_above_rated(tables_on_grid(tables), site)  # telemetry onto the grid first
     labels: dict[str, dict[str, str]] = {}
     for table in tables:
         labels.update(table.labels)
     cube = build_cube(tables, [m.id for m in site.meters])
     points = split_points(tables, site, cube)  # IT meters finer than the cube (§6)
+    cube = replace(cube, set_aside=tuple(set_aside))
     return (replace(cube, split_points=points) if points else cube), labels
 
 
@@ -331,9 +371,10 @@ def _read_source(site: SiteConfig, index: int, base: Path) -> GridIntensity:
     return grid_from_table(replace(table, record=_shown(table.record, base)))
 
 
-def read_site(site: SiteConfig, base: Path) -> SiteInputs:
-    """Read all inputs of `site`; relative paths are resolved against `base`."""
-    cube, labels = read_meters(site, base)
+def read_site(site: SiteConfig, base: Path, *, strict: bool = False) -> SiteInputs:
+    """Read all inputs of `site`; relative paths are resolved against `base` (`strict`: an
+    undeclared meter of a shared file is refused rather than counted)."""
+    cube, labels = read_meters(site, base, strict=strict)
     instruments: tuple = ()
     if site.reporting.instruments:
         path = _resolve(
@@ -349,6 +390,8 @@ def read_site(site: SiteConfig, base: Path) -> SiteInputs:
                 root=base,
                 allow_outside=getattr(site, "allow_paths_outside", False),
                 timezone=site.site.timezone,
+                workloads=WORKLOADS,
+                tenants=list(site.tenants),
             )
         )
     return SiteInputs(

@@ -9,7 +9,7 @@ from carbon.report.crossref import section_ref
 from carbon.report.dates import local_stamp
 from carbon.report.numbers import in_display_unit, ratio
 
-__all__ = ["allocation_context", "meters_context", "reconciliation_context"]
+__all__ = ["allocation_context", "key_versions_text", "meters_context", "reconciliation_context"]
 
 
 _ROLE_LABELS = {
@@ -43,17 +43,37 @@ def meters_context(results: dict, total_kwh: float) -> list[dict]:
     return rows
 
 
+def key_versions_text(versions: list[dict]) -> str:
+    """The allocation-key versions of a shared meter in the period, in words:
+    ``v1: it-energy until 2025-07-15T12:00:00-05:00; v2: dedicated (AI) from …``."""
+    words = []
+    for v in versions:
+        text = f"{v.get('version')}: {v.get('key')}"
+        if v.get("workload"):
+            text += f" ({workload_label(v['workload'])})"
+        if v.get("from"):
+            text += f" from {v['from']}"
+        if v.get("until"):
+            text += f" until {v['until']}"
+        words.append(text)
+    return "; ".join(words)
+
+
 def allocation_context(results: dict) -> dict:
-    """How shared and unmetered energy is allocated, per shared meter."""
+    """How shared and unmetered energy is allocated, per shared meter; a meter whose key
+    changed names each key version in effect during the period."""
     allocation = results.get("allocation", {}) or {}
     shared = []
     for item in allocation.get("shared_meters", []) or []:
         workload = item.get("workload")
+        versions = item.get("versions")
         shared.append(
             {
                 "id": str(item.get("id", "")),
-                "key": str(item.get("key", "")),
-                "workload": workload_label(workload) if workload else "all IT workloads",
+                "key": key_versions_text(versions) if versions else str(item.get("key", "")),
+                "workload": "per key version"
+                if versions
+                else (workload_label(workload) if workload else "all IT workloads"),
                 "energy_mwh": in_display_unit(
                     item.get("energy_kwh"), "allocation.shared_meters[].energy_kwh"
                 ),

@@ -168,6 +168,7 @@ def quality_context(results: dict) -> dict:
         "flags_raised": raised,
         "conflicts": quality.get("conflicting_duplicates", []) or [],
         "conflicts_imputed": conflicts_imputed,
+        "set_aside": quality.get("set_aside") or [],
         "imputation": {
             "method": imputation.get("method", "none"),
             "max_gap": imputation.get("max_gap"),

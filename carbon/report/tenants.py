@@ -14,7 +14,8 @@ results give the same bytes.
      "by_tenant": {"<tenant id>": {"workload": "ai", "meters": [...],
                    "it_energy_kwh": float, "energy_kwh": float,
                    "scope2_location_kgco2e": float, "scope2_market_kgco2e": float,
-                   "scope2_market_hourly_matching_kgco2e": float}},
+                   "scope2_market_hourly_matching_kgco2e": float,
+                   "instruments": [ids]}},   # only where instruments are designated to it
      "not_tenanted": {...}}
 
 No ``tenants`` key, or an empty ``by_tenant``, gives no statements.
@@ -30,6 +31,7 @@ from typing import Any
 
 from carbon.report.charts import WORKLOAD_STYLE
 from carbon.report.header import document_header
+from carbon.report.metering_context import key_versions_text
 from carbon.report.numbers import PLAIN, format_figure
 from carbon.report.render import environment, html_to_pdf, templates_dir
 from carbon.results.fields import field_for
@@ -90,7 +92,9 @@ def _allocation_key(results: dict[str, Any], block: dict[str, Any]) -> str:
     allocation = results.get("allocation") or {}
     for m in allocation.get("shared_meters") or ():
         key, dedicated = m.get("key"), m.get("workload")
-        if key == "dedicated":
+        if m.get("versions"):
+            parts.append(f"{m.get('id')} by key version {key_versions_text(m['versions'])}")
+        elif key == "dedicated":
             if dedicated == workload:
                 parts.append(f"{m.get('id')} dedicated to {_workload_label(workload)}")
         else:
@@ -104,6 +108,7 @@ def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
     tenants = results["tenants"]
     block = tenants["by_tenant"][tenant_id]
     period = results.get("period") or {}
+    own = {"instruments": list(block["instruments"])} if block.get("instruments") else {}
     return {
         "tenant_id": tenant_id,
         "parent_report_id": results.get("report_id"),
@@ -122,6 +127,7 @@ def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
         "allocation_key": _allocation_key(results, block),
         **{key: block.get(key) for key, _ in _ROWS},
         "software_version": results.get("software_version"),
+        **own,
     }
 
 
@@ -153,6 +159,7 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
                 str(figures["supply_contract_holder"]), _NOT_DECLARED
             ),
             "allocation_key": figures["allocation_key"],
+            "instruments": figures.get("instruments") or [],
             "rows": [_row(figures, key, label) for key, label in _ROWS],
         },
         **document_header(results),

@@ -32,11 +32,13 @@ from carbon.analysis.operating import operating_blocks
 from carbon.analysis.register import register_keys
 from carbon.analysis.tenants import tenants_block
 from carbon.core.flags import Flag
+from carbon.core.period import Period
 from carbon.core.version import __version__
 from carbon.factors.catalogue import load_dataset
 from carbon.results.csv_rows import csv_rows
 from carbon.results.factor_blocks import annual_view_block, hierarchy_words, location_factor_rows
 from carbon.results.instruments import register_rows
+from carbon.site.meters import Meter
 
 SCHEMA_VERSION = "1.0"
 
@@ -246,6 +248,30 @@ def _conversions(outcome: PeriodOutcome) -> list[dict[str, str]]:
     return found
 
 
+def key_versions(meter: Meter, period: Period) -> dict[str, object]:
+    """``versions``: the allocation-key versions of a scheduled shared meter in effect during
+    `period` (version, key, workload, from, until; open ends None); empty for one key."""
+    if meter.allocation_schedule is None:
+        return {}
+    start, end = period.start_utc, period.end_utc
+    versions = []
+    for lo, hi, key, dedicated, version in meter.allocation_spans():  # loops over configuration
+        if (hi is not None and pd.Timestamp(hi) <= start) or (
+            lo is not None and pd.Timestamp(lo) >= end
+        ):
+            continue
+        versions.append(
+            {
+                "version": version,
+                "key": key,
+                "workload": dedicated,
+                "from": None if lo is None else lo.isoformat(),
+                "until": None if hi is None else hi.isoformat(),
+            }
+        )
+    return {"versions": versions}
+
+
 def build_results(
     outcome: PeriodOutcome, meta: ReportMeta, *, inputs: list[dict[str, object]] | None = None
 ) -> dict[str, object]:
@@ -278,9 +304,10 @@ def build_results(
     shared = [
         {
             "id": m.id,
-            "key": m.allocation,
+            "key": m.allocation if m.allocation_schedule is None else "scheduled",
             "workload": m.dedicated_to,
             "energy_kwh": _number(energy_totals.sel(meter=m.id), "kWh"),
+            **key_versions(m, outcome.period),
         }
         for m in outcome.site.meters_with_role("shared")
     ]

@@ -8,6 +8,7 @@ error names the file, line and column, with the valid choices where there is a f
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -241,12 +242,30 @@ def _row_to_record(
         raise InputDataError("\n".join(dict.fromkeys(problems)), **fields) from None
 
 
+def _check_designation(
+    record: Any, where: str, fields: dict[str, Any], targets: tuple[Sequence[str], Sequence[str]]
+) -> None:
+    """``designated_to`` names a workload or a tenant of the site."""
+    target = getattr(record, "designated_to", None)
+    workloads, tenants = targets
+    if target is None or target in workloads or target in tenants:
+        return
+    raise InputDataError(
+        f"{where}, column designated_to: instrument {record.id!r} is designated to "
+        f"{target!r}, which is neither a workload ({', '.join(workloads)}) nor a tenant of "
+        f"the site's meters (known tenants: {', '.join(tenants) or 'none'})",
+        **fields,
+    )
+
+
 def read_instruments_csv(
     path: str | Path,
     *,
     root: str | Path | None = None,
     allow_outside: bool = False,
     timezone: str = "UTC",
+    workloads: Sequence[str] | None = None,
+    tenants: Sequence[str] = (),
 ) -> list[Any]:
     """Read an instruments CSV: one instrument a row (shape in ``docs/market-based.md``).
 
@@ -272,9 +291,10 @@ def read_instruments_csv(
     InputDataError
         If the file is missing, a column is unknown, a cell is invalid, two rows
         share an ``instrument_id``, a profile file is invalid or disagrees with the
-        stated volume, or two instruments claim one granular certificate. The message
-        names the file, line and column, and lists the valid choices where there is a
-        fixed set.
+        stated volume, two instruments claim one granular certificate, or (with
+        `workloads`) a ``designated_to`` is neither one of `workloads` nor one of
+        `tenants`. The message names the file, line and column, and lists the valid
+        choices where there is a fixed set.
     """
     path = Path(path)
     profiles = _Profiles(path, None if root is None else Path(root), allow_outside, timezone)
@@ -316,6 +336,8 @@ def read_instruments_csv(
         if not any(cells.values()):
             continue
         record = _row_to_record(cells, where, fields, profiles)
+        if workloads is not None:
+            _check_designation(record, where, fields, (workloads, tenants))
         if record.id in first_line:
             raise InputDataError(
                 f"{where}, column instrument_id: {record.id!r} is already used on line "

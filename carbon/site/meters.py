@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
@@ -19,6 +20,7 @@ from carbon.site.schema import Frozen
 __all__ = [
     "WORKLOADS",
     "Allocation",
+    "AllocationSpan",
     "GridSource",
     "GridSourceId",
     "MarginalRateSource",
@@ -63,6 +65,40 @@ class WorkloadSpan(Frozen):
         return value
 
 
+class AllocationSpan(Frozen):
+    """One effective-dated, versioned allocation key of a shared meter.
+
+    Like :class:`WorkloadSpan`, the span runs from the previous span's ``until`` (or the
+    beginning of time) up to, not including, its own ``until`` (or forever when omitted);
+    an interval that a change falls inside is split by time overlap.
+    """
+
+    key: Allocation = Field(description="it-energy (pro rata to IT energy) or dedicated")
+    dedicated_to: Workload | None = Field(
+        default=None, description="the workload a dedicated key gives the whole meter to"
+    )
+    version: Annotated[str, Field(min_length=1)] = Field(
+        description="the key's version label, named in the report (e.g. 'v2 2025-07')"
+    )
+    until: datetime | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("'until' needs a UTC offset, e.g. 2025-07-15T12:00:00-05:00")
+        return value
+
+    @model_validator(mode="after")
+    def _dedicated(self) -> AllocationSpan:
+        if (self.key == "dedicated") != (self.dedicated_to is not None):
+            raise ValueError(
+                f"allocation version {self.version!r}: 'dedicated_to' goes with key "
+                "'dedicated' and only with it"
+            )
+        return self
+
+
 class Meter(Frozen):
     """A meter and what it measures."""
 
@@ -93,6 +129,32 @@ class Meter(Frozen):
         description="colocation customer whose IT load this meter measures (single-workload "
         "meters; scheduled meters name the tenant per span)",
     )
+    allocation_schedule: list[AllocationSpan] | None = Field(
+        default=None,
+        description="effective-dated, versioned allocation keys of a shared meter, in time "
+        "order (instead of 'allocation' and 'dedicated_to')",
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA zone of the file's stamps where they carry no UTC offset (local "
+        "wall-clock time), e.g. America/Chicago; all meters of one file must agree",
+    )
+    rollover: Annotated[float, Field(gt=0)] | None = Field(
+        default=None,
+        description="register modulus of a register-csv meter: the value at which the "
+        "cumulative register wraps to zero (e.g. 100000, 4294967296)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Pacific" is a folder
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'America/Chicago')") from exc
+        return value
 
     @model_validator(mode="after")
     def _role_rules(self) -> Meter:
@@ -111,6 +173,8 @@ class Meter(Frozen):
                 f"meter {self.id!r}: 'tenant' belongs on a single-workload IT meter; a scheduled "
                 "meter names the tenant in each span"
             )
+        if self.allocation_schedule is not None:
+            self._check_allocation_schedule()
         if isinstance(self.workload, list):
             if not self.workload:
                 raise ValueError(f"meter {self.id!r}: an empty workload schedule")
@@ -123,6 +187,42 @@ class Meter(Frozen):
             if any(b >= a for a, b in zip(bounded[1:], bounded[:-1], strict=False)):
                 raise ValueError(f"meter {self.id!r}: workload spans must be in time order")
         return self
+
+    def _check_allocation_schedule(self) -> None:
+        schedule = self.allocation_schedule or []
+        if self.role != "shared":
+            raise ValueError(
+                f"only shared meters carry an 'allocation_schedule'; {self.id!r} is {self.role!r}"
+            )
+        if self.allocation != "it-energy" or self.dedicated_to is not None:
+            raise ValueError(
+                f"shared meter {self.id!r}: give either 'allocation' (and 'dedicated_to') or "
+                "'allocation_schedule', not both"
+            )
+        if not schedule:
+            raise ValueError(f"meter {self.id!r}: an empty allocation_schedule")
+        untils = [span.until for span in schedule]
+        if untils[-1] is not None:
+            raise ValueError(f"meter {self.id!r}: the last allocation span must have no 'until'")
+        if any(u is None for u in untils[:-1]):
+            raise ValueError(f"meter {self.id!r}: every allocation span but the last needs 'until'")
+        bounded = [u for u in untils if u is not None]
+        if any(b >= a for a, b in zip(bounded[1:], bounded[:-1], strict=False)):
+            raise ValueError(f"meter {self.id!r}: allocation spans must be in time order")
+
+    def allocation_spans(
+        self,
+    ) -> list[tuple[datetime | None, datetime | None, str, str | None, str | None]]:
+        """The allocation keys as ``(start, end, key, dedicated_to, version)``; ``None`` for
+        open ends, and for the version of a meter with one key for good."""
+        if self.allocation_schedule is None:
+            return [(None, None, self.allocation, self.dedicated_to, None)]
+        spans = []
+        start: datetime | None = None
+        for span in self.allocation_schedule:
+            spans.append((start, span.until, span.key, span.dedicated_to, span.version))
+            start = span.until
+        return spans
 
     def tenant_spans(self) -> list[tuple[datetime | None, datetime | None, str | None]]:
         """The tenant schedule as ``(start, end, tenant)``; ``None`` = no tenant (own use)."""

@@ -315,6 +315,7 @@ class SiteConfig(Frozen):
                     f"{file!r}; each meter of a file needs its own id there (set 'source_id')"
                 )
             in_file[read_as] = m.id
+        self._file_options()
         if not any(m.role == "it" for m in self.meters):
             raise ValueError("at least one meter with role 'it' is needed to attribute energy")
         periods = [a.period for a in self.activity]
@@ -364,6 +365,45 @@ class SiteConfig(Frozen):
                         f"{group.hall!r}, which is not a meter"
                     )
         return self
+
+    def _file_options(self) -> None:
+        """Per-file reading options: ``rollover`` only for register-csv meters; one
+        ``timezone`` per file (the meters of a file read its stamps once)."""
+        zones: dict[str, tuple[str, str]] = {}
+        for i, m in enumerate(self.meters):
+            file = self.meter_file(m)
+            if m.rollover is not None and self.meter_format(m) != "register-csv":
+                raise ValueError(
+                    f"meters[{i}] ({m.id!r}): 'rollover' applies to cumulative registers only; "
+                    "set format = 'register-csv' on the meter that names the file"
+                )
+            if m.timezone is None or file is None:
+                continue
+            key = os.path.normpath(file)
+            first = zones.setdefault(key, (m.timezone, m.id))
+            if first[0] != m.timezone:
+                raise ValueError(
+                    f"meters[{i}] ({m.id!r}): 'timezone' {m.timezone!r} differs from "
+                    f"{first[0]!r} on meter {first[1]!r}, which reads the same file {file!r}; "
+                    "one file has one zone"
+                )
+
+    def meter_timezone(self, meter: Meter) -> str | None:
+        """The zone of a meter's naive stamps: any meter of its file that declares one."""
+        file = self.meter_file(meter)
+        if meter.timezone is not None or file is None:
+            return meter.timezone
+        key = os.path.normpath(file)
+        return next(
+            (
+                m.timezone
+                for m in self.meters
+                if m.timezone is not None
+                and (f := self.meter_file(m)) is not None
+                and os.path.normpath(f) == key
+            ),
+            None,
+        )
 
     @model_validator(mode="after")
     def _register_parties(self) -> SiteConfig:
@@ -472,7 +512,13 @@ class SiteConfig(Frozen):
         if data.get("reporting", {}).get("it_metered_at") == "ups_output":
             data["reporting"].pop("it_metered_at")  # the default: sites keep their hash
         for meter in data.get("meters", []):
-            if meter.get("tenant") is None:
-                meter.pop("tenant", None)
+            for key in (
+                "tenant",
+                "timezone",
+                "rollover",
+                "allocation_schedule",
+            ):  # unset: same hash
+                if meter.get(key) is None:
+                    meter.pop(key, None)
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()

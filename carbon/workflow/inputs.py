@@ -28,6 +28,7 @@ from carbon.quality.sources import read_site
 from carbon.site.activity_file import activity_input_record
 from carbon.site.instruments_csv import read_instruments_csv
 from carbon.site.load import load_site
+from carbon.site.meters import WORKLOADS
 from carbon.site.model import SiteConfig
 from carbon.site.paths import resolve_input
 
@@ -85,11 +86,12 @@ class SiteData:
 # --- a site file -----------------------------------------------------------------------------
 
 
-def site_data(site_file: Path) -> SiteData:
-    """A site's inputs read once for many periods."""
+def site_data(site_file: Path, *, strict: bool = False) -> SiteData:
+    """A site's inputs read once for many periods (`strict`: an undeclared meter of a shared
+    meter file is refused instead of counted in ``cube.set_aside``)."""
     site = load_site(site_file)
     base = Path(site_file).parent
-    inputs = read_site(site, base)
+    inputs = read_site(site, base, strict=strict)
     marginal = read_marginal(site, base)
     record = activity_input_record(site, base)  # the activity CSV joins the lineage
     profiles = tuple(  # and so do the instruments' profile files
@@ -133,6 +135,8 @@ def site_instruments(site_file: Path) -> tuple[Any, ...]:
             root=Path(site_file).parent,
             allow_outside=site.allow_paths_outside,
             timezone=site.site.timezone,
+            workloads=WORKLOADS,
+            tenants=list(site.tenants),
         )
     )
 

@@ -89,8 +89,9 @@ def run_site_period(
 ) -> PeriodRun:
     """Read a site file and its inputs and compute one month (see :func:`run_demo_period`).
 
-    With `strict`, an implausible input (:mod:`carbon.quality.plausibility`) is refused."""
-    data = site_data(site_file)
+    With `strict`, an implausible input (:mod:`carbon.quality.plausibility`) is refused, and so
+    is an undeclared meter in a shared meter file (otherwise its rows are counted, not read)."""
+    data = site_data(site_file, strict=strict)
     period = month(period_label, data.site.site.timezone)
     _check_baseline(data, period, baseline)  # a bad or unavailable baseline fails first
     outcome = data.run(period, prior_uses_for(out, data.site.site.id, period_label, restate))

@@ -88,9 +88,10 @@ def validate_site(
     """Read everything a site declares and report data quality (no files written).
 
     With `period_label` the month is also computed as ``carbon report`` computes it; with
-    `strict` a plausibility finding raises :class:`~carbon.core.errors.PlausibilityError`.
+    `strict` a plausibility finding raises :class:`~carbon.core.errors.PlausibilityError`, and
+    an undeclared meter in a shared meter file is refused (otherwise its rows are counted).
     """
-    data = site_data(Path(site_file))
+    data = site_data(Path(site_file), strict=strict)
     site, cube = data.site, data.cube
     for i, record in enumerate(site.fuel):  # the checks the accounting makes of each record
         try:
@@ -139,9 +140,20 @@ def validate_site(
         timezone=site.site.timezone,
     )
     bills = check_invoices(cube.energy, site, cube.interval, period)
-    found = replace(found, tally=counted, invoices=bills)
+    found = replace(found, tally=counted, invoices=bills, set_aside=cube.set_aside)
     recs = reconcile(energy, site, site.quality.reconciliation_tolerance)
-    problems = []
+    problems, notes = [], []
+    for r in cube.set_aside:  # counted and listed; the gaps they leave are problems of their own
+        if r.reason == "undeclared-meter":
+            notes.append(
+                f"{r.path}: meter id {r.meter!r} is not declared for this file: {r.rows} row(s) "
+                f"ignored (first line {r.first_line}; --strict refuses them)"
+            )
+        else:
+            notes.append(
+                f"{r.path}: meter {r.meter!r}: {r.rows} local time(s) in the repeated fall-back "
+                f"hour without their twin, placed in daylight time (first line {r.first_line})"
+            )
     for m in found.meters:
         if m.missing:
             problems.append(f"meter {m.id}: {m.missing} interval(s) without a usable reading")
@@ -188,5 +200,6 @@ def validate_site(
         "plausibility": None if plausible is None else plausible.as_dict(),
         "refusals": refusals,
         "problems": problems,
+        "notes": notes,
     }
     return Validation(summary=summary, problems=problems)

@@ -985,10 +985,23 @@ SITE_CASES: list[SiteCase] = [
         lambda f: (write_site(f), (f / "meters.csv").write_bytes(GARBAGE))[0],
         error="encoding",
     ),
-    SiteCase(
+    SiteCase(  # a shared file may hold meters the site does not use: counted, not read
         "site-unknown-meter-row",
         lambda f: write_site(f, edit=lambda ls: ls.append(f"{DAY[0].isoformat()},HALL-Z,1.0")),
+        check=lambda s: (
+            (
+                s["quality"]["set_aside"][0]["meter"] == "HALL-Z"
+                and s["quality"]["set_aside"][0]["rows"] == 1
+                and any("'HALL-Z' is not declared" in n for n in s["notes"])
+            )
+            or pytest.fail(str(s["quality"].get("set_aside")))
+        ),
+    ),
+    SiteCase(
+        "site-unknown-meter-row-strict",
+        lambda f: write_site(f, edit=lambda ls: ls.append(f"{DAY[0].isoformat()},HALL-Z,1.0")),
         error="undeclared-meter",
+        strict=True,
     ),
     SiteCase(
         "site-off-grid-stamp",
@@ -1039,7 +1052,7 @@ def test_site_case(case: SiteCase, tmp_path: Path) -> None:
     assert error.path is not None or error.meter is not None or error.key is not None, message
     assert EXPECTS.search(message), f"says nothing of what was expected: {message}"
     assert_short_excerpt(message, folder / "meters.csv")
-    if case.strict and case.error != "pue-below-one":
+    if case.strict and case.error not in ("pue-below-one", "undeclared-meter"):
         assert isinstance(error, PlausibilityError) and error.timestamp and error.path
 
 

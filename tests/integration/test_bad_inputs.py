@@ -127,7 +127,19 @@ def test_unknown_meter_id_names_line_and_declared_ids(site: Path) -> None:
         .replace(",HALL-B,", ",HALL-Z,")
     )
     write_lines(site, lines)
-    message = error_of(site)
+    found = validate_site(site / "site.toml", "2023-11")  # counted and ignored
+    assert found.summary["quality"]["set_aside"] == [
+        {
+            "path": "meters.csv",
+            "meter": "HALL-Z",
+            "rows": 1,
+            "first_line": 8,
+            "reason": "undeclared-meter",
+        }
+    ]
+    with pytest.raises(CarbonError) as err:  # refused under --strict
+        validate_site(site / "site.toml", "2023-11", strict=True)
+    message = str(err.value)
     assert "meters.csv: line 8" in message and "'HALL-Z'" in message and "REV" in message
 
 

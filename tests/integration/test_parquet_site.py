@@ -140,8 +140,17 @@ def test_duplicate_hands_the_file_to_the_tables(tmp_path: Path) -> None:
 
 
 def test_undeclared_meter_is_named_with_its_row_number(tmp_path: Path) -> None:
+    """Counted and ignored; refused, with its row number, under --strict."""
     _parquet_site(tmp_path, "ghost")
     result = _validate(tmp_path)
+    aside = json.loads(result.output)["quality"]["set_aside"]
+    assert [(a["meter"], a["first_line"], a["reason"]) for a in aside] == [
+        ("GHOST", 8, "undeclared-meter")
+    ]
+    site = str(tmp_path / "site.toml")
+    result = CliRunner().invoke(
+        app, ["validate", "--site", site, "--period", "2023-11", "--json", "--strict"]
+    )
     assert result.exit_code != 0
     message = str(result.exception) + result.output
     assert "meters.parquet: line 8: meter id 'GHOST' is not declared for this file" in message

@@ -435,3 +435,30 @@ def test_cross_references_are_numbered_when_rendered():
     assert resolve(text, numbers) == "see section 11 and 2"
     with pytest.raises(KeyError):
         resolve(section_ref("signoff"), numbers)
+
+
+def test_html_lists_input_rows_set_aside():
+    """Rows of undeclared meters and unsettled fall-back stamps are named with their counts;
+    without any, the section says nothing of them."""
+    results = make_results()
+    assert "Input rows set aside" not in render_html(build_context(results, make_power()))
+    results["quality"]["set_aside"] = [
+        {
+            "path": "bms.csv",
+            "meter": "CHILLER-9",
+            "rows": 2976,
+            "first_line": 4,
+            "reason": "undeclared-meter",
+        },
+        {
+            "path": "bms.csv",
+            "meter": "HALL-A",
+            "rows": 4,
+            "first_line": 9001,
+            "reason": "ambiguous-local-time",
+        },
+    ]
+    html = render_html(build_context(results, make_power()))
+    assert "Input rows set aside" in html
+    assert "2,976 row(s) from line 4" in html and "does not declare" in html
+    assert "4 row(s) from line 9001" in html and "without its twin" in html
