@@ -269,6 +269,9 @@ def run_period(
         prior_uses=tuple(prior_uses),
         # c_h on the same clock hours as the load it weights (Google CFE% is hourly)
         grid_cfe=chain_cfe([grid, *more_grids], clock_load["time"], pd.Timedelta(hours=1)),
+        standard_supply=site.standard_supply,
+        timezone=site.site.timezone,
+        estimated_kwh=filled.imputed_kwh.get(site.revenue_meter.id, 0.0),
     )
     annual_total = emissions.annual_factor_view(hourly.sum(), annual.rate)
     outcome = PeriodOutcome(
