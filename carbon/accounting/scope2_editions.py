@@ -59,6 +59,8 @@ class EditionResult:
     standard_supply: Mapping[str, Any] | None = None
     exemption: Mapping[str, Any] | None = None
     residual_fallback_rates: Mapping[str, float] = field(default_factory=dict)
+    #: the mean rate of the uncovered load [g CO2e/kWh] (weighted by uncovered load per hour)
+    residual_rate_gco2e_per_kwh: float | None = None
 
     def summary(self) -> dict[str, Any]:
         """The block of ``results.json`` ``scope2_market_by_edition.<key>``."""
@@ -78,6 +80,9 @@ class EditionResult:
             "standard_supply_kwh": self.standard_supply_kwh,
             "residual_kwh": self.residual_kwh,
             "residual_sources": {k: dict(v) for k, v in self.residual_sources.items()},
+            "residual_rate_gco2e_per_kwh": self.residual_rate_gco2e_per_kwh,
+            "instrument_own_rate_kgco2e": self.total_kgco2e
+            - self.residual_kwh * (self.residual_rate_gco2e_per_kwh or 0.0) / 1000.0,
             "residual_fallbacks": list(e.residual_fallbacks),
             "residual_fallback_rates_gco2e_per_kwh": dict(self.residual_fallback_rates),
             "load_tiers": {k: dict(v) for k, v in self.load_tiers.items()},
@@ -230,6 +235,7 @@ def _annual(edition: Edition, market: MarketBasedResult, c: _Context) -> Edition
         load_tiers={"period_total": {"kwh": whole, "hours": len(c.hours)}},
         generation_tiers={"period_volume": {"kwh": available, "instruments": c.ids}},
         assumptions=tuple(assumptions),
+        residual_rate_gco2e_per_kwh=ef_annual * 1000.0,
     )
 
 
@@ -352,6 +358,9 @@ def _hourly(
         standard_supply=standard,
         exemption=exemption,
         residual_fallback_rates=rates,
+        residual_rate_gco2e_per_kwh=(
+            float((uncovered * ef).sum() / unc) * 1000.0 if unc > 0 else float(ef.mean()) * 1000.0
+        ),
     )
 
 
