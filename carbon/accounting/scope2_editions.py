@@ -62,6 +62,15 @@ class EditionResult:
     #: the mean rate of the uncovered load [g CO2e/kWh] (weighted by uncovered load per hour)
     residual_rate_gco2e_per_kwh: float | None = None
 
+    @property
+    def instrument_own_rate_kgco2e(self) -> float:
+        """Covered MWh of fossil or biomass instruments at their own rates [kg CO2e]: the
+        total less the uncovered load at its rate (rounding noise below 1 g is 0)."""
+        own = (
+            self.total_kgco2e - self.residual_kwh * (self.residual_rate_gco2e_per_kwh or 0.0) / 1000
+        )
+        return 0.0 if abs(own) < 1e-3 else own
+
     def summary(self) -> dict[str, Any]:
         """The block of ``results.json`` ``scope2_market_by_edition.<key>``."""
         e = self.edition
@@ -81,8 +90,7 @@ class EditionResult:
             "residual_kwh": self.residual_kwh,
             "residual_sources": {k: dict(v) for k, v in self.residual_sources.items()},
             "residual_rate_gco2e_per_kwh": self.residual_rate_gco2e_per_kwh,
-            "instrument_own_rate_kgco2e": self.total_kgco2e
-            - self.residual_kwh * (self.residual_rate_gco2e_per_kwh or 0.0) / 1000.0,
+            "instrument_own_rate_kgco2e": self.instrument_own_rate_kgco2e,
             "residual_fallbacks": list(e.residual_fallbacks),
             "residual_fallback_rates_gco2e_per_kwh": dict(self.residual_fallback_rates),
             "load_tiers": {k: dict(v) for k, v in self.load_tiers.items()},
@@ -213,8 +221,7 @@ def _annual(edition: Edition, market: MarketBasedResult, c: _Context) -> Edition
     available = float(alloc_a.sum())
     assumptions = [
         *edition.notes,
-        "instruments that fail a Scope 2 Quality Criterion are excluded; "
-        + edition.deliverability,
+        "instruments that fail a Scope 2 Quality Criterion are excluded; " + edition.deliverability,
         "uncovered load priced at the load-weighted mean of the hourly rate of uncovered "
         "load (supplier factor, residual mix, else the grid average)",
     ]

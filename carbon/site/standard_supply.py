@@ -33,8 +33,7 @@ class StandardSupply(Frozen):
         "'public hydro allocation'"
     )
     clean_energy: str = Field(
-        description="carbon-free MWh the service delivered to all its customers, e.g. "
-        "'1250000 MWh'"
+        description="carbon-free MWh the service delivered to all its customers, e.g. '1250000 MWh'"
     )
     retail_sales: str = Field(
         description="the utility's retail sales over the same year, e.g. '9800000 MWh'"
@@ -75,9 +74,7 @@ class StandardSupply(Frozen):
 
     @property
     def retail_sales_mwh(self) -> float:
-        return float(
-            parse_quantity(self.retail_sales, "MWh", "retail_sales").to("MWh").magnitude
-        )
+        return float(parse_quantity(self.retail_sales, "MWh", "retail_sales").to("MWh").magnitude)
 
     @property
     def share(self) -> float:
