@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from carbon.accounting.allocation import allocate_kwh, designations
 from carbon.accounting.editions import EDITIONS, Edition
 from carbon.accounting.hourly_inputs import RATE_UNIT, on_hours
 from carbon.accounting.market_result import MarketBasedResult
@@ -314,11 +313,9 @@ def _hourly(
     """Hourly matching with the standard supply claim first and the edition's fallbacks."""
     claim = sss.share[None, :] * c.lod  # (workload, time)
     rest = c.lod - claim
-    gen = _kwh(market.generation_hourly).sum(axis=1)  # (instrument, time), as generated
-    designation = designations(
-        c.ids, {i: getattr(c.by_id[i], "designated_to", None) for i in c.ids}, c.labels
-    )
-    alloc = allocate_kwh(gen, rest, designation, "hourly", c.ids)
+    # instrument MWh per workload as the hourly-matching result allocated them (designations,
+    # tenants and surplus rules included); the boundary figure does not depend on it
+    alloc = _kwh(market.generation_hourly)  # (instrument, workload, time)
     ef, source, rates = _fallback_rates(edition, c)
     e_w, _, _ = matched(rest, alloc, c.own, ef)
     total_rest = rest.sum(axis=0)
