@@ -17,7 +17,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "data-formats.md"
 
 def _documented() -> dict:
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## 13. Standard supply service") :]
+    section = text[text.index("Standard supply service (`[[standard_supply]]`)") :]
     (block,) = re.findall(r"```toml\n(.*?)```", section, re.S)[:1]
     return tomllib.loads(block)
 
