@@ -8,7 +8,7 @@ workload, the site's instruments and fuel records, and one GWP set.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +20,12 @@ from carbon.accounting.grid_cfe import CfeChain
 from carbon.accounting.market import market_based
 from carbon.accounting.market_result import MarketBasedResult
 from carbon.accounting.scope1 import Scope1Result, scope1_emissions
+from carbon.accounting.scope2_editions import EditionResult, market_by_edition
 from carbon.accounting.scope3 import TDLosses, td_losses_egrid
 from carbon.accounting.serials import SerialUse
 from carbon.core.errors import FactorNotFoundError
 from carbon.factors.egrid import latest_egrid_for_year
+from carbon.site.standard_supply import StandardSupply
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class PeriodAccounting:
     context: ClaimContext
     td_unavailable: str | None = None  # why 3.3(c) is not computed, when it is not
     grid_cfe: CfeChain | None = None  # the grid's carbon-free share per hour and its source
+    #: market-based Scope 2 under each edition of the rules (carbon.accounting.editions)
+    editions: Mapping[str, EditionResult] | None = None
 
 
 def account_period(
@@ -57,6 +61,9 @@ def account_period(
     residual_mix: xr.DataArray | None = None,
     us_site: bool = True,
     tenant_load: xr.DataArray | None = None,
+    standard_supply: Sequence[StandardSupply] = (),
+    timezone: str = "UTC",
+    estimated_kwh: float = 0.0,
 ) -> PeriodAccounting:
     """Market-based Scope 2, Scope 1 and T&D losses of one period.
 
@@ -83,6 +90,11 @@ def account_period(
     tenant_load
         ``T(tenant, time)`` [kWh], the tenants' load, where instruments are designated to
         tenants (:mod:`carbon.accounting.tenant_instruments`).
+    standard_supply
+        The site's ``[[standard_supply]]`` rows (local dates in `timezone`), claimed under
+        the editions with a standard supply rule (:mod:`carbon.accounting.scope2_editions`).
+    estimated_kwh
+        Imputed revenue-meter energy of the period, disclosed with the load tier.
     """
     context = ClaimContext(reporter=reporter, site_id=site_id, market_boundary=market_boundary)
     market = market_based(
@@ -94,6 +106,15 @@ def account_period(
         residual_table=residual_mix,
         prior_uses=prior_uses,
         tenant_load=tenant_load,
+    )
+    editions = market_by_edition(
+        market,
+        list(instruments),
+        location_rate=location_intensity,
+        grid_cfe_share=None if grid_cfe is None else grid_cfe.share,
+        standard_supply=standard_supply,
+        timezone=timezone,
+        estimated_kwh=estimated_kwh,
     )
     records = [
         fuel_record_from_dict(data, source=f"{fuel_source}[{i}]")
@@ -118,6 +139,7 @@ def account_period(
         context=context,
         td_unavailable=why,
         grid_cfe=grid_cfe,
+        editions=editions,
     )
 
 

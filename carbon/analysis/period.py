@@ -301,6 +301,9 @@ def run_period(
         residual_mix=residual[0],
         us_site=factors.national is not None,
         tenant_load=tenants,
+        standard_supply=site.standard_supply,
+        timezone=site.site.timezone,
+        estimated_kwh=filled.imputed_kwh.get(site.revenue_meter.id, 0.0),
     )
     annual_total = (
         None if annual is None else emissions.annual_factor_view(hourly.sum(), annual.rate)

@@ -177,6 +177,20 @@ def demo_site(
             **({"activity": activity} if activity else {}),
             **demo_register(REPORTER, YEAR),  # credits, boundary, hardware, network, fiscal year
             **operating_site_keys(operating or {}),
+            # the utility's mandated clean supply, for the 2025 draft's pro-rata claim
+            "standard_supply": [
+                {
+                    "utility": "Demo retail electric provider (synthetic)",
+                    "programme": "state renewable portfolio standard: certificates retired "
+                    "for all retail customers (synthetic)",
+                    "clean_energy": "1150000 MWh",
+                    "retail_sales": "9800000 MWh",
+                    "data_year": YEAR - 1,
+                    "applies_from": f"{YEAR}-01-01",
+                    "applies_to": f"{YEAR + 1}-01-01",
+                    "source": "synthetic utility disclosure label, 2024 edition",
+                }
+            ],
             # evaporative assist on the AI halls' dry coolers: more water in the hot months
             "water": [
                 {

@@ -24,6 +24,7 @@ from typing import Any
 
 from carbon.report.audit_context import framework_tables, restatement_context, signoff_context
 from carbon.report.dates import parse_datetime
+from carbon.report.editions_context import editions_context
 from carbon.report.metering_context import allocation_context, meters_context
 from carbon.report.methodology_context import factor_levels_context, gwp_note
 from carbon.report.operating_context import operating_context
@@ -143,6 +144,10 @@ def _glance_title(results: dict[str, Any]) -> str:
     return f"The {'pivot' if results.get('conversions') else 'period'} at a glance"
 
 
+def _has_editions(results: dict[str, Any]) -> bool:
+    return bool(results.get("scope2_market_by_edition"))
+
+
 def _has_baseline(results: dict[str, Any]) -> bool:
     return "decomposition" in results
 
@@ -199,6 +204,14 @@ SECTIONS: tuple[Section, ...] = (
         new_page=True,
     ),
     Section("scopes", "Emissions by scope", _template("scopes")),
+    Section(
+        "editions",
+        "Scope 2 market-based under both editions",
+        _template("editions"),
+        lambda s, ctx: {"editions": editions_context(s.results)},
+        applies=_has_editions,
+        new_page=True,
+    ),
     Section("power", "Power by workload", _template("power"), _power),
     Section(
         "tenants",

@@ -116,6 +116,9 @@ def _scopes(outcome: PeriodOutcome, lb_total: float, it_total_kwh: float) -> dic
     return {
         "scope2_market_kgco2e": annual,
         "scope2_market_hourly_matching_kgco2e": hourly,
+        "scope2_market_by_edition": {
+            key: result.summary() for key, result in (scopes.editions or {}).items()
+        },
         "market_based": {
             "reporter": scopes.context.reporter,
             "market_boundary": scopes.context.market_boundary,

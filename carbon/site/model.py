@@ -40,6 +40,7 @@ from carbon.site.register import (
     RetiredHardware,
 )
 from carbon.site.schema import Frozen
+from carbon.site.standard_supply import StandardSupply
 
 __all__ = [
     "PLAUSIBILITY_DEFAULTS",
@@ -272,6 +273,11 @@ class SiteConfig(Frozen):
     )
     assurance: Assurance | None = Field(default=None, description="the assurance statement")
     fiscal_year: FiscalYear | None = Field(default=None, description="fiscal-year start month")
+    standard_supply: list[StandardSupply] = Field(
+        default_factory=list,
+        description="the utility's standard supply service (clean MWh, retail sales) for the "
+        "pro-rata claim of the 2025 Scope 2 draft (docs/methodology.md §1.8)",
+    )
     allow_paths_outside: bool = Field(
         default=False,
         description="accept input paths outside the site file's folder (refused by default)",
@@ -492,7 +498,14 @@ class SiteConfig(Frozen):
     def sha256(self) -> str:
         """Hash of the canonical JSON form of the configuration (for the manifest)."""
         data = self.model_dump(mode="json")
-        optional = ("activity", "activity_file", "water", "heat_reuse", "invoices")
+        optional = (
+            "activity",
+            "activity_file",
+            "water",
+            "heat_reuse",
+            "invoices",
+            "standard_supply",
+        )
         for key in (*optional, *OPERATING_KEYS, *DISCLOSURE_REGISTER_KEYS):
             if not data.get(key):
                 data.pop(key, None)  # sites without them keep the hash they had

@@ -21,7 +21,7 @@ counted per unit (``BTC``, ``GPU-h``, ``GPU``) is not a pint unit;
 :func:`pint_unit` reads those as ``count``, so ``kWh/BTC`` converts like
 ``kWh/count``. A figure that is text (``gwp_set``) has no unit (None).
 
-The declarations are grouped by module: :mod:`.emissions`, :mod:`.kpis`,
+The declarations are grouped by module: :mod:`.emissions`, :mod:`.editions`, :mod:`.kpis`,
 :mod:`.operations`, :mod:`.pivot`, :mod:`.records`; :mod:`.declare` holds
 :class:`~carbon.results.fields.declare.Field` and the unit rules.
 
@@ -38,6 +38,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 
 from carbon.results.fields.declare import FRAMEWORKS, Field
+from carbon.results.fields.editions import EDITION_FIELDS
 from carbon.results.fields.emissions import EMISSIONS_FIELDS
 from carbon.results.fields.kpis import KPI_FIELDS
 from carbon.results.fields.operations import OPERATIONS_FIELDS
@@ -48,6 +49,7 @@ __all__ = ["FIELDS", "field_for", "fields_markdown", "member", "reference"]
 
 _DECLARED: tuple[Field, ...] = (
     *EMISSIONS_FIELDS,
+    *EDITION_FIELDS,
     *KPI_FIELDS,
     *OPERATIONS_FIELDS,
     *PIVOT_FIELDS,
