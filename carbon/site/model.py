@@ -40,6 +40,7 @@ from carbon.site.register import (
     RetiredHardware,
 )
 from carbon.site.schema import Frozen
+from carbon.site.targets import Targets
 
 __all__ = [
     "PLAUSIBILITY_DEFAULTS",
@@ -227,6 +228,10 @@ class SiteConfig(Frozen):
     )
     assurance: Assurance | None = Field(default=None, description="the assurance statement")
     fiscal_year: FiscalYear | None = Field(default=None, description="fiscal-year start month")
+    targets: Targets | None = Field(
+        default=None,
+        description="a declared Scope 2 reduction target (SBTi CNZS V2.0, location-based)",
+    )
     allow_paths_outside: bool = Field(
         default=False,
         description="accept input paths outside the site file's folder (refused by default)",
@@ -413,6 +418,8 @@ class SiteConfig(Frozen):
         for key, default in PLAUSIBILITY_DEFAULTS.items():  # defaults: sites keep their hash
             if data.get("quality", {}).get(key) == default:
                 data["quality"].pop(key)
+        if data.get("targets") is None:
+            data.pop("targets", None)  # sites without targets keep their hash
         if not data.get("allow_paths_outside"):
             data.pop("allow_paths_outside", None)  # the default: sites keep their hash
         if data.get("reporting", {}).get("it_metered_at") == "ups_output":
