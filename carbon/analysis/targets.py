@@ -350,5 +350,10 @@ def tracker(
             base.location * reduction / (targets.target_year - targets.base_year)  # type: ignore[operator]
         ),
         "years": [_row(targets, base, t) for t in rows],
+        "path": [
+            {"year": y, "kgco2e": _kg(linear_path(base.location, reduction, base.year, t, y))}  # type: ignore[arg-type]
+            for t in (targets.target_year,)
+            for y in range(base.year, max(t, rows[-1].year) + 1)
+        ],
         "rapid_growth": _growth(targets, base, rows),
     }

@@ -42,6 +42,12 @@ TARGET_FIELDS: tuple[Field, ...] = (
     Field("sbti.years[].electricity_kwh", KWH, "Electricity of the year", "same months"),
     Field("sbti.years[].path_kgco2e", KG, "Required linear path", "P_y for the year"),
     Field(
+        "sbti.path[].kgco2e",
+        KG,
+        "Required linear path",
+        "P_y for every year from the base year to the target year (or the latest year)",
+    ),
+    Field(
         "sbti.years[].annualised_location_kgco2e",
         KG,
         "Scope 2 location-based, annualised",
