@@ -7,6 +7,7 @@ import pytest
 
 from carbon.core.period import month
 from carbon.results.document import workload_totals
+from carbon.results.fields import FIELDS
 from carbon.workflow.inputs import demo_site_data
 from carbon.workflow.targets import sbti_block, tracker_months
 
@@ -39,6 +40,16 @@ def test_the_demo_tracker_sums_the_months_to_the_period(demo_data, demo_july) ->
     growth = block["rapid_growth"]
     assert growth["rapid"] is True and growth["provisional"] is True
     assert growth["growth_per_year"] == pytest.approx(kwh * 8760 / hours / 690e6 - 1)
+    # every declared figure of the block is in it (a mistyped key path fails here)
+    paths = [f"sbti.{k}" for k in ("target_kgco2e", "annual_reduction_kgco2e")]
+    paths += [f"sbti.declared.{k}" for k in block["declared"]]
+    paths += [f"sbti.base_year.{k}" for k in block["base_year"]]
+    paths += [f"sbti.rapid_growth.{k}" for k in growth]
+    paths += [f"sbti.years[{i}].{k}" for i, r in enumerate(block["years"]) for k in r]
+    paths += [f"sbti.path[{i}].kgco2e" for i in range(len(block["path"]))]
+    for key, figure in FIELDS.items():
+        if key.startswith("sbti."):
+            assert any(figure.matches(p) for p in paths), key
 
 
 def test_a_period_before_the_data_has_only_the_declared_base(demo_data) -> None:
