@@ -35,6 +35,7 @@ from carbon.report.power_context import chart_context, conversions_context
 from carbon.report.quality_context import quality_context
 from carbon.report.register_context import register_context
 from carbon.report.summary_context import statements
+from carbon.report.targets_context import no_targets, targets_context
 from carbon.report.tenants_context import tenants_context
 
 __all__ = [
@@ -244,6 +245,14 @@ SECTIONS: tuple[Section, ...] = (
         _template("changed"),
         _changed,
         applies=_has_baseline,
+        new_page=True,
+    ),
+    Section(
+        "targets",
+        "Scope 2 target tracker (SBTi CNZS V2.0)",
+        _template("targets"),
+        lambda s, ctx: {"targets": targets_context(s.results)},
+        absent=no_targets,
         new_page=True,
     ),
     Section(

@@ -41,11 +41,13 @@ from carbon.site.register import (
     PowerContract,
     RetiredHardware,
 )
+from carbon.site.targets import TARGET_STANDARDS, Targets
 
 __all__ = [
     "ACTIVITY_COLUMNS",
     "DISCLOSURE_REGISTER_KEYS",
     "OPERATING_KEYS",
+    "TARGET_STANDARDS",
     "WORKLOADS",
     "ActivityPeriod",
     "Assurance",
@@ -73,6 +75,7 @@ __all__ = [
     "SignOff",
     "SiteConfig",
     "SiteInfo",
+    "Targets",
     "WaterPeriod",
     "Workload",
     "WorkloadSpan",

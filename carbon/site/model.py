@@ -41,6 +41,7 @@ from carbon.site.register import (
 )
 from carbon.site.schema import Frozen
 from carbon.site.standard_supply import StandardSupply
+from carbon.site.targets import Targets
 
 __all__ = [
     "PLAUSIBILITY_DEFAULTS",
@@ -277,6 +278,10 @@ class SiteConfig(Frozen):
         default_factory=list,
         description="the utility's standard supply service (clean MWh, retail sales) for the "
         "pro-rata claim of the 2025 Scope 2 draft (docs/methodology.md §1.8)",
+    )
+    targets: Targets | None = Field(
+        default=None,
+        description="a declared Scope 2 reduction target (SBTi CNZS V2.0, location-based)",
     )
     allow_paths_outside: bool = Field(
         default=False,
@@ -520,6 +525,8 @@ class SiteConfig(Frozen):
             data.pop("factors")  # none declared: sites keep their hash
         if data.get("site", {}).get("country") is None:
             data["site"].pop("country", None)  # the default: sites keep their hash
+        if data.get("targets") is None:
+            data.pop("targets", None)  # sites without targets keep their hash
         if not data.get("allow_paths_outside"):
             data.pop("allow_paths_outside", None)  # the default: sites keep their hash
         if data.get("reporting", {}).get("it_metered_at") == "ups_output":

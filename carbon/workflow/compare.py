@@ -39,6 +39,7 @@ from carbon.pivot.uncertainty import (
 )
 from carbon.results.document import ReportMeta, build_results, workload_totals
 from carbon.workflow.inputs import SiteData
+from carbon.workflow.targets import sbti_block
 
 __all__ = [
     "baseline_blocks",
@@ -386,6 +387,7 @@ def extend_results(
     (no comparison).
     """
     added = period_blocks(outcome, results, data.marginal)
+    added["sbti"] = sbti_block(data, outcome)  # the Scope 2 target tracker (or its one line)
     choice = baseline_choice(data, outcome.period, baseline or NONE)
     added["baseline_choice"] = choice.as_dict()
     if choice.period is not None:

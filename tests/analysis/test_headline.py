@@ -263,7 +263,7 @@ def test_every_declared_figure_is_a_key_of_the_demo_results(demo) -> None:
 
     walk(results, "")
     only_with_baseline = ("baseline.", "decomposition.", "counterfactual.", "pivot_trend.")
-    pivot = ("timing_effect_by_", "load_shape_effect_", "curtailment.", "uncertainty.")
+    pivot = ("timing_effect_by_", "load_shape_effect_", "curtailment.", "uncertainty.", "sbti.")
     missing = [
         key
         for key, figure in FIELDS.items()

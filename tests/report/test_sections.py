@@ -120,12 +120,18 @@ def test_body_then_appendices_and_absent_sections_are_one_line(demo_and_small) -
         "declares no capacity records, no mining activity and no contracted pipeline"
     ) in contents
     assert "Demand-response events: not applicable: no demand-response event" in contents
+    # no [targets] in the small site file: one line, no page
+    assert "Scope 2 target tracker (SBTi CNZS V2.0): not applicable: no targets declared" in (
+        contents
+    )
+    assert "Rapid-growth test" not in small
     assert "Capacity stack at the month end" not in small  # not rendered
     assert contents.index("Appendices") < contents.index("A Methodology")
     demo = " ".join(" ".join(page_texts(demo_and_small["demo"] / "disclosure.pdf")).split())
     assert "Appendix D Demand-response events" in demo or "Demand-response events" in demo
     body = demo[: demo.index("Appendix A Methodology")]
     assert "Emissions by scope" in body and "Tenants and hourly factors" in body
+    assert "Scope 2 target tracker (SBTi CNZS V2.0)" in body and "Rapid-growth test" in body
     # a sector figure is printed once after the contents (the front's "Key figures" board
     # summarises it): the realised fleet efficiency of the demo
     after_front = demo[demo.index("Contents") :]

@@ -44,6 +44,7 @@ from carbon.results.fields.kpis import KPI_FIELDS
 from carbon.results.fields.operations import OPERATIONS_FIELDS
 from carbon.results.fields.pivot import PIVOT_FIELDS
 from carbon.results.fields.records import RECORD_FIELDS
+from carbon.results.fields.targets import TARGET_FIELDS
 
 __all__ = ["FIELDS", "field_for", "fields_markdown", "member", "reference"]
 
@@ -54,6 +55,7 @@ _DECLARED: tuple[Field, ...] = (
     *OPERATIONS_FIELDS,
     *PIVOT_FIELDS,
     *RECORD_FIELDS,
+    *TARGET_FIELDS,
 )
 
 #: Key path (as declared, with placeholders) → figure, in declaration order.
