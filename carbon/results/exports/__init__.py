@@ -68,4 +68,3 @@ def schema_bytes(name: str) -> bytes:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"carbon/results/schemas/{name}.json"
     return (json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-

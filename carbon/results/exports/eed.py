@@ -82,9 +82,9 @@ class EedRenewableShare(Strict):
 class EedExport(Strict):
     """The EED data-centre report fields of a site (``exports/eed.json``)."""
 
-    export: Literal["eed"] = "eed"
-    schema_version: Literal["1"] = "1"
-    regulation: str = REGULATION
+    export: Literal["eed"]
+    schema_version: Literal["1"]
+    regulation: str = Field(description="the acts the fields answer")
     source: ReportSource
     site: SitePeriod
     applicability: list[str] = Field(
@@ -500,6 +500,9 @@ def eed_export(results: dict[str, Any], canonical_json: bytes) -> EedExport:
     identity = _identity_fields(results)
     power = next(f.value for f in identity if f.id == "installed_it_power_demand")
     return EedExport(
+        export="eed",
+        schema_version="1",
+        regulation=REGULATION,
         source=source,
         site=site,
         applicability=_applicability(results, power if isinstance(power, float) else None),

@@ -71,9 +71,9 @@ class LineItem(Strict):
 class EsrsIfrsExport(Strict):
     """ESRS E1-5/E1-6 and IFRS S2 29(a) line items (``exports/esrs-ifrs.json``)."""
 
-    export: Literal["esrs-ifrs"] = "esrs-ifrs"
-    schema_version: Literal["1"] = "1"
-    sources: list[str] = Field(default_factory=lambda: list(SOURCES))
+    export: Literal["esrs-ifrs"]
+    schema_version: Literal["1"]
+    sources: list[str] = Field(description="the standards the line items answer")
     source: ReportSource
     site: SitePeriod
     consolidation: str | None = Field(description="consolidation approach of the boundary")
@@ -362,6 +362,9 @@ def esrs_ifrs_export(results: dict[str, Any], canonical_json: bytes) -> EsrsIfrs
     items = [_item(spec, results, gwp) for spec in _SPECS]
     named = sorted({i.gwp_set for i in items if i.gwp_set})
     return EsrsIfrsExport(
+        export="esrs-ifrs",
+        schema_version="1",
+        sources=list(SOURCES),
         source=source,
         site=site,
         consolidation=_consolidation(results),

@@ -119,13 +119,13 @@ class MicaIndicators(Strict):
 class MicaExport(Strict):
     """The MiCA sustainability indicators of a site's mining share (``exports/mica.json``)."""
 
-    export: Literal["mica"] = "mica"
-    schema_version: Literal["1"] = "1"
-    regulation: str = REGULATION
+    export: Literal["mica"]
+    schema_version: Literal["1"]
+    regulation: str = Field(description="the act the indicators answer")
     source: ReportSource
     site: SitePeriod
     workload: Literal["mining"] = Field(
-        default="mining", description="the figures are the Bitcoin-mining share of the site"
+        description="the figures are the Bitcoin-mining share of the site"
     )
     gwp_set: str = Field(description="GWP-100 set of every tCO2e and kgCO2e figure here")
     indicators: MicaIndicators
@@ -219,6 +219,10 @@ def mica_export(results: dict[str, Any], canonical_json: bytes) -> MicaExport:
         **_ewaste(results),
     )
     return MicaExport(
+        export="mica",
+        schema_version="1",
+        regulation=REGULATION,
+        workload="mining",
         source=source,
         site=site,
         gwp_set=str(results.get("gwp_set") or "not stated"),
