@@ -34,6 +34,7 @@ from carbon.site.register import (
     DISCLOSURE_REGISTER_KEYS,
     Assurance,
     Boundary,
+    EedDeclaration,
     FiscalYear,
     NetworkReference,
     OffsetCredit,
@@ -227,6 +228,9 @@ class SiteConfig(Frozen):
     )
     assurance: Assurance | None = Field(default=None, description="the assurance statement")
     fiscal_year: FiscalYear | None = Field(default=None, description="fiscal-year start month")
+    eed: EedDeclaration | None = Field(
+        default=None, description="EU EED data-centre report: floor areas, data-centre type"
+    )
     allow_paths_outside: bool = Field(
         default=False,
         description="accept input paths outside the site file's folder (refused by default)",
