@@ -51,6 +51,8 @@ def test_wheel_contains_the_shipped_data(wheel: Path) -> None:
     assert any(n.startswith("carbon/_data/templates/") and n.endswith(".j2") for n in names)
     assert any(n.startswith("carbon/_data/templates/fonts/") for n in names)
     assert "carbon/core/units.txt" in names
+    for export in ("mica", "eed", "esrs-ifrs"):  # the filing exports' JSON Schemas
+        assert f"carbon/results/schemas/{export}.json" in names
 
 
 def test_installed_wheel_runs_the_demo_from_another_directory(wheel: Path, tmp_path: Path) -> None:
@@ -104,7 +106,14 @@ def test_installed_wheel_runs_the_demo_from_another_directory(wheel: Path, tmp_p
         "operating-update.json",
         "operating-update.pdf",
         "tenants",
+        "exports",
     }
+    # the filing exports (docs/exports.md)
+    assert sorted(p.name for p in (out / "exports").iterdir()) == [
+        "eed.json",
+        "esrs-ifrs.json",
+        "mica.json",
+    ]
     # one statement per AI tenant of the demo (METHODOLOGY 1.1 allocations to customers)
     assert sorted(p.name for p in (out / "tenants").iterdir()) == [
         "tenant-1.pdf",

@@ -439,4 +439,5 @@ def register_keys(site: SiteConfig, period: Any, results: dict[str, Any]) -> dic
         "network_comparison": network_comparison_block(site.network_reference, results),
         "assurance": assurance_block(site.assurance),
         "fiscal_period": fiscal_block(site, period_label),
+        "eed": site.eed.model_dump(mode="json") if site.eed is not None else None,
     }

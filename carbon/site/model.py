@@ -34,6 +34,7 @@ from carbon.site.register import (
     DISCLOSURE_REGISTER_KEYS,
     Assurance,
     Boundary,
+    EedDeclaration,
     FiscalYear,
     NetworkReference,
     OffsetCredit,
@@ -282,6 +283,9 @@ class SiteConfig(Frozen):
     targets: Targets | None = Field(
         default=None,
         description="a declared Scope 2 reduction target (SBTi CNZS V2.0, location-based)",
+    )
+    eed: EedDeclaration | None = Field(
+        default=None, description="EU EED data-centre report: floor areas, data-centre type"
     )
     allow_paths_outside: bool = Field(
         default=False,

@@ -23,6 +23,7 @@ __all__ = [
     "Assurance",
     "Boundary",
     "BoundarySite",
+    "EedDeclaration",
     "FiscalYear",
     "HostedClient",
     "NetworkReference",
@@ -202,4 +203,19 @@ DISCLOSURE_REGISTER_KEYS = (
     "network_reference",
     "assurance",
     "fiscal_year",
+    "eed",
 )
+
+
+class EedDeclaration(Frozen):
+    """What the EU EED data-centre report needs and no meter gives (``[eed]``)."""
+
+    total_floor_area_m2: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="total floor area of the data centre [m²]"
+    )
+    computer_room_floor_area_m2: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="floor area of the computer rooms [m²]"
+    )
+    data_centre_type: Literal["enterprise", "colocation", "co-hosting"] | None = Field(
+        default=None, description="the type of data centre as the EED report names it"
+    )

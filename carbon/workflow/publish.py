@@ -60,6 +60,7 @@ from carbon.results.document import (
     results_csv_bytes,
     results_json_bytes,
 )
+from carbon.results.exports import export_files
 from carbon.workflow.inputs import demo_period, demo_site_id, site_file_id
 from carbon.workflow.run import PeriodRun, run_demo_period, run_site_period
 
@@ -301,6 +302,7 @@ def _manifest(
             "signoff": recorded["signoff"],
             "tenant_statements": hashes["tenant_statements"],
             "operating_update": hashes["operating_update"],
+            "exports": hashes["exports"],
             **{k: recorded[k] for k in ("ledger_anchor", "signing") if recorded[k] is not None},
             "render_series_sha256": hashes["render_series"],
             "weasyprint_version": renderer_version(),
@@ -353,6 +355,7 @@ def _documents(
     }
     statements = tenant_statements(results)
     update = operating_update_files(results)  # operating-update.pdf and .json
+    exports = export_files(results)  # exports/mica.json, eed.json, esrs-ifrs.json
     recorded = {
         "restatement": restatement,
         "signoff": run.outcome.site.reporting.signoff.model_dump(mode="json"),
@@ -366,6 +369,7 @@ def _documents(
         "render_series": sha256_hex(series),
         "tenant_statements": _hashes(statements),
         "operating_update": _hashes(update),
+        "exports": _hashes(exports),
     }
     manifest = _manifest(run, results, results_files, hashes, recorded)
     embedded = {
@@ -381,6 +385,7 @@ def _documents(
         **embedded,
         **statements,
         **update,
+        **exports,
     }
     return _Documents(files=files, manifest=manifest, hashes=hashes)
 

@@ -60,6 +60,7 @@ from carbon.workflow.compare import extend_results, requested_baseline
 from carbon.workflow.inputs import demo_period, demo_site_data, site_data
 from carbon.workflow.pdf_pages import quiet_pypdf
 from carbon.workflow.trust import recorded_for_render, trust_checks
+from carbon.workflow.verify_exports import export_checks
 from carbon.workflow.verify_pages import PageFinding, check_pages, check_recomputed_pages
 
 EMBEDDED = ("results.json", "results.csv", "manifest.json", "render-series.json")
@@ -527,6 +528,8 @@ def verify_pdf(
     _check_folder(found, pdf, files)
     _check_tenant_statements(found, pdf, manifest)
     _check_operating_update(found, pdf, manifest)
+    for check in export_checks(pdf, manifest, results):
+        found.add(*check)
     if damaged:
         found.add("rendered pages", None, "not compared: the PDF's streams are damaged (above)")
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -63,6 +64,8 @@ def test_untouched_demo_pdf_verifies(demo_issued) -> None:
         "rendered content": True,
         "tenant statements": True,  # the demo has three AI tenants
         "operating update": True,
+        "exports": True,  # built again from the embedded results: the same bytes
+        "export files": True,
     }
     assert found["differing_figures"] == [] and found["differing_inputs"] == []
     assert found["differing_pages"] == [] and found["page_check"] == "bytes"
@@ -185,3 +188,18 @@ def test_the_operating_update_is_recorded_and_checked(demo_issued, tmp_path: Pat
     found = verify_pdf(copy / "disclosure.pdf", recompute=False)
     check = {c.name: c for c in found.checks}["operating update"]
     assert check.ok is False and "operating-update.json hashes to" in check.detail
+
+
+def test_the_exports_are_recorded_and_checked(demo_issued, tmp_path: Path) -> None:
+    recorded = demo_issued.manifest["exports"]
+    assert set(recorded) == {"exports/mica.json", "exports/eed.json", "exports/esrs-ifrs.json"}
+    for name, sha in recorded.items():
+        assert hashlib.sha256((demo_issued.path / name).read_bytes()).hexdigest() == sha
+    copy = tmp_path / "v1"
+    shutil.copytree(demo_issued.path, copy)
+    (copy / "exports" / "mica.json").write_bytes(b"{}\n")
+    found = verify_pdf(copy / "disclosure.pdf", recompute=False)
+    checks = {c.name: c for c in found.checks}
+    assert checks["export files"].ok is False
+    assert "exports/mica.json hashes to" in checks["export files"].detail
+    assert checks["exports"].ok is True  # the embedded results still give the recorded exports

@@ -24,6 +24,7 @@ def test_writes_the_four_files(written) -> None:
     names = sorted(p.name for p in written.path.iterdir())
     assert names == [
         "disclosure.pdf",
+        "exports",
         "manifest.json",
         "operating-update.json",
         "operating-update.pdf",
@@ -31,6 +32,11 @@ def test_writes_the_four_files(written) -> None:
         "results.csv",
         "results.json",
         "tenants",
+    ]
+    assert sorted(p.name for p in (written.path / "exports").iterdir()) == [
+        "eed.json",
+        "esrs-ifrs.json",
+        "mica.json",
     ]
     assert sorted(p.name for p in (written.path / "tenants").iterdir()) == [
         "tenant-1.pdf",
