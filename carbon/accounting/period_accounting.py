@@ -8,8 +8,8 @@ workload, the site's instruments and fuel records, and one GWP set.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import xarray as xr
@@ -17,6 +17,7 @@ import xarray as xr
 from carbon.accounting.claims import ClaimContext
 from carbon.accounting.fuel_records import fuel_record_from_dict
 from carbon.accounting.grid_cfe import CfeChain
+from carbon.accounting.gwp_sets import GwpSetFigures, figures_by_gwp_set, gwp_sets_for
 from carbon.accounting.market import market_based
 from carbon.accounting.market_result import MarketBasedResult
 from carbon.accounting.scope1 import Scope1Result, scope1_emissions
@@ -37,6 +38,8 @@ class PeriodAccounting:
     context: ClaimContext
     td_unavailable: str | None = None  # why 3.3(c) is not computed, when it is not
     grid_cfe: CfeChain | None = None  # the grid's carbon-free share per hour and its source
+    #: the set-dependent figures under the report's set and AR6/AR5 (accounting.gwp_sets)
+    by_gwp_set: Mapping[str, GwpSetFigures] = field(default_factory=dict)
 
 
 def account_period(
@@ -90,6 +93,7 @@ def account_period(
     dataset_id, _ = latest_egrid_for_year(year)
     purchased = hourly_load.sum().pint.to("kWh")
     td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
+    by_set = figures_by_gwp_set(records, purchased, grid_region, dataset_id, gwp_sets_for(gwp_set))
     return PeriodAccounting(
         gwp_set=gwp_set,
         market=market,
@@ -98,6 +102,7 @@ def account_period(
         context=context,
         td_unavailable=why,
         grid_cfe=grid_cfe,
+        by_gwp_set=by_set,
     )
 
 

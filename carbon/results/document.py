@@ -27,6 +27,7 @@ from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.activity import sector_metrics_dict
 from carbon.analysis.boundary_energy import facility_pue, pue_of
 from carbon.analysis.data_quality import estimated_block
+from carbon.analysis.gwp_figures import gwp_sets_block
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
 from carbon.analysis.operating import operating_blocks
 from carbon.analysis.register import register_keys
@@ -382,6 +383,8 @@ def build_results(
         "config_sha256": outcome.site.sha256(),
         "software_version": __version__,
     }
+    # each GWP set's totals and the set each figure uses (docs/methodology.md)
+    results["gwp_sets"] = gwp_sets_block(outcome, results)
     # the share of energy and Scope 2 resting on imputed or source-estimated values
     results["quality"]["estimated"] = estimated_block(outcome, results)  # type: ignore[index]
     # offsets, boundary, retired hardware, network comparison, assurance, fiscal period
