@@ -37,6 +37,7 @@ from carbon.core.version import __version__
 from carbon.factors.catalogue import load_dataset
 from carbon.results.csv_rows import csv_rows
 from carbon.results.instruments import register_rows
+from carbon.results.statements import statements_block
 
 SCHEMA_VERSION = "1.0"
 
@@ -391,6 +392,8 @@ def build_results(
     results.update(register_keys(outcome.site, outcome.period, results))
     if outcome.plausibility is not None:  # carbon.quality.plausibility: bounds and findings
         results["quality"]["plausibility"] = outcome.plausibility.as_dict()  # type: ignore[index]
+    # physical inventory, market inventory, impact (the period analysis adds impact figures)
+    results["statements"] = statements_block(results)
     return results
 
 
