@@ -29,23 +29,33 @@ def _ratio(new: Any, old: Any) -> float:
     return float(new.to(_RATE).magnitude) / den if den else 1.0
 
 
-def _location(levels_kg: dict[str, float], own: GwpSetFigures, other: GwpSetFigures) -> float:
+def _is_egrid(levels: dict[str, Any], key: str) -> bool:
+    """True when the factor of a fallback level is an eGRID edition (only those are rebuilt
+    from per-gas rates; a declared factor table's CO2e stays as published)."""
+    factor = levels.get(key) or {}
+    return str(factor.get("factor_id") or "").lower().startswith("egrid")
+
+
+def _location(levels: dict[str, Any], own: GwpSetFigures, other: GwpSetFigures) -> float:
     """Location-based Scope 2 [kg CO2e] under `other`: the hourly-source hours as published,
     the eGRID-fallback hours scaled by the ratio of the recomputed annual rates."""
+    kg = levels.get("kgco2e") or {}
+    sub = _ratio(other.subregion_rate, own.subregion_rate)
+    nat = _ratio(other.national_rate, own.national_rate)
     return (
-        float(levels_kg.get("hourly_source", 0.0))
-        + float(levels_kg.get("subregion_annual", 0.0))
-        * _ratio(other.subregion_rate, own.subregion_rate)
-        + float(levels_kg.get("national", 0.0)) * _ratio(other.national_rate, own.national_rate)
+        float(kg.get("hourly_source", 0.0))
+        + float(kg.get("subregion_annual", 0.0))
+        * (sub if _is_egrid(levels, "subregion_annual_factor") else 1.0)
+        + float(kg.get("national", 0.0)) * (nat if _is_egrid(levels, "national_factor") else 1.0)
     )
 
 
 def _set_totals(
     figures: GwpSetFigures, own: GwpSetFigures, results: dict[str, Any]
 ) -> dict[str, Any]:
-    levels = (results.get("scope2_location_factor_levels") or {}).get("kgco2e") or {}
+    levels = results.get("scope2_location_factor_levels") or {}
     lb_total = float(results["scope2_location_kgco2e"]["total"])
-    location = _location(levels, own, figures) if levels else lb_total
+    location = _location(levels, own, figures) if levels.get("kgco2e") else lb_total
     market = float(results["scope2_market_kgco2e"]["total"])
     s1 = float(figures.scope1.co2e.to("kg CO2e").magnitude)
     td = (

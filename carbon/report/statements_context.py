@@ -38,6 +38,13 @@ def inventory_rows(statement: dict[str, Any] | None) -> dict[str, Any] | None:
             w: _t(v) for w, v in (statement.get("by_workload_scope2_kgco2e") or {}).items()
         },
         "rests_on": statement.get("rests_on") or {},
+        # sorted: results.json is written with sorted keys (the HTML must not depend on order)
+        "coverage": sorted(
+            ((statement.get("rests_on") or {}).get("coverage_mwh_by_class") or {}).items()
+        ),
+        "editions": sorted(
+            ((statement.get("rests_on") or {}).get("editions_kgco2e") or {}).items()
+        ),
     }
 
 
@@ -97,7 +104,10 @@ def gwp_rows(block: dict[str, Any] | None) -> dict[str, Any] | None:
     """Each figure under each GWP set [t CO2e], and the set each figure uses."""
     if not block:
         return None
-    sets = list(block.get("sets") or {})
+    # the report's set first, then the others by name (results.json is written with sorted
+    # keys, so the order must not come from the document)
+    reporting = block.get("reporting_set")
+    sets = sorted(block.get("sets") or {}, key=lambda name: (name != reporting, name))
     rows = [
         {"label": label, "by_set": [_t(block["sets"][s].get(key)) for s in sets]}
         for key, label in _GWP_FIGURES

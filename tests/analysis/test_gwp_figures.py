@@ -66,7 +66,9 @@ def test_egrid_fallback_hours_are_restated_per_set():
         "scope2_location_kgco2e": {"total": 5000.0},
         "scope2_market_kgco2e": {"total": 100.0},
         "scope2_location_factor_levels": {
-            "kgco2e": {"hourly_source": 4000.0, "subregion_annual": 1000.0, "national": 0.0}
+            "kgco2e": {"hourly_source": 4000.0, "subregion_annual": 1000.0, "national": 0.0},
+            "subregion_annual_factor": {"factor_id": "egrid2023rev2"},
+            "national_factor": {"factor_id": "egrid2023rev2"},
         },
     }
     block = gwp_sets_block(outcome, results)
@@ -75,6 +77,9 @@ def test_egrid_fallback_hours_are_restated_per_set():
         4000.0 + 1000.0 * ar5_rate / ar6_rate
     )
     assert block["sets"]["AR5"]["scope1_kgco2e"] == 0.0
+    # a declared (non-eGRID) annual factor is published CO2e: not restated
+    results["scope2_location_factor_levels"]["subregion_annual_factor"] = {"factor_id": "table"}
+    assert gwp_sets_block(outcome, results)["sets"]["AR5"]["scope2_location_kgco2e"] == 5000.0
 
 
 def test_sets_order_and_unknown_set():
