@@ -9,7 +9,7 @@ workload, the site's instruments and fuel records, and one GWP set.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import xarray as xr
@@ -17,6 +17,7 @@ import xarray as xr
 from carbon.accounting.claims import ClaimContext
 from carbon.accounting.fuel_records import fuel_record_from_dict
 from carbon.accounting.grid_cfe import CfeChain
+from carbon.accounting.gwp_sets import GwpSetFigures, figures_by_gwp_set, gwp_sets_for
 from carbon.accounting.market import market_based
 from carbon.accounting.market_result import MarketBasedResult
 from carbon.accounting.scope1 import Scope1Result, scope1_emissions
@@ -41,6 +42,8 @@ class PeriodAccounting:
     grid_cfe: CfeChain | None = None  # the grid's carbon-free share per hour and its source
     #: market-based Scope 2 under each edition of the rules (carbon.accounting.editions)
     editions: Mapping[str, EditionResult] | None = None
+    #: the set-dependent figures under the report's set and AR6/AR5 (accounting.gwp_sets)
+    by_gwp_set: Mapping[str, GwpSetFigures] = field(default_factory=dict)
 
 
 def account_period(
@@ -122,8 +125,8 @@ def account_period(
     ]
     scope1 = scope1_emissions(records, gwp_set=gwp_set)
     purchased = hourly_load.sum().pint.to("kWh")
+    dataset_id, _ = latest_egrid_for_year(year)
     if us_site:
-        dataset_id, _ = latest_egrid_for_year(year)
         td, why = td_losses_or_reason(purchased, grid_region, dataset_id, gwp_set)
     else:
         td = None
@@ -131,6 +134,7 @@ def account_period(
             f"not available: no grid gross loss factor for region {grid_region!r} is shipped "
             "or declared; Scope 3 cat. 3(c) is not computed"
         )
+    by_set = figures_by_gwp_set(records, purchased, grid_region, dataset_id, gwp_sets_for(gwp_set))
     return PeriodAccounting(
         gwp_set=gwp_set,
         market=market,
@@ -140,6 +144,7 @@ def account_period(
         td_unavailable=why,
         grid_cfe=grid_cfe,
         editions=editions,
+        by_gwp_set=by_set,
     )
 
 

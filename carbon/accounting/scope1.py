@@ -6,7 +6,8 @@ Per fuel record (one genset, one fuel, one period)::
 
 Each gas is computed and kept on its own (``kg CO2``, ``kg CH4``, ``kg N2O``,
 which are separate pint dimensions); CO2e exists only after a named GWP set is
-applied (AR6 by default, where CH4 is the fossil value 29.8; docs/methodology.md §9).
+applied (AR6 by default). Combustion CH4 of a fossil fuel takes the set's fossil value
+(AR6 29.8, AR5 30; AR4 has none and uses 25); docs/methodology.md §9.
 Default factors are the 40 CFR 98 Table C-1/C-2 values shipped in
 ``factors/epa/ghg_hub_stationary`` (checksum verified at load); a record may
 carry site-specific factors for any gas (e.g. a stack-tested CH4 rate for a
@@ -283,6 +284,14 @@ def _set_has(gwp_set: str, gas_key: str) -> bool:
     return gas_key in gwp100_table()[gwp_set.strip().upper()]
 
 
+def _combustion_ch4_key(gwp_set: str, *, biogenic: bool) -> str:
+    """The GWP row for combustion CH4: the set's fossil value for a fossil fuel (AR5: 30, not
+    the generic 28; AR6: 29.8) and its non-fossil value for a biogenic one, where the set
+    has such a row; else the set's ``CH4`` (AR4: 25) [docs/methodology.md §9]."""
+    wanted = "CH4_nonfossil" if biogenic else "CH4_fossil"
+    return wanted if _set_has(gwp_set, wanted) else "CH4"
+
+
 def _factor_for(
     gas: str, record: FuelRecord, defaults: CombustionFactors | None, dataset_id: str
 ) -> tuple[pint.Quantity, str]:
@@ -307,7 +316,8 @@ def fuel_emissions(
     ----------
     record : FuelRecord
     gwp_set : str
-        ``"AR6"`` (default; CH4 fossil 29.8, N2O 273), ``"AR5"`` (28, 265) or ``"AR4"``.
+        ``"AR6"`` (default; CH4 fossil 29.8, N2O 273), ``"AR5"`` (CH4 fossil 30, N2O 265)
+        or ``"AR4"`` (25, 298). Combustion CH4 of a fossil fuel takes the set's fossil value.
     dataset_id : str
         Default factor dataset.
 
@@ -336,7 +346,7 @@ def fuel_emissions(
         masses[gas] = (energy * factor).to(f"kg {gas}")
         sources[gas] = source
 
-    ch4_key = "CH4_nonfossil" if record.biogenic and _set_has(gwp_set, "CH4_nonfossil") else "CH4"
+    ch4_key = _combustion_ch4_key(gwp_set, biogenic=record.biogenic)
     gwp_ch4 = gwp(ch4_key, gwp_set)
     gwp_n2o = gwp("N2O", gwp_set)
     zero_co2 = Q_(0.0, "kg CO2")

@@ -29,7 +29,12 @@ from carbon.core.units import Q_, parse_quantity, ureg
 if TYPE_CHECKING:  # pragma: no cover
     from carbon.site.operating import DemandResponseEvent
 
-__all__ = ["DR_LABEL", "curtailed_against_baseline", "demand_response_rows"]
+__all__ = [
+    "DR_LABEL",
+    "avoided_at_marginal",
+    "curtailed_against_baseline",
+    "demand_response_rows",
+]
 
 DR_LABEL = (
     "outside energy and emissions: credits and resale revenue are revenue, power resold is "
@@ -142,3 +147,57 @@ def demand_response_rows(
         "resale_revenue_by_currency": money["resale_revenue"],
     }
     return rows, totals
+
+
+def avoided_at_marginal(
+    events: list[DemandResponseEvent],
+    mining_it: xr.DataArray,
+    interval: pd.Timedelta,
+    marginal_rate: xr.DataArray,
+    source: str,
+) -> dict[str, Any]:
+    """Avoided emissions of each demand-response event at the marginal rate (impact only).
+
+    ``Σ_{intervals in the event} max(0, baseline × Δt − E_mining,i) × MOER_i``, the same
+    shortfall as :func:`curtailed_against_baseline`; `marginal_rate` ``(time,)`` on the meter
+    intervals of `mining_it` [CO2 or CO2e mass per energy]. A curtailed interval without a
+    rate makes the event's figure None and is counted, never filled.
+    """
+    rate = None
+    for unit in ("kg CO2/kWh", "kg CO2e/kWh"):
+        units = marginal_rate.pint.units
+        if units is not None and ureg.Quantity(1, units).is_compatible_with(unit):
+            rate, gas = marginal_rate.pint.to(unit).pint.magnitude, unit.split()[1].split("/")[0]
+    if rate is None:
+        raise UnitError(
+            f"the marginal rate is in {marginal_rate.pint.units}; expected CO2 mass per energy"
+        )
+    times = pd.DatetimeIndex(mining_it["time"].values)
+    kwh = np.asarray(mining_it.pint.to("kWh").pint.magnitude, dtype=float)
+    values = np.asarray(rate, dtype=float)
+    step_h = interval / pd.Timedelta(hours=1)
+    by_event: dict[str, float | None] = {}
+    missing_total = 0
+    for ev in sorted(events, key=lambda x: (x.start, x.event_id)):  # events, not readings
+        s = pd.Timestamp(ev.start).tz_convert("UTC").tz_localize(None)
+        e = pd.Timestamp(ev.end).tz_convert("UTC").tz_localize(None)
+        inside = np.asarray((times >= s) & (times < e))
+        if not inside.any():
+            continue
+        base_kwh = float(parse_quantity(ev.baseline, "MW", "baseline").to("kW").magnitude) * step_h
+        shortfall = np.clip(base_kwh - np.nan_to_num(kwh[inside], nan=base_kwh), 0.0, None)
+        missing = int(((shortfall > 0) & ~np.isfinite(values[inside])).sum())
+        missing_total += missing
+        by_event[ev.event_id] = (
+            None if missing else float(np.sum(shortfall * np.nan_to_num(values[inside])))
+        )
+    known = [v for v in by_event.values() if v is not None]
+    return {
+        "kg": float(sum(known)) if by_event and len(known) == len(by_event) else None,
+        "gas": gas,
+        "by_event_kg": by_event,
+        "curtailed_intervals_without_rate": missing_total,
+        "source": source,
+        "label": "avoided emissions of the demand-response events at the marginal rate: "
+        "impact statement only, never subtracted from any scope",
+    }

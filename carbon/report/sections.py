@@ -34,6 +34,7 @@ from carbon.report.plausibility_context import plausibility_context
 from carbon.report.power_context import chart_context, conversions_context
 from carbon.report.quality_context import quality_context
 from carbon.report.register_context import register_context
+from carbon.report.statements_context import gwp_rows, impact_rows, inventory_rows
 from carbon.report.summary_context import statements
 from carbon.report.targets_context import no_targets, targets_context
 from carbon.report.tenants_context import tenants_context
@@ -177,6 +178,25 @@ def _no_events(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | No
     return "no demand-response event in the period"
 
 
+def _statement_pages(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
+    block = sources.results.get("statements") or {}
+    return {
+        "statements_pages": {
+            "rule": block.get("rule"),
+            "physical": inventory_rows(block.get("physical_inventory")),
+            "market": inventory_rows(block.get("market_inventory")),
+            "impact": impact_rows(block.get("impact")),
+            "gwp": gwp_rows(sources.results.get("gwp_sets")),
+        }
+    }
+
+
+def _no_statements(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | None:
+    if results.get("statements"):
+        return None
+    return "this results document predates the three statements"
+
+
 def _no_network(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | None:
     network = results.get("network_comparison") or {}
     if network.get("panel"):
@@ -211,6 +231,30 @@ SECTIONS: tuple[Section, ...] = (
         _template("editions"),
         lambda s, ctx: {"editions": editions_context(s.results)},
         applies=_has_editions,
+        new_page=True,
+    ),
+    Section(
+        "physical_inventory",
+        "Physical inventory (location-based)",
+        _template("physical_inventory"),
+        _statement_pages,
+        absent=_no_statements,
+        new_page=True,
+    ),
+    Section(
+        "market_inventory",
+        "Market inventory (market-based)",
+        _template("market_inventory"),
+        _statement_pages,
+        absent=_no_statements,
+        new_page=True,
+    ),
+    Section(
+        "impact",
+        "Impact statement (outside both inventories)",
+        _template("impact"),
+        _statement_pages,
+        absent=_no_statements,
         new_page=True,
     ),
     Section("power", "Power by workload", _template("power"), _power),

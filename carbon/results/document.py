@@ -27,6 +27,7 @@ from carbon.accounting.outcome import PeriodOutcome
 from carbon.analysis.activity import sector_metrics_dict
 from carbon.analysis.boundary_energy import facility_pue, pue_of
 from carbon.analysis.data_quality import estimated_block
+from carbon.analysis.gwp_figures import gwp_sets_block
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
 from carbon.analysis.operating import operating_blocks
 from carbon.analysis.register import register_keys
@@ -39,6 +40,7 @@ from carbon.results.csv_rows import csv_rows
 from carbon.results.factor_blocks import annual_view_block, hierarchy_words, location_factor_rows
 from carbon.results.instruments import register_rows
 from carbon.site.meters import Meter
+from carbon.results.statements import statements_block
 
 SCHEMA_VERSION = "1.0"
 
@@ -390,12 +392,16 @@ def build_results(
         "config_sha256": outcome.site.sha256(),
         "software_version": __version__,
     }
+    # each GWP set's totals and the set each figure uses (docs/methodology.md)
+    results["gwp_sets"] = gwp_sets_block(outcome, results)
     # the share of energy and Scope 2 resting on imputed or source-estimated values
     results["quality"]["estimated"] = estimated_block(outcome, results)  # type: ignore[index]
     # offsets, boundary, retired hardware, network comparison, assurance, fiscal period
     results.update(register_keys(outcome.site, outcome.period, results))
     if outcome.plausibility is not None:  # carbon.quality.plausibility: bounds and findings
         results["quality"]["plausibility"] = outcome.plausibility.as_dict()  # type: ignore[index]
+    # physical inventory, market inventory, impact (the period analysis adds impact figures)
+    results["statements"] = statements_block(results)
     return results
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from carbon.accounting.outcome import PeriodOutcome
-from carbon.analysis.curtailment import curtailment
+from carbon.analysis.curtailment import NO_MARGINAL_SOURCE, curtailment
+from carbon.analysis.demand_response import avoided_at_marginal
 from carbon.analysis.marginal import marginal_on_intervals
 from carbon.attribution.workloads import counted_energy, workload_shares
 from carbon.core.errors import PeriodError
@@ -38,6 +39,7 @@ from carbon.pivot.uncertainty import (
     propagate,
 )
 from carbon.results.document import ReportMeta, build_results, workload_totals
+from carbon.results.statements import statements_block
 from carbon.workflow.inputs import SiteData
 from carbon.workflow.targets import sbti_block
 
@@ -127,19 +129,37 @@ def uncertainty_components(outcome: PeriodOutcome, results: dict[str, Any]) -> C
     )
 
 
+def _marginal_source(marginal: Any) -> str:
+    meta = marginal.meta
+    return (
+        f"{meta.get('source', 'marginal rate')} {meta.get('signal_type', '')} "
+        f"{marginal.region}, model {meta.get('model_date', 'unknown')} "
+        f"({marginal.record.path}, SHA-256 {marginal.record.sha256})"
+    )
+
+
 def _curtailment(outcome: PeriodOutcome, marginal: Any = None) -> dict[str, Any]:
     mining = outcome.attribution.it.sel(workload="mining")
     if marginal is None:
         return curtailment(mining, outcome.interval)
     times = pd.DatetimeIndex(mining["time"].values)
     rate = marginal_on_intervals(marginal, times, outcome.interval)
-    meta = marginal.meta
-    source = (
-        f"{meta.get('source', 'marginal rate')} {meta.get('signal_type', '')} "
-        f"{marginal.region}, model {meta.get('model_date', 'unknown')} "
-        f"({marginal.record.path}, SHA-256 {marginal.record.sha256})"
+    return curtailment(
+        mining, outcome.interval, marginal_rate=rate, marginal_source=_marginal_source(marginal)
     )
-    return curtailment(mining, outcome.interval, marginal_rate=rate, marginal_source=source)
+
+
+def _dr_marginal(outcome: PeriodOutcome, marginal: Any = None) -> dict[str, Any] | str:
+    """Avoided emissions of the demand-response events at the marginal rate, or why not."""
+    events = list(outcome.site.demand_response)
+    if marginal is None:
+        return NO_MARGINAL_SOURCE
+    if not events or "mining" not in [str(w) for w in outcome.attribution.it["workload"].values]:
+        return "not computed: no demand-response events or no mining load"
+    mining = outcome.attribution.it.sel(workload="mining")
+    times = pd.DatetimeIndex(mining["time"].values)
+    rate = marginal_on_intervals(marginal, times, outcome.interval)
+    return avoided_at_marginal(events, mining, outcome.interval, rate, _marginal_source(marginal))
 
 
 def period_blocks(
@@ -161,6 +181,7 @@ def period_blocks(
         "timing_effect_by_workload_kgco2e": timing_by_workload(results),
         "load_shape_effect_by_workload_kgco2e": load_shape_by_workload(results),
         "curtailment": _curtailment(outcome, marginal),
+        "demand_response_marginal": _dr_marginal(outcome, marginal),
         "uncertainty": {**propagate(components), "assumptions": assumptions},
     }
 
@@ -392,6 +413,8 @@ def extend_results(
     added["baseline_choice"] = choice.as_dict()
     if choice.period is not None:
         added.update(baseline_blocks(data, outcome, results, choice))
+    # the three statements again, now that the impact figures of this analysis exist
+    added["statements"] = statements_block({**results, **added})
     return added
 
 

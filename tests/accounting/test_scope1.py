@@ -131,12 +131,44 @@ def test_1000_mmbtu_pipeline_gas_ar6():
 
 @pytest.mark.parametrize(
     ("gwp_set", "expected"),
-    [("AR6", 53_060 + 29.8 + 27.3), ("AR5", 53_060 + 28 + 26.5), ("AR4", 53_060 + 25 + 29.8)],
+    # combustion CH4 at the set's fossil value: AR6 29.8, AR5 30 (not the generic 28), AR4 25
+    [("AR6", 53_060 + 29.8 + 27.3), ("AR5", 53_060 + 30 + 26.5), ("AR4", 53_060 + 25 + 29.8)],
 )
 def test_gwp_set_is_selectable(gwp_set, expected):
     out = fuel_emissions(gas_record(), gwp_set=gwp_set)
     assert kg(out.co2e, "kg CO2e") == pytest.approx(expected, rel=RTOL)
     assert out.gwp_set == gwp_set
+
+
+def test_scope1_ch4_and_n2o_by_hand_under_ar5_and_ar6():
+    """1,000 MMBtu of diesel (Table C-1/C-2: 73.96 kg CO2, 3.0 g CH4, 0.60 g N2O per MMBtu) and
+    a gas engine with a stack-tested slip of 0.5 kg CH4/MMBtu on 1,000 MMBtu:
+
+    diesel  AR6: 73,960 + 3.0 × 29.8 + 0.6 × 273 = 74,213.2 kg CO2e
+            AR5: 73,960 + 3.0 × 30   + 0.6 × 265 = 74,209.0 kg CO2e
+    engine  CH4 500 kg: AR6 500 × 29.8 = 14,900; AR5 500 × 30 = 15,000 (the generic 28 would
+            give 14,000); N2O 0.1 kg: AR6 27.3, AR5 26.5; CO2 53,060.
+    """
+    diesel = gas_record(fuel="distillate_fuel_oil_no2", genset_id="GEN-DIESEL")
+    engine = gas_record(
+        genset_id="GEN-GAS",
+        site_factors=SiteFactors(ch4="0.5 kg CH4/MMBtu", source="stack test 2025-03"),
+    )
+    expected = {
+        "AR6": (73_960 + 3.0 * 29.8 + 0.6 * 273, 53_060 + 500 * 29.8 + 0.1 * 273),
+        "AR5": (73_960 + 3.0 * 30 + 0.6 * 265, 53_060 + 500 * 30 + 0.1 * 265),
+    }
+    assert expected["AR6"][0] == pytest.approx(74_213.2)
+    assert expected["AR5"][0] == pytest.approx(74_209.0)
+    for gwp_set, (want_diesel, want_engine) in expected.items():
+        result = scope1_emissions([diesel, engine], gwp_set=gwp_set)
+        got = result.by_genset()
+        assert kg(got["GEN-DIESEL"], "kg CO2e") == pytest.approx(want_diesel, rel=RTOL)
+        assert kg(got["GEN-GAS"], "kg CO2e") == pytest.approx(want_engine, rel=RTOL)
+        assert kg(result.co2e, "kg CO2e") == pytest.approx(want_diesel + want_engine, rel=RTOL)
+        assert kg(result.ch4, "kg CH4") == pytest.approx(503.0, rel=RTOL)  # the same gas mass
+    ar5 = fuel_emissions(engine, gwp_set="AR5")
+    assert float(ar5.gwp_ch4.magnitude) == 30  # fossil, not the generic 28
 
 
 def test_unknown_gwp_set_lists_choices():
