@@ -39,8 +39,8 @@ from carbon.factors.catalogue import load_dataset
 from carbon.results.csv_rows import csv_rows
 from carbon.results.factor_blocks import annual_view_block, hierarchy_words, location_factor_rows
 from carbon.results.instruments import register_rows
-from carbon.site.meters import Meter
 from carbon.results.statements import statements_block
+from carbon.site.meters import Meter
 
 SCHEMA_VERSION = "1.0"
 
