@@ -57,7 +57,7 @@ class EditionResult:
     assumptions: tuple[str, ...]
     standard_supply: Mapping[str, Any] | None = None
     exemption: Mapping[str, Any] | None = None
-    residual_fallback_rates: Mapping[str, float] = field(default_factory=dict)
+    residual_fallback_rates: Mapping[str, float | None] = field(default_factory=dict)
     #: the mean rate of the uncovered load [g CO2e/kWh] (weighted by uncovered load per hour)
     residual_rate_gco2e_per_kwh: float | None = None
 
@@ -274,11 +274,36 @@ def _fallback_rates(
             raise ValueError(f"unknown residual fallback {policy!r}")
         ef[take], source[take] = value[take], policy
         if take.any() and policy == "fossil_only":
-            rates["fossil_only_mean"] = float(value[take].mean()) * 1000.0
+            rates["fossil_only"] = float(value[take].mean()) * 1000.0
         gap &= ~take
     if gap.any():  # pragma: no cover - the last policy of every edition always gives a rate
         raise ValueError("no fallback rate for some hours")
-    return ef, source.astype(str), rates
+    return ef, source.astype(str), _every_policy(edition, c, source, rates)
+
+
+def _every_policy(
+    edition: Edition, c: _Context, source: np.ndarray, used: dict[str, float]
+) -> dict[str, float | None]:
+    """Every fallback policy of `edition` with its rate [g CO2e/kWh]: the mean over the hours
+    it priced, or, for a policy that priced none, over every hour of the period (what it
+    would have given; None where it gives no rate, e.g. fossil-only without c_h)."""
+    out: dict[str, float | None] = {}
+    for policy in edition.residual_fallbacks:  # loops over policies, never hours
+        if policy in used:
+            out[policy] = used[policy]
+            continue
+        priced = source == policy
+        if policy == "grid_average":
+            value = c.lb
+        elif policy == "fossil_only":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = c.lb / (1.0 - c.cfe)
+        else:  # conservative
+            value = np.full(len(c.lb), float(c.lb.max()) if len(c.lb) else np.nan)
+        pick = value[priced] if priced.any() else value
+        pick = pick[np.isfinite(pick)]
+        out[policy] = float(pick.mean()) * 1000.0 if pick.size else None
+    return out
 
 
 def _generation_tiers(market: MarketBasedResult, c: _Context) -> dict[str, dict[str, Any]]:
@@ -388,7 +413,7 @@ def _rate_assumptions(
     if n_fossil:
         out.append(
             f"no residual mix for {n_fossil} hour(s): fossil-only rate = location-based rate "
-            f"÷ (1 − c_h), mean {rates.get('fossil_only_mean', 0.0):,.1f} g CO2e/kWh; never "
+            f"÷ (1 − c_h), mean {rates.get('fossil_only') or 0.0:,.1f} g CO2e/kWh; never "
             "the grid average"
         )
     n_cons = int((source == "conservative").sum())
@@ -396,7 +421,7 @@ def _rate_assumptions(
         out.append(
             f"no residual mix and no grid carbon-free share for {n_cons} hour(s): conservative "
             f"rate = the period's highest hourly location-based rate, "
-            f"{rates.get('conservative', 0.0):,.1f} g CO2e/kWh"
+            f"{rates.get('conservative') or 0.0:,.1f} g CO2e/kWh"
         )
     return out
 

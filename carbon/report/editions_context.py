@@ -74,7 +74,8 @@ def _column(key: str, block: dict[str, Any]) -> dict[str, Any]:
         "residual_mwh": _mwh(block.get("residual_kwh")),
         "residual_rate": block.get("residual_rate_gco2e_per_kwh"),  # g/kWh = kg/MWh
         "residual_sources": "; ".join(
-            f"{_SOURCES.get(s, s)} {v.get('hours', 0):,} h" for s, v in sources.items()
+            f"{_SOURCES.get(s, s)} {v.get('hours', 0):,} h"
+            for s, v in sorted(sources.items(), key=lambda kv: _rank(_SOURCES, kv[0]))
         )
         or "none",
         "deliverability": block.get("deliverability", ""),
@@ -93,8 +94,15 @@ def _tier_rows(tiers: dict[str, Any]) -> list[dict[str, Any]]:
             "hours": row.get("hours"),
             "instruments": ", ".join(row.get("instruments") or []),
         }
-        for name, row in tiers.items()
+        for name, row in sorted(tiers.items(), key=lambda kv: _rank(_TIERS, kv[0]))
     ]
+
+
+def _rank(order: dict[str, str], name: str) -> tuple[int, str]:
+    """A fixed display order, whatever the order of the keys in results.json (verify lays
+    the report out again from the embedded results, written with sorted keys)."""
+    names = list(order)
+    return (names.index(name) if name in names else len(names), name)
 
 
 def _gap(base: dict[str, Any], draft: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -143,7 +151,7 @@ def editions_context(results: dict[str, Any]) -> dict[str, Any] | None:
     block = results.get("scope2_market_by_edition") or {}
     if not block:
         return None
-    columns = [_column(key, value) for key, value in block.items()]
+    columns = [_column(key, value) for key, value in sorted(block.items())]
     gap = _gap(block[_BASE], block[_DRAFT]) if _BASE in block and _DRAFT in block else None
     return {
         "columns": columns,
