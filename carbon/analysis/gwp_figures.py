@@ -51,7 +51,7 @@ def _location(levels: dict[str, Any], own: GwpSetFigures, other: GwpSetFigures) 
 
 
 def _set_totals(
-    figures: GwpSetFigures, own: GwpSetFigures, results: dict[str, Any]
+    figures: GwpSetFigures, own: GwpSetFigures, results: dict[str, Any], us_site: bool
 ) -> dict[str, Any]:
     levels = results.get("scope2_location_factor_levels") or {}
     lb_total = float(results["scope2_location_kgco2e"]["total"])
@@ -66,7 +66,11 @@ def _set_totals(
     return {
         "gwp_ch4_combustion": float(figures.gwp_ch4_combustion.magnitude),
         "gwp_n2o": float(figures.gwp_n2o.magnitude),
-        "used_by": list(GWP_SET_USES.get(figures.gwp_set, ())),
+        "used_by": [  # US programmes and eGRID editions name a US site's sets only
+            use
+            for use in GWP_SET_USES.get(figures.gwp_set, ())
+            if us_site or not any(word in use for word in ("eGRID", "US EPA"))
+        ],
         "scope1_kgco2e": s1,
         "scope2_location_kgco2e": location,
         "scope2_market_kgco2e": market,
@@ -94,6 +98,28 @@ def gwp_sets_block(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str,
         f"as published by {source}{note}; a series published as CO2e only cannot be "
         "recomputed under another set, so these hours carry the publisher's set in every set"
     )
+    us_site = outcome.location_factors.national is not None  # eGRID applies to US sites only
+    location = (
+        {
+            "gwp_set": f"hourly-source hours: {published}; eGRID annual-rate hours: {reporting}",
+            "recomputed_per_set": "partly: the eGRID annual-rate hours only",
+            "basis": "eGRID CO2e rebuilt from its per-gas rates under each set where the "
+            "edition's published CO2e embeds another set",
+        }
+        if us_site
+        else {
+            "gwp_set": f"hourly-source hours: {published}; annual-rate hours: as the site's "
+            "declared factor table gives them",
+            "recomputed_per_set": "no",
+            "basis": "the hourly source and the declared annual table are used as published "
+            "in every set",
+        }
+    )
+    losses = (
+        "eGRID per-gas generation rates × the set's GWP-100"
+        if us_site
+        else "not computed: no grid loss factor is shipped or declared for the region"
+    )
     figures = {
         "scope1_kgco2e": {
             "gwp_set": reporting,
@@ -101,12 +127,7 @@ def gwp_sets_block(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str,
             "basis": "per-gas masses (CO2, CH4, N2O) × the set's GWP-100; combustion CH4 of a "
             "fossil fuel at the set's fossil value (AR6 29.8, AR5 30)",
         },
-        "scope2_location_kgco2e": {
-            "gwp_set": f"hourly-source hours: {published}; eGRID annual-rate hours: {reporting}",
-            "recomputed_per_set": "partly: the eGRID annual-rate hours only",
-            "basis": "eGRID CO2e rebuilt from its per-gas rates under each set where the "
-            "edition's published CO2e embeds another set",
-        },
+        "scope2_location_kgco2e": location,
         "scope2_market_kgco2e": {
             "gwp_set": "as published by each instrument, residual-mix and grid rate",
             "recomputed_per_set": "no",
@@ -116,13 +137,13 @@ def gwp_sets_block(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str,
         "scope3_3_td_losses_kgco2e": {
             "gwp_set": reporting,
             "recomputed_per_set": "yes" if own.td_losses is not None else "no",
-            "basis": "eGRID per-gas generation rates × the set's GWP-100",
+            "basis": losses,
         },
     }
     return {
         "reporting_set": reporting,
         "label": "one GWP set per total, never mixed; the report's figures use the reporting "
         "set, the others are restated from the same per-gas masses and rates",
-        "sets": {name: _set_totals(f, own, results) for name, f in by_set.items()},
+        "sets": {name: _set_totals(f, own, results, us_site) for name, f in by_set.items()},
         "figures": figures,
     }

@@ -121,8 +121,11 @@ def gwp_rows(block: dict[str, Any] | None) -> dict[str, Any] | None:
         {"label": label, **(block.get("figures") or {}).get(key, {})}
         for key, label in _GWP_FIGURES[:4]
     ]
+    location = (block.get("figures") or {}).get("scope2_location_kgco2e") or {}
     return {
         "reporting_set": block.get("reporting_set"),
+        # hours at an eGRID annual rate are restated per set (US sites); else none are
+        "egrid_restated": location.get("recomputed_per_set", "no") != "no",
         "sets": sets,
         "rows": rows,
         "uses": uses,
