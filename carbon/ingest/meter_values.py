@@ -344,3 +344,25 @@ def meter_frame(
             "line": np.asarray(lines, dtype=np.int64),
         }
     )
+
+
+def by_meter_and_instant(data: pd.DataFrame, source: str, what: str) -> pd.DataFrame:
+    """`data` (columns ``m`` meter, ``t`` instant, ``line``) sorted by meter, instant and
+    line, with a meter read twice at one instant refused, naming both lines. `what` names
+    the reading in the message (e.g. "one register reading")."""
+    data = data.sort_values(["m", "t", "line"], kind="stable").reset_index(drop=True)
+    same_meter = data["m"].eq(data["m"].shift()).to_numpy()
+    repeated = same_meter & data["t"].eq(data["t"].shift()).to_numpy()
+    if repeated.any():
+        i = first(repeated)
+        raise InputDataError(
+            f"{source}: line {data['line'].iloc[i]}: meter {data['m'].iloc[i]!r} is read "
+            f"twice at {data['t'].iloc[i].isoformat()} (also line {data['line'].iloc[i - 1]}); "
+            f"expected {what} per meter and instant",
+            path=source,
+            line=int(data["line"].iloc[i]),
+            meter=str(data["m"].iloc[i]),
+            timestamp=data["t"].iloc[i].isoformat(),
+            reason="duplicate",
+        )
+    return data

@@ -18,6 +18,7 @@ from carbon.core.flags import Flag
 from carbon.core.lineage import InputRecord, MeterTable, file_sha256
 from carbon.ingest.csv_text import first, read_csv_text, read_text
 from carbon.ingest.meter_values import (
+    by_meter_and_instant,
     check_meters,
     meter_frame,
     parse_meter_ids,
@@ -167,21 +168,8 @@ def read_register_csv(
             reason="negative",
         )
     data = pd.DataFrame({"m": ids, "t": stamps, "r": readings, "line": lines})
-    data = data.sort_values(["m", "t", "line"], kind="stable").reset_index(drop=True)
+    data = by_meter_and_instant(data, source, "one register reading")
     same_meter = data["m"].eq(data["m"].shift()).to_numpy()
-    repeated = same_meter & data["t"].eq(data["t"].shift()).to_numpy()
-    if repeated.any():
-        i = first(repeated)
-        raise InputDataError(
-            f"{source}: line {data['line'].iloc[i]}: meter {data['m'].iloc[i]!r} is read "
-            f"twice at {data['t'].iloc[i].isoformat()} (also line {data['line'].iloc[i - 1]}); "
-            "expected one register reading per meter and instant",
-            path=source,
-            line=int(data["line"].iloc[i]),
-            meter=str(data["m"].iloc[i]),
-            timestamp=data["t"].iloc[i].isoformat(),
-            reason="duplicate",
-        )
     previous = data["r"].shift().to_numpy()
     current = data["r"].to_numpy()
     step = current - previous

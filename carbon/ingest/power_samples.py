@@ -28,6 +28,7 @@ from carbon.core.lineage import InputRecord, MeterTable
 from carbon.core.units import parse_unit, ureg
 from carbon.ingest.csv_text import first
 from carbon.ingest.meter_values import (
+    by_meter_and_instant,
     check_meters,
     parse_meter_ids,
     parse_numbers,
@@ -69,21 +70,8 @@ def power_sample_table(
     power = power * float(ureg.Quantity(1.0, units).to("kW").magnitude)
     power, flags = reading_flags(power, quality_flags(frame, lines, source))
     data = pd.DataFrame({"m": ids, "t": stamps, "p": power, "f": flags, "line": lines})
-    data = data.sort_values(["m", "t", "line"], kind="stable").reset_index(drop=True)
+    data = by_meter_and_instant(data, source, "one power sample")
     same_meter = data["m"].eq(data["m"].shift()).to_numpy()
-    repeated = same_meter & data["t"].eq(data["t"].shift()).to_numpy()
-    if repeated.any():
-        i = first(repeated)
-        raise InputDataError(
-            f"{source}: line {data['line'].iloc[i]}: meter {data['m'].iloc[i]!r} is sampled "
-            f"twice at {data['t'].iloc[i].isoformat()} (also line {data['line'].iloc[i - 1]}); "
-            "expected one power sample per meter and instant",
-            path=source,
-            line=int(data["line"].iloc[i]),
-            meter=str(data["m"].iloc[i]),
-            timestamp=data["t"].iloc[i].isoformat(),
-            reason="duplicate",
-        )
     lonely = ~pd.Index(data["m"]).duplicated(keep=False)
     if lonely.any():
         i = first(np.asarray(lonely))

@@ -48,7 +48,7 @@ def test_a_meter_sampled_twice_at_one_instant_is_an_error(tmp_path):
         "2025-07-01T00:15:17Z,P,2\n",
         encoding="utf-8",
     )
-    with pytest.raises(InputDataError, match=r"line 3: meter 'P' is sampled twice"):
+    with pytest.raises(InputDataError, match=r"line 3: meter 'P' is read twice"):
         read_meters_csv(path)
 
 
