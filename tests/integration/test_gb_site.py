@@ -112,11 +112,24 @@ def test_provenance_of_the_table_factors_reaches_results_and_pdf(gb_report) -> N
 
 
 def test_no_us_or_egrid_factor_anywhere(gb_report) -> None:
-    _, results, text = gb_report
+    folder, results, text = gb_report
     dumped = json.dumps(results, ensure_ascii=False)
+    version = folder / "reports" / "thames" / "2024-06" / "v1"
+    side = {  # every other file the report wrote: exports, operating update, manifest, pages
+        str(p.relative_to(version)): (
+            "\n".join(page.extract_text() for page in PdfReader(p).pages)
+            if p.suffix == ".pdf"
+            else p.read_text(encoding="utf-8")
+        )
+        for p in sorted(version.rglob("*"))
+        if p.is_file() and p.suffix in (".pdf", ".json", ".csv") and p.name != "disclosure.pdf"
+    }
+    assert {"exports/mica.json", "exports/eed.json", "operating-update.pdf"} <= set(side)
     for pattern in FORBIDDEN:
         assert not pattern.search(dumped), pattern.pattern
         assert not pattern.search(text), pattern.pattern
+        for name, content in side.items():
+            assert not pattern.search(content), (name, pattern.pattern)
 
 
 def _results_without_pdf(site: Path) -> dict:
