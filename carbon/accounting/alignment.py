@@ -35,6 +35,7 @@ import xarray as xr
 
 from carbon.accounting.grid_chain import NO_SOURCE, SourceChain, chain_grids
 from carbon.accounting.location import apply_factor_hierarchy, hold_positions, to_resolution
+from carbon.accounting.location_tiers import LocationTiers, resolve_tiers
 from carbon.core.errors import InputDataError
 from carbon.core.flags import Flag
 from carbon.core.quantified import quantified
@@ -132,6 +133,7 @@ class AlignedLocation:
     fine: pd.Timedelta  # the common grid c
     step: pd.Timedelta  # the factor grid F
     time_weighted: bool  # True: readings longer than c were split in proportion to time
+    tiers: LocationTiers | None = None  # the tier of every fine interval
 
 
 def location_on_fine_grid(
@@ -185,8 +187,11 @@ def align_location(
     site's grid sources, for a grid that is finer than the meters or does not nest with them.
 
     The factor hierarchy (docs/methodology.md §1.2) is applied on the fine grid: every fine
-    interval takes the first usable source value, else the annual fallback."""
+    interval takes the first usable source value, else the annual fallback. Sources of several
+    resolutions are read on the finest common grid of all of them and the meters."""
     fine = fine_step(interval, grid.resolution)
+    for more in more_grids:
+        fine = min(fine, fine_step(fine, more.resolution))
     step = factor_step(interval, grid.resolution)
     times = pd.DatetimeIndex(energy["time"].values)
     fine_times = xr.DataArray(_fine_times(times, interval, fine), dims=("time",))
@@ -220,6 +225,19 @@ def align_location(
         step,
         fine,
     )
+    kwh = np.asarray(energy.pint.to("kWh").transpose(..., "time").pint.magnitude, dtype=float)
+    k = interval // fine
+    e_fine = np.repeat(kwh.reshape(-1, kwh.shape[-1]).sum(axis=0) / k, k)
+    factor_fine = np.asarray(factor.pint.magnitude, dtype=float)
+    tiers = resolve_tiers(
+        [grid, *more_grids],
+        fine_times.values,
+        fine,
+        np.asarray(levels.values),
+        None if chain is None else np.asarray(chain.source_index.values),
+        e_fine,
+        e_fine * factor_fine / 1000.0,
+    )
     coords = {"time": e_step["time"].values}
     intensity = quantified(weighted, "g CO2e/kWh", ("time",), coords, name="intensity")
     level_da = levels.isel(time=slice(None, None, step // fine)).copy(data=level_step)
@@ -232,6 +250,7 @@ def align_location(
         fine=fine,
         step=step,
         time_weighted=interval > fine,
+        tiers=tiers,
     )
 
 

@@ -24,7 +24,14 @@ from carbon.core.flags import Flag
 from carbon.core.units import ureg
 from carbon.ingest.grid_table import GridIntensity
 
-__all__ = ["NO_SOURCE", "SourceChain", "chain_grids", "chain_sources", "source_shares"]
+__all__ = [
+    "NO_SOURCE",
+    "SourceChain",
+    "chain_grids",
+    "chain_sources",
+    "source_shares",
+    "source_status",
+]
 
 #: Source index of an interval no hourly source covers (a fallback level is used).
 NO_SOURCE = -1
@@ -39,9 +46,17 @@ class SourceChain:
     sources: tuple[str, ...]  # description of each source, in the site file's order
 
 
-def _usable_on(grid: GridIntensity, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values [g CO2e/kWh] and the usable mask of one source on `times`: each time takes the
-    value of the source interval that holds it (held constant over the interval)."""
+#: Why a source gives no usable value for an interval (0: it gives one), per source and
+#: interval (docs/methodology.md §1.2, location-based tiers).
+USABLE, OUTSIDE_SPAN, NO_ROW, FLAGGED_MISSING, NO_VALUE = 0, 1, 2, 3, 4
+
+
+def source_status(grid: GridIntensity, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values [g CO2e/kWh] of one source on `times` (each time takes the value of the source
+    interval that holds it, held constant over the interval) and, per time, why the value is
+    not usable: :data:`USABLE`, :data:`OUTSIDE_SPAN` (before or after the source's span),
+    :data:`NO_ROW` (a hole in the file), :data:`FLAGGED_MISSING` (the source flags it
+    missing) or :data:`NO_VALUE` (a row without a value)."""
     at = hold_positions(grid.intensity.indexes["time"], grid.resolution, pd.DatetimeIndex(times))
     magnitude = np.asarray(grid.intensity.pint.to("g CO2e/kWh").pint.magnitude, dtype="float64")
     inside = at >= 0
@@ -56,26 +71,38 @@ def _usable_on(grid: GridIntensity, times: np.ndarray) -> tuple[np.ndarray, np.n
         if len(flag_codes)
         else np.full(len(at), int(Flag.GAP))
     )
-    ok = np.isfinite(v) & (codes != int(Flag.SOURCE_MISSING)) & (codes != int(Flag.GAP))
-    return v, ok
+    status = np.select(
+        [~inside, codes == int(Flag.GAP), codes == int(Flag.SOURCE_MISSING), ~np.isfinite(v)],
+        [OUTSIDE_SPAN, NO_ROW, FLAGGED_MISSING, NO_VALUE],
+        USABLE,
+    ).astype(np.int8)
+    return v, status
+
+
+def _usable_on(grid: GridIntensity, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values [g CO2e/kWh] and the usable mask of one source on `times`."""
+    v, status = source_status(grid, times)
+    return v, status == USABLE
 
 
 def chain_sources(grids: Sequence[GridIntensity], times: xr.DataArray) -> SourceChain:
     """The first usable value of `grids` (in order) for every interval of `times`.
 
-    Every source must have the same resolution (the factor intervals of the
-    report); a source on another resolution is refused rather than re-binned.
+    `times` must be no coarser than any source (sources of several resolutions are read on
+    their finest common grid: :mod:`carbon.accounting.alignment`); a source finer than
+    `times` is refused rather than sampled.
     """
     if not grids:
         raise ConfigError("no grid source to chain")
-    resolution = grids[0].resolution
-    for g in grids[1:]:
-        if g.resolution != resolution:
-            raise ConfigError(
-                f"grid source {g.record.path!r} has {g.resolution} intervals, the first source "
-                f"{grids[0].record.path!r} {resolution}; chained sources must share one resolution"
-            )
     t = times.values
+    spacing = pd.Timedelta(t[1] - t[0]) if len(t) > 1 else pd.Timedelta(0)
+    for g in grids:
+        if spacing > g.resolution:
+            raise ConfigError(
+                f"grid source {g.record.path!r} has {g.resolution} intervals, finer than the "
+                f"{spacing} intervals it would be read on; chained sources are read on the "
+                "finest common grid, never sampled"
+            )
     combined = np.full(len(t), np.nan)
     index = np.full(len(t), NO_SOURCE, dtype=np.int8)
     for k, grid in enumerate(grids):  # loops over sources, never readings

@@ -129,6 +129,8 @@ class LocationFactors:
     # carbon.accounting.grid_chain.SourceChain when several hourly sources are chained
     chain: Any = None
     unavailable: str | None = None  # why no annual rate exists, when none does
+    # carbon.accounting.location_tiers.LocationTiers: the tier of every interval and why
+    tiers: Any = None
 
     def fallback_rate(self) -> AnnualFactor | None:
         """The rate used where the hourly source has no usable value (None: none exists)."""

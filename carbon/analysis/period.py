@@ -21,6 +21,7 @@ from carbon.accounting import location as emissions
 from carbon.accounting.annual_factors import annual_unavailable_reason, location_factors_for
 from carbon.accounting.grid_cfe import chain_cfe
 from carbon.accounting.grid_chain import chain_grids
+from carbon.accounting.location_tiers import resolve_tiers
 from carbon.accounting.outcome import LocationFactors, PeriodOutcome
 from carbon.accounting.period_accounting import account_period
 from carbon.accounting.table_factors import residual_mix_on_hours
@@ -135,8 +136,10 @@ def _location_factors(
         "national_rate": None if national is None else national.rate,
         "no_fallback": why or "",
     }
-    if not alignment.is_exact(interval, grid.resolution):
-        # a grid finer than the meters, or intervals that do not nest: the finer common grid
+    mixed = any(g.resolution != grid.resolution for g in more_grids)
+    if mixed or not alignment.is_exact(interval, grid.resolution):
+        # a grid finer than the meters, intervals that do not nest, or sources of several
+        # resolutions: the finer common grid
         aligned = alignment.align_location(grid, more_grids, total, interval, **rates)
         factors = LocationFactors(
             levels=aligned.levels,
@@ -144,6 +147,7 @@ def _location_factors(
             national=national,
             chain=aligned.chain,
             unavailable=why,
+            tiers=aligned.tiers,
         )
         return aligned.energy, aligned.emissions, aligned.intensity, factors
     usable = _usable_grid(grid)
@@ -153,10 +157,25 @@ def _location_factors(
     if chain is not None:
         source, usable = chain.intensity, None
     intensity, levels = emissions.apply_factor_hierarchy(source, usable, hourly["time"], **rates)
-    factors = LocationFactors(
-        levels=levels, subregion=subregion, national=national, chain=chain, unavailable=why
+    kg = emissions.location_based(hourly, intensity)
+    tiers = resolve_tiers(
+        [grid, *more_grids],
+        hourly["time"].values,
+        grid.resolution,
+        levels.values,
+        None if chain is None else chain.source_index.values,
+        hourly.sum("workload").pint.to("kWh").pint.magnitude,
+        kg.sum("workload").pint.to("kg CO2e").pint.magnitude,
     )
-    return hourly, emissions.location_based(hourly, intensity), intensity, factors
+    factors = LocationFactors(
+        levels=levels,
+        subregion=subregion,
+        national=national,
+        chain=chain,
+        unavailable=why,
+        tiers=tiers,
+    )
+    return hourly, kg, intensity, factors
 
 
 def period_plausibility(

@@ -38,6 +38,7 @@ from carbon.report.statements_context import gwp_rows, impact_rows, inventory_ro
 from carbon.report.summary_context import statements
 from carbon.report.targets_context import no_targets, targets_context
 from carbon.report.tenants_context import tenants_context
+from carbon.report.tiers_context import location_tiers_context
 
 __all__ = [
     "AUDIT",
@@ -123,6 +124,7 @@ def _methodology(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
     return {
         "allocation": allocation_context(results),
         "factor_levels": factor_levels_context(results),
+        "location_tiers": location_tiers_context(results),
         "methodology": {
             "gwp_note": gwp_note(
                 context["lineage"]["factors"], results.get("gwp_set"), grid.get("source", "")

@@ -40,6 +40,7 @@ from carbon.results.csv_rows import csv_rows
 from carbon.results.factor_blocks import annual_view_block, hierarchy_words, location_factor_rows
 from carbon.results.instruments import register_rows
 from carbon.results.statements import statements_block
+from carbon.results.tier_block import location_tiers_block
 from carbon.site.meters import Meter
 
 SCHEMA_VERSION = "1.0"
@@ -349,6 +350,7 @@ def build_results(
             "alignment": alignment_note(outcome.interval, outcome.grid.resolution),
         },
         "scope2_location_factor_levels": _factor_levels(outcome),
+        "scope2_location_tiers": location_tiers_block(outcome),
         "sector_metrics": sector_metrics_dict(outcome.sector, outcome.period.label),
         "tenants": tenants_block(outcome),
         **operating_blocks(outcome),

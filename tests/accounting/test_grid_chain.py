@@ -106,12 +106,12 @@ def test_results_give_the_share_per_source_and_level(chained) -> None:
     assert [i["path"] for i in results["inputs"]][-2:] == ["a.csv", "b.csv"]
 
 
-def test_sources_on_different_resolutions_are_refused() -> None:
+def test_a_source_finer_than_the_intervals_read_is_refused() -> None:
     a = _grid("a.csv", JANUARY[:4], 400.0, slice(0, 0))
     half = pd.date_range("2025-01-01", periods=8, freq="30min")
     b = _grid("b.csv", half, 300.0, slice(0, 0), step="30min")
     times = a.intensity["time"]
-    with pytest.raises(ConfigError, match="chained sources must share one resolution"):
+    with pytest.raises(ConfigError, match=r"'b\.csv' has 0 days 00:30:00 intervals, finer than"):
         chain_sources([a, b], times)
 
 

@@ -187,6 +187,44 @@ _HEADLINE = (
         "the eGRID subregion or national annual rate of the fallback levels",
     ),
     Field(
+        "scope2_location_tiers.tiers[].mwh",
+        MWH,
+        "Energy per location-based tier",
+        "MWh priced by this tier of the location-based factor (hourly, sub-hourly, regional "
+        "annual, national annual)",
+    ),
+    Field(
+        "scope2_location_tiers.tiers[].share",
+        RATIO,
+        "Share of energy per location-based tier",
+        "fraction of the period's MWh priced by this tier",
+        display_unit="percent",
+    ),
+    Field(
+        "scope2_location_tiers.tiers[].kgco2e",
+        KG,
+        "Location-based Scope 2 per tier",
+        "location-based emissions of the intervals this tier priced",
+    ),
+    Field(
+        "scope2_location_tiers.tiers[].reasons[].mwh",
+        MWH,
+        "Energy per reason a finer tier was not used",
+        "MWh of the intervals where this source or tier gave no usable value for this reason",
+    ),
+    Field(
+        "scope2_location_tiers.total_mwh",
+        MWH,
+        "Energy priced by the location-based tiers",
+        "the period's energy; the sum of the tiers' MWh",
+    ),
+    Field(
+        "scope2_location_tiers.total_kgco2e",
+        KG,
+        "Location-based Scope 2 over the tiers",
+        "the sum of the tiers' kg CO2e; the location-based total",
+    ),
+    Field(
         "factor_levels.mwh.{level}",
         MWH,
         "Energy per factor level",
