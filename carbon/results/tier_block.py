@@ -94,14 +94,24 @@ def location_tiers_block(outcome: PeriodOutcome) -> dict[str, Any] | None:
         return None
     total_mwh = float(np.sum(t.energy_kwh)) / 1000.0
     declared = {s.tier for s in t.sources}
+    us_site = factors.national is not None  # the eGRID national rate exists for US sites only
     regional_why = factors.unavailable or (
         f"region {outcome.site.factor_region} has no eGRID subregion or declared annual factor"
+        if us_site
+        else f"no annual factor is declared for region {outcome.site.factor_region}"
     )
     unavailable = {
         TIER_REGIONAL: None if factors.subregion is not None else regional_why,
         TIER_NATIONAL: None
-        if factors.national is not None
-        else "outside the US: no national eGRID rate, and no national factor is declared",
+        if us_site
+        else "no national annual factor is shipped or declared for the site's country",
+    }
+    # the area each tier describes, in the words of the site's factor sources
+    space = {
+        TIER_REGIONAL: "eGRID subregion, or the region of the site's declared factor table"
+        if us_site
+        else "the region of the site's declared factor table",
+        TIER_NATIONAL: "country (eGRID US)" if us_site else "country",
     }
     rows = []
     for j, tier in enumerate(TIERS):
@@ -133,7 +143,7 @@ def location_tiers_block(outcome: PeriodOutcome) -> dict[str, Any] | None:
                 "tier": tier.key,
                 "rank": j + 1,
                 "label": tier.label,
-                "space": tier.space,
+                "space": space.get(j, tier.space),
                 "time": tier.time,
                 "available": absent is None,
                 "unavailable_reason": absent,
