@@ -29,6 +29,7 @@ from carbon.analysis.boundary_energy import facility_pue, pue_of
 from carbon.analysis.data_quality import estimated_block
 from carbon.analysis.gwp_figures import gwp_sets_block
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
+from carbon.analysis.leased_assets import apply_leased_assets
 from carbon.analysis.operating import operating_blocks
 from carbon.analysis.register import register_keys
 from carbon.analysis.tenants import tenants_block
@@ -392,6 +393,8 @@ def build_results(
         "config_sha256": outcome.site.sha256(),
         "software_version": __version__,
     }
+    # the boundary decides the scope: cat. 13 parties leave the operator's Scope 2 (§1.1)
+    apply_leased_assets(results, outcome.site.boundary)
     # each GWP set's totals and the set each figure uses (docs/methodology.md)
     results["gwp_sets"] = gwp_sets_block(outcome, results)
     # the share of energy and Scope 2 resting on imputed or source-estimated values
