@@ -145,6 +145,16 @@ def gwp_sets_block(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str,
             "basis": "contractual and residual-mix rates are published as CO2e (or CO2); "
             "the same figure stands in every set",
         },
+        "scope3_13_location_kgco2e": {
+            **location,
+            "basis": f"{location['basis']}; tenants holding operational control of their "
+            "space, at their share of the site's location-based Scope 2 under each set",
+        },
+        "scope3_13_market_kgco2e": {
+            "gwp_set": "as published by each instrument, residual-mix and grid rate",
+            "recomputed_per_set": "no",
+            "basis": "the same tenants' market-based Scope 2; the same figure in every set",
+        },
         "scope3_3_td_losses_kgco2e": {
             "gwp_set": reporting,
             "recomputed_per_set": "yes" if own.td_losses is not None else "no",

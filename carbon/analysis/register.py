@@ -442,6 +442,10 @@ def register_keys(site: SiteConfig, period: Any, results: dict[str, Any]) -> dic
         "scope2_market": _t((results.get("scope2_market_kgco2e") or {}).get("total")),
         "scope3_cat3": _t((results.get("scope3_cat3_kgco2e") or {}).get("total")),
     }
+    for basis in ("location", "market"):  # tenants controlling their space (§1.1)
+        cat13 = (results.get(f"scope3_13_{basis}_kgco2e") or {}).get("total")
+        if cat13:
+            gross[f"scope3_cat13_{basis}"] = _t(cat13)
     by_tenant = (results.get("tenants") or {}).get("by_tenant")
     return {
         "offsets": offsets_block(site.offsets, start, end, gross),
