@@ -20,11 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from carbon.accounting.outcome import PeriodOutcome
+from carbon.analysis.tenants import tenants_block
 from carbon.site.register import Boundary, moves_to_cat13
 
 __all__ = [
     "CAT13_RULE",
     "apply_leased_assets",
+    "cat13_location_kgco2e",
 ]
 
 CAT13_RULE = (
@@ -52,6 +55,16 @@ def _moved_parties(boundary: Boundary | None) -> list[str]:
     if boundary is None:
         return []
     return [c.party for c in boundary.power_contracts if moves_to_cat13(c, boundary.consolidation)]
+
+
+def cat13_location_kgco2e(outcome: PeriodOutcome) -> float:
+    """The location-based Scope 2 [kg CO2e] of the period's cat. 13 parties: what leaves the
+    operator's location-based Scope 2 (0 when no party moves)."""
+    parties = _moved_parties(outcome.site.boundary)
+    if not parties:
+        return 0.0
+    by_tenant = tenants_block(outcome)["by_tenant"]
+    return sum(float(by_tenant[p]["scope2_location_kgco2e"]) for p in parties if p in by_tenant)
 
 
 def _zero_block(workloads: Iterable[str]) -> dict[str, float]:
@@ -125,6 +138,14 @@ def apply_leased_assets(results: dict[str, Any], boundary: Boundary | None) -> d
         annual["timing_effect_kgco2e"] = (
             results["scope2_location_kgco2e"]["total"] - annual["total"]
         )
+        effect = results.get("timing_effect_kgco2e")
+        if isinstance(effect, dict):  # hourly minus annual-rate LB, per workload (headline)
+            rate_kg = float(annual["factor_gco2e_per_kwh"]) / 1000.0
+            for p in parties:
+                row = by_tenant[p]
+                moved = float(row["scope2_location_kgco2e"]) - float(row["energy_kwh"]) * rate_kg
+                effect[row["workload"]] = float(effect[row["workload"]]) - moved
+                effect["total"] = float(effect["total"]) - moved
     results["scope3_13_leased_assets"] = {
         "consolidation": boundary.consolidation if boundary is not None else None,
         "rule": CAT13_RULE,
