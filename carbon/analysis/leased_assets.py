@@ -28,6 +28,7 @@ __all__ = [
     "CAT13_RULE",
     "apply_leased_assets",
     "cat13_location_kgco2e",
+    "moved_parties",
 ]
 
 CAT13_RULE = (
@@ -51,7 +52,8 @@ _BASES = (
 )
 
 
-def _moved_parties(boundary: Boundary | None) -> list[str]:
+def moved_parties(boundary: Boundary | None) -> list[str]:
+    """The parties of `boundary` whose power is the operator's Scope 3 cat. 13."""
     if boundary is None:
         return []
     return [c.party for c in boundary.power_contracts if moves_to_cat13(c, boundary.consolidation)]
@@ -60,11 +62,16 @@ def _moved_parties(boundary: Boundary | None) -> list[str]:
 def cat13_location_kgco2e(outcome: PeriodOutcome) -> float:
     """The location-based Scope 2 [kg CO2e] of the period's cat. 13 parties: what leaves the
     operator's location-based Scope 2 (0 when no party moves)."""
-    parties = _moved_parties(outcome.site.boundary)
+    parties = moved_parties(outcome.site.boundary)
     if not parties:
         return 0.0
     by_tenant = tenants_block(outcome)["by_tenant"]
     return sum(float(by_tenant[p]["scope2_location_kgco2e"]) for p in parties if p in by_tenant)
+
+
+def _total(doc: dict[str, Any], key: str) -> float | None:
+    block = doc.get(key)
+    return None if block is None else float(block["total"])
 
 
 def _zero_block(workloads: Iterable[str]) -> dict[str, float]:
@@ -99,10 +106,11 @@ def apply_leased_assets(results: dict[str, Any], boundary: Boundary | None) -> d
     with the site's figures before the move). Returns `results`.
     """
     by_tenant = (results.get("tenants") or {}).get("by_tenant") or {}
-    parties = [p for p in _moved_parties(boundary) if p in by_tenant]
+    parties = [p for p in moved_parties(boundary) if p in by_tenant]
     workloads = [w for w in results["scope2_location_kgco2e"] if w != "total"]
-    site = {key: dict(results[key]) for key, _, _ in _BASES}
-    for key, tenant_key, out_key in _BASES:
+    bases = [b for b in _BASES if b[0] in results]  # a trend row holds two of them
+    site = {key: dict(results[key]) for key, _, _ in bases}
+    for key, tenant_key, out_key in bases:
         moved = _zero_block(workloads)
         for party in parties:
             row = by_tenant[party]
@@ -112,7 +120,7 @@ def apply_leased_assets(results: dict[str, Any], boundary: Boundary | None) -> d
         results[out_key] = moved
         results[key] = {w: float(v) - moved.get(w, 0.0) for w, v in results[key].items()}
     energy = results.get("energy_kwh") or {}
-    market_site = site["scope2_market_kgco2e"]
+    market_site = site.get("scope2_market_kgco2e") or {}
     editions_moved: dict[str, float] = {}
     for name, edition in (results.get("scope2_market_by_edition") or {}).items():
         moved_w: dict[str, float] = {}
@@ -163,18 +171,16 @@ def apply_leased_assets(results: dict[str, Any], boundary: Boundary | None) -> d
             for p in parties
         ],
         "energy_kwh": moved_kwh,
-        "location_kgco2e": results["scope3_13_location_kgco2e"]["total"],
-        "market_kgco2e": results["scope3_13_market_kgco2e"]["total"],
-        "market_hourly_matching_kgco2e": results["scope3_13_market_hourly_matching_kgco2e"][
-            "total"
-        ],
+        "location_kgco2e": _total(results, "scope3_13_location_kgco2e"),
+        "market_kgco2e": _total(results, "scope3_13_market_kgco2e"),
+        "market_hourly_matching_kgco2e": _total(results, "scope3_13_market_hourly_matching_kgco2e"),
         "by_edition_kgco2e": editions_moved,
         "annual_factor_view_kgco2e": annual_moved,
-        "site_scope2_location_kgco2e": site["scope2_location_kgco2e"]["total"],
-        "site_scope2_market_kgco2e": site["scope2_market_kgco2e"]["total"],
-        "site_scope2_market_hourly_matching_kgco2e": site["scope2_market_hourly_matching_kgco2e"][
-            "total"
-        ],
+        "site_scope2_location_kgco2e": _total(site, "scope2_location_kgco2e"),
+        "site_scope2_market_kgco2e": _total(site, "scope2_market_kgco2e"),
+        "site_scope2_market_hourly_matching_kgco2e": _total(
+            site, "scope2_market_hourly_matching_kgco2e"
+        ),
         "note": "operator Scope 2 + Scope 3 category 13 = the site's Scope 2 on each basis; "
         "energy, workload attribution and facility KPIs count the whole site",
     }
