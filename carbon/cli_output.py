@@ -231,6 +231,14 @@ def print_summary(results: dict, path: Path) -> None:
         )
     console = Console()
     console.print(table)
+    leased = results.get("scope3_13_leased_assets") or {}
+    if leased.get("parties"):  # tenants controlling their space (docs/methodology.md §1.1)
+        names_13 = ", ".join(p["party"] for p in leased["parties"])
+        console.print(
+            f"Scope 3 cat. 13 ({escape(names_13)}, out of Scope 2 above): "
+            f"{leased['location_kgco2e'] / 1000:,.1f} t CO2e location-based, "
+            f"{leased['market_kgco2e'] / 1000:,.1f} t CO2e market-based"
+        )
     pue = results["kpis"]["pue"]
     if pue is not None:
         console.print(f"PUE (interim, {period['label']}): {pue:.3f}")

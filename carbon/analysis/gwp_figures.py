@@ -54,8 +54,17 @@ def _set_totals(
     figures: GwpSetFigures, own: GwpSetFigures, results: dict[str, Any], us_site: bool
 ) -> dict[str, Any]:
     levels = results.get("scope2_location_factor_levels") or {}
-    lb_total = float(results["scope2_location_kgco2e"]["total"])
-    location = _location(levels, own, figures) if levels.get("kgco2e") else lb_total
+    # cat. 13 parties (carbon.analysis.leased_assets) leave Scope 2 in every set, at the
+    # set's rates; the factor levels hold the whole site's emissions
+    cat13_lb = float((results.get("scope3_13_location_kgco2e") or {}).get("total", 0.0))
+    cat13_mb = float((results.get("scope3_13_market_kgco2e") or {}).get("total", 0.0))
+    site_lb = float(results["scope2_location_kgco2e"]["total"]) + cat13_lb
+    if levels.get("kgco2e"):
+        site_set, site_own = _location(levels, own, figures), _location(levels, own, own)
+        cat13_set = cat13_lb * (site_set / site_own if site_own else 1.0)
+    else:
+        site_set, cat13_set = site_lb, cat13_lb
+    location = site_set - cat13_set
     market = float(results["scope2_market_kgco2e"]["total"])
     s1 = float(figures.scope1.co2e.to("kg CO2e").magnitude)
     td = (
@@ -75,8 +84,10 @@ def _set_totals(
         "scope2_location_kgco2e": location,
         "scope2_market_kgco2e": market,
         "scope3_3_td_losses_kgco2e": td,
-        "total_location_based_kgco2e": s1 + location + (td or 0.0),
-        "total_market_based_kgco2e": s1 + market + (td or 0.0),
+        "scope3_13_location_kgco2e": cat13_set,
+        "scope3_13_market_kgco2e": cat13_mb,
+        "total_location_based_kgco2e": s1 + location + (td or 0.0) + cat13_set,
+        "total_market_based_kgco2e": s1 + market + (td or 0.0) + cat13_mb,
     }
 
 
@@ -133,6 +144,16 @@ def gwp_sets_block(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str,
             "recomputed_per_set": "no",
             "basis": "contractual and residual-mix rates are published as CO2e (or CO2); "
             "the same figure stands in every set",
+        },
+        "scope3_13_location_kgco2e": {
+            **location,
+            "basis": f"{location['basis']}; tenants holding operational control of their "
+            "space, at their share of the site's location-based Scope 2 under each set",
+        },
+        "scope3_13_market_kgco2e": {
+            "gwp_set": "as published by each instrument, residual-mix and grid rate",
+            "recomputed_per_set": "no",
+            "basis": "the same tenants' market-based Scope 2; the same figure in every set",
         },
         "scope3_3_td_losses_kgco2e": {
             "gwp_set": reporting,

@@ -28,6 +28,7 @@ from carbon.site.register import (
     NetworkReference,
     OffsetCredit,
     RetiredHardware,
+    moves_to_cat13,
 )
 
 __all__ = [
@@ -118,12 +119,19 @@ def power_contract_treatment(
 ) -> str:
     """The Scope 2 / Scope 3 cat. 13 consequence of a supply arrangement
     (docs/methodology.md §1.1)."""
-    if party_control:
+    if party_control and consolidation == "operational control":
         return (
             "The party holds operational control of its leased space: the power is the party's "
-            "Scope 2 and the operator's Scope 3 category 13 (downstream leased assets). This "
-            "report still includes it in site energy and, as computed, in the site's Scope 2 "
-            "totals; the party's share (tenant statement) is the amount to move to category 13."
+            "Scope 2 and the operator's Scope 3 category 13 (downstream leased assets). Its "
+            "share (tenant statement) is taken out of the operator's Scope 2 on both bases and "
+            "reported in category 13; site energy and the facility KPIs still count it."
+        )
+    if party_control:
+        return (
+            f"The party holds operational control of its leased space, but under {consolidation} "
+            "the operator, owner of the space let (operating lease), keeps the power in its "
+            "Scope 2; the party reports its share from its tenant statement. A finance lease "
+            "would move it to the operator's Scope 3 category 13 (docs/methodology.md §1.1)."
         )
     holder_words = "the party" if holder == "party" else "the operator"
     text = (
@@ -186,6 +194,9 @@ def boundary_block(
                 "supply_contract_holder": c.supply_contract_holder,
                 "party_has_operational_control": c.party_has_operational_control,
                 "flagged": c.supply_contract_holder == "party" or c.party_has_operational_control,
+                "operator_scope": "scope3_cat13"
+                if moves_to_cat13(c, boundary.consolidation)
+                else "scope2",
                 "energy_kwh": figures.get("energy_kwh"),
                 "scope2_location_kgco2e": figures.get("scope2_location_kgco2e"),
                 "scope2_market_kgco2e": figures.get("scope2_market_kgco2e"),
@@ -431,6 +442,10 @@ def register_keys(site: SiteConfig, period: Any, results: dict[str, Any]) -> dic
         "scope2_market": _t((results.get("scope2_market_kgco2e") or {}).get("total")),
         "scope3_cat3": _t((results.get("scope3_cat3_kgco2e") or {}).get("total")),
     }
+    for basis in ("location", "market"):  # tenants controlling their space (§1.1)
+        cat13 = (results.get(f"scope3_13_{basis}_kgco2e") or {}).get("total")
+        if cat13:
+            gross[f"scope3_cat13_{basis}"] = _t(cat13)
     by_tenant = (results.get("tenants") or {}).get("by_tenant")
     return {
         "offsets": offsets_block(site.offsets, start, end, gross),

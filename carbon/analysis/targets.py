@@ -35,6 +35,7 @@ from typing import Any
 import pint
 
 from carbon.accounting.outcome import PeriodOutcome
+from carbon.analysis.leased_assets import cat13_location_kgco2e
 from carbon.core.errors import UnitError
 from carbon.core.units import ureg
 from carbon.site.targets import TARGET_STANDARDS, Targets
@@ -95,10 +96,13 @@ def _mass(q: Any, what: str) -> pint.Quantity:
 
 
 def month_tally(outcome: PeriodOutcome) -> YearTally:
-    """One computed month as the report computes it: location-based Scope 2, facility
-    energy, the hourly-matched and grid low-carbon energy of the market-based matching."""
+    """One computed month as the report computes it: the operator's location-based Scope 2
+    (without the tenants in Scope 3 category 13), facility energy, the hourly-matched and
+    grid low-carbon energy of the market-based matching."""
     period = outcome.period
-    location = ureg.Quantity(float(outcome.hourly_emissions.sum().pint.to(_KG).pint.magnitude), _KG)
+    # the operator's Scope 2: tenants controlling their space are its Scope 3 cat. 13 (§1.1)
+    site_kg = float(outcome.hourly_emissions.sum().pint.to(_KG).pint.magnitude)
+    location = ureg.Quantity(site_kg - cat13_location_kgco2e(outcome), _KG)
     electricity = ureg.Quantity(
         float(outcome.attribution.total.sum().pint.to(_KWH).pint.magnitude), _KWH
     )

@@ -96,12 +96,22 @@ def decomposition_block(base: dict[str, Any], current: dict[str, Any]) -> dict[s
     return out
 
 
+def _operator_energy(results: dict[str, Any]) -> dict[str, float]:
+    """Facility energy per workload [kWh] behind the operator's Scope 2: without the tenants
+    in Scope 3 category 13 (``scope3_13_leased_assets``, docs/methodology.md §1.1)."""
+    out = {w: float(v) for w, v in results["energy_kwh"].items() if w != "total"}
+    for party in (results.get("scope3_13_leased_assets") or {}).get("parties") or ():
+        out[party["workload"]] -= float(party["energy_kwh"])
+    return out
+
+
 def timing_by_workload(results: dict[str, Any]) -> dict[str, float]:
     """Hourly-factor minus annual-average-factor location-based Scope 2 per workload [kg CO2e].
 
     docs/methodology.md §2.3: ``Σ_h L_h·EF_h − (Σ_h L_h)·EF_annual``. Negative where the
     workload draws less in high-intensity hours (curtailing mining); the sum over
-    workloads is the site's ``timing_effect_kgco2e``. Empty where the site has no annual
+    workloads is the site's ``timing_effect_kgco2e``. The operator's Scope 2 over the energy
+    behind it (tenants in Scope 3 category 13 left out of both). Empty where the site has no annual
     rate (a site outside the US without a declared annual factor): not available.
     """
     factor = results["scope2_location_annual_factor_kgco2e"]["factor_gco2e_per_kwh"]
@@ -110,9 +120,7 @@ def timing_by_workload(results: dict[str, Any]) -> dict[str, float]:
     rate = ureg.Quantity(float(factor), "g CO2e/kWh")
     hourly = results["scope2_location_kgco2e"]
     out = {}
-    for w, kwh in results["energy_kwh"].items():
-        if w == "total":
-            continue
+    for w, kwh in _operator_energy(results).items():
         annual = ureg.Quantity(float(kwh), "kWh") * rate
         out[w] = float(hourly[w]) - _kg(annual)
     out["total"] = sum(out.values())
@@ -131,9 +139,7 @@ def load_shape_by_workload(results: dict[str, Any]) -> dict[str, float]:
     )
     hourly = results["scope2_location_kgco2e"]
     out = {}
-    for w, kwh in results["energy_kwh"].items():
-        if w == "total":
-            continue
+    for w, kwh in _operator_energy(results).items():
         out[w] = float(hourly[w]) - _kg(ureg.Quantity(float(kwh), "kWh") * rate)
     out["total"] = sum(out.values())
     return out

@@ -46,6 +46,7 @@ __all__ = [
     "RESIDUAL_MIX_HALF_WIDTH",
     "SEED",
     "Components",
+    "operator_location_bands",
     "propagate",
 ]
 
@@ -203,3 +204,27 @@ def method_note(draws: int = DRAWS, seed: int = SEED) -> dict[str, Any]:
         "carry no error. These intervals describe measurement and factor uncertainty only, "
         "not the choice of method.",
     }
+
+
+def operator_location_bands(bands: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
+    """The location-based bands of :func:`propagate` (drawn over the whole site's meters)
+    scaled to the operator's Scope 2 where tenants are its Scope 3 category 13
+    (docs/methodology.md §1.1): each band × operator ÷ site, per workload and in total, the
+    moved tenants' relative uncertainty taken as their workload's. The market-based bands
+    already start from the operator's figures."""
+    moved = results.get("scope3_13_location_kgco2e") or {}
+    if not moved.get("total"):
+        return bands
+    operator = results["scope2_location_kgco2e"]
+    out = dict(bands)
+    for workload in [*(w for w in operator if w != "total"), "total"]:
+        key = "scope2_location_kgco2e" + ("" if workload == "total" else f"_{workload}")
+        site = float(operator[workload]) + float(moved.get(workload, 0.0))
+        if key not in out or site <= 0.0:
+            continue
+        ratio = float(operator[workload]) / site
+        out[key] = {
+            **out[key],
+            **{k: float(out[key][k]) * ratio for k in ("low", "central", "high", "point")},
+        }
+    return out

@@ -21,6 +21,8 @@ _GROSS_LABELS = (
     ("scope2_location", "Scope 2, location-based (gross)"),
     ("scope2_market", "Scope 2, market-based (gross)"),
     ("scope3_cat3", "Scope 3 category 3 (gross)"),
+    ("scope3_cat13_location", "Scope 3 category 13, location-based (gross)"),
+    ("scope3_cat13_market", "Scope 3 category 13, market-based (gross)"),
 )
 
 
@@ -51,7 +53,11 @@ def _offsets(block: dict[str, Any] | None) -> dict[str, Any] | None:
     gross = block.get("gross_inventory_tco2e") or {}
     return {
         **block,
-        "gross_rows": [{"label": label, "value": gross.get(key)} for key, label in _GROSS_LABELS],
+        "gross_rows": [
+            {"label": label, "value": gross.get(key)}
+            for key, label in _GROSS_LABELS
+            if key in gross
+        ],
     }
 
 

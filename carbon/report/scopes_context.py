@@ -18,7 +18,8 @@ def _tonnes(kg: float | None) -> float | None:
 
 
 def scopes_context(results: dict) -> dict | None:
-    """Scope 1, both Scope 2 bases and Scope 3.3 for display (None for older results)."""
+    """Scope 1, both Scope 2 bases, Scope 3.3 and, when a tenant controls its space, Scope 3
+    cat. 13 on both bases, for display (None for older results)."""
     if "scope2_market_kgco2e" not in results:
         return None
 
@@ -56,9 +57,34 @@ def scopes_context(results: dict) -> dict | None:
             "outside Scope 2",
         ),
     ]
+    leased = results.get("scope3_13_leased_assets") or {}
+    if leased.get("parties"):  # tenants controlling their space (docs/methodology.md §1.1)
+        names = ", ".join(p["party"] for p in leased["parties"])
+        rows += [
+            row(
+                "Scope 3 cat. 13: downstream leased assets, location-based",
+                results.get("scope3_13_location_kgco2e"),
+                f"{names}; out of Scope 2",
+            ),
+            row(
+                "Scope 3 cat. 13: downstream leased assets, market-based",
+                results.get("scope3_13_market_kgco2e"),
+                f"{names}; out of Scope 2",
+            ),
+        ]
     register = _register(market.get("register", []))
     return {
         "rows": rows,
+        "leased": {
+            "parties": [p["party"] for p in leased["parties"]],
+            "consolidation": leased.get("consolidation"),
+            "location_t": _tonnes(leased.get("location_kgco2e")),
+            "market_t": _tonnes(leased.get("market_kgco2e")),
+            "site_location_t": _tonnes(leased.get("site_scope2_location_kgco2e")),
+            "site_market_t": _tonnes(leased.get("site_scope2_market_kgco2e")),
+        }
+        if leased.get("parties")
+        else None,
         "gwp_set": results.get("gwp_set"),
         "reporter": market.get("reporter"),
         "market_boundary": market.get("market_boundary"),

@@ -39,6 +39,9 @@ def summary_context(results: dict) -> dict:
     scope2 = require(results, "scope2_location_kgco2e", "")
     market = results.get("scope2_market_kgco2e") or {}
     total_kwh = require(energy, "total", "energy_kwh.")
+    # tenants in Scope 3 cat. 13 (docs/methodology.md §1.1): the intensity is physical, the
+    # site's location-based emissions per MWh of the workload's energy
+    moved = results.get("scope3_13_location_kgco2e") or {}
 
     def row(key: str) -> dict:
         e_mwh = in_display_unit(energy.get(key), "energy_kwh.{workload}")
@@ -55,11 +58,18 @@ def summary_context(results: dict) -> dict:
             "scope2_t": in_display_unit(s2_kg, "scope2_location_kgco2e.{workload}"),
             "scope2_market_t": in_display_unit(market.get(key), "scope2_market_kgco2e.{workload}"),
             # kg CO2e per MWh of the workload's energy (display ratio).
-            "intensity_kg_per_mwh": ratio(s2_kg, e_mwh),
+            "intensity_kg_per_mwh": ratio(
+                None if s2_kg is None else s2_kg + float(moved.get(key) or 0.0), e_mwh
+            ),
         }
 
     rows = [row(w) for w in _workloads(results)]
-    return {"rows": rows, "total": row("total")}
+    leased = results.get("scope3_13_leased_assets") or {}
+    return {
+        "rows": rows,
+        "total": row("total"),
+        "moved_parties": [p["party"] for p in leased.get("parties") or ()],
+    }
 
 
 def kpis_context(results: dict) -> dict:

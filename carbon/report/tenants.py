@@ -70,11 +70,20 @@ def statement_name(tenant_id: str) -> str:
 _LEASES = {
     "triple-net": "triple-net (the tenant pays for its power)",
     "gross": "gross (power included in the rent)",
+    "modified-gross": "modified-gross (power re-billed by the operator)",
     "colocation": "colocation (space, power and cooling from the operator)",
     "hosting": "hosting (the operator runs the client's machines)",
 }
 _HOLDERS = {"operator": "the site operator", "party": "the tenant"}
 _NOT_DECLARED = "not declared in the site file ([[boundary.power_contracts]])"
+#: Where the tenant's figures sit in the operator's inventory (docs/methodology.md §1.1).
+_OPERATOR_SCOPE = {
+    "scope2": "Scope 2: the operator reports the tenant's power as its own Scope 2; the "
+    "tenant reports its share in Scope 3 (category 1 or 8)",
+    "scope3_cat13": "Scope 3 category 13 (downstream leased assets): the tenant controls its "
+    "space and reports these figures as its own Scope 2; the operator has taken them out of its "
+    "Scope 2 on both bases",
+}
 
 
 def _contract(results: dict[str, Any], tenant_id: str) -> dict[str, Any] | None:
@@ -124,6 +133,7 @@ def tenant_figures(results: dict[str, Any], tenant_id: str) -> dict[str, Any]:
         "supply_contract_holder": (_contract(results, tenant_id) or {}).get(
             "supply_contract_holder"
         ),
+        "operator_scope": (_contract(results, tenant_id) or {}).get("operator_scope", "scope2"),
         "allocation_key": _allocation_key(results, block),
         **{key: block.get(key) for key, _ in _ROWS},
         "software_version": results.get("software_version"),
@@ -158,6 +168,7 @@ def _context(results: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]
             "supply_contract_holder": _HOLDERS.get(
                 str(figures["supply_contract_holder"]), _NOT_DECLARED
             ),
+            "operator_scope": _OPERATOR_SCOPE[str(figures["operator_scope"])],
             "allocation_key": figures["allocation_key"],
             "instruments": figures.get("instruments") or [],
             "rows": [_row(figures, key, label) for key, label in _ROWS],

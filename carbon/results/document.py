@@ -29,6 +29,7 @@ from carbon.analysis.boundary_energy import facility_pue, pue_of
 from carbon.analysis.data_quality import estimated_block
 from carbon.analysis.gwp_figures import gwp_sets_block
 from carbon.analysis.headline import headline_keys, kpis_extra, pue_category, td_block
+from carbon.analysis.leased_assets import apply_leased_assets, moved_parties
 from carbon.analysis.operating import operating_blocks
 from carbon.analysis.register import register_keys
 from carbon.analysis.tenants import tenants_block
@@ -69,17 +70,24 @@ def _by_workload(per_workload_time: xr.DataArray, unit: str) -> dict[str, float]
 
 def workload_totals(outcome: PeriodOutcome) -> dict[str, dict[str, float]]:
     """Facility energy, IT energy and Scope 2 on both bases per workload and in total: the
-    blocks of ``results.json`` a monthly trend row repeats, without the rest of the document."""
+    blocks of ``results.json`` a monthly trend row repeats, without the rest of the document
+    (Scope 2 the operator's: tenants in Scope 3 category 13 left out, as in the document)."""
     split = outcome.attribution
     market = outcome.scopes.market
     annual = dict(market.summary()["mb_annual_matching_by_workload_kgco2e"])
     annual["total"] = market.total_annual_kgco2e
-    return {
+    totals = {
         "energy_kwh": _by_workload(split.total, "kWh"),
         "it_energy_kwh": _by_workload(split.it, "kWh"),
         "scope2_location_kgco2e": _by_workload(outcome.hourly_emissions, "kg CO2e"),
         "scope2_market_kgco2e": annual,
     }
+    if moved_parties(outcome.site.boundary):  # the operator's Scope 2, as the period's (§1.1)
+        moved = apply_leased_assets(
+            {**totals, "tenants": tenants_block(outcome)}, outcome.site.boundary
+        )
+        totals.update({k: moved[k] for k in ("scope2_location_kgco2e", "scope2_market_kgco2e")})
+    return totals
 
 
 def _more_factors(outcome: PeriodOutcome) -> list[dict[str, object]]:
@@ -394,6 +402,8 @@ def build_results(
         "config_sha256": outcome.site.sha256(),
         "software_version": __version__,
     }
+    # the boundary decides the scope: cat. 13 parties leave the operator's Scope 2 (§1.1)
+    apply_leased_assets(results, outcome.site.boundary)
     # each GWP set's totals and the set each figure uses (docs/methodology.md)
     results["gwp_sets"] = gwp_sets_block(outcome, results)
     # the share of energy and Scope 2 resting on imputed or source-estimated values

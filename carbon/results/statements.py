@@ -27,6 +27,8 @@ INVENTORY_KEYS: tuple[str, ...] = (
     "scope2_market_hourly_matching_kgco2e",
     "scope2_market_by_edition",
     "scope3_cat3_kgco2e",
+    "scope3_13_location_kgco2e",
+    "scope3_13_market_kgco2e",
     "grid_intensity_gco2e_per_kwh",
     "market_based",
 )
@@ -61,7 +63,9 @@ def _line(key: str, label: str, value: float | None, source: str) -> dict[str, A
     return {"key": key, "label": label, "kgco2e": value, "source_key": source}
 
 
-def _inventory(results: dict[str, Any], scope2: tuple[str, str, str], title: str) -> dict[str, Any]:
+def _inventory(
+    results: dict[str, Any], scope2: tuple[str, str, str], title: str, cat13: str
+) -> dict[str, Any]:
     key, label, source = scope2
     lines = [
         _line(
@@ -78,6 +82,15 @@ def _inventory(results: dict[str, Any], scope2: tuple[str, str, str], title: str
             "scope3_cat3_kgco2e.total",
         ),
     ]
+    if cat13 in results:  # tenants controlling their space (docs/methodology.md §1.1)
+        lines.append(
+            _line(
+                "scope3_cat13",
+                "Scope 3 cat. 13: downstream leased assets (tenants controlling their space)",
+                _total(results.get(cat13)),
+                f"{cat13}.total",
+            )
+        )
     known = [line["kgco2e"] for line in lines if line["kgco2e"] is not None]
     return {
         "title": title,
@@ -101,6 +114,7 @@ def _physical(results: dict[str, Any]) -> dict[str, Any]:
             "scope2_location_kgco2e",
         ),
         "Physical inventory: what the site emitted, location-based",
+        "scope3_13_location_kgco2e",
     )
     grid = results.get("grid_intensity_gco2e_per_kwh") or {}
     annual = results.get("scope2_location_annual_factor_kgco2e") or {}
@@ -124,6 +138,7 @@ def _market(results: dict[str, Any]) -> dict[str, Any]:
             "scope2_market_kgco2e",
         ),
         "Market inventory: the emissions the reporter's contracts and instruments assign to it",
+        "scope3_13_market_kgco2e",
     )
     market = results.get("market_based") or {}
     coverage = (market.get("coverage_mwh") or {}).get("annual") or {}

@@ -39,6 +39,7 @@ from carbon.site.register import (
     NetworkReference,
     OffsetCredit,
     RetiredHardware,
+    moves_to_cat13,
 )
 from carbon.site.schema import Frozen
 from carbon.site.standard_supply import StandardSupply
@@ -431,6 +432,14 @@ class SiteConfig(Frozen):
                     f"boundary.power_contracts[{i}]: party {contract.party!r} is neither a "
                     "tenant of the meters nor a hosted client "
                     f"(known: {', '.join(sorted(known)) or 'none'})"
+                )
+            moves = moves_to_cat13(contract, self.boundary.consolidation)
+            if moves and contract.party not in self.tenants:
+                raise ValueError(
+                    f"boundary.power_contracts[{i}]: party {contract.party!r} holds operational "
+                    "control, so its power moves to Scope 3 category 13, but it is not a "
+                    "metered tenant (no IT meter names it in 'tenant'): its share cannot be "
+                    "measured"
                 )
         return self
 

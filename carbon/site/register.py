@@ -30,6 +30,7 @@ __all__ = [
     "OffsetCredit",
     "PowerContract",
     "RetiredHardware",
+    "moves_to_cat13",
 ]
 
 
@@ -100,13 +101,41 @@ class HostedClient(Frozen):
 
 
 class PowerContract(Frozen):
-    """Who holds the electricity supply contract for a tenant's or client's load."""
+    """Who holds the electricity supply contract for a tenant's or client's load, and who
+    controls the space: under operational control, a party with operational control moves
+    to the operator's Scope 3 cat. 13 (docs/methodology.md §1.1)."""
 
     party: Annotated[str, Field(min_length=1)] = Field(description="tenant or hosted client")
-    lease: Literal["triple-net", "gross", "colocation", "hosting"]
-    supply_contract_holder: Literal["operator", "party"]
-    party_has_operational_control: bool = False
+    lease: Literal["triple-net", "modified-gross", "gross", "colocation", "hosting"] = Field(
+        description="lease type: 'triple-net' (tenant pays its power), 'modified-gross' "
+        "(power re-billed), 'gross' (power in the rent), 'colocation', 'hosting'"
+    )
+    supply_contract_holder: Literal["operator", "party"] = Field(
+        description="who holds the electricity supply contract"
+    )
+    party_has_operational_control: bool = Field(
+        default=False,
+        description="true when the party holds operational control of its leased space",
+    )
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _control(self) -> PowerContract:
+        if self.party_has_operational_control and self.lease == "hosting":
+            raise ValueError(
+                f"power contract of {self.party!r}: party_has_operational_control = true "
+                "contradicts lease = 'hosting' (the operator runs hosted machines); use "
+                "'triple-net', 'modified-gross', 'gross' or 'colocation'"
+            )
+        return self
+
+
+def moves_to_cat13(contract: PowerContract, consolidation: str) -> bool:
+    """True when the party's power is the operator's Scope 3 cat. 13 (downstream leased
+    assets), not its Scope 2: operational-control approach and the party controls its space
+    (docs/methodology.md §1.1). Under financial control or equity share the operator keeps
+    the space it lets (operating lease) in its Scope 2."""
+    return consolidation == "operational control" and contract.party_has_operational_control
 
 
 class Boundary(Frozen):

@@ -36,6 +36,7 @@ from carbon.pivot.uncertainty import (
     FACTOR_HALF_WIDTH,
     Components,
     method_note,
+    operator_location_bands,
     propagate,
 )
 from carbon.results.document import ReportMeta, build_results, workload_totals
@@ -182,7 +183,10 @@ def period_blocks(
         "load_shape_effect_by_workload_kgco2e": load_shape_by_workload(results),
         "curtailment": _curtailment(outcome, marginal),
         "demand_response_marginal": _dr_marginal(outcome, marginal),
-        "uncertainty": {**propagate(components), "assumptions": assumptions},
+        "uncertainty": {
+            **operator_location_bands(propagate(components), results),
+            "assumptions": assumptions,
+        },
     }
 
 

@@ -37,8 +37,16 @@ def test_demo_gwp_sets_by_hand(demo_july):
     assert ar6["scope2_location_kgco2e"] == pytest.approx(
         results["scope2_location_kgco2e"]["total"], rel=1e-12
     )
+    # the demo's triple-net tenant: out of Scope 2 in every set, in category 13 and the totals
+    assert ar5["scope3_13_market_kgco2e"] == results["scope3_13_market_kgco2e"]["total"] > 0
+    assert ar6["scope3_13_location_kgco2e"] == pytest.approx(
+        results["scope3_13_location_kgco2e"]["total"], rel=1e-12
+    )
     assert ar5["total_market_based_kgco2e"] == pytest.approx(
-        ar5["scope1_kgco2e"] + ar5["scope2_market_kgco2e"] + ar5["scope3_3_td_losses_kgco2e"]
+        ar5["scope1_kgco2e"]
+        + ar5["scope2_market_kgco2e"]
+        + ar5["scope3_3_td_losses_kgco2e"]
+        + ar5["scope3_13_market_kgco2e"]
     )
     assert any("ESRS" in use for use in ar6["used_by"])
     assert any("GHGRP" in use for use in ar5["used_by"])

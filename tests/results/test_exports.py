@@ -185,8 +185,20 @@ def test_esrs_ifrs_line_items_name_their_gwp_set(results, docs) -> None:
         r["scope1_kgco2e"]["total"]
         + r["scope2_location_kgco2e"]["total"]
         + r["scope3_3_td_losses_kgco2e"]["total"]
+        + r["scope3_13_location_kgco2e"]["total"]
     ) / 1000
     assert items["e1_6_total_location"]["value"] == pytest.approx(total_lb)
+    # the demo's triple-net tenant: out of Scope 2, in category 13, on each basis
+    cat13 = r["scope3_13_leased_assets"]
+    assert items["e1_6_scope3_cat13_location"]["value"] == pytest.approx(
+        cat13["location_kgco2e"] / 1000
+    )
+    assert items["e1_6_scope3_cat13_market"]["value"] == pytest.approx(
+        cat13["market_kgco2e"] / 1000
+    )
+    assert items["e1_6_scope2_location"]["value"] == pytest.approx(
+        (cat13["site_scope2_location_kgco2e"] - cat13["location_kgco2e"]) / 1000
+    )
     assert items["e1_6_scope2_market"]["reference"] == "E1-6 para 49(b)"
     assert items["s2_29a_scope2_location"]["value"] == pytest.approx(
         r["scope2_location_kgco2e"]["total"] / 1000

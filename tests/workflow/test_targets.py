@@ -27,7 +27,8 @@ def test_the_demo_tracker_sums_the_months_to_the_period(demo_data, demo_july) ->
     assert block["available"] is True and block["skipped"] == []
     base, year = block["years"]
     assert base["source"] == "declared" and base["location_kgco2e"] == pytest.approx(246e6)
-    # each month by itself through the pipeline, summed independently of the tracker
+    # each month by itself through the pipeline, summed independently of the tracker (the
+    # operator's Scope 2: the triple-net tenant-2 is its Scope 3 category 13)
     totals = [workload_totals(demo_data.run(m)) for m in months]
     lb = sum(t["scope2_location_kgco2e"]["total"] for t in totals)
     kwh = sum(t["energy_kwh"]["total"] for t in totals)

@@ -88,9 +88,10 @@ def test_figures_hold_together(written) -> None:
         .pint.to("g CO2e/kWh")
         .pint.magnitude
     )
-    assert r["scope2_location_kgco2e"]["total"] == pytest.approx(
-        float((hourly * ef).sum()) / 1000, rel=1e-12
-    )
+    # the site's figure: the operator's Scope 2 plus the tenant in Scope 3 cat. 13 (§1.1)
+    assert r["scope2_location_kgco2e"]["total"] + r["scope3_13_location_kgco2e"][
+        "total"
+    ] == pytest.approx(float((hourly * ef).sum()) / 1000, rel=1e-12)
     overhead = r["energy_kwh"]["total"] - r["it_energy_kwh"]["total"]
     assert r["overhead_energy_kwh"]["total"] == pytest.approx(overhead, rel=1e-9)
     gap = next(m for m in r["quality"]["meters"] if m["id"] == "OFFICE")

@@ -104,6 +104,8 @@ _S1, _S2L, _S2M, _S3 = (
     "scope2_market_kgco2e.total",
     "scope3_3_td_losses_kgco2e.total",
 )
+# Scope 3 category 13: tenants holding operational control (docs/methodology.md §1.1)
+_S13L, _S13M = "scope3_13_location_kgco2e.total", "scope3_13_market_kgco2e.total"
 _INSTRUMENTS = tuple(
     f"market_based.coverage_mwh.annual.{k}"
     for k in ("certificate", "ppa", "green_tariff", "supplier_factor")
@@ -180,27 +182,46 @@ _SPECS: tuple[_Spec, ...] = (
         "e1_6_scope3",
         "ESRS E1",
         "gross Scope 3 GHG emissions (categories computed)",
-        (_S3,),
+        (_S3, _S13L),
         "t CO2e",
-        basis="category 3(c), T&D losses of purchased electricity, only",
+        basis="category 3(c), T&D losses of purchased electricity, and category 13, "
+        "downstream leased assets (tenants holding operational control of their space; "
+        "location-based, the market-based figure in e1_6_scope3_cat13_market)",
+    ),
+    _Spec(
+        "e1_6_scope3_cat13_location",
+        "ESRS E1",
+        "Scope 3 category 13, downstream leased assets, location-based",
+        (_S13L,),
+        "t CO2e",
+        basis="tenants holding operational control of their space: their location-based "
+        "Scope 2, outside the operator's Scope 2 (operational-control approach)",
+    ),
+    _Spec(
+        "e1_6_scope3_cat13_market",
+        "ESRS E1",
+        "Scope 3 category 13, downstream leased assets, market-based",
+        (_S13M,),
+        "t CO2e",
+        basis="the same tenants' market-based Scope 2 (annual matching)",
     ),
     _Spec(
         "e1_6_total_location",
         "ESRS E1",
         "total GHG emissions, location-based",
-        (_S1, _S2L, _S3),
+        (_S1, _S2L, _S3, _S13L),
         "t CO2e",
         ref="E1-6 para 52(a)",
-        basis="Scope 1 + Scope 2 location-based + Scope 3 category 3(c)",
+        basis="Scope 1 + Scope 2 location-based + Scope 3 categories 3(c) and 13 (location-based)",
     ),
     _Spec(
         "e1_6_total_market",
         "ESRS E1",
         "total GHG emissions, market-based",
-        (_S1, _S2M, _S3),
+        (_S1, _S2M, _S3, _S13M),
         "t CO2e",
         ref="E1-6 para 52(b)",
-        basis="Scope 1 + Scope 2 market-based + Scope 3 category 3(c)",
+        basis="Scope 1 + Scope 2 market-based + Scope 3 categories 3(c) and 13 (market-based)",
     ),
     _Spec(
         "e1_6_contractual_instruments",
@@ -258,9 +279,10 @@ _SPECS: tuple[_Spec, ...] = (
         "s2_29a_scope3",
         "IFRS S2",
         "absolute gross Scope 3 (categories included)",
-        (_S3,),
+        (_S3, _S13L),
         "t CO2e",
-        basis="category 3(c) only; other categories are outside carbon's boundary",
+        basis="category 3(c) and category 13 (downstream leased assets, location-based); "
+        "other categories are outside carbon's boundary",
     ),
     _Spec(
         "s2_29a_measurement",

@@ -41,6 +41,13 @@ _SCOPE3_REFS = (
     ("gri", "GRI 305-3"),
     ("cdp", "7.8"),
 )
+_SCOPE3_13_REFS = (
+    ("ghg", "Scope 3 Standard, category 13"),
+    ("esrs", "E1-6 para 51"),
+    ("ifrs", "29(a)(i), 29(a)(vi)"),
+    ("gri", "GRI 305-3"),
+    ("cdp", "7.8"),
+)
 
 
 def _per_workload(
@@ -429,6 +436,50 @@ _OTHER_SCOPES = (
         "Scope 3 category 3",
         "category 3 as reported: part (c) only",
         csv="scope3_cat3",
+    ),
+    Field(
+        "scope3_13_location_kgco2e.total",
+        KG,
+        "Scope 3 category 13, downstream leased assets (location-based)",
+        "the location-based Scope 2 of tenants holding operational control of their space, "
+        "moved out of the operator's Scope 2 under the operational-control approach",
+        refs=_SCOPE3_13_REFS,
+        csv="scope3_13_location",
+    ),
+    *_per_workload(
+        "scope3_13_location_kgco2e",
+        KG,
+        "Scope 3 category 13 location-based by workload",
+        "the moved tenants' location-based Scope 2, by their workload",
+        "scope3_13_location",
+    ),
+    Field(
+        "scope3_13_market_kgco2e.total",
+        KG,
+        "Scope 3 category 13, downstream leased assets (market-based)",
+        "the market-based Scope 2 (annual matching) of tenants holding operational control "
+        "of their space, moved out of the operator's Scope 2",
+        refs=_SCOPE3_13_REFS,
+        csv="scope3_13_market",
+    ),
+    *_per_workload(
+        "scope3_13_market_kgco2e",
+        KG,
+        "Scope 3 category 13 market-based by workload",
+        "the moved tenants' market-based Scope 2 (annual matching), by their workload",
+        "scope3_13_market",
+    ),
+    *_per_workload(
+        "scope3_13_market_hourly_matching_kgco2e",
+        KG,
+        "Scope 3 category 13 market-based, hourly matching, by workload",
+        "the moved tenants' market-based Scope 2 under hourly matching (memo)",
+    ),
+    Field(
+        "scope3_13_leased_assets.energy_kwh",
+        KWH,
+        "Energy of tenants in Scope 3 category 13",
+        "facility energy of the moved tenants (still in site energy)",
     ),
     Field(
         "scope3_cat3_kgco2e.td_losses",
