@@ -321,9 +321,9 @@ def _cli_lines(doc: dict[str, object]) -> list[str]:
             f"{name}: `{r['command']}` (interpreter start and imports included); wrote "
             f"{w['files']} files, {w['bytes'] / 1e6:.1f} MB, {w['ledger_rows']} ledger rows "
             f"(per site: {', '.join(w['files_per_site'])}; missing: {missing}); "
-            f"peak RSS of the process tree {r['peak_rss_gib']:.2f} GiB (sum of the "
-            f"{r['processes']} Python processes' own peaks; largest sampled sum "
-            f"{r['peak_rss_sampled_sum_gib']:.2f} GiB, largest process "
+            f"peak RSS of the process tree {r['peak_rss_gib']:.2f} GiB (largest sum of the "
+            f"live Python processes' own peaks, {r['processes']} processes in all; largest "
+            f"sampled sum of RSS {r['peak_rss_sampled_sum_gib']:.2f} GiB, largest process "
             f"{r['largest_process_peak_gib']:.2f} GiB; {r['other_processes']} short-lived "
             f"tools (ldconfig, gcc, ld) apart)",
         ]

@@ -14,12 +14,14 @@ versions write ledger rows, and a second run into the same folder would need ``-
 Peak RSS of the whole process tree: a thread samples the command's process and all its
 descendants (pool workers, the LocalCluster's nanny and worker processes) every 20 ms, keeping
 each process's own high-water mark (``VmHWM``, exact even between samples while the process
-lives) and the largest sum of current RSS seen in one sample. ``peak_rss_gib`` is the sum of the
-Python processes' high-water marks (the command, its pool or dask workers), an upper bound on
-the tree's peak as for ``carbon_pool``; the sampled sum is a lower bound. Short-lived tools the
-processes run (``ctypes.util.find_library`` runs ``ldconfig``, ``gcc`` and ``ld``) are counted
-apart (``other_processes``, ``other_largest_peak_gib``). A process born and gone between two
-samples is missed.
+lives). ``peak_rss_gib`` is the largest sum, over one sample, of the high-water marks of the
+Python processes then alive (the command, its pool or dask workers): an upper bound on the
+tree's peak, as for ``carbon_pool``, that does not add up processes which never ran at the
+same time; ``peak_rss_sampled_sum_gib``, the largest sum of current RSS in one sample, is a
+lower bound. Short-lived tools the processes run (``ctypes.util.find_library`` runs
+``ldconfig``, ``gcc`` and ``ld``), and the forks that start them, are counted apart
+(``other_processes``): a process counts once it has been a Python process in two samples. A
+process born and gone between two samples is missed.
 """
 
 from __future__ import annotations
@@ -59,14 +61,13 @@ def _status_kib(pid: int) -> tuple[int, int]:
     return hwm, rss
 
 
-def _is_python(pid: int) -> bool:
-    """Is `pid` a Python interpreter (carbon's own processes), not a tool it runs?"""
+def _command(pid: int) -> str:
+    """The command line of `pid` ("" once it is gone)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            first = f.read().split(b"\0")[0].decode(errors="replace")
+            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
-        return False
-    return "python" in Path(first).name
+        return ""
 
 
 def _children(pid: int) -> list[int]:
@@ -98,21 +99,33 @@ class TreeMemory:
         self.every = every
         self.hwm_kib: dict[int, int] = {}
         self.python: dict[int, bool] = {}
+        self.python_samples: dict[int, int] = {}
+        self.commands: dict[int, str] = {}
         self.max_sum_rss_kib = 0
+        self.max_sum_hwm_kib = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
-        total = 0
+        total = high = 0
         for pid in [self.pid, *_children(self.pid)]:
             hwm, rss = _status_kib(pid)
-            if pid not in self.python:
-                self.python[pid] = _is_python(pid)
+            command = _command(pid)
+            is_python = "python" in command.split(" ")[0].rsplit("/")[-1]
+            self.python_samples[pid] = self.python_samples.get(pid, 0) + is_python
+            self.python[pid] = is_python
+            # a fork on its way to exec a tool shows its parent's command for a moment:
+            # a process counts once it has been Python in two samples
+            if not is_python or self.python_samples[pid] < 2:
+                continue
+            self.commands[pid] = command
             if hwm:
                 self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
             total += rss
+            high += hwm
         self.max_sum_rss_kib = max(self.max_sum_rss_kib, total)
+        self.max_sum_hwm_kib = max(self.max_sum_hwm_kib, high)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -123,15 +136,16 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
         gib = 2**20  # kB per GiB
-        python = [v for pid, v in self.hwm_kib.items() if self.python.get(pid)]
-        other = [v for pid, v in self.hwm_kib.items() if not self.python.get(pid)]
         return {
-            "peak_rss_gib": sum(python) / gib,
+            "peak_rss_gib": self.max_sum_hwm_kib / gib,
             "peak_rss_sampled_sum_gib": self.max_sum_rss_kib / gib,
-            "largest_process_peak_gib": max(python, default=0) / gib,
-            "processes": len(python),
-            "other_processes": len(other),
-            "other_largest_peak_gib": max(other, default=0) / gib,
+            "sum_of_process_peaks_gib": sum(self.hwm_kib.values()) / gib,
+            "largest_process_peak_gib": max(self.hwm_kib.values(), default=0) / gib,
+            "processes": len(self.hwm_kib),
+            "python_processes": sorted(
+                self.commands[pid][:80] for pid in self.hwm_kib if pid in self.commands
+            ),
+            "other_processes": len(self.python) - len(self.hwm_kib),
         }
 
 
