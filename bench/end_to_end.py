@@ -269,3 +269,37 @@ def cli_commands() -> dict[str, object]:
         "seconds": help_["seconds"] + demo["seconds"] + verify["seconds"],
         "peak_rss_gib": max(demo["peak_rss_gib"], verify["peak_rss_gib"]),
     }
+
+
+def _noop(i: int) -> int:
+    return i
+
+
+def _site_sized_result(i: int) -> dict[str, object]:
+    # what a site task returns to the client: a summary row and a few kB of figures
+    return {"row": [f"s{i:03d}", "ok", 1.0, 2.0, 3.0], "figures": b"x" * 20_000}
+
+
+def dask_overhead(workers: int = 2, tasks: int = 1000) -> dict[str, float]:
+    """Seconds a LocalCluster of `workers` processes takes to start and to stop, and its
+    overhead per task (no-op tasks, and tasks returning a site-sized result), for the
+    README's "Scale on paper": ``python -c "from bench.end_to_end import dask_overhead;
+    print(dask_overhead())"``."""
+    from dask.distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)
+    t1 = time.perf_counter()
+    out = {"start_seconds": t1 - t0}
+    for name, fn in (("noop", _noop), ("site_sized_result", _site_sized_result)):
+        start = time.perf_counter()
+        client.gather(client.map(fn, range(tasks), pure=False))
+        out[f"{name}_ms_per_task"] = (time.perf_counter() - start) / tasks * 1e3
+    start = time.perf_counter()
+    client.close()
+    cluster.close()
+    out["stop_seconds"] = time.perf_counter() - start
+    return out

@@ -16,7 +16,6 @@ import argparse
 import cProfile
 import io
 import pstats
-import runpy
 import sys
 import time
 
@@ -24,7 +23,11 @@ __all__ = ["STAGES", "profile_command", "stage_table"]
 
 #: label -> (a piece of the file's path, function name): the calls whose cumulative time is shown
 STAGES: dict[str, tuple[str, str]] = {
-    "import carbon.cli (and what it imports at start)": ("bench/profile.py", "_import_cli"),
+    "import carbon.cli (at start)": ("bench/profile.py", "_import_cli"),
+    "every import (at start and lazy, inside the stages too)": (
+        "importlib._bootstrap",
+        "_find_and_load",
+    ),
     "run_period (the accounting)": ("carbon/analysis/period.py", "run_period"),
     "compute_demo (demo inputs + run_period)": ("carbon/workflow/demo.py", "compute_demo"),
     "build_results": ("carbon/results/document.py", "build_results"),
@@ -45,7 +48,12 @@ STAGES: dict[str, tuple[str, str]] = {
     ),
     "WeasyPrint layout": ("weasyprint/layout/__init__.py", "layout_document"),
     "WeasyPrint HTML/CSS parse + style": ("weasyprint/document.py", "_build_layout_context"),
-    "WeasyPrint PDF writing (fonts, streams)": ("weasyprint/document.py", "write_pdf"),
+    "WeasyPrint PDF writing (painting, fonts, streams)": ("weasyprint/document.py", "write_pdf"),
+    "WeasyPrint painting pages (text, SVG charts)": ("weasyprint/document.py", "paint"),
+    "WeasyPrint fonts dictionary (subset + embed)": (
+        "weasyprint/pdf/fonts.py",
+        "build_fonts_dictionary",
+    ),
     "font subsetting, fontTools": ("weasyprint/pdf/fonts.py", "_fonttools_subset"),
     "font subsetting, HarfBuzz": ("weasyprint/pdf/fonts.py", "_harfbuzz_subset"),
     "matplotlib savefig (charts)": ("matplotlib/figure.py", "savefig"),
@@ -66,10 +74,10 @@ def profile_command(args: list[str]) -> tuple[float, cProfile.Profile]:
     start = time.perf_counter()
     profiler.enable()
     try:
-        _import_cli()
+        cli = _import_cli()
         sys.argv = ["carbon", *args]
         try:
-            runpy.run_module("carbon.cli", run_name="__main__", alter_sys=True)
+            cli.main()
         except SystemExit as done:
             if done.code not in (0, None):
                 raise
