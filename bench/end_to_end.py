@@ -188,9 +188,10 @@ def _written(out: Path, site_ids: list[str], label: str) -> dict[str, object]:
         for name in SITE_FILES
         if not (out / s / label / "v1" / name).is_file()
     ]
+    folders = {s: out / s / label / "v1" for s in site_ids}
     per_site = {
-        s: sorted(str(p.relative_to(out / s / label / "v1")) for p in files if p.parts[-4] == s)
-        for s in site_ids
+        s: sorted(str(p.relative_to(f)) for p in files if p.is_relative_to(f))
+        for s, f in folders.items()
     }
     return {
         "files": len(files),
