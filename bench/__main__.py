@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.cli_fleet import cli_fleet
 from bench.fleet import FleetSpec, cached, generate
 from bench.paths import compare, pool_workers, readings_in_memory_bytes
+from bench.targets import targets
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -35,6 +37,8 @@ ORDER = (
     "duckdb",
     "naive_pandas",
     "carbon_dask",
+    "end_to_end",
+    "fleet_dask",
 )
 #: run by default (carbon_dask only with --scheduler or --dask; carbon_pool with --paths: it
 #: takes as long as carbon again, plus starting its workers, for every repeat)
@@ -44,18 +48,6 @@ DEFAULT_PATHS = tuple(p for p in ORDER if p not in ("carbon_pool", "carbon_dask"
 NAIVE_BYTES_PER_READING = 300
 #: carbon's per-site peak, bytes per reading of one site (measured here: about 430 B)
 CARBON_BYTES_PER_SITE_READING = 500
-
-TARGETS = {
-    "carbon_vs_floor": "carbon full path <= 1.5 x the floor",
-    "carbon_vs_duckdb": "carbon faster than the best DuckDB formulation",
-    "carbon_pool_vs_floor": "carbon on 2 worker processes (--workers 2) <= 1.5 x the floor",
-    "carbon_pool_vs_duckdb": "carbon on 2 worker processes faster than DuckDB (2 threads)",
-    "carbon_pool_vs_naive": "carbon on 2 worker processes >= 30 x faster than naive pandas",
-    "carbon_vs_naive": "carbon >= 30 x faster than naive pandas",
-    "carbon_rss": "carbon peak RSS (above imports) <= 2 x the in-memory size of the readings "
-    "it holds (one site)",
-    "pdf": "PDF <= 0.2 s per page",
-}
 
 
 def _log(text: str) -> None:
@@ -145,6 +137,27 @@ def _measure(args: list[str], repeat: int, budget: float) -> dict[str, object]:
     return out
 
 
+def _measure_cli(repeat: int, budget: float) -> dict[str, object]:
+    """The CLI commands' figures: the min of each over up to `repeat` fresh runs."""
+    runs = []
+    spent = 0.0
+    for i in range(repeat):
+        if runs and spent > budget:
+            break
+        _log(f"  cli run {i + 1}/{repeat} ...")
+        start = time.perf_counter()
+        runs.append(_child(["cli"]))
+        spent += time.perf_counter() - start
+    out: dict[str, object] = {"runs": len(runs)}
+    for key in ("help_seconds", "demo_seconds", "verify_seconds"):
+        out[key] = min(r[key] for r in runs)
+        out[f"{key}_all"] = [r[key] for r in runs]
+    # verify against the demo of the same run, the smallest such ratio
+    out["verify_over_demo"] = min(r["verify_over_demo"] for r in runs)
+    out["peak_rss_gib"] = max(r["peak_rss_gib"] for r in runs)
+    return out
+
+
 def _totals(result: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(result["totals"]).set_index(["site", "workload"]).sort_index()
 
@@ -167,7 +180,7 @@ def _skip_reason(name: str, spec: FleetSpec, available: int, naive: str) -> str 
         need = CARBON_BYTES_PER_SITE_READING * n / spec.sites
         if need > 0.6 * available:
             return f"not run: one site needs about {need / 2**30:.1f} GiB"
-    if name == "carbon_pool":
+    if name in ("carbon_pool", "end_to_end", "fleet_dask"):
         need = CARBON_BYTES_PER_SITE_READING * n / spec.sites * pool_workers()
         if need > 0.6 * available:
             return f"not run: its workers need about {need / 2**30:.1f} GiB"
@@ -216,6 +229,7 @@ def run(
     pdf: bool,
     carbon_sites: int | None,
     naive: str,
+    cli: bool = True,
 ) -> dict[str, object]:
     machine = _machine()
     start = time.perf_counter()
@@ -248,6 +262,11 @@ def run(
     }
     results: dict[str, dict[str, object]] = doc["paths"]
     available = _mem_available()
+    if {"end_to_end", "fleet_dask"} & set(paths):
+        start = time.perf_counter()
+        fleet_toml = cli_fleet(fleet)  # cached with the fleet
+        doc["fleet"]["cli_fleet"] = str(fleet_toml)
+        _log(f"CLI form {fleet_toml} ({time.perf_counter() - start:.1f} s)")
     for name in [p for p in ORDER if p in paths]:
         args = [name, str(fleet.root)]
         skipped = _skip_reason(name, spec, available, naive)
@@ -276,6 +295,9 @@ def run(
     if pdf:
         _log("pdf:")
         doc["pdf"] = _measure(["pdf"], repeat, budget)
+    if cli:
+        _log("cli (carbon --help, demo, verify):")
+        doc["cli"] = _measure_cli(repeat, budget)
     doc["machine"]["load_average_after"] = list(os.getloadavg())
     doc["targets"] = targets(doc)
     if tmp is not None:
@@ -285,53 +307,35 @@ def run(
     return doc
 
 
-def _speed_targets(name: str, seconds: float, paths: dict) -> dict[str, dict[str, object]]:
-    """`name`'s min seconds against the floor (<= 1.5 x), DuckDB (< 1 x) and naive pandas
-    (>= 30 x faster), for the references this run measured."""
-    out: dict[str, dict[str, object]] = {}
-    if "floor" in paths:
-        ratio = seconds / paths["floor"]["seconds_min"]
-        out[f"{name}_vs_floor"] = {"value": ratio, "target": 1.5, "met": ratio <= 1.5}
-    if "duckdb" in paths:
-        ratio = seconds / paths["duckdb"]["seconds_min"]
-        out[f"{name}_vs_duckdb"] = {"value": ratio, "target": 1.0, "met": ratio < 1.0}
-    if "naive_pandas" in paths:
-        ratio = paths["naive_pandas"]["seconds_min"] / seconds
-        out[f"{name}_vs_naive"] = {"value": ratio, "target": 30.0, "met": ratio >= 30.0}
-    return out
-
-
-def targets(doc: dict[str, object]) -> dict[str, dict[str, object]]:
-    """Met or missed, by how much (ratios on min seconds of one run of this tool)."""
-    paths = doc["paths"]
-    out: dict[str, dict[str, object]] = {}
-    carbon = paths.get("carbon")
-    if carbon:
-        c = carbon.get("extrapolated", {}).get("seconds_min", carbon["seconds_min"])
-        out.update(_speed_targets("carbon", c, paths))
-        # carbon holds one site at a time: judge its peak above the imports against one
-        # site's readings (the fleet-wide ratio is met by any per-site loop, however wasteful)
-        ratio = carbon["work_rss_over_site_readings"]
-        out["carbon_rss"] = {
-            "value": ratio,
-            "target": 2.0,
-            "met": ratio <= 2.0,
-            "fleet_wide": carbon["peak_rss_over_readings"],
-        }
-    pool = paths.get("carbon_pool")
-    if pool:  # carbon on both cores: `carbon report --fleet --workers 2`'s way of running
-        out.update(_speed_targets("carbon_pool", pool["seconds_min"], paths))
-    if "pdf" in doc:
-        value = doc["pdf"]["seconds_per_page_render"]
-        out["pdf"] = {
-            "value": value,
-            "target": 0.2,
-            "met": value <= 0.2,
-            "report_seconds_per_page": doc["pdf"]["seconds_per_page_report"],
-        }
-    for key, entry in out.items():
-        entry["what"] = TARGETS[key]
-    return out
+def _cli_lines(doc: dict[str, object]) -> list[str]:
+    """What the CLI paths wrote and the CLI commands' times."""
+    lines: list[str] = []
+    for name in ("end_to_end", "fleet_dask"):
+        r = doc["paths"].get(name)
+        if not r:
+            continue
+        w = r["written"]
+        missing = ", ".join(w["missing"]) or "none"
+        lines += [
+            "",
+            f"{name}: `{r['command']}` (interpreter start and imports included); wrote "
+            f"{w['files']} files, {w['bytes'] / 1e6:.1f} MB, {w['ledger_rows']} ledger rows "
+            f"(per site: {', '.join(w['files_per_site'])}; missing: {missing}); "
+            f"peak RSS of the process tree {r['peak_rss_gib']:.2f} GiB (largest sum of the "
+            f"live Python processes' own peaks, {r['processes']} processes in all; largest "
+            f"sampled sum of RSS {r['peak_rss_sampled_sum_gib']:.2f} GiB, largest process "
+            f"{r['largest_process_peak_gib']:.2f} GiB; {r['other_processes']} short-lived "
+            f"tools (ldconfig, gcc, ld) apart)",
+        ]
+    if "cli" in doc:
+        c = doc["cli"]
+        lines += [
+            "",
+            f"CLI (fresh processes, min of {c['runs']}): carbon --help {c['help_seconds']:.2f} s, "
+            f"carbon demo {c['demo_seconds']:.2f} s, carbon verify (recomputing) "
+            f"{c['verify_seconds']:.2f} s = {c['verify_over_demo']:.2f} x demo",
+        ]
+    return lines
 
 
 def table(doc: dict[str, object]) -> str:
@@ -367,7 +371,9 @@ def table(doc: dict[str, object]) -> str:
         seconds = f"{r['seconds_min']:.2f} / {r['seconds_median']:.2f} ({r['runs']})"
         extra = r.get("extrapolated")
         label = name
-        if r.get("workers"):
+        if name == "fleet_dask":
+            label += f" (LocalCluster of {r['workers']} worker processes, RSS summed)"
+        elif r.get("workers"):
             label += f" ({r['workers']} processes, RSS summed)"
         if extra:
             seconds += f"; **extrapolated** to {spec['sites']} sites: {extra['seconds_min']:.1f}"
@@ -391,6 +397,7 @@ def table(doc: dict[str, object]) -> str:
             f"{p['seconds_per_page_report']:.3f} s/page; {stages} (first run); "
             f"total min/median {p['seconds_min']:.2f} / {p['seconds_median']:.2f} s",
         ]
+    lines += _cli_lines(doc)
     for name in ("carbon", "carbon_pool", "carbon_dask"):
         if name in doc["paths"]:
             stages = doc["paths"][name]["stages"]
@@ -453,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-pdf", action="store_true", help="skip the report rendering figure")
     parser.add_argument(
+        "--no-cli",
+        action="store_true",
+        help="skip timing carbon --help, carbon demo and carbon verify (the CLI targets)",
+    )
+    parser.add_argument(
         "--no-cache", action="store_true", help="generate into a temporary folder, not bench/.cache"
     )
     parser.add_argument(
@@ -472,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         fields = {"sites": 80}
         args.scheduler = args.scheduler or "threads"
         args.paths = args.paths or "carbon_dask"
-        args.repeat, args.no_pdf = 1, True
+        args.repeat, args.no_pdf, args.no_cli = 1, True, True
     for name in ("sites", "meters", "days", "interval", "seed"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
@@ -494,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         pdf=not args.no_pdf,
         carbon_sites=args.carbon_sites,
         naive=args.naive,
+        cli=not args.no_cli,
     )
     if args.json:
         print(json.dumps(doc, indent=2, default=str))

@@ -1,5 +1,8 @@
 """One measurement in a fresh process: ``python -m bench.child PATH ROOT [SITE ...]``.
 
+``end_to_end``, ``fleet_dask`` and ``cli`` time carbon's CLI in a process of its own
+(:mod:`bench.end_to_end`); this process only starts it and samples its memory.
+
 Prints one JSON document on stdout (the last line). The heavy imports a path needs are
 done before the clock starts and before the baseline RSS is read, so the figures are the
 work on the readings, not interpreter start-up (reported separately as ``import_seconds``).
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 from bench.measure import peak_rss_gib
 from bench.preload import preload
@@ -118,6 +122,17 @@ def main(argv: list[str]) -> int:
     import_seconds = preload(name)
     if name == "pdf":
         out = pdf()
+    elif name in ("end_to_end", "fleet_dask"):
+        from bench.end_to_end import run_fleet_report
+        from bench.paths import pool_workers
+
+        scheduler = "local" if name == "fleet_dask" else None
+        out = run_fleet_report(Path(argv[1]), workers=pool_workers(), scheduler=scheduler)
+        out["path"] = name
+    elif name == "cli":
+        from bench.end_to_end import cli_commands
+
+        out = cli_commands()
     else:
         from bench.paths import run
 
