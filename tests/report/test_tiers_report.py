@@ -19,8 +19,13 @@ def test_the_demo_prices_every_hour_on_its_hourly_source(demo_july) -> None:
     ]
     hourly = context["rows"][0]
     assert hourly["intervals"] == 744 and hourly["share_pct"] == pytest.approx(100.0)
-    # the table's total is the location-based total, in tonnes
-    assert context["total_t"] == pytest.approx(results["scope2_location_kgco2e"]["total"] / 1000)
+    # the table prices the site's whole metered energy: the operator's location-based Scope 2
+    # plus the tenant that holds operational control of its space (Scope 3 cat. 13), in tonnes
+    site_kg = (
+        results["scope2_location_kgco2e"]["total"] + results["scope3_13_location_kgco2e"]["total"]
+    )
+    assert results["scope3_13_location_kgco2e"]["total"] > 0
+    assert context["total_t"] == pytest.approx(site_kg / 1000)
     assert block["total_mwh"] == pytest.approx(results["energy_kwh"]["total"] / 1000)
     assert context["rows"][1]["sources"].startswith("none: no source of this tier")
     assert "egrid" in context["rows"][2]["sources"]
