@@ -16,10 +16,15 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from carbon.analysis.period import PeriodOutcome
+from carbon.core.flags import Flag
+from carbon.core.lineage import GridTable, InputRecord
+from carbon.core.units import parse_unit
+from carbon.ingest.grid_table import GridIntensity, grid_from_table
 from carbon.results.document import ReportMeta, build_results
 from carbon.site.load import site_from_dict
 from carbon.site.model import SiteConfig
@@ -112,6 +117,42 @@ def tiny_site(**overrides: object) -> SiteConfig:
     }
     data.update(overrides)
     return site_from_dict(data)
+
+
+def flat_grid(
+    name: str,
+    stamps: pd.DatetimeIndex,
+    value: float,
+    missing: slice | np.ndarray,
+    step: str = "1h",
+) -> GridIntensity:
+    """A grid source of `value` g CO2e/kWh on `stamps` (tz-naive UTC interval starts, `step`
+    apart), with the intervals `missing` selects flagged SOURCE_MISSING (value NaN)."""
+    values = np.full(len(stamps), value)
+    flags = np.full(len(stamps), int(Flag.MEASURED), dtype=np.int8)
+    values[missing] = np.nan
+    flags[missing] = int(Flag.SOURCE_MISSING)
+    frame = pd.DataFrame(
+        {
+            "interval_start": stamps.tz_localize("UTC"),
+            "value": values,
+            "flag": flags,
+            "line": np.arange(2, len(stamps) + 2, dtype=np.int64),
+        }
+    )
+    return grid_from_table(
+        GridTable(
+            frame=frame,
+            unit=parse_unit("g CO2e/kWh"),
+            region="TEST",
+            gas="CO2e",
+            basis="direct",
+            kind="average",
+            resolution=pd.Timedelta(step),
+            record=InputRecord(name, "00" * 32, len(frame), None, None, "grid"),
+            meta={},
+        )
+    )
 
 
 def long_frame(

@@ -11,46 +11,17 @@ import pandas as pd
 import pytest
 
 from carbon.analysis.period import run_period
-from carbon.core.flags import Flag
-from carbon.core.lineage import GridTable, InputRecord
 from carbon.core.period import month
-from carbon.core.units import parse_unit
-from carbon.ingest.grid_table import grid_from_table
 from carbon.ingest.meters_long import read_long_frame
 from carbon.quality.align import build_cube
 from carbon.results.document import ReportMeta, build_results
-from tests.conftest import long_frame, tiny_site
+from tests.conftest import flat_grid, long_frame, tiny_site
 
 JANUARY = pd.date_range("2025-01-01", periods=744, freq="h")
 FIVE = pd.Timedelta(minutes=5)
 
 
-def _grid(name: str, stamps: pd.DatetimeIndex, value: float, missing: np.ndarray, step: str):
-    values = np.full(len(stamps), value)
-    flags = np.full(len(stamps), int(Flag.MEASURED), dtype=np.int8)
-    values[missing] = np.nan
-    flags[missing] = int(Flag.SOURCE_MISSING)
-    frame = pd.DataFrame(
-        {
-            "interval_start": stamps.tz_localize("UTC"),
-            "value": values,
-            "flag": flags,
-            "line": np.arange(2, len(stamps) + 2, dtype=np.int64),
-        }
-    )
-    return grid_from_table(
-        GridTable(
-            frame=frame,
-            unit=parse_unit("g CO2e/kWh"),
-            region="TEST",
-            gas="CO2e",
-            basis="direct",
-            kind="average",
-            resolution=pd.Timedelta(step),
-            record=InputRecord(name, "00" * 32, len(frame), None, None, "grid"),
-            meta={},
-        )
-    )
+_grid = flat_grid
 
 
 @pytest.fixture(scope="module")
