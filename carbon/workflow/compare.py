@@ -39,9 +39,10 @@ from carbon.pivot.uncertainty import (
     operator_location_bands,
     propagate,
 )
-from carbon.results.document import ReportMeta, build_results, workload_totals
+from carbon.results.document import ReportMeta, build_results
 from carbon.results.statements import statements_block
 from carbon.workflow.inputs import SiteData
+from carbon.workflow.months import MonthRuns
 from carbon.workflow.targets import sbti_block
 
 __all__ = [
@@ -337,11 +338,14 @@ def trend(
     results: dict[str, Any],
     months: int = TREND_MONTHS,
     baseline: tuple[str, dict[str, Any]] | None = None,
+    runs: MonthRuns | None = None,
 ) -> dict[str, Any]:
     """Per-workload energy and Scope 2 of each whole month up to the period (at most `months`).
 
-    `baseline` (its label and results), when it is one of the months, is not run again.
+    `baseline` (its label and results), when it is one of the months, is not run again; nor
+    is a month `runs` already holds (the target tracker's).
     """
+    runs = MonthRuns(data) if runs is None else runs
     start, _ = data.span()
     labels = _month_labels(start, outcome.period)[-months:]
     rows, skipped = [], []
@@ -353,12 +357,12 @@ def trend(
             rows.append(_trend_row(label, baseline[1]))
             continue
         try:
-            other = data.run(month(label, outcome.period.timezone))
+            # only the four blocks of a row, not the whole results document (a fifth the time)
+            totals = runs.summary(month(label, outcome.period.timezone))[0]
         except PeriodError as exc:  # e.g. a month without meter data: named, not hidden
             skipped.append({"period": label, "reason": str(exc)})
             continue
-        # only the four blocks of a row, not the whole results document (a fifth the time)
-        rows.append(_trend_row(label, workload_totals(other)))
+        rows.append(_trend_row(label, totals))
     return {
         "months": rows,
         "skipped": skipped,
@@ -377,13 +381,20 @@ def baseline_choice(data: SiteData, period: Period, spec: str | None) -> Baselin
 
 
 def baseline_blocks(
-    data: SiteData, outcome: PeriodOutcome, results: dict[str, Any], choice: BaselineChoice
+    data: SiteData,
+    outcome: PeriodOutcome,
+    results: dict[str, Any],
+    choice: BaselineChoice,
+    runs: MonthRuns | None = None,
 ) -> dict[str, Any]:
-    """``baseline``, ``decomposition``, ``counterfactual`` and ``pivot_trend`` for a baseline."""
+    """``baseline``, ``decomposition``, ``counterfactual`` and ``pivot_trend`` for a baseline.
+    `runs` receives the baseline month and serves the trend's other months."""
     base = choice.period
     if base is None:
         raise PeriodError(f"no baseline to compare with: {choice.reason}")
+    runs = MonthRuns(data) if runs is None else runs
     base_outcome = data.run(base)
+    runs.record(base_outcome)
     base_results = build_results(base_outcome, _meta(results))
     return {
         "baseline": {
@@ -398,7 +409,9 @@ def baseline_blocks(
         },
         "decomposition": decomposition_block(base_results, results),
         "counterfactual": _counterfactual(data, outcome, results),
-        "pivot_trend": trend(data, outcome, results, baseline=(base.label, base_results)),
+        "pivot_trend": trend(
+            data, outcome, results, baseline=(base.label, base_results), runs=runs
+        ),
     }
 
 
@@ -411,12 +424,16 @@ def extend_results(
     `baseline` is ``auto`` (the rule of :func:`baseline_choice`), a spec, or ``none``/None
     (no comparison).
     """
-    added = period_blocks(outcome, results, data.marginal)
-    added["sbti"] = sbti_block(data, outcome)  # the Scope 2 target tracker (or its one line)
+    runs = MonthRuns(data)  # the months before the period, each run once for all blocks
     choice = baseline_choice(data, outcome.period, baseline or NONE)
+    compared = (
+        baseline_blocks(data, outcome, results, choice, runs) if choice.period is not None else {}
+    )
+    added = period_blocks(outcome, results, data.marginal)
+    # the Scope 2 target tracker (or its one line), after the trend: its months are run
+    added["sbti"] = sbti_block(data, outcome, runs)
     added["baseline_choice"] = choice.as_dict()
-    if choice.period is not None:
-        added.update(baseline_blocks(data, outcome, results, choice))
+    added.update(compared)
     # the three statements again, now that the impact figures of this analysis exist
     added["statements"] = statements_block({**results, **added})
     return added

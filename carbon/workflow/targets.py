@@ -16,6 +16,7 @@ from carbon.analysis.targets import month_tally, no_targets_block, tracker, year
 from carbon.core.errors import PeriodError
 from carbon.core.period import Period, month
 from carbon.workflow.inputs import SiteData
+from carbon.workflow.months import MonthRuns
 
 __all__ = ["sbti_block", "tracker_months"]
 
@@ -36,24 +37,27 @@ def tracker_months(data: SiteData, base_year: int, period: Period) -> list[Perio
     return out
 
 
-def sbti_block(data: SiteData, outcome: PeriodOutcome) -> dict[str, Any]:
+def sbti_block(
+    data: SiteData, outcome: PeriodOutcome, runs: MonthRuns | None = None
+) -> dict[str, Any]:
     """The ``sbti`` block of ``results.json`` for the period of `outcome` (one line's worth,
-    ``available: false``, for a site without ``[targets]``)."""
+    ``available: false``, for a site without ``[targets]``). `runs` holds the months the
+    report computes anyway (trend, baseline), so none is run twice."""
     targets = data.site.targets
     if targets is None:
         return no_targets_block()
+    runs = MonthRuns(data) if runs is None else runs
     tallies: dict[int, list[Any]] = {}
     skipped: list[dict[str, str]] = []
     for period in tracker_months(data, targets.base_year, outcome.period):
         if period.label == outcome.period.label:
-            run = outcome
+            tally = month_tally(outcome)
         else:
             try:
-                run = data.run(period)
+                tally = runs.summary(period)[1]
             except PeriodError as exc:  # named, not hidden; the year then counts as partial
                 skipped.append({"period": period.label, "reason": str(exc)})
                 continue
-        tally = month_tally(run)
         tallies.setdefault(tally.year, []).append(tally)
     years = [year_tally(y, months) for y, months in sorted(tallies.items())]
     return tracker(targets, years, skipped)
