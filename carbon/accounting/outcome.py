@@ -136,6 +136,11 @@ class LocationFactors:
         """The rate used where the hourly source has no usable value (None: none exists)."""
         return self.subregion if self.subregion is not None else self.national
 
+    @property
+    def us_site(self) -> bool:
+        """Whether eGRID applies: only a US site has the eGRID national rate."""
+        return self.national is not None
+
 
 @dataclass(frozen=True)
 class PeriodOutcome:

@@ -109,7 +109,7 @@ def gwp_sets_block(outcome: PeriodOutcome, results: dict[str, Any]) -> dict[str,
         f"as published by {source}{note}; a series published as CO2e only cannot be "
         "recomputed under another set, so these hours carry the publisher's set in every set"
     )
-    us_site = outcome.location_factors.national is not None  # eGRID applies to US sites only
+    us_site = outcome.location_factors.us_site
     location = (
         {
             "gwp_set": f"hourly-source hours: {published}; eGRID annual-rate hours: {reporting}",

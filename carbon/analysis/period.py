@@ -318,7 +318,7 @@ def run_period(
         # c_h on the same clock hours as the load it weights (Google CFE% is hourly)
         grid_cfe=chain_cfe([grid, *more_grids], clock_load["time"], pd.Timedelta(hours=1)),
         residual_mix=residual[0],
-        us_site=factors.national is not None,
+        us_site=factors.us_site,
         tenant_load=tenants,
         standard_supply=site.standard_supply,
         timezone=site.site.timezone,

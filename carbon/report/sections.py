@@ -181,6 +181,9 @@ def _no_events(results: dict[str, Any], recorded: Mapping[str, Any]) -> str | No
 
 
 def _statement_pages(sources: Sources, context: dict[str, Any]) -> dict[str, Any]:
+    """The rows of the three statements' pages, built once for the three sections."""
+    if "statements_pages" in context:  # built by the first of the three
+        return {}
     block = sources.results.get("statements") or {}
     return {
         "statements_pages": {
@@ -235,29 +238,13 @@ SECTIONS: tuple[Section, ...] = (
         applies=_has_editions,
         new_page=True,
     ),
-    Section(
-        "physical_inventory",
-        "Physical inventory (location-based)",
-        _template("physical_inventory"),
-        _statement_pages,
-        absent=_no_statements,
-        new_page=True,
-    ),
-    Section(
-        "market_inventory",
-        "Market inventory (market-based)",
-        _template("market_inventory"),
-        _statement_pages,
-        absent=_no_statements,
-        new_page=True,
-    ),
-    Section(
-        "impact",
-        "Impact statement (outside both inventories)",
-        _template("impact"),
-        _statement_pages,
-        absent=_no_statements,
-        new_page=True,
+    *(
+        Section(key, title, _template(key), _statement_pages, absent=_no_statements, new_page=True)
+        for key, title in (
+            ("physical_inventory", "Physical inventory (location-based)"),
+            ("market_inventory", "Market inventory (market-based)"),
+            ("impact", "Impact statement (outside both inventories)"),
+        )
     ),
     Section("power", "Power by workload", _template("power"), _power),
     Section(

@@ -94,7 +94,7 @@ def location_tiers_block(outcome: PeriodOutcome) -> dict[str, Any] | None:
         return None
     total_mwh = float(np.sum(t.energy_kwh)) / 1000.0
     declared = {s.tier for s in t.sources}
-    us_site = factors.national is not None  # the eGRID national rate exists for US sites only
+    us_site = factors.us_site
     regional_why = factors.unavailable or (
         f"region {outcome.site.factor_region} has no eGRID subregion or declared annual factor"
         if us_site

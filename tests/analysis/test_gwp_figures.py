@@ -69,7 +69,7 @@ def test_egrid_fallback_hours_are_restated_per_set():
         scopes=SimpleNamespace(by_gwp_set=figures),
         site=SimpleNamespace(reporting=SimpleNamespace(gwp_set="AR6")),
         grid=SimpleNamespace(gas_note=""),
-        location_factors=SimpleNamespace(national=object()),  # a US site: eGRID hours
+        location_factors=SimpleNamespace(national=object(), us_site=True),  # a US site: eGRID hours
     )
     results = {
         "scope2_location_kgco2e": {"total": 5000.0},
