@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -226,6 +227,26 @@ def _issue_moment(context: dict) -> datetime:
 
 
 @contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration of the block.
+
+    WeasyPrint allocates hundreds of thousands of small objects while it lays a document out
+    and paints it; each allocation burst triggers a collection, and every full collection
+    walks the whole heap, including the accounting's arrays and frames that a report process
+    still holds. Measured on the demo: the disclosure took a third longer with the collector
+    running. Reference counting still frees almost everything; the few cycles WeasyPrint
+    leaves are collected once the collector is back on. Output bytes are not affected.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def _source_date_epoch(moment: datetime) -> Iterator[None]:
     """Set ``SOURCE_DATE_EPOCH`` for the duration of the block, then restore it."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
@@ -275,7 +296,7 @@ def html_to_pdf(
                 url_fetcher=fetcher,
             )
         )
-    with _source_date_epoch(moment):
+    with _source_date_epoch(moment), _collector_paused():
         try:
             document = weasyprint.HTML(
                 string=html, base_url=str(base) + os.sep, url_fetcher=fetcher
