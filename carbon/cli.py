@@ -183,6 +183,7 @@ def demo(
         reason=reason,
         baseline=baseline,
         sign_key=sign_key,
+        parallel_documents=workflow.parallel_by_default(),
     )
     output.print_summary(written.results, written.path)
     output.print_restatement(written.manifest)
@@ -304,6 +305,7 @@ def report(
         baseline=baseline,
         sign_key=sign_key,
         strict=strict,
+        parallel_documents=workflow.parallel_by_default(),
     )
     if as_json:
         typer.echo((written.path / "results.json").read_text(encoding="utf-8"), nl=False)

@@ -50,9 +50,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import jinja2
 
 __all__ = [
+    "LaidOut",
     "ReportResourceError",
     "environment",
     "html_to_pdf",
+    "lay_out",
     "make_url_fetcher",
     "render_html",
     "render_pdf",
@@ -260,6 +262,94 @@ def _source_date_epoch(moment: datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+class LaidOut:
+    """A document laid out into pages (:func:`lay_out`), not yet written as PDF.
+
+    The layout does not depend on the attachments, so the disclosure is laid out while the
+    files it embeds (the manifest hashes the side documents) are still being made;
+    :meth:`write` then paints the pages, subsets the fonts and embeds the attachments.
+    """
+
+    def __init__(self, document: Any, moment: datetime, fetcher: Any) -> None:
+        self._document = document
+        self._moment = moment
+        self._fetcher = fetcher
+
+    @property
+    def page_count(self) -> int:
+        """Number of pages of the laid-out document."""
+        return len(self._document.pages)
+
+    def write(self, attachments: dict[str, bytes] | None = None) -> bytes:
+        """The PDF/A-3b bytes, with `attachments` embedded (in name order), dated as laid out."""
+        import weasyprint
+
+        # WeasyPrint writes naive datetimes with a "Z" suffix: pass UTC wall time.
+        stamp = self._moment.astimezone(UTC).replace(tzinfo=None)
+        pdf_attachments = []
+        for name in sorted(attachments or {}):
+            data = attachments[name]
+            if not isinstance(data, bytes | bytearray):
+                raise TypeError(f"attachment {name!r} must be bytes, got {type(data).__name__}")
+            relationship, description = _ATTACHMENT_ROLES.get(name, ("Supplement", name))
+            pdf_attachments.append(
+                weasyprint.Attachment(
+                    string=bytes(data),
+                    name=name,
+                    description=description,
+                    created=stamp,
+                    modified=stamp,
+                    relationship=relationship,
+                    url_fetcher=self._fetcher,
+                )
+            )
+        with _weasyprint_errors(), _source_date_epoch(self._moment), _collector_paused():
+            return self._document.write_pdf(**_options(pdf_attachments))
+
+
+def _options(attachments: list[Any]) -> dict[str, Any]:
+    """WeasyPrint's options for both steps (layout and writing), as ``write_pdf`` passes them."""
+    import weasyprint
+
+    return {
+        **weasyprint.DEFAULT_OPTIONS,
+        "pdf_variant": PDF_VARIANT,
+        "attachments": attachments,
+        "uncompressed_pdf": False,
+    }
+
+
+@contextlib.contextmanager
+def _weasyprint_errors() -> Iterator[None]:
+    """A resource the templates may not load stops the rendering as ReportResourceError."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    try:
+        yield
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ReportResourceError):
+            raise ReportResourceError(str(cause)) from cause
+        raise ReportResourceError(str(exc)) from cause
+
+
+def lay_out(html: str, *, moment: datetime, root: Path | None = None) -> LaidOut:
+    """Lay `html` out into pages (styles, line breaking, pagination), dated `moment`.
+
+    Resources resolve against `root` (default: the templates folder) and may not leave it.
+    ``lay_out(html, ...).write(attachments)`` gives the same bytes as :func:`html_to_pdf`.
+    """
+    import weasyprint
+
+    base = (root if root is not None else templates_dir()).resolve()
+    fetcher = make_url_fetcher(base)
+    with _weasyprint_errors(), _source_date_epoch(moment), _collector_paused():
+        document = weasyprint.HTML(
+            string=html, base_url=str(base) + os.sep, url_fetcher=fetcher
+        ).render(**_options([]))
+    return LaidOut(document, moment, fetcher)
+
+
 def html_to_pdf(
     html: str,
     *,
@@ -272,45 +362,7 @@ def html_to_pdf(
     Resources resolve against `root` (default: the templates folder) and may not
     leave it. Raises :class:`ReportResourceError` if the HTML asks for anything else.
     """
-    import weasyprint
-    from weasyprint.urls import FatalURLFetchingError
-
-    base = (root if root is not None else templates_dir()).resolve()
-    fetcher = make_url_fetcher(base)
-    # WeasyPrint writes naive datetimes with a "Z" suffix: pass UTC wall time.
-    stamp = moment.astimezone(UTC).replace(tzinfo=None)
-    pdf_attachments = []
-    for name in sorted(attachments or {}):
-        data = attachments[name]
-        if not isinstance(data, bytes | bytearray):
-            raise TypeError(f"attachment {name!r} must be bytes, got {type(data).__name__}")
-        relationship, description = _ATTACHMENT_ROLES.get(name, ("Supplement", name))
-        pdf_attachments.append(
-            weasyprint.Attachment(
-                string=bytes(data),
-                name=name,
-                description=description,
-                created=stamp,
-                modified=stamp,
-                relationship=relationship,
-                url_fetcher=fetcher,
-            )
-        )
-    with _source_date_epoch(moment), _collector_paused():
-        try:
-            document = weasyprint.HTML(
-                string=html, base_url=str(base) + os.sep, url_fetcher=fetcher
-            )
-            return document.write_pdf(
-                pdf_variant=PDF_VARIANT,
-                attachments=pdf_attachments,
-                uncompressed_pdf=False,
-            )
-        except FatalURLFetchingError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, ReportResourceError):
-                raise ReportResourceError(str(cause)) from cause
-            raise ReportResourceError(str(exc)) from cause
+    return lay_out(html, moment=moment, root=root).write(attachments)
 
 
 def render_pdf(context: dict, *, attachments: dict[str, bytes] | None = None) -> bytes:

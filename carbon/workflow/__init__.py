@@ -42,6 +42,7 @@ from carbon.workflow.run import (
     run_demo_period,
     run_site_period,
 )
+from carbon.workflow.side_documents import parallel_by_default
 from carbon.workflow.trust import ledger_checkpoint, missing_folders, new_keys, repair_ledger
 from carbon.workflow.validate import Validation, validate_site
 from carbon.workflow.verify import Verification, verify_pdf
@@ -66,6 +67,7 @@ __all__ = [
     "load_fleet",
     "missing_folders",
     "new_keys",
+    "parallel_by_default",
     "parse_issue_date",
     "read_history",
     "repair_ledger",

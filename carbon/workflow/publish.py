@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -50,10 +51,8 @@ from carbon.ledger.signing import (
 )
 from carbon.pivot.baseline import AUTO
 from carbon.report.disclosure import disclosure_html, remember_rendered
-from carbon.report.operating_update import operating_update_files
-from carbon.report.render import html_to_pdf, renderer_version
+from carbon.report.render import LaidOut, lay_out, renderer_version
 from carbon.report.series import RENDER_SERIES, render_series_bytes
-from carbon.report.tenants import tenant_statements
 from carbon.results.document import (
     ReportMeta,
     build_manifest,
@@ -63,6 +62,7 @@ from carbon.results.document import (
 from carbon.results.exports import export_files
 from carbon.workflow.inputs import demo_period, demo_site_id, site_file_id
 from carbon.workflow.run import PeriodRun, run_demo_period, run_site_period
+from carbon.workflow.side_documents import side_document_worker, start_side_documents
 
 __all__ = [
     "STATUSES",
@@ -313,16 +313,14 @@ def _manifest(
     )
 
 
-def _disclosure_pdf(html: str, day: date, embedded: dict[str, bytes]) -> bytes:
-    """The disclosure PDF, dated `day`, embedding the results, the chart series, the manifest
-    and the signature (kept for ``carbon verify`` in this process, which would render the
-    same bytes)."""
+def _disclosure_pdf(laid_out: LaidOut, embedded: dict[str, bytes]) -> bytes:
+    """The laid-out disclosure written as PDF, embedding the results, the chart series, the
+    manifest and the signature (kept for ``carbon verify`` in this process, which would render
+    the same bytes)."""
     attachments = {
         name: embedded[name] for name in (*ATTACHED_FILES, SIGNATURE_FILE) if name in embedded
     }
-    pdf = html_to_pdf(
-        html, moment=datetime(day.year, day.month, day.day, tzinfo=UTC), attachments=attachments
-    )
+    pdf = laid_out.write(attachments)
     remember_rendered(attachments, pdf)
     return pdf
 
@@ -343,18 +341,19 @@ def _documents(
     day: date,
     anchor: dict[str, Any] | None = None,
     signer: Signer | None = None,
+    worker: Executor | None = None,
 ) -> _Documents:
     """Every document of a version, each made once what it depends on exists: the results,
-    the tenant statements and the operating update, the disclosure HTML, the manifest
-    (hashing all of them; with the ledger `anchor` of an issued version and, with a
-    `signer`, the key's fingerprint), its signature, and the PDF (embedding the results,
-    the chart series, the manifest and the signature)."""
+    the tenant statements and the operating update (on `worker`, a second process, when
+    given: :mod:`carbon.workflow.side_documents`), the disclosure HTML and its layout, the
+    manifest (hashing all of them; with the ledger `anchor` of an issued version and, with a
+    `signer`, the key's fingerprint), its signature, and the PDF (embedding the results, the
+    chart series, the manifest and the signature)."""
     results_files = {
         "results.json": results_json_bytes(results),
         "results.csv": results_csv_bytes(results),
     }
-    statements = tenant_statements(results)
-    update = operating_update_files(results)  # operating-update.pdf and .json
+    side_documents = start_side_documents(results, worker)
     exports = export_files(results)  # exports/mica.json, eed.json, esrs-ifrs.json
     recorded = {
         "restatement": restatement,
@@ -364,6 +363,8 @@ def _documents(
     }
     series = render_series_bytes(run.outcome.power_by_workload, run.outcome.intensity_used)
     html = _disclosure_html(results, recorded, series)
+    laid_out = lay_out(html, moment=datetime(day.year, day.month, day.day, tzinfo=UTC))
+    statements, update = side_documents()  # operating-update.pdf and .json
     hashes = {
         "rendered_html": sha256_hex(html.encode("utf-8")),
         "render_series": sha256_hex(series),
@@ -381,7 +382,7 @@ def _documents(
         signature = signature_file(signer, embedded["manifest.json"])
         embedded[SIGNATURE_FILE] = results_json_bytes(signature)
     files = {
-        "disclosure.pdf": _disclosure_pdf(html, day, embedded),
+        "disclosure.pdf": _disclosure_pdf(laid_out, embedded),
         **embedded,
         **statements,
         **update,
@@ -452,6 +453,7 @@ def write_report(
     restate: bool = False,
     reason: str | None = None,
     signer: Signer | None = None,
+    parallel_documents: bool = False,
 ) -> WrittenReport:
     """Results → manifest → PDF → an atomically written version folder and its ledger row.
 
@@ -461,7 +463,10 @@ def write_report(
     ledger index gets one more row (issued versions only; a draft is a folder only).
     Nothing already written is touched. An issued version's manifest records the ledger
     head it is chained onto (:func:`carbon.ledger.anchor.issue_anchor`); with `signer`
-    (issued versions only) the manifest is signed (:mod:`carbon.ledger.signing`).
+    (issued versions only) the manifest is signed (:mod:`carbon.ledger.signing`). With
+    `parallel_documents` the tenant statements and the operating update are made in a second
+    process while the disclosure is laid out (:mod:`carbon.workflow.side_documents`); the
+    files are the same bytes either way.
     """
     check_options(status, restate, reason)
     if signer is not None and status != "issued":
@@ -482,24 +487,25 @@ def write_report(
             status=status,
             issue_date=day,
         )
-        results = run.results(meta)
-        restatement = (
-            _restatement(
-                out,
-                site_id,
-                period.label,
-                # a restatement supersedes the latest issued version (a later draft was
-                # never published); with drafts only, the latest draft
-                max(recorded_versions(out, site_id, period.label), default=prior),
-                reason or "",
-                results,
-                run.extra_manifest,
+        with side_document_worker(parallel_documents) as worker:
+            results = run.results(meta)
+            restatement = (
+                _restatement(
+                    out,
+                    site_id,
+                    period.label,
+                    # a restatement supersedes the latest issued version (a later draft was
+                    # never published); with drafts only, the latest draft
+                    max(recorded_versions(out, site_id, period.label), default=prior),
+                    reason or "",
+                    results,
+                    run.extra_manifest,
+                )
+                if restate
+                else None
             )
-            if restate
-            else None
-        )
-        anchor = issue_anchor(ledger_path(out)) if status == "issued" else None
-        documents = _documents(run, results, restatement, day, anchor, signer)
+            anchor = issue_anchor(ledger_path(out)) if status == "issued" else None
+            documents = _documents(run, results, restatement, day, anchor, signer, worker)
         folder = version_dir(out, site_id, period.label, version)
         entry = _ledger_entry(
             run, meta, folder, out, documents, restatement, results["software_version"]
@@ -531,6 +537,7 @@ def write_demo_report(
     reason: str | None = None,
     baseline: str | None = AUTO,
     sign_key: Path | None = None,
+    parallel_documents: bool = False,
 ) -> WrittenReport:
     """Run the embedded demo site for a period and write ``<out>/demo/<period>/v<N>/``.
 
@@ -538,7 +545,8 @@ def write_demo_report(
     ``auto`` (the default) chooses one by the rule of
     :func:`carbon.pivot.baseline.choose_baseline`; ``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
     ``same-month-last-year`` names it; ``none`` (or None) turns the comparison off. With
-    `sign_key` (a private key file) an issued version's manifest is signed.
+    `sign_key` (a private key file) an issued version's manifest is signed. With
+    `parallel_documents`, see :func:`write_report`.
     """
     check_options(status, restate, reason)
     signer = load_sign_key(sign_key, status)
@@ -553,6 +561,7 @@ def write_demo_report(
         restate=restate,
         reason=reason,
         signer=signer,
+        parallel_documents=parallel_documents,
     )
 
 
@@ -568,12 +577,14 @@ def write_site_report(
     baseline: str | None = AUTO,
     sign_key: Path | None = None,
     strict: bool = False,
+    parallel_documents: bool = False,
 ) -> WrittenReport:
     """Run a user's site for a month and write ``<out>/<site>/<period>/v<N>/``.
 
     The report compares the period with `baseline` as :func:`write_demo_report` does.
     With `sign_key` (a private key file) an issued version's manifest is signed; with
-    `strict` an implausible input is refused (:mod:`carbon.quality.plausibility`).
+    `strict` an implausible input is refused (:mod:`carbon.quality.plausibility`). With
+    `parallel_documents`, see :func:`write_report`.
     """
     check_options(status, restate, reason)
     signer = load_sign_key(sign_key, status)
@@ -589,4 +600,5 @@ def write_site_report(
         restate=restate,
         reason=reason,
         signer=signer,
+        parallel_documents=parallel_documents,
     )
