@@ -11,7 +11,11 @@ handled here (see docs/how-it-works.md "Determinism and audit"):
    subsets made by fontTools carry no clock time (restored afterwards; this
    touches ``os.environ`` and is therefore not thread-safe);
 4. the fonts are the DejaVu files shipped in ``templates/fonts``, never system
-   fonts, and the chart SVG is itself deterministic. PDF/A makes the file ``/ID``
+   fonts: the primary families are subsets of DejaVu to the blocks of
+   :data:`carbon.report.fonts.RANGES` (so WeasyPrint's per-PDF subsetting parses
+   less), the full files are the fallback family for any other character
+   (regenerate the subsets with ``python -m carbon.report.fonts``); the chart SVG
+   is itself deterministic. PDF/A makes the file ``/ID``
    a hash of the content. The ``/Producer`` string names the WeasyPrint version,
    so identical bytes also require the same WeasyPrint.
 
