@@ -48,8 +48,15 @@ def pytest_configure(config: pytest.Config) -> None:
     garbage is collected changes, not what is computed. Processes the tests start
     (``python -m carbon``, the fleet's worker pool, a dask cluster) keep Python's default,
     as they have outside the tests.
+
+    The report commands make their side documents in a second process when two CPUs are
+    free (:mod:`carbon.workflow.side_documents`); under xdist every CPU already runs a test
+    worker, so the tests make them in-process (``CARBON_PARALLEL_DOCUMENTS=0``, inherited by
+    the processes they start) and ``tests/workflow/test_side_documents.py`` checks that the
+    second process writes the same bytes.
     """
     gc.set_threshold(50_000, 10, 10)
+    os.environ.setdefault("CARBON_PARALLEL_DOCUMENTS", "0")
 
 
 # --------------------------------------------------------------------------- running in parallel

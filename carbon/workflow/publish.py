@@ -353,7 +353,7 @@ def _documents(
         "results.json": results_json_bytes(results),
         "results.csv": results_csv_bytes(results),
     }
-    side_documents = start_side_documents(results, worker)
+    pending = start_side_documents(results, worker)
     exports = export_files(results)  # exports/mica.json, eed.json, esrs-ifrs.json
     recorded = {
         "restatement": restatement,
@@ -364,7 +364,7 @@ def _documents(
     series = render_series_bytes(run.outcome.power_by_workload, run.outcome.intensity_used)
     html = _disclosure_html(results, recorded, series)
     laid_out = lay_out(html, moment=datetime(day.year, day.month, day.day, tzinfo=UTC))
-    statements, update = side_documents()  # operating-update.pdf and .json
+    statements, update = pending.result()  # operating-update.pdf and .json
     hashes = {
         "rendered_html": sha256_hex(html.encode("utf-8")),
         "render_series": sha256_hex(series),

@@ -24,7 +24,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -34,6 +35,7 @@ from carbon.report.tenants import tenant_statements
 
 __all__ = [
     "ENV_VARIABLE",
+    "PendingSideDocuments",
     "SideDocuments",
     "make_side_documents",
     "parallel_by_default",
@@ -96,20 +98,39 @@ def side_document_worker(parallel: bool) -> Iterator[Executor | None]:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def start_side_documents(
-    results: dict[str, Any], worker: Executor | None
-) -> Callable[[], SideDocuments]:
-    """Start making the side documents of `results` (on `worker` if given) and return the
-    function that waits for them."""
-    if worker is None:
-        made = make_side_documents(results)
-        return lambda: made
-    future = worker.submit(make_side_documents, results)
+class PendingSideDocuments:
+    """The side documents being made; :meth:`result` waits for them. :attr:`made_in` says
+    where they were made: ``"this process"``, ``"worker"``, or ``"this process (the worker
+    failed: ...)"``."""
 
-    def wait() -> SideDocuments:
-        try:
-            return future.result()
-        except Exception:  # made again here: the same bytes, or the error raised here
-            return make_side_documents(results)
+    def __init__(self, results: dict[str, Any], worker: Executor | None) -> None:
+        self._results = results
+        self._future = worker.submit(make_side_documents, results) if worker else None
+        self._made: SideDocuments | None = None
+        self.made_in = "worker" if worker else "this process"
+        if self._future is None:
+            self._made = make_side_documents(results)
 
-    return wait
+    def result(self) -> SideDocuments:
+        """The tenant statements and the operating update (waits for the worker)."""
+        if self._made is None:
+            assert self._future is not None
+            try:
+                self._made = self._future.result()
+            except Exception as exc:
+                # Made again here: an error of the documents themselves is raised here, as
+                # without the worker; a failure of the worker alone is said, not hidden.
+                self._made = make_side_documents(self._results)
+                failure = f"the worker failed: {type(exc).__name__}: {exc}"
+                self.made_in = f"this process ({failure})"
+                warnings.warn(
+                    f"the side documents were made in this process: {failure}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+        return self._made
+
+
+def start_side_documents(results: dict[str, Any], worker: Executor | None) -> PendingSideDocuments:
+    """Start making the side documents of `results`, on `worker` if given, else here and now."""
+    return PendingSideDocuments(results, worker)
