@@ -35,6 +35,7 @@ ORDER = (
     "carbon_pool",
     "prototype",
     "duckdb",
+    "duckdb_1t",
     "naive_pandas",
     "carbon_dask",
     "end_to_end",
@@ -184,7 +185,7 @@ def _skip_reason(name: str, spec: FleetSpec, available: int, naive: str) -> str 
         need = CARBON_BYTES_PER_SITE_READING * n / spec.sites * pool_workers()
         if need > 0.6 * available:
             return f"not run: its workers need about {need / 2**30:.1f} GiB"
-    if name == "duckdb":
+    if name in ("duckdb", "duckdb_1t"):
         try:
             import duckdb  # noqa: F401
         except ImportError:

@@ -27,7 +27,13 @@ from bench.measure import Stopwatch, peak_rss_gib
 from bench.method import WORKLOADS, Totals, totals
 from bench.preload import preload
 from bench.prototype import cube_from_parquet
-from bench.references import duckdb_path, floor_literal_path, floor_path, naive_pandas_path
+from bench.references import (
+    duckdb_one_thread_path,
+    duckdb_path,
+    floor_literal_path,
+    floor_path,
+    naive_pandas_path,
+)
 
 # --------------------------------------------------------------------------- 1. carbon
 
@@ -240,6 +246,7 @@ PATHS: dict[str, Callable[[Fleet, Stopwatch], Totals]] = {
     "floor_literal": floor_literal_path,
     "naive_pandas": naive_pandas_path,
     "duckdb": duckdb_path,
+    "duckdb_1t": duckdb_one_thread_path,
 }
 
 

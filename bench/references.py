@@ -221,12 +221,14 @@ ORDER BY p.site
 """
 
 
-def duckdb_path(fleet: Fleet, watch: Stopwatch) -> Totals:
-    """DuckDB over the same Parquet (threads = cores)."""
+def duckdb_path(fleet: Fleet, watch: Stopwatch, threads: int | None = None) -> Totals:
+    """DuckDB over the same Parquet (threads = cores, or `threads`)."""
     import duckdb
 
     watch.restart()
     con = duckdb.connect()
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
     classes = []
     for site in fleet.sites:
         ids, before, _, switch = meter_classes(fleet, site.id)
@@ -259,3 +261,9 @@ def duckdb_path(fleet: Fleet, watch: Stopwatch) -> Totals:
             rows.append((str(rec.site), w, float(getattr(rec, w)), float(getattr(rec, f"{w}_kg"))))
     con.close()
     return totals(rows)
+
+
+def duckdb_one_thread_path(fleet: Fleet, watch: Stopwatch) -> Totals:
+    """DuckDB over the same Parquet on one thread: what serial carbon (one core) is judged
+    against."""
+    return duckdb_path(fleet, watch, threads=1)

@@ -25,7 +25,6 @@ from typing import Any
 from carbon.accounting.serials import check_serials, serial_uses
 from carbon.analysis.period import PeriodOutcome
 from carbon.core.errors import ConfigError, OutputExistsError
-from carbon.core.period import Period
 from carbon.core.version import build_sha256
 from carbon.ledger.anchor import issue_anchor
 from carbon.ledger.folders import version_dir
@@ -45,7 +44,6 @@ from carbon.ledger.signing import (
     SIGNATURE_FILE,
     Signer,
     embedded_names,
-    load_signer,
     signature_file,
     signing_record,
 )
@@ -61,6 +59,13 @@ from carbon.results.document import (
 )
 from carbon.results.exports import export_files
 from carbon.workflow.inputs import demo_period, demo_site_id, site_file_id
+from carbon.workflow.request import (
+    STATUSES,
+    check_options,
+    default_issue_date,
+    load_sign_key,
+    parse_issue_date,
+)
 from carbon.workflow.run import PeriodRun, run_demo_period, run_site_period
 from carbon.workflow.side_documents import side_document_worker, start_side_documents
 
@@ -76,7 +81,6 @@ __all__ = [
     "write_site_report",
 ]
 
-STATUSES = ("draft", "issued")
 #: The files the disclosure PDF embeds, as its list of embedded files names them ...
 EMBEDDED_FILES = ("manifest.json", RENDER_SERIES, "results.csv", "results.json")
 #: ... and in the order they are attached.
@@ -92,58 +96,6 @@ class WrittenReport:
     outcome: PeriodOutcome
     manifest: dict[str, object] | None = None
     ledger_entry: dict[str, object] | None = None
-
-
-# --- the request -----------------------------------------------------------------------------
-
-
-def default_issue_date(period: Period) -> date:
-    """The issue date used when none is given: the first local day after the period.
-
-    Never the clock, so that the same inputs give the same bytes on any day.
-    """
-    return period.end.date()
-
-
-def check_options(status: str, restate: bool, reason: str | None) -> None:
-    """Refuse an unknown status, a restatement without a reason, or a reason without one."""
-    if status not in STATUSES:
-        raise ConfigError(
-            f"--status must be one of {', '.join(STATUSES)}; got {status!r}",
-            reason="unknown-status",
-        )
-    if restate and not (reason and reason.strip()):
-        raise ConfigError(
-            '--restate needs --reason "..." (why the period is re-issued)',
-            reason="restate-without-reason",
-        )
-    if reason is not None and not restate:
-        raise ConfigError("--reason is only used with --restate", reason="reason-without-restate")
-
-
-def load_sign_key(path: Path | None, status: str) -> Signer | None:
-    """The operator's signing key for ``--sign-key`` (None without one); issued versions only."""
-    if path is None:
-        return None
-    if status != "issued":
-        raise ConfigError(
-            "--sign-key signs issued versions; a draft is not signed (add --status issued)",
-            reason="sign-draft",
-        )
-    return load_signer(path)
-
-
-def parse_issue_date(text: str | None) -> date | None:
-    """``YYYY-MM-DD`` → date (None stays None); anything else is a usage error."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(
-            f"--issue-date must be a date YYYY-MM-DD; got {text!r}",
-            reason="bad-issue-date",
-        ) from None
 
 
 def _refuse_existing(
