@@ -175,16 +175,22 @@ def _rows(read: np.ndarray, valued: np.ndarray, per_cell: int, rows_read: int) -
 def _completeness(
     measured: np.ndarray, times: pd.DatetimeIndex, timezone: str, meters: list[str]
 ) -> Completeness:
-    local = times.tz_localize("UTC").tz_convert(timezone)
-    days, day_index = np.unique(
-        np.asarray(local.strftime("%Y-%m-%d"), dtype=str), return_inverse=True
-    )
-    n_days = len(days)
+    local = times.tz_localize("UTC").tz_convert(timezone).tz_localize(None)
+    # the local calendar day of every interval as a whole number (days since 1970-01-01,
+    # local time); only the distinct days are formatted as dates
+    day_numbers = local.as_unit("ns").asi8 // (86_400 * 10**9)
+    distinct, day_index = np.unique(day_numbers, return_inverse=True)
+    days = pd.to_datetime(distinct, unit="D").strftime("%Y-%m-%d")
+    n_days = len(distinct)
     per_day = np.bincount(day_index, minlength=n_days)
-    by_meter = {}
-    for i, meter in enumerate(meters):  # loop over meters
-        counts = np.bincount(day_index, weights=measured[i], minlength=n_days)
-        by_meter[meter] = tuple(int(c) for c in counts.tolist())
+    if np.all(np.diff(day_index) >= 0):  # the period's grid: days follow each other
+        starts = np.flatnonzero(np.r_[True, np.diff(day_index) > 0])
+        counts = np.add.reduceat(np.asarray(measured, dtype=np.int64), starts, axis=1)
+    else:
+        counts = np.stack(
+            [np.bincount(day_index, weights=row, minlength=n_days) for row in measured]
+        )  # loop over meters
+    by_meter = {meter: tuple(int(c) for c in counts[i].tolist()) for i, meter in enumerate(meters)}
     return Completeness(
         days=tuple(str(d) for d in days.tolist()),
         intervals=tuple(int(n) for n in per_day.tolist()),
