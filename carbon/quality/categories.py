@@ -185,7 +185,7 @@ def _completeness(
     per_day = np.bincount(day_index, minlength=n_days)
     if np.all(np.diff(day_index) >= 0):  # the period's grid: days follow each other
         starts = np.flatnonzero(np.r_[True, np.diff(day_index) > 0])
-        counts = np.add.reduceat(np.asarray(measured, dtype=np.int64), starts, axis=1)
+        counts = np.add.reduceat(np.asarray(measured), starts, axis=1, dtype=np.int64)
     else:
         counts = np.stack(
             [np.bincount(day_index, weights=row, minlength=n_days) for row in measured]
