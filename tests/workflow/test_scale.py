@@ -119,6 +119,7 @@ def test_in_process_cluster_bounds_its_message_logs() -> None:
     # the in-process transport counts every message as 1 byte, so dask's log of recent
     # messages would keep whole task graphs (see carbon.workflow.scale.IN_PROCESS_LOG_LENGTH)
     import dask
+    import distributed  # noqa: F401 - registers the distributed.* config keys read below
 
     from carbon.workflow.scale import IN_PROCESS_LOG_LENGTH, current_client
 
