@@ -172,3 +172,20 @@ def test_an_unknown_flag_code_is_refused() -> None:
     flags = xr.DataArray(np.array([[42]], dtype=np.int8), dims=("meter", "time"), coords=coords)
     with pytest.raises(ValueError, match=r"flag code\(s\) \[42\]"):
         tally(flags, flags, energy, None, rows_read={}, native={}, interval=Q, timezone="UTC")
+
+
+def test_completeness_counts_by_local_day_in_any_time_order():
+    from carbon.quality.categories import _completeness
+
+    times = pd.date_range("2025-03-08", periods=4 * 24 * 3, freq="15min").as_unit("ns")
+    measured = np.random.default_rng(1).random((2, times.size)) > 0.2
+    order = np.random.default_rng(2).permutation(times.size)
+    ordered = _completeness(measured, times, "America/Chicago", ["a", "b"])
+    shuffled = _completeness(measured[:, order], times[order], "America/Chicago", ["a", "b"])
+    assert shuffled == ordered
+    # local days across the DST change of 9 March 2025 (UTC-6 -> UTC-5)
+    assert ordered.days[0] == "2025-03-07" and ordered.days[-1] == "2025-03-10"
+    assert sum(ordered.intervals) == times.size
+    local_day = times.tz_localize("UTC").tz_convert("America/Chicago").strftime("%Y-%m-%d")
+    expected_a = [int(measured[0][np.asarray(local_day) == d].sum()) for d in ordered.days]
+    assert list(ordered.measured["a"]) == expected_a
